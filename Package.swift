@@ -1,0 +1,39 @@
+// swift-tools-version:6.1
+
+import PackageDescription
+
+let package = Package(
+    name: "chat-export",
+    products: [
+        .library(name: "ConnectorRuntime", targets: ["ConnectorRuntime"]),
+        .library(name: "ConnectorTesting", targets: ["ConnectorTesting"]),
+        .library(name: "StdoutSink", targets: ["StdoutSink"]),
+        .library(name: "FilesSink", targets: ["FilesSink"]),
+        .executable(name: "chat-export", targets: ["chat-export"]),
+    ],
+    targets: [
+        // The core: records, the JSON scanner, sources, sinks, checkpoints, config and the runner.
+        .target(name: "ConnectorRuntime"),
+        // Test doubles shared by every test target and by third-party connector authors.
+        .target(name: "ConnectorTesting", dependencies: ["ConnectorRuntime"]),
+        // Sinks: each depends on the runtime only.
+        .target(name: "StdoutSink", dependencies: ["ConnectorRuntime"], path: "Sinks/Stdout"),
+        .target(name: "FilesSink", dependencies: ["ConnectorRuntime"], path: "Sinks/Files"),
+        // The CLI wires the built-ins together; nothing depends on it.
+        .executableTarget(
+            name: "chat-export",
+            dependencies: ["ConnectorRuntime", "ConnectorTesting", "StdoutSink", "FilesSink"]
+        ),
+        .testTarget(name: "ConnectorRuntimeTests", dependencies: ["ConnectorRuntime", "ConnectorTesting"]),
+        .testTarget(name: "SinkTests", dependencies: ["ConnectorRuntime", "ConnectorTesting", "StdoutSink", "FilesSink"]),
+        .testTarget(name: "CLITests", dependencies: ["chat-export", "ConnectorRuntime"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+for target in package.targets where [.executable, .test, .regular].contains(target.type) {
+    var settings = target.swiftSettings ?? []
+    // https://github.com/apple/swift-evolution/blob/main/proposals/0335-existential-any.md
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    target.swiftSettings = settings
+}

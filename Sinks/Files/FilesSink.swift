@@ -1,0 +1,318 @@
+import ConnectorRuntime
+import Foundation
+
+/// Writes JSON Lines files under `dir/<stream>/`, one record per line, the record's bytes exactly
+/// as the vendor sent them.
+///
+/// ## Publication and exactly-once
+/// Records go to a hidden in-progress part, `dir/<stream>/.part-00000001.jsonl.inprogress`.
+/// A part is **published** by renaming it to `part-00000001.jsonl` when it reaches
+/// `max_file_bytes`, or when the run ends successfully. Published parts never change again.
+///
+/// Replay: **positional**. At every commit the sink fsyncs its part and returns its position
+/// (part number, committed length, parts awaiting publication), which the runner stores inside
+/// the stream's checkpoint. A part is renamed only after the checkpoint covering it is stored. On
+/// the next run the sink restores that position: it truncates the in-progress part to the stored
+/// length, deletes parts started after it, and finishes pending publications. So after a crash at
+/// any instant and a re-run, every record appears exactly once across the published parts.
+///
+/// Resetting a stream's checkpoint (`chat-export state reset`) re-exports it from the start into
+/// new parts; delete the stream's directory first to avoid keeping the old copy.
+public actor FilesSink: Sink {
+    /// The sink's settings.
+    public struct Settings: Sendable, Hashable {
+        /// The output directory.
+        public var directory: String
+        /// Rotate a part before it would exceed this size (a single larger record gets a part of its own).
+        public var maxFileBytes: Int
+
+        /// Creates settings.
+        ///
+        /// - Parameters:
+        ///   - directory: The output directory.
+        ///   - maxFileBytes: The rotation size.
+        public init(directory: String, maxFileBytes: Int = 128 * 1024 * 1024) {
+            self.directory = directory
+            self.maxFileBytes = maxFileBytes
+        }
+    }
+
+    struct Part: Sendable, Hashable {
+        var number: Int
+        var length: Int
+    }
+
+    struct StreamFiles {
+        var directory: String
+        var current: Part
+        var fd: Int32 = -1
+        var dirty = false
+        var rotated: [Part] = []
+        var awaitingPublication: [Part] = []
+    }
+
+    /// The settings.
+    public let settings: Settings
+    private var streams: [String: StreamFiles] = [:]
+    private let logger: Logger
+
+    /// `files:<dir>`
+    public nonisolated let identity: String
+    /// Positions are restored from the checkpoint.
+    public nonisolated var replay: SinkReplay { .positional }
+
+    /// Creates a sink.
+    ///
+    /// - Parameters:
+    ///   - settings: The settings.
+    ///   - logger: Where warnings go.
+    public init(settings: Settings, logger: Logger = .disabled) {
+        self.settings = settings
+        self.logger = logger
+        self.identity = "files:" + settings.directory
+    }
+
+    /// The published part files of `stream`, sorted.
+    ///
+    /// - Parameters:
+    ///   - directory: The sink's directory.
+    ///   - stream: The stream.
+    /// - Returns: Absolute paths.
+    public static func publishedParts(directory: String, stream: String) -> [String] {
+        let folder = directory + "/" + stream
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { partNumber(published: $0) != nil }.sorted().map { folder + "/" + $0 }
+    }
+
+    /// Prepares `dir/<stream>/` and restores the stored position.
+    ///
+    /// - Parameters:
+    ///   - stream: The stream.
+    ///   - state: The position stored with the checkpoint, or nil for a fresh start.
+    /// - Throws: ``ChatExportError`` when the directory cannot be prepared or committed data is missing.
+    public func open(_ stream: StreamDescriptor, restoring state: JSONValue?) async throws {
+        let folder = settings.directory + "/" + stream.name
+        try FileSystem.makeDirectories(folder)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        let published = Set(names.compactMap(FilesSink.partNumber(published:)))
+        let inProgress = Set(names.compactMap(FilesSink.partNumber(inProgress:)))
+        var files: StreamFiles
+        if let state, let part = state["part"]?.intValue, let length = state["length"]?.intValue {
+            for pending in state["publish"]?.arrayValue ?? [] {
+                guard let number = pending["part"]?.intValue, let size = pending["length"]?.intValue else { continue }
+                if !published.contains(number) {
+                    try publish(Part(number: number, length: size), in: folder, truncate: true)
+                }
+            }
+            files = StreamFiles(directory: folder, current: Part(number: part, length: length))
+            if published.contains(part), !inProgress.contains(part) {
+                // The previous run ended successfully and published this part: start the next one.
+                files.current = Part(number: part + 1, length: 0)
+            } else if inProgress.contains(part) {
+                try reopen(&files, truncatingTo: length)
+            } else if length > 0 {
+                throw ChatExportError(
+                    .storageFailure,
+                    "files sink: \(path(folder, inProgress: part)) is missing but the checkpoint says it holds \(length) committed bytes; "
+                        + "restore it, or reset the stream's state to export it again"
+                )
+            }
+            for stale in inProgress where stale > files.current.number {
+                unlink(path(folder, inProgress: stale))
+            }
+        } else {
+            for stale in inProgress.sorted() {
+                logger.warning("files sink: removing \(path(folder, inProgress: stale)), which no checkpoint covers")
+                unlink(path(folder, inProgress: stale))
+            }
+            let next = (published.union(inProgress).max() ?? 0) + 1
+            files = StreamFiles(directory: folder, current: Part(number: next, length: 0))
+        }
+        streams[stream.name] = files
+    }
+
+    /// Appends the batch's records to the in-progress part, rotating by size.
+    ///
+    /// - Parameter batch: The records.
+    /// - Throws: ``ChatExportError`` on a write failure (disk full, …).
+    public func write(_ batch: RecordBatch) async throws {
+        guard var files = streams[batch.stream] else {
+            throw ChatExportError(.failure, "files sink: stream \(batch.stream) was not opened")
+        }
+        defer { streams[batch.stream] = files }
+        var buffer = [UInt8]()
+        buffer.reserveCapacity(min(batch.byteCount + batch.records.count, settings.maxFileBytes))
+        for record in batch.records {
+            let size = record.json.count + 1
+            if files.current.length + buffer.count > 0, files.current.length + buffer.count + size > settings.maxFileBytes {
+                try append(&buffer, to: &files)
+                try rotate(&files)
+            }
+            JSONLines.appendLine(record.json, to: &buffer)
+        }
+        try append(&buffer, to: &files)
+    }
+
+    /// fsyncs the in-progress part and returns the position to store with the checkpoint.
+    ///
+    /// - Parameter commit: The stream being committed.
+    /// - Returns: `{"part": N, "length": L, "publish": [{"part": …, "length": …}]}`
+    /// - Throws: ``ChatExportError`` when the data cannot be made durable.
+    public func commit(_ commit: SinkCommit) async throws -> JSONValue? {
+        guard var files = streams[commit.stream] else { return nil }
+        if files.fd >= 0, files.dirty {
+            guard fsync(files.fd) == 0 else {
+                throw ChatExportError(
+                    .storageFailure,
+                    "files sink: cannot sync \(path(files.directory, inProgress: files.current.number)): \(FileSystem.errorText())")
+            }
+            files.dirty = false
+        }
+        if !files.rotated.isEmpty { try FileSystem.syncDirectory(files.directory) }
+        files.awaitingPublication += files.rotated
+        files.rotated = []
+        streams[commit.stream] = files
+        let pending = files.awaitingPublication.map { JSONValue.object([("part", .integer($0.number)), ("length", .integer($0.length))]) }
+        return .object([
+            ("part", .integer(files.current.number)),
+            ("length", .integer(files.current.length)),
+            ("publish", .array(pending)),
+        ])
+    }
+
+    /// Publishes the parts that the stored checkpoint now covers.
+    ///
+    /// - Parameter commit: The committed stream.
+    /// - Throws: ``ChatExportError`` when a rename fails.
+    public func checkpointSaved(_ commit: SinkCommit) async throws {
+        guard var files = streams[commit.stream], !files.awaitingPublication.isEmpty else { return }
+        for part in files.awaitingPublication { try publish(part, in: files.directory, truncate: false) }
+        try FileSystem.syncDirectory(files.directory)
+        files.awaitingPublication = []
+        streams[commit.stream] = files
+    }
+
+    /// On success publishes every in-progress part; on failure only closes files.
+    ///
+    /// - Parameter succeeded: Whether the run succeeded.
+    /// - Throws: ``ChatExportError`` when publishing fails.
+    public func finish(succeeded: Bool) async throws {
+        for (name, var files) in streams {
+            if files.fd >= 0 {
+                if succeeded, files.dirty { fsync(files.fd) }
+                close(files.fd)
+                files.fd = -1
+            }
+            if succeeded, files.current.length > 0 {
+                try publish(files.current, in: files.directory, truncate: false)
+                try FileSystem.syncDirectory(files.directory)
+            }
+            streams[name] = files
+        }
+        streams = [:]
+    }
+
+    // MARK: - Parts
+
+    private func append(_ buffer: inout [UInt8], to files: inout StreamFiles) throws {
+        guard !buffer.isEmpty else { return }
+        if files.fd < 0 { try reopen(&files, truncatingTo: files.current.length) }
+        guard JSONLines.writeAll(fd: files.fd, buffer) else {
+            let reason = FileSystem.errorText()
+            throw ChatExportError(
+                .storageFailure, "files sink: cannot write \(path(files.directory, inProgress: files.current.number)): \(reason)")
+        }
+        files.current.length += buffer.count
+        files.dirty = true
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func rotate(_ files: inout StreamFiles) throws {
+        if files.fd >= 0 {
+            guard fsync(files.fd) == 0 else {
+                throw ChatExportError(
+                    .storageFailure,
+                    "files sink: cannot sync \(path(files.directory, inProgress: files.current.number)): \(FileSystem.errorText())")
+            }
+            close(files.fd)
+            files.fd = -1
+        }
+        files.dirty = false
+        files.rotated.append(files.current)
+        files.current = Part(number: files.current.number + 1, length: 0)
+    }
+
+    private func reopen(_ files: inout StreamFiles, truncatingTo length: Int) throws {
+        let file = path(files.directory, inProgress: files.current.number)
+        let fd = Glibc.open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ChatExportError(.storageFailure, "files sink: cannot open \(file): \(FileSystem.errorText())") }
+        var info = stat()
+        fstat(fd, &info)
+        if Int(info.st_size) < length {
+            close(fd)
+            throw ChatExportError(
+                .storageFailure, "files sink: \(file) holds \(info.st_size) bytes but the checkpoint says \(length) were committed")
+        }
+        guard ftruncate(fd, off_t(length)) == 0, lseek(fd, 0, SEEK_END) >= 0 else {
+            close(fd)
+            throw ChatExportError(.storageFailure, "files sink: cannot truncate \(file): \(FileSystem.errorText())")
+        }
+        files.fd = fd
+        files.current.length = length
+    }
+
+    private func publish(_ part: Part, in folder: String, truncate: Bool) throws {
+        let source = path(folder, inProgress: part.number)
+        if truncate { _ = Glibc.truncate(source, off_t(part.length)) }
+        guard rename(source, path(folder, published: part.number)) == 0 else {
+            throw ChatExportError(.storageFailure, "files sink: cannot publish \(source): \(FileSystem.errorText())")
+        }
+    }
+
+    private func path(_ folder: String, inProgress number: Int) -> String {
+        folder + "/.part-" + FilesSink.digits(number) + ".jsonl.inprogress"
+    }
+
+    private func path(_ folder: String, published number: Int) -> String {
+        folder + "/part-" + FilesSink.digits(number) + ".jsonl"
+    }
+
+    static func digits(_ number: Int) -> String {
+        let text = String(number)
+        return String(repeating: "0", count: max(0, 8 - text.count)) + text
+    }
+
+    static func partNumber(published name: String) -> Int? {
+        guard name.hasPrefix("part-"), name.hasSuffix(".jsonl") else { return nil }
+        return Int(name.dropFirst(5).dropLast(6))
+    }
+
+    static func partNumber(inProgress name: String) -> Int? {
+        guard name.hasPrefix(".part-"), name.hasSuffix(".jsonl.inprogress") else { return nil }
+        return Int(name.dropFirst(6).dropLast(17))
+    }
+}
+
+extension FilesSink {
+    /// The registry entry for `type: "files"`.
+    public static let registryEntry = Registry.SinkEntry(
+        type: "files",
+        summary: "JSON Lines files under dir/<stream>/, published atomically, rotated by size, exactly once.",
+        options: [
+            OptionSpec("dir", .path, required: true, summary: "The output directory; relative to the config file's directory."),
+            OptionSpec(
+                "max_file_bytes",
+                .integer(1024...1 << 40),
+                default: .integer(128 * 1024 * 1024),
+                summary: "Start a new part before one would exceed this many bytes."
+            ),
+        ],
+        make: { options, context in
+            FilesSink(
+                settings: Settings(
+                    directory: options.path("dir") ?? ".", maxFileBytes: options.integer("max_file_bytes") ?? 128 * 1024 * 1024),
+                logger: context.logger
+            )
+        }
+    )
+}

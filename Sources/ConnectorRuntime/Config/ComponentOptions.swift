@@ -1,0 +1,133 @@
+/// A component's validated options, with defaults applied and paths resolved.
+///
+/// Getters never fail for options that were declared and validated; they return nil for an
+/// absent option without a default.
+public struct ComponentOptions: Sendable {
+    /// The component's `type`.
+    public var type: String
+    /// The JSON path of the component's object (`source`, `sinks[1]`), for messages.
+    public var path: String
+    /// The directory relative paths resolve against (the config file's directory).
+    public var baseDirectory: String
+    var values: [String: JSONValue]
+
+    /// Creates options directly (for embedding tools and tests); normally built by the loader.
+    ///
+    /// - Parameters:
+    ///   - type: The component type.
+    ///   - path: The JSON path of the component.
+    ///   - baseDirectory: Where relative paths resolve.
+    ///   - values: The option values.
+    public init(type: String, path: String, baseDirectory: String, values: [String: JSONValue]) {
+        self.type = type
+        self.path = path
+        self.baseDirectory = baseDirectory
+        self.values = values
+    }
+
+    /// The raw value of an option.
+    public subscript(name: String) -> JSONValue? { values[name] }
+
+    /// A string, URL or enum option.
+    ///
+    /// - Parameter name: The option.
+    /// - Returns: The value.
+    public func string(_ name: String) -> String? { values[name]?.stringValue }
+
+    /// A secret option.
+    ///
+    /// - Parameter name: The option.
+    /// - Returns: The secret.
+    public func secret(_ name: String) -> Secret? { values[name]?.stringValue.map(Secret.init) }
+
+    /// An integer option.
+    ///
+    /// - Parameter name: The option.
+    /// - Returns: The value.
+    public func integer(_ name: String) -> Int? { values[name]?.intValue }
+
+    /// A number option.
+    ///
+    /// - Parameter name: The option.
+    /// - Returns: The value.
+    public func number(_ name: String) -> Double? { values[name]?.doubleValue }
+
+    /// A boolean option.
+    ///
+    /// - Parameter name: The option.
+    /// - Returns: The value.
+    public func bool(_ name: String) -> Bool? { values[name]?.boolValue }
+
+    /// A timestamp option.
+    ///
+    /// - Parameter name: The option.
+    /// - Returns: The value.
+    public func timestamp(_ name: String) -> Timestamp? { values[name]?.stringValue.flatMap(Timestamp.init(iso8601:)) }
+
+    /// A duration option, in seconds.
+    ///
+    /// - Parameter name: The option.
+    /// - Returns: The value in seconds.
+    public func duration(_ name: String) -> Double? { values[name].flatMap(Duration.parseSeconds) }
+
+    /// A list of strings option.
+    ///
+    /// - Parameter name: The option.
+    /// - Returns: The values.
+    public func strings(_ name: String) -> [String]? { values[name]?.arrayValue?.compactMap(\.stringValue) }
+
+    /// A path option resolved against ``baseDirectory``.
+    ///
+    /// - Parameter name: The option.
+    /// - Returns: The absolute or base-relative path.
+    public func path(_ name: String) -> String? {
+        guard let raw = string(name) else { return nil }
+        return ComponentOptions.resolve(raw, against: baseDirectory)
+    }
+
+    /// Resolves `path` against `base` unless it is absolute.
+    ///
+    /// - Parameters:
+    ///   - path: A path.
+    ///   - base: A directory.
+    /// - Returns: The resolved path.
+    public static func resolve(_ path: String, against base: String) -> String {
+        if path.hasPrefix("/") { return path }
+        if base.isEmpty || base == "." { return path }
+        return base.hasSuffix("/") ? base + path : base + "/" + path
+    }
+}
+
+extension Duration {
+    /// Parses a duration option: a number of seconds, or text like `90s`, `30m`, `2h`, `7d`, `1h30m`.
+    ///
+    /// - Parameter value: The JSON value.
+    /// - Returns: Seconds, or nil when the value is not a duration.
+    public static func parseSeconds(_ value: JSONValue) -> Double? {
+        if let number = value.doubleValue { return number >= 0 ? number : nil }
+        guard let text = value.stringValue, !text.isEmpty else { return nil }
+        var total = 0.0
+        var digits = ""
+        var sawUnit = false
+        for character in text {
+            if character.isNumber || character == "." {
+                digits.append(character)
+                continue
+            }
+            let unit: Double
+            switch character {
+            case "s": unit = 1
+            case "m": unit = 60
+            case "h": unit = 3600
+            case "d": unit = 86_400
+            default: return nil
+            }
+            guard let amount = Double(digits) else { return nil }
+            total += amount * unit
+            digits = ""
+            sawUnit = true
+        }
+        guard digits.isEmpty, sawUnit else { return nil }
+        return total
+    }
+}

@@ -1,0 +1,201 @@
+import Foundation
+
+/// Reads, substitutes and validates a job config, reporting every problem at once.
+///
+/// The schema (a user interface, kept stable):
+/// ```json
+/// { "source": { "type": "…", … }, "sinks": [ { "type": "…", … } ], "checkpoint": { "path": "…" } }
+/// ```
+/// `checkpoint` is optional: by default the checkpoint sits next to the config file, named after
+/// it (`acme.json` → `acme.checkpoint.json`).
+public struct JobConfigLoader: Sendable {
+    /// The registered sources and sinks.
+    public var registry: Registry
+    /// The environment for `${NAME}` substitution.
+    public var environment: [String: String]
+    /// The logger handed to factories.
+    public var logger: Logger
+
+    /// Creates a loader.
+    ///
+    /// - Parameters:
+    ///   - registry: The registered sources and sinks.
+    ///   - environment: The environment for `${NAME}`.
+    ///   - logger: The logger handed to factories.
+    public init(registry: Registry, environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger) {
+        self.registry = registry
+        self.environment = environment
+        self.logger = logger
+    }
+
+    /// Loads a config file.
+    ///
+    /// - Parameter file: The config file's path.
+    /// - Returns: The job.
+    /// - Throws: ``ConfigError`` listing every problem (exit 78); ``ChatExportError`` when the
+    ///   file cannot be read.
+    public func load(file: String) throws -> JobConfig {
+        guard let bytes = try FileSystem.readFile(file) else {
+            throw ConfigError(file: file, issues: [ConfigIssue(path: "$", "file not found")])
+        }
+        let document: JSONValue
+        do {
+            document = try JSONValue.parse(bytes)
+        } catch let error as JSONSyntaxError {
+            throw ConfigError(file: file, issues: [ConfigIssue(path: "$", "\(error)")])
+        }
+        let base = FileSystem.directory(of: file)
+        let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+        let defaultCheckpoint = ComponentOptions.resolve(stem + ".checkpoint.json", against: base)
+        do {
+            return try load(document: document, baseDirectory: base, defaultCheckpoint: defaultCheckpoint, file: file)
+        } catch var error as ConfigError {
+            error.file = file
+            throw error
+        }
+    }
+
+    /// Loads a config document.
+    ///
+    /// - Parameters:
+    ///   - document: The parsed config.
+    ///   - baseDirectory: Where relative paths resolve.
+    ///   - defaultCheckpoint: The checkpoint path when the config names none.
+    ///   - file: The file name for messages.
+    /// - Returns: The job.
+    /// - Throws: ``ConfigError`` listing every problem.
+    public func load(document: JSONValue, baseDirectory: String, defaultCheckpoint: String, file: String? = nil) throws -> JobConfig {
+        var issues: [ConfigIssue] = []
+        let document = EnvironmentSubstitution.apply(to: document, environment: environment, issues: &issues)
+        guard case .object(let members) = document else {
+            throw ConfigError(
+                issues: issues + [
+                    ConfigIssue(path: "$", "expected an object with \"source\" and \"sinks\", got \(document.kindDescription)")
+                ])
+        }
+        let topLevel = ["source", "sinks", "checkpoint"]
+        var seen = Set<String>()
+        for (key, _) in members {
+            if !seen.insert(key).inserted {
+                issues.append(ConfigIssue(path: JSONPath.member("$", key), "duplicate key"))
+            } else if !topLevel.contains(key) {
+                let hint = Suggestion.closest(to: key, in: topLevel).map { "; did you mean \"\($0)\"?" } ?? ""
+                issues.append(ConfigIssue(path: JSONPath.member("$", key), "unknown key\(hint) (known keys: source, sinks, checkpoint)"))
+            }
+        }
+        let context = Registry.Context(logger: logger, environment: environment)
+
+        // Source.
+        var source: (any Source)?
+        var sourceOptions: ComponentOptions?
+        if let value = document["source"] {
+            if let (entry, options) = component(
+                value, path: "source", kinds: registry.sources.map { ($0.type, $0.options) }, base: baseDirectory, issues: &issues),
+                let factory = registry.source(entry)
+            {
+                sourceOptions = options
+                source = build(path: "source", issues: &issues) { try factory.make(options, context) }
+            }
+        } else {
+            issues.append(ConfigIssue(path: "source", "missing required key (expected an object with a \"type\")"))
+        }
+
+        // Sinks.
+        var sinks: [any Sink] = []
+        var sinkOptions: [ComponentOptions] = []
+        switch document["sinks"] {
+        case nil:
+            issues.append(ConfigIssue(path: "sinks", "missing required key (expected a non-empty array of sink objects)"))
+        case .array(let elements) where elements.isEmpty:
+            issues.append(ConfigIssue(path: "sinks", "expected at least one sink"))
+        case .array(let elements):
+            for (index, element) in elements.enumerated() {
+                let path = "sinks[\(index)]"
+                guard
+                    let (type, options) = component(
+                        element, path: path, kinds: registry.sinks.map { ($0.type, $0.options) }, base: baseDirectory, issues: &issues),
+                    let factory = registry.sink(type)
+                else { continue }
+                if let sink = build(path: path, issues: &issues, { try factory.make(options, context) }) {
+                    if let twin = sinks.firstIndex(where: { $0.identity == sink.identity }) {
+                        issues.append(ConfigIssue(path: path, "writes to the same place as sinks[\(twin)] (\(sink.identity))"))
+                    }
+                    sinks.append(sink)
+                    sinkOptions.append(options)
+                }
+            }
+        case .some(let other):
+            issues.append(ConfigIssue(path: "sinks", "expected a non-empty array of sink objects, got \(other.kindDescription)"))
+        }
+
+        // Checkpoint.
+        var checkpointPath = defaultCheckpoint
+        if let value = document["checkpoint"] {
+            let specs = [OptionSpec("path", .path, required: true, summary: "The checkpoint file.")]
+            if case .object(let members) = value {
+                let options = OptionValidator.validate(
+                    members, specs: specs, type: "checkpoint", path: "checkpoint", baseDirectory: baseDirectory, issues: &issues)
+                checkpointPath = options.path("path") ?? defaultCheckpoint
+            } else {
+                issues.append(
+                    ConfigIssue(
+                        path: "checkpoint", "expected an object like {\"path\": \"out/job.checkpoint.json\"}, got \(value.kindDescription)")
+                )
+            }
+        }
+
+        guard issues.isEmpty, let source, let sourceOptions else { throw ConfigError(issues: issues) }
+        return JobConfig(
+            source: source,
+            sourceOptions: sourceOptions,
+            sinks: sinks,
+            sinkOptions: sinkOptions,
+            checkpointPath: checkpointPath,
+            file: file
+        )
+    }
+
+    /// Validates one component object: its `type` and its options.
+    private func component(
+        _ value: JSONValue,
+        path: String,
+        kinds: [(type: String, options: [OptionSpec])],
+        base: String,
+        issues: inout [ConfigIssue]
+    ) -> (String, ComponentOptions)? {
+        let known = kinds.map(\.type)
+        guard case .object(let members) = value else {
+            issues.append(ConfigIssue(path: path, "expected an object with a \"type\", got \(value.kindDescription)"))
+            return nil
+        }
+        guard let typeValue = value["type"] else {
+            issues.append(ConfigIssue(path: path + ".type", "missing required key (expected one of \(known.joined(separator: ", ")))"))
+            return nil
+        }
+        guard let type = typeValue.stringValue else {
+            issues.append(ConfigIssue(path: path + ".type", "expected a string, got \(typeValue.kindDescription)"))
+            return nil
+        }
+        guard let kind = kinds.first(where: { $0.type == type }) else {
+            let hint = Suggestion.closest(to: type, in: known).map { "; did you mean \"\($0)\"?" } ?? ""
+            issues.append(
+                ConfigIssue(path: path + ".type", "unknown type \(JSONValue.quoted(type))\(hint) (known: \(known.joined(separator: ", ")))")
+            )
+            return nil
+        }
+        let before = issues.count
+        let options = OptionValidator.validate(members, specs: kind.options, type: type, path: path, baseDirectory: base, issues: &issues)
+        return issues.count == before ? (type, options) : nil
+    }
+
+    private func build<T>(path: String, issues: inout [ConfigIssue], _ make: () throws -> T) -> T? {
+        do {
+            return try make()
+        } catch let error as ConfigError {
+            issues += error.issues
+        } catch {
+            issues.append(ConfigIssue(path: path, "\(error)"))
+        }
+        return nil
+    }
+}

@@ -1,0 +1,52 @@
+/// The JSON Schema of a whole job config for the types in a registry.
+public enum JobSchema {
+    /// Builds the schema.
+    ///
+    /// - Parameter registry: The registered sources and sinks.
+    /// - Returns: The schema document.
+    public static func document(registry: Registry) -> JSONValue {
+        func strip(_ schema: JSONValue) -> JSONValue {
+            guard case .object(let members) = schema else { return schema }
+            return .object(members.filter { $0.key != "$schema" })
+        }
+        let sources = registry.sources.map { strip(OptionSpec.jsonSchema(type: $0.type, summary: $0.summary, options: $0.options)) }
+        let sinks = registry.sinks.map { strip(OptionSpec.jsonSchema(type: $0.type, summary: $0.summary, options: $0.options)) }
+        return .object([
+            ("$schema", .string("https://json-schema.org/draft/2020-12/schema")),
+            ("title", .string("chat-export job")),
+            ("type", .string("object")),
+            (
+                "properties",
+                .object([
+                    ("source", .object([("oneOf", .array(sources))])),
+                    (
+                        "sinks",
+                        .object([("type", .string("array")), ("minItems", .integer(1)), ("items", .object([("oneOf", .array(sinks))]))])
+                    ),
+                    (
+                        "checkpoint",
+                        .object([
+                            ("type", .string("object")),
+                            (
+                                "properties",
+                                .object([
+                                    (
+                                        "path",
+                                        .object([
+                                            ("type", .string("string")),
+                                            ("description", .string("The checkpoint file; relative to the config file's directory.")),
+                                        ])
+                                    )
+                                ])
+                            ),
+                            ("required", .array([.string("path")])),
+                            ("additionalProperties", .bool(false)),
+                        ])
+                    ),
+                ])
+            ),
+            ("required", .array([.string("source"), .string("sinks")])),
+            ("additionalProperties", .bool(false)),
+        ])
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+
+/// Validates a component's JSON object against its option specs, collecting every problem.
+enum OptionValidator {
+    /// Validates `object` (the component's members other than `type`) against `specs`.
+    static func validate(
+        _ members: [(key: String, value: JSONValue)],
+        specs: [OptionSpec],
+        type: String,
+        path: String,
+        baseDirectory: String,
+        issues: inout [ConfigIssue]
+    ) -> ComponentOptions {
+        var values: [String: JSONValue] = [:]
+        var seen = Set<String>()
+        let names = specs.map(\.name)
+        for (key, value) in members where key != "type" {
+            let memberPath = path + "." + key
+            guard seen.insert(key).inserted else {
+                issues.append(ConfigIssue(path: memberPath, "duplicate key"))
+                continue
+            }
+            guard let spec = specs.first(where: { $0.name == key }) else {
+                let hint = Suggestion.closest(to: key, in: names).map { "; did you mean \"\($0)\"?" } ?? ""
+                let known = names.isEmpty ? "it takes no options" : "known keys: \(names.joined(separator: ", "))"
+                issues.append(ConfigIssue(path: memberPath, "unknown key for \"\(type)\"\(hint) (\(known))"))
+                continue
+            }
+            if let problem = check(value, against: spec.type, secret: spec.type.isSecret) {
+                issues.append(ConfigIssue(path: memberPath, problem))
+            } else {
+                values[key] = value
+            }
+        }
+        for spec in specs where values[spec.name] == nil && !seen.contains(spec.name) {
+            if spec.required {
+                issues.append(ConfigIssue(path: path + "." + spec.name, "missing required key (expected \(spec.type.expectation))"))
+            } else if let value = spec.defaultValue {
+                values[spec.name] = value
+            }
+        }
+        return ComponentOptions(type: type, path: path, baseDirectory: baseDirectory, values: values)
+    }
+
+    /// Why `value` does not fit `type`, or nil when it does.
+    static func check(_ value: JSONValue, against type: OptionSpec.ValueType, secret: Bool) -> String? {
+        func wrong() -> String { "expected \(type.expectation), got \(value.kindDescription)" }
+        func shown(_ text: String) -> String { secret ? "the given value" : JSONValue.quoted(String(text.prefix(80))) }
+        switch type {
+        case .string:
+            return value.stringValue == nil ? wrong() : nil
+        case .secret:
+            guard let text = value.stringValue else { return wrong() }
+            return text.isEmpty ? "expected a non-empty string" : nil
+        case .url:
+            guard let text = value.stringValue else { return wrong() }
+            return HTTPOrigin(text) == nil ? "expected an absolute http(s) URL like https://example.com, got \(shown(text))" : nil
+        case .path:
+            guard let text = value.stringValue else { return wrong() }
+            return text.isEmpty ? "expected a non-empty path" : nil
+        case .integer(let range):
+            guard let int = value.intValue else { return value.doubleValue != nil ? "expected an integer, got \(value.jsonText)" : wrong() }
+            if let range, !range.contains(int) { return "expected an integer from \(range.lowerBound) to \(range.upperBound), got \(int)" }
+            return nil
+        case .number(let range):
+            guard let number = value.doubleValue else { return wrong() }
+            if let range, !range.contains(number) {
+                return "expected a number from \(range.lowerBound) to \(range.upperBound), got \(value.jsonText)"
+            }
+            return nil
+        case .boolean:
+            return value.boolValue == nil ? wrong() : nil
+        case .timestamp:
+            guard let text = value.stringValue else { return wrong() }
+            return Timestamp(iso8601: text) == nil ? "expected an ISO-8601 timestamp like 2026-01-01T00:00:00Z, got \(shown(text))" : nil
+        case .duration:
+            return Duration.parseSeconds(value) == nil
+                ? "expected a duration like \"90s\", \"30m\", \"2h\", \"7d\" or seconds as a number, got \(value.stringValue.map(shown) ?? value.jsonText)"
+                : nil
+        case .oneOf(let allowed):
+            guard let text = value.stringValue else { return wrong() }
+            guard allowed.contains(text) else {
+                let hint = Suggestion.closest(to: text, in: allowed).map { "; did you mean \"\($0)\"?" } ?? ""
+                return "expected one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", ")), got \(shown(text))\(hint)"
+            }
+            return nil
+        case .list(let element):
+            guard let elements = value.arrayValue else { return wrong() }
+            guard !elements.isEmpty else { return "expected a non-empty array" }
+            for (index, item) in elements.enumerated() {
+                if let problem = check(item, against: element, secret: secret) { return "[\(index)]: \(problem)" }
+            }
+            if Set(elements).count != elements.count { return "expected distinct values, got duplicates" }
+            return nil
+        }
+    }
+}
+
+extension OptionSpec.ValueType {
+    var isSecret: Bool {
+        if case .secret = self { return true }
+        return false
+    }
+
+    /// What a person should write, for messages: "a string", "an integer from 100 to 10000".
+    var expectation: String {
+        switch self {
+        case .string: "a string"
+        case .secret: "a non-empty string"
+        case .url: "an absolute http(s) URL"
+        case .path: "a path"
+        case .integer(let range): range.map { "an integer from \($0.lowerBound) to \($0.upperBound)" } ?? "an integer"
+        case .number(let range): range.map { "a number from \($0.lowerBound) to \($0.upperBound)" } ?? "a number"
+        case .boolean: "true or false"
+        case .timestamp: "an ISO-8601 timestamp"
+        case .duration: "a duration like \"2h\""
+        case .oneOf(let allowed): "one of " + allowed.map { "\"\($0)\"" }.joined(separator: ", ")
+        case .list(let element):
+            "an array of \(element.expectation.replacingOccurrences(of: "^an? ", with: "", options: .regularExpression))s"
+        }
+    }
+}

@@ -1,0 +1,121 @@
+/// Maps a config `type` string to a factory for a source or a sink.
+///
+/// The CLI registers the built-ins; an embedding tool builds its own registry with its own
+/// connectors. Registration is explicit: nothing is discovered at run time.
+public struct Registry: Sendable {
+    /// What a factory gets besides its options.
+    public struct Context: Sendable {
+        /// The job's logger.
+        public var logger: Logger
+        /// The environment (for components that read more variables).
+        public var environment: [String: String]
+
+        /// Creates a context.
+        ///
+        /// - Parameters:
+        ///   - logger: The job's logger.
+        ///   - environment: The environment.
+        public init(logger: Logger, environment: [String: String]) {
+            self.logger = logger
+            self.environment = environment
+        }
+    }
+
+    /// A registered source type.
+    public struct SourceEntry: Sendable {
+        /// The config `type`.
+        public var type: String
+        /// One line for `chat-export list`.
+        public var summary: String
+        /// The options it takes.
+        public var options: [OptionSpec]
+        /// Builds the source from validated options; throws ``ConfigError`` for semantic problems.
+        public var make: @Sendable (ComponentOptions, Context) throws -> any Source
+
+        /// Creates an entry.
+        ///
+        /// - Parameters:
+        ///   - type: The config `type`.
+        ///   - summary: One line.
+        ///   - options: The options.
+        ///   - make: The factory.
+        public init(
+            type: String,
+            summary: String,
+            options: [OptionSpec],
+            make: @escaping @Sendable (ComponentOptions, Context) throws -> any Source
+        ) {
+            self.type = type
+            self.summary = summary
+            self.options = options
+            self.make = make
+        }
+    }
+
+    /// A registered sink type.
+    public struct SinkEntry: Sendable {
+        /// The config `type`.
+        public var type: String
+        /// One line for `chat-export list`.
+        public var summary: String
+        /// The options it takes.
+        public var options: [OptionSpec]
+        /// Builds the sink from validated options; throws ``ConfigError`` for semantic problems.
+        public var make: @Sendable (ComponentOptions, Context) throws -> any Sink
+
+        /// Creates an entry.
+        ///
+        /// - Parameters:
+        ///   - type: The config `type`.
+        ///   - summary: One line.
+        ///   - options: The options.
+        ///   - make: The factory.
+        public init(
+            type: String,
+            summary: String,
+            options: [OptionSpec],
+            make: @escaping @Sendable (ComponentOptions, Context) throws -> any Sink
+        ) {
+            self.type = type
+            self.summary = summary
+            self.options = options
+            self.make = make
+        }
+    }
+
+    /// Registered sources, in registration order.
+    public private(set) var sources: [SourceEntry] = []
+    /// Registered sinks, in registration order.
+    public private(set) var sinks: [SinkEntry] = []
+
+    /// Creates an empty registry.
+    public init() {}
+
+    /// Registers a source type, replacing one of the same type.
+    ///
+    /// - Parameter entry: The source entry.
+    public mutating func register(_ entry: SourceEntry) {
+        sources.removeAll { $0.type == entry.type }
+        sources.append(entry)
+    }
+
+    /// Registers a sink type, replacing one of the same type.
+    ///
+    /// - Parameter entry: The sink entry.
+    public mutating func register(_ entry: SinkEntry) {
+        sinks.removeAll { $0.type == entry.type }
+        sinks.append(entry)
+    }
+
+    /// The source entry for `type`.
+    ///
+    /// - Parameter type: The config type.
+    /// - Returns: The entry, or nil.
+    public func source(_ type: String) -> SourceEntry? { sources.first { $0.type == type } }
+
+    /// The sink entry for `type`.
+    ///
+    /// - Parameter type: The config type.
+    /// - Returns: The entry, or nil.
+    public func sink(_ type: String) -> SinkEntry? { sinks.first { $0.type == type } }
+}

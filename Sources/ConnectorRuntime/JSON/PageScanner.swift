@@ -1,0 +1,144 @@
+import Foundation
+
+/// Splits a vendor page into records in one validating pass over its bytes.
+///
+/// A page is a JSON object whose record array sits under one of a few keys (`data` or `items`);
+/// every other top-level member (`meta`, `cursor`, `next_page_uri`) is small and is returned as a
+/// ``JSONValue`` tree. Each record keeps its exact bytes.
+public enum PageScanner {
+    /// A scanned page.
+    public struct Page: Sendable {
+        /// The records, in page order.
+        public var records: [Record]
+        /// The key the record array was found under, or nil when the page had none.
+        public var recordsKey: String?
+        /// Every other top-level member.
+        public var members: [String: JSONValue]
+    }
+
+    /// A record the scanner could not use: which one, and why.
+    public struct RecordError: Error, Sendable, CustomStringConvertible {
+        /// The record's index in the page.
+        public var index: Int
+        /// The record's id, when it was read before the problem.
+        public var id: String?
+        /// What was wrong.
+        public var reason: String
+
+        /// `record 12 (_id 5d8a…): reason`
+        public var description: String {
+            "record \(index)\(id.map { " (_id \($0))" } ?? ""): \(reason)"
+        }
+    }
+
+    /// Scans a page.
+    ///
+    /// - Parameters:
+    ///   - page: The response body.
+    ///   - stream: The stream name to put on each record.
+    ///   - recordKeys: The keys the record array may sit under, in order of preference.
+    ///   - layout: Which fields to extract.
+    /// - Returns: The records and the other top-level members.
+    /// - Throws: ``JSONSyntaxError`` for invalid JSON; ``RecordError`` for a record that is not an
+    ///   object or lacks a usable id or cursor.
+    public static func scan(
+        _ page: [UInt8],
+        stream: String,
+        recordKeys: [String],
+        layout: RecordLayout
+    ) throws -> Page {
+        var records: [Record] = []
+        var members: [String: JSONValue] = [:]
+        var foundKey: String?
+        try JSONReader.withReader(page) { reader in
+            var object = try reader.beginObject()
+            while let keySpan = try reader.nextMember(&object) {
+                let key = reader.string(keySpan)
+                if foundKey == nil, recordKeys.contains(key), try reader.peekKind() == .array {
+                    foundKey = key
+                    var array = try reader.beginArray()
+                    while try reader.nextElement(&array) {
+                        records.append(try scanRecord(&reader, page: page, stream: stream, index: records.count, layout: layout))
+                    }
+                } else {
+                    members[key] = try reader.readValue()
+                }
+            }
+            try reader.finish()
+        }
+        return Page(records: records, recordsKey: foundKey, members: members)
+    }
+
+    static func scanRecord(
+        _ reader: inout JSONReader,
+        page: [UInt8],
+        stream: String,
+        index: Int,
+        layout: RecordLayout
+    ) throws -> Record {
+        guard try reader.peekKind() == .object else {
+            throw RecordError(index: index, id: nil, reason: "is \(try reader.readValue().kindDescription), not an object")
+        }
+        let start = reader.position
+        var id: String?
+        var cursor: Timestamp?
+        var cursorProblem: String?
+        var parent: String?
+        var object = try reader.beginObject()
+        while let key = try reader.nextMember(&object) {
+            let keyText = reader.string(key)
+            if keyText == layout.idField {
+                id = try readIdentifier(&reader)
+            } else if keyText == layout.cursorField {
+                (cursor, cursorProblem) = try readCursor(&reader, format: layout.cursorFormat)
+            } else if keyText == layout.parentField {
+                parent = try readIdentifier(&reader)
+            } else {
+                try reader.skipValue()
+            }
+        }
+        guard let id, !id.isEmpty else {
+            throw RecordError(index: index, id: nil, reason: "has no usable \"\(layout.idField)\"")
+        }
+        if layout.cursorRequired, cursor == nil, let field = layout.cursorField {
+            throw RecordError(index: index, id: id, reason: cursorProblem.map { "\"\(field)\" \($0)" } ?? "has no \"\(field)\"")
+        }
+        return Record(stream: stream, id: id, cursor: cursor, parentID: parent, json: page[start..<reader.position])
+    }
+
+    /// Reads an id written as a string or an integer; null and anything else read as nil.
+    private static func readIdentifier(_ reader: inout JSONReader) throws -> String? {
+        switch try reader.peekKind() {
+        case .string: return reader.string(try reader.readString())
+        case .number: return String(decoding: reader.bytes(try reader.readNumber()), as: UTF8.self)
+        default:
+            try reader.skipValue()
+            return nil
+        }
+    }
+
+    private static func readCursor(
+        _ reader: inout JSONReader,
+        format: RecordLayout.CursorFormat
+    ) throws -> (Timestamp?, String?) {
+        switch try reader.peekKind() {
+        case .string:
+            let span = try reader.readString()
+            let parsed: Timestamp? =
+                span.hasEscapes
+                ? Timestamp(iso8601: reader.string(span)) : Timestamp.parseISO8601(reader.bytes(span.range))
+            if let parsed { return (parsed, nil) }
+            if format == .epochOrISO8601, let number = Double(reader.string(span)) {
+                return (Timestamp(epochSecondsOrMilliseconds: number), nil)
+            }
+            return (nil, "is not a timestamp: \(JSONValue.quoted(String(reader.string(span).prefix(64))))")
+        case .number where format == .epochOrISO8601:
+            let text = String(decoding: reader.bytes(try reader.readNumber()), as: UTF8.self)
+            guard let number = Double(text), number.isFinite else { return (nil, "is not a timestamp: \(text)") }
+            return (Timestamp(epochSecondsOrMilliseconds: number), nil)
+        default:
+            let value = try reader.readValue()
+            return (nil, value == .null ? "is null" : "is \(value.kindDescription), not a timestamp")
+        }
+    }
+}

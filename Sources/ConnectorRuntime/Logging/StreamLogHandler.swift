@@ -1,0 +1,60 @@
+import Foundation
+
+/// Writes log events to a file descriptor (stderr by default), as human text or JSON lines.
+public struct StreamLogHandler: LogHandler {
+    /// The output format.
+    public enum Format: String, Sendable, CaseIterable {
+        /// `2026-01-01T00:00:00Z info  message key=value`
+        case human
+        /// One JSON object a line: `{"ts":…,"level":…,"msg":…,…}`
+        case json
+    }
+
+    private let format: Format
+    private let output: FileOutput
+
+    /// Creates a handler.
+    ///
+    /// - Parameters:
+    ///   - format: Human text or JSON lines.
+    ///   - fileDescriptor: Where to write; 2 (stderr) by default.
+    public init(format: Format = .human, fileDescriptor: Int32 = 2) {
+        self.format = format
+        self.output = FileOutput.shared(fileDescriptor)
+    }
+
+    /// Formats and writes the event.
+    ///
+    /// - Parameter event: The event.
+    public func log(_ event: LogEvent) {
+        output.writeLine(Self.render(event, format: format))
+    }
+
+    /// Renders an event as one line.
+    ///
+    /// - Parameters:
+    ///   - event: The event.
+    ///   - format: Human text or JSON.
+    /// - Returns: The line, without a newline.
+    public static func render(_ event: LogEvent, format: Format) -> String {
+        let keys = event.metadata.keys.sorted()
+        switch format {
+        case .human:
+            var line = event.timestamp.iso8601(fractionDigits: 3) + " " + event.level.description
+            line += String(repeating: " ", count: max(1, 8 - event.level.description.count)) + event.message
+            for key in keys {
+                let value = event.metadata[key] ?? ""
+                line += " \(key)=" + (value.contains(" ") || value.isEmpty ? JSONValue.quoted(value) : value)
+            }
+            return line
+        case .json:
+            var members: [(key: String, value: JSONValue)] = [
+                ("ts", .string(event.timestamp.iso8601(fractionDigits: 6))),
+                ("level", .string(event.level.description)),
+                ("msg", .string(event.message)),
+            ]
+            for key in keys { members.append((key, .string(event.metadata[key] ?? ""))) }
+            return JSONValue.object(members).jsonText
+        }
+    }
+}

@@ -1,0 +1,87 @@
+/// What a source says about one of its streams.
+///
+/// Sinks use it to shape storage: the cursor and parent become real columns, and ``fields`` (the
+/// vendor's commonly used fields) become convenience views, so a new connector gets them without
+/// touching any sink.
+public struct StreamDescriptor: Sendable, Hashable {
+    /// The stream name (`conversations`, `messages`).
+    public var name: String
+    /// One line about the stream.
+    public var summary: String
+    /// The vendor field the cursor comes from (for example `date_updated`).
+    public var cursorField: String?
+    /// The normalised column name for the cursor (for example `updated_at`).
+    public var cursorColumn: String
+    /// The vendor field holding the parent's id (for example `conversation_id`).
+    public var parentField: String?
+    /// The normalised column name for the parent id.
+    public var parentColumn: String?
+    /// The vendor's well-known fields, for views.
+    public var fields: [FieldDescriptor]
+
+    /// Creates a descriptor.
+    ///
+    /// - Parameters:
+    ///   - name: The stream name.
+    ///   - summary: One line about the stream.
+    ///   - cursorField: The vendor field the cursor comes from.
+    ///   - cursorColumn: The normalised cursor column name.
+    ///   - parentField: The vendor field holding the parent's id.
+    ///   - parentColumn: The normalised parent column name.
+    ///   - fields: Well-known fields.
+    public init(
+        name: String,
+        summary: String,
+        cursorField: String?,
+        cursorColumn: String = "cursor_at",
+        parentField: String? = nil,
+        parentColumn: String? = nil,
+        fields: [FieldDescriptor] = []
+    ) {
+        self.name = name
+        self.summary = summary
+        self.cursorField = cursorField
+        self.cursorColumn = cursorColumn
+        self.parentField = parentField
+        self.parentColumn = parentColumn ?? parentField
+        self.fields = fields
+    }
+}
+
+/// A commonly used vendor field, declared by a connector for sinks that expose columns.
+public struct FieldDescriptor: Sendable, Hashable {
+    /// The value type of a field.
+    public enum ValueType: String, Sendable, Hashable {
+        /// Text.
+        case text
+        /// A whole number.
+        case integer
+        /// A floating-point number.
+        case real
+        /// A boolean.
+        case boolean
+        /// A timestamp.
+        case timestamp
+        /// A JSON object or array, kept as JSON text.
+        case json
+    }
+
+    /// The column name.
+    public var name: String
+    /// The path of object keys from the record's root (for example `["csat", "score"]`).
+    public var path: [String]
+    /// The value type.
+    public var type: ValueType
+
+    /// Creates a field descriptor.
+    ///
+    /// - Parameters:
+    ///   - name: The column name.
+    ///   - path: The path of keys from the record's root.
+    ///   - type: The value type.
+    public init(_ name: String, path: [String]? = nil, type: ValueType = .text) {
+        self.name = name
+        self.path = path ?? [name]
+        self.type = type
+    }
+}

@@ -1,0 +1,147 @@
+/// Runs a job: reads every stream of the source and moves each batch into every sink, then
+/// commits the checkpoint.
+///
+/// For each batch, in this order: write to every sink, make every sink durable
+/// (``Sink/commit(_:)``), store the stream's checkpoint, tell the sinks it is stored. A failure at
+/// any step stops the job with the checkpoint at the last batch that reached every sink; nothing
+/// is stored after a failure. Streams run concurrently; the first failure cancels the others.
+public struct JobRunner: Sendable {
+    /// The source.
+    public var source: any Source
+    /// The sinks, written in order.
+    public var sinks: [any Sink]
+    /// Where checkpoints go.
+    public var checkpoints: any CheckpointStore
+    /// The job's logger.
+    public var logger: Logger
+    /// Progress display, if any.
+    public var progress: ProgressReporter?
+    /// Only these streams, or all the source's streams when nil.
+    public var onlyStreams: Set<String>?
+
+    /// Creates a runner.
+    ///
+    /// - Parameters:
+    ///   - source: The source.
+    ///   - sinks: The sinks.
+    ///   - checkpoints: The checkpoint store (already opened and locked).
+    ///   - logger: The job's logger.
+    ///   - progress: Progress display.
+    ///   - onlyStreams: A subset of streams to run.
+    public init(
+        source: any Source,
+        sinks: [any Sink],
+        checkpoints: any CheckpointStore,
+        logger: Logger,
+        progress: ProgressReporter? = nil,
+        onlyStreams: Set<String>? = nil
+    ) {
+        self.source = source
+        self.sinks = sinks
+        self.checkpoints = checkpoints
+        self.logger = logger
+        self.progress = progress
+        self.onlyStreams = onlyStreams
+    }
+
+    /// Runs every stream to its end.
+    ///
+    /// - Returns: What the run did.
+    /// - Throws: The first failure (``ChatExportError``, `CancellationError`, …). Sinks are
+    ///   finished with `succeeded: false` and no checkpoint moves past durable data.
+    public func run() async throws -> RunSummary {
+        let started = Timestamp.now
+        let streams = source.streams.filter { onlyStreams?.contains($0.name) ?? true }
+        let states = try await checkpoints.load()
+        for stream in streams {
+            for sink in sinks {
+                try await sink.open(stream, restoring: states[stream.name]?.sinkStates[sink.identity])
+            }
+        }
+        var summary = RunSummary()
+        do {
+            try await withThrowingTaskGroup(of: (String, RunSummary.StreamSummary)?.self) { group in
+                for stream in streams {
+                    group.addTask { (stream.name, try await runStream(stream, from: states[stream.name])) }
+                }
+                if let progress {
+                    group.addTask {
+                        await progress.run()
+                        return nil
+                    }
+                }
+                var remaining = streams.count
+                while remaining > 0, let result = try await group.next() {
+                    guard let (name, streamSummary) = result else { continue }
+                    summary.streams[name] = streamSummary
+                    remaining -= 1
+                }
+                group.cancelAll()
+            }
+        } catch {
+            for sink in sinks {
+                do {
+                    try await sink.finish(succeeded: false)
+                } catch let finishError {
+                    logger.warning("sink \(sink.identity) failed to finish: \(finishError)")
+                }
+            }
+            throw error
+        }
+        for sink in sinks { try await sink.finish(succeeded: true) }
+        summary.seconds = Double(Timestamp.now.microseconds - started.microseconds) / 1e6
+        return summary
+    }
+
+    private func runStream(_ stream: StreamDescriptor, from state: StreamState?) async throws -> RunSummary.StreamSummary {
+        let logger = self.logger.with("stream", stream.name)
+        let tracker = StreamTracker(state: state)
+        logger.info(state == nil ? "starting from the configured start" : "resuming from checkpoint (batch \(state!.sequence))")
+        try await source.read(ReadRequest(stream: stream, checkpoint: state?.checkpoint, logger: logger)) { batch in
+            try Task.checkCancellation()
+            guard batch.stream == stream.name else {
+                throw ChatExportError(.failure, "source emitted a batch for stream \(batch.stream) while reading \(stream.name)")
+            }
+            if !batch.records.isEmpty {
+                for sink in sinks { try await sink.write(batch) }
+            }
+            let previous = await tracker.current
+            let commit = SinkCommit(stream: stream.name, sequence: previous.sequence + 1, checkpoint: batch.checkpoint)
+            var sinkStates = previous.sinkStates
+            for sink in sinks { sinkStates[sink.identity] = try await sink.commit(commit) }
+            let next = StreamState(
+                checkpoint: batch.checkpoint,
+                sinkStates: sinkStates,
+                sequence: commit.sequence,
+                records: previous.records + batch.records.count
+            )
+            try await checkpoints.save(next, for: stream.name)
+            await tracker.committed(next, batch: batch)
+            for sink in sinks { try await sink.checkpointSaved(commit) }
+            progress?.committed(stream: stream.name, records: batch.records.count, pages: batch.pages, fraction: batch.progress)
+        }
+        progress?.finished(stream: stream.name)
+        var summary = await tracker.summary
+        summary.completed = true
+        logger.info("stream finished: \(summary.records) records in \(summary.pages) pages")
+        return summary
+    }
+}
+
+/// One stream's committed state and counters during a run.
+actor StreamTracker {
+    var current: StreamState
+    var summary = RunSummary.StreamSummary()
+
+    init(state: StreamState?) {
+        current = state ?? StreamState(checkpoint: Checkpoint(.null))
+    }
+
+    func committed(_ state: StreamState, batch: RecordBatch) {
+        current = state
+        summary.records += batch.records.count
+        summary.batches += 1
+        summary.pages += batch.pages
+        summary.bytes += batch.byteCount
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+
+/// Shows how a run is going: per stream records, pages, records/s and how far through its range.
+///
+/// On a terminal it keeps one live line on stderr; otherwise it logs a line every
+/// ``interval`` seconds. Safe to call from any stream.
+public final class ProgressReporter: @unchecked Sendable {
+    /// How progress is shown.
+    public enum Mode: String, Sendable, CaseIterable {
+        /// A live line on a terminal, periodic log lines otherwise.
+        case auto
+        /// A live line always.
+        case live
+        /// Periodic log lines always.
+        case log
+        /// Nothing.
+        case off
+    }
+
+    struct StreamProgress {
+        var records = 0
+        var pages = 0
+        var fraction: Double?
+        var done = false
+    }
+
+    private let lock = NSLock()
+    private var streams: [(String, StreamProgress)] = []
+    private let started = Timestamp.now
+    private let logger: Logger
+    private let live: Bool
+    private let enabled: Bool
+    private let output = FileOutput.shared(2)
+    /// Seconds between updates: 0.25 for the live line, 10 for log lines by default.
+    public let interval: Double
+
+    /// Creates a reporter.
+    ///
+    /// - Parameters:
+    ///   - mode: How to show progress.
+    ///   - logger: Where periodic lines go.
+    ///   - logInterval: Seconds between periodic log lines.
+    public init(mode: Mode, logger: Logger, logInterval: Double = 10) {
+        self.logger = logger
+        let terminal = FileOutput.shared(2).isTerminal
+        self.live = mode == .live || (mode == .auto && terminal)
+        self.enabled = mode != .off
+        self.interval = live ? 0.25 : logInterval
+    }
+
+    /// Records a committed batch.
+    ///
+    /// - Parameters:
+    ///   - stream: The stream.
+    ///   - records: Records in the batch.
+    ///   - pages: Pages in the batch.
+    ///   - fraction: How far through the stream's range, if known.
+    public func committed(stream: String, records: Int, pages: Int, fraction: Double?) {
+        update(stream) {
+            $0.records += records
+            $0.pages += pages
+            if let fraction { $0.fraction = fraction }
+        }
+    }
+
+    /// Marks a stream as finished.
+    ///
+    /// - Parameter stream: The stream.
+    public func finished(stream: String) {
+        update(stream) {
+            $0.done = true
+            $0.fraction = 1
+        }
+    }
+
+    private func update(_ stream: String, _ change: (inout StreamProgress) -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let index = streams.firstIndex(where: { $0.0 == stream }) {
+            change(&streams[index].1)
+        } else {
+            var progress = StreamProgress()
+            change(&progress)
+            streams.append((stream, progress))
+        }
+    }
+
+    /// Renders the current state as one line.
+    public func line() -> String {
+        lock.lock()
+        let snapshot = streams
+        lock.unlock()
+        let elapsed = max(0.001, Double(Timestamp.now.microseconds - started.microseconds) / 1e6)
+        return snapshot.map { name, progress in
+            var part = "\(name): \(progress.records) records, \(progress.pages) pages, \(Int(Double(progress.records) / elapsed)) rec/s"
+            if progress.done {
+                part += ", done"
+            } else if let fraction = progress.fraction {
+                part += ", \(String(format: "%.1f", min(1, max(0, fraction)) * 100))%"
+            }
+            return part
+        }.joined(separator: " | ")
+    }
+
+    /// Shows progress every ``interval`` seconds until cancelled, then clears the live line.
+    public func run() async {
+        guard enabled else { return }
+        while !Task.isCancelled {
+            try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))
+            if Task.isCancelled { break }
+            let text = line()
+            if text.isEmpty { continue }
+            if live { output.setLiveLine(text) } else { logger.info("progress " + text) }
+        }
+        if live { output.setLiveLine(nil) }
+    }
+}

@@ -1,0 +1,24 @@
+/// What a run did, per stream.
+public struct RunSummary: Sendable {
+    /// Counters for one stream.
+    public struct StreamSummary: Sendable, Hashable {
+        /// Records written in this run.
+        public var records = 0
+        /// Batches committed in this run.
+        public var batches = 0
+        /// Vendor pages read in this run.
+        public var pages = 0
+        /// Bytes of record JSON written in this run.
+        public var bytes = 0
+        /// Whether the stream read to its end.
+        public var completed = false
+    }
+
+    /// Per-stream counters.
+    public var streams: [String: StreamSummary] = [:]
+    /// Wall-clock seconds.
+    public var seconds: Double = 0
+
+    /// Records over all streams.
+    public var totalRecords: Int { streams.values.reduce(0) { $0 + $1.records } }
+}

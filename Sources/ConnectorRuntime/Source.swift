@@ -1,0 +1,81 @@
+/// A vendor connector: it exposes named streams and reads each one as a sequence of batches.
+///
+/// ## Implementation requirements
+/// - ``read(_:emit:)`` starts from ``ReadRequest/checkpoint`` (or the configured start when nil)
+///   and calls `emit` once per batch, **in order**, awaiting each call before the next. A batch's
+///   checkpoint must be valid once that batch and all batches before it are durable: resuming from
+///   it must lose nothing. Re-sending records near the checkpoint is allowed (sinks tolerate it);
+///   skipping any is not.
+/// - `emit` may throw (a sink failed, the job was cancelled): stop and rethrow.
+/// - Honour cancellation: check `Task.isCancelled` between requests.
+/// - Errors a person must act on are ``ChatExportError`` values with a code; never put a secret
+///   in an error or a log line.
+/// - A source may fetch concurrently inside `read`, but must emit serially and only a
+///   checkpoint covering a contiguous prefix of finished work.
+public protocol Source: Sendable {
+    /// The streams this source will read, as selected by its configuration.
+    var streams: [StreamDescriptor] { get }
+
+    /// Verifies credentials and reachability with as few requests as possible.
+    ///
+    /// - Parameter logger: Where to log.
+    /// - Returns: One line per thing checked.
+    /// - Throws: ``ChatExportError`` (``ChatExportError/Code/credentialsRejected`` for 401/403).
+    func check(logger: Logger) async throws -> [CheckResult]
+
+    /// Reads one stream from a checkpoint, handing each batch to `emit`.
+    ///
+    /// - Parameters:
+    ///   - request: The stream, the checkpoint to start from, and a logger.
+    ///   - emit: Receives each batch; returns once the batch is written (not necessarily durable).
+    /// - Throws: ``ChatExportError``, `CancellationError`, or what `emit` throws.
+    func read(_ request: ReadRequest, emit: @Sendable (RecordBatch) async throws -> Void) async throws
+}
+
+extension Source {
+    /// By default a source has nothing to check.
+    ///
+    /// - Parameter logger: Unused.
+    /// - Returns: An empty list.
+    public func check(logger: Logger) async throws -> [CheckResult] { [] }
+}
+
+/// What the runner asks a source to read.
+public struct ReadRequest: Sendable {
+    /// The stream.
+    public var stream: StreamDescriptor
+    /// Where the last run stopped, or nil for a first run.
+    public var checkpoint: Checkpoint?
+    /// A logger carrying the stream's name.
+    public var logger: Logger
+
+    /// Creates a request.
+    ///
+    /// - Parameters:
+    ///   - stream: The stream.
+    ///   - checkpoint: The checkpoint to resume from.
+    ///   - logger: A logger.
+    public init(stream: StreamDescriptor, checkpoint: Checkpoint?, logger: Logger) {
+        self.stream = stream
+        self.checkpoint = checkpoint
+        self.logger = logger
+    }
+}
+
+/// The outcome of one check made by ``Source/check(logger:)``.
+public struct CheckResult: Sendable, Hashable {
+    /// What was checked (for example `messages endpoint`).
+    public var subject: String
+    /// What was found (for example `token accepted`).
+    public var detail: String
+
+    /// Creates a result.
+    ///
+    /// - Parameters:
+    ///   - subject: What was checked.
+    ///   - detail: What was found.
+    public init(subject: String, detail: String) {
+        self.subject = subject
+        self.detail = detail
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+
+/// POSIX file helpers with durable semantics, shared by the checkpoint store and file sinks.
+package enum FileSystem {
+    /// The text of `errno` (or of `code`).
+    package static func errorText(_ code: Int32 = errno) -> String {
+        String(cString: strerror(code))
+    }
+
+    /// Creates `path` and its parents if missing.
+    package static func makeDirectories(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw ChatExportError(.storageFailure, "cannot create directory \(path): \(describe(error))")
+        }
+    }
+
+    /// The parent directory of `path` ("." for a bare name).
+    package static func directory(of path: String) -> String {
+        let parent = (path as NSString).deletingLastPathComponent
+        return parent.isEmpty ? "." : parent
+    }
+
+    /// Writes `bytes` to `path` atomically and durably: a temp file in the same directory,
+    /// fsync, rename over `path`, fsync of the directory.
+    package static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let directory = directory(of: path)
+        let temp = path + ".tmp-\(getpid())"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ChatExportError(.storageFailure, "cannot write \(temp): \(errorText())") }
+        var ok = true
+        var failure = ""
+        var copy = bytes
+        if !FileOutput.writeAll(fd: fd, &copy) {
+            ok = false
+            failure = errorText()
+        } else if fsync(fd) != 0 {
+            ok = false
+            failure = errorText()
+        }
+        close(fd)
+        guard ok else {
+            unlink(temp)
+            throw ChatExportError(.storageFailure, "cannot write \(temp): \(failure)")
+        }
+        guard rename(temp, path) == 0 else {
+            let text = errorText()
+            unlink(temp)
+            throw ChatExportError(.storageFailure, "cannot replace \(path): \(text)")
+        }
+        try syncDirectory(directory)
+    }
+
+    /// fsyncs a directory so a rename or creation in it survives a power loss.
+    package static func syncDirectory(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw ChatExportError(.storageFailure, "cannot open directory \(path): \(errorText())") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else {
+            throw ChatExportError(.storageFailure, "cannot sync directory \(path): \(errorText())")
+        }
+    }
+
+    /// Reads a whole file, or nil if it does not exist.
+    package static func readFile(_ path: String) throws -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw ChatExportError(.storageFailure, "cannot read \(path): \(errorText())")
+        }
+        defer { close(fd) }
+        var result = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ChatExportError(.storageFailure, "cannot read \(path): \(errorText())")
+            }
+            if n == 0 { break }
+            result.append(contentsOf: chunk[0..<n])
+        }
+        return result
+    }
+
+    /// Whether something exists at `path`.
+    package static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0
+    }
+
+    /// A short text for an error, without Foundation's noise.
+    package static func describe(_ error: any Error) -> String {
+        if let error = error as? ChatExportError { return error.message }
+        if let error = error as? CocoaError, let underlying = error.userInfo[NSUnderlyingErrorKey] as? POSIXError {
+            return errorText(underlying.code.rawValue)
+        }
+        return "\(error)"
+    }
+}

@@ -1,0 +1,101 @@
+import ConnectorRuntime
+import Foundation
+
+/// The `chat-export` command line: parses arguments, dispatches to a command, maps errors to exit codes.
+struct CLI {
+    static let globalOptions: Set<String> = ["--log-level", "--log-format"]
+    static let globalFlags: Set<String> = ["--help", "--version"]
+    static let commandOptions: [String: Set<String>] = [
+        "run": ["--stream", "--progress"],
+        "check": [], "validate": [], "spec": [], "list": [],
+        "state": ["--stream"],
+    ]
+
+    var environment: [String: String]
+    var logger = Logger(handler: StreamLogHandler())
+
+    /// Runs a command line and returns the exit status.
+    static func main(arguments: [String], environment: [String: String]) async -> Int32 {
+        var cli = CLI(environment: environment)
+        return await cli.run(arguments)
+    }
+
+    /// Runs the command line and returns the exit status.
+    mutating func run(_ arguments: [String]) async -> Int32 {
+        let command = arguments.first { !$0.hasPrefix("-") }
+        do {
+            let known = command.flatMap { CLI.commandOptions[$0] } ?? []
+            let parsed = try Arguments.parse(arguments, options: CLI.globalOptions.union(known), flags: CLI.globalFlags)
+            let level = try parsed.value("--log-level", allowed: Logger.Level.allCases.map(\.description))
+            let format = try parsed.value("--log-format", allowed: StreamLogHandler.Format.allCases.map(\.rawValue))
+            logger = Logger(
+                level: Logger.Level.allCases.first { $0.description == level } ?? .info,
+                handler: StreamLogHandler(format: format.flatMap(StreamLogHandler.Format.init(rawValue:)) ?? .human)
+            )
+            if parsed.flags.contains("--version") {
+                print(Help.version)
+                return 0
+            }
+            guard let command = parsed.positionals.first else {
+                if parsed.flags.contains("--help") {
+                    print(Help.main)
+                    return 0
+                }
+                throw UsageError(message: "missing command")
+            }
+            guard let help = Help.commands[command] else {
+                let hint = Suggestion.closest(to: command, in: Array(Help.commands.keys)).map { "; did you mean \"\($0)\"?" } ?? ""
+                throw UsageError(message: "unknown command \"\(command)\"\(hint)")
+            }
+            if parsed.flags.contains("--help") {
+                print(help)
+                return 0
+            }
+            let operands = Array(parsed.positionals.dropFirst())
+            let commands = Commands(environment: environment, logger: logger)
+            switch command {
+            case "run": return try await commands.run(config: try single(operands, "CONFIG", command), arguments: parsed)
+            case "check": return try await commands.check(config: try single(operands, "CONFIG", command))
+            case "validate": return try commands.validate(config: try single(operands, "CONFIG", command))
+            case "spec":
+                guard operands.count <= 1 else { throw UsageError(message: "spec takes at most one TYPE", command: command) }
+                return try commands.spec(type: operands.first)
+            case "list":
+                guard operands.isEmpty else { throw UsageError(message: "list takes no operands", command: command) }
+                return commands.list()
+            default:  // state
+                guard operands.count == 2, ["show", "reset"].contains(operands[0]) else {
+                    throw UsageError(message: "expected \"state show CONFIG\" or \"state reset CONFIG\"", command: command)
+                }
+                if operands[0] == "show" {
+                    if parsed.options["--stream"] != nil { throw UsageError(message: "--stream goes with state reset", command: command) }
+                    return try commands.stateShow(config: operands[1])
+                }
+                return try await commands.stateReset(config: operands[1], streams: parsed.options["--stream"])
+            }
+        } catch let error as UsageError {
+            let helpCommand = (error.command ?? command).map { "chat-export \($0) --help" } ?? "chat-export --help"
+            FileHandle.standardError.write(Data("chat-export: error: \(error.message)\nRun '\(helpCommand)' for usage.\n".utf8))
+            return 64
+        } catch let error as ConfigError {
+            for issue in error.issues {
+                logger.error("invalid config: \(error.file.map { "\($0): " } ?? "")\(issue)", ["path": issue.path])
+            }
+            return ChatExportError.Code.invalidConfig.exitStatus
+        } catch let error as ChatExportError {
+            logger.error(error.message, ["code": error.code.name])
+            return error.code.exitStatus
+        } catch {
+            logger.error("\(error)")
+            return 1
+        }
+    }
+
+    private func single(_ operands: [String], _ name: String, _ command: String) throws -> String {
+        guard operands.count == 1 else {
+            throw UsageError(
+                message: operands.isEmpty ? "missing \(name)" : "expected one \(name), got \(operands.count) operands", command: command)
+        }
+        return operands[0]
+    }
+}

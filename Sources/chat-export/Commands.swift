@@ -1,0 +1,149 @@
+import ConnectorRuntime
+import Foundation
+
+/// The commands' bodies. Each returns an exit status or throws an error the CLI maps to one.
+struct Commands {
+    var environment: [String: String]
+    var logger: Logger
+
+    private var loader: JobConfigLoader {
+        JobConfigLoader(registry: BuiltIns.registry, environment: environment, logger: logger)
+    }
+
+    /// `run CONFIG`
+    func run(config file: String, arguments: Arguments) async throws -> Int32 {
+        let job = try loader.load(file: file)
+        let streamNames = Set(job.source.streams.map(\.name))
+        let only = arguments.options["--stream"].map(Set.init)
+        if let only, let unknown = only.first(where: { !streamNames.contains($0) }) {
+            throw UsageError(
+                message: "--stream \(unknown): the job has no such stream (it has \(streamNames.sorted().joined(separator: ", ")))",
+                command: "run")
+        }
+        let mode = try arguments.value("--progress", allowed: ProgressReporter.Mode.allCases.map(\.rawValue))
+        let store = try FileCheckpointStore(path: job.checkpointPath)
+        let progress = ProgressReporter(mode: mode.flatMap(ProgressReporter.Mode.init(rawValue:)) ?? .auto, logger: logger)
+        let runner = JobRunner(
+            source: job.source, sinks: job.sinks, checkpoints: store, logger: logger, progress: progress, onlyStreams: only)
+        logger.info("job started", ["config": file, "checkpoint": job.checkpointPath, "source": job.sourceOptions.type])
+
+        enum Outcome: Sendable {
+            case finished(Result<RunSummary, any Error>)
+            case signal(Int32)
+        }
+        let outcome = await withTaskGroup(of: Outcome?.self) { group in
+            group.addTask { .finished(await Result(catching: { try await runner.run() })) }
+            group.addTask { await SignalWatcher.next().map(Outcome.signal) }
+            var first: Outcome?
+            var signalled: Int32?
+            while let next = await group.next() {
+                guard let next else { continue }
+                if case .signal(let number) = next {
+                    signalled = number
+                    logger.warning("received \(number == SIGINT ? "SIGINT" : "SIGTERM"); stopping at the last durable checkpoint")
+                    group.cancelAll()
+                    continue
+                }
+                first = next
+                group.cancelAll()
+            }
+            if let signalled { return Outcome.signal(signalled) }
+            return first!
+        }
+        await store.close()
+        switch outcome {
+        case .signal(let number):
+            return 128 + number
+        case .finished(.success(let summary)):
+            for (name, stream) in summary.streams.sorted(by: { $0.key < $1.key }) {
+                logger.info("\(name): \(stream.records) records, \(stream.pages) pages, \(stream.bytes) bytes", ["stream": name])
+            }
+            let rate = summary.seconds > 0 ? Int(Double(summary.totalRecords) / summary.seconds) : 0
+            logger.info("job finished: \(summary.totalRecords) records in \(String(format: "%.2f", summary.seconds)) s (\(rate) records/s)")
+            return 0
+        case .finished(.failure(let error)):
+            throw error
+        }
+    }
+
+    /// `check CONFIG`
+    func check(config file: String) async throws -> Int32 {
+        let job = try loader.load(file: file)
+        let results = try await job.source.check(logger: logger)
+        for result in results { print("ok  \(result.subject): \(result.detail)") }
+        print("config \(file) is valid; \(job.sourceOptions.type) source reachable")
+        return 0
+    }
+
+    /// `validate CONFIG`
+    func validate(config file: String) throws -> Int32 {
+        let job = try loader.load(file: file)
+        print(
+            "config \(file) is valid: source \(job.sourceOptions.type) (\(job.source.streams.map(\.name).joined(separator: ", "))), "
+                + "sinks \(job.sinkOptions.map(\.type).joined(separator: ", ")), checkpoint \(job.checkpointPath)")
+        return 0
+    }
+
+    /// `spec [TYPE]`
+    func spec(type: String?) throws -> Int32 {
+        let registry = BuiltIns.registry
+        guard let type else {
+            print(JobSchema.document(registry: registry).serialized(pretty: true))
+            return 0
+        }
+        if let entry = registry.source(type) {
+            print(OptionSpec.jsonSchema(type: entry.type, summary: entry.summary, options: entry.options).serialized(pretty: true))
+        } else if let entry = registry.sink(type) {
+            print(OptionSpec.jsonSchema(type: entry.type, summary: entry.summary, options: entry.options).serialized(pretty: true))
+        } else {
+            let known = registry.sources.map(\.type) + registry.sinks.map(\.type)
+            let hint = Suggestion.closest(to: type, in: known).map { "; did you mean \"\($0)\"?" } ?? ""
+            throw UsageError(message: "unknown type \"\(type)\"\(hint) (known: \(known.joined(separator: ", ")))", command: "spec")
+        }
+        return 0
+    }
+
+    /// `list`
+    func list() -> Int32 {
+        let registry = BuiltIns.registry
+        let width = (registry.sources.map(\.type) + registry.sinks.map(\.type)).map(\.count).max() ?? 0
+        func pad(_ text: String) -> String { text + String(repeating: " ", count: width - text.count) }
+        print("Sources:")
+        for entry in registry.sources { print("  \(pad(entry.type))  \(entry.summary)") }
+        print("Sinks:")
+        for entry in registry.sinks { print("  \(pad(entry.type))  \(entry.summary)") }
+        return 0
+    }
+
+    /// `state show CONFIG`
+    func stateShow(config file: String) throws -> Int32 {
+        let job = try loader.load(file: file)
+        let states = try FileCheckpointStore.read(path: job.checkpointPath)
+        if states.isEmpty { logger.info("no checkpoint yet at \(job.checkpointPath)") }
+        print(CheckpointFileFormat.encode(states).serialized(pretty: true))
+        return 0
+    }
+
+    /// `state reset CONFIG [--stream NAME]...`
+    func stateReset(config file: String, streams: [String]?) async throws -> Int32 {
+        let job = try loader.load(file: file)
+        let store = try FileCheckpointStore(path: job.checkpointPath)
+        let known = Set(job.source.streams.map(\.name))
+        if let streams, let unknown = streams.first(where: { !known.contains($0) }) {
+            await store.close()
+            throw UsageError(
+                message: "--stream \(unknown): the job has no such stream (it has \(known.sorted().joined(separator: ", ")))",
+                command: "state")
+        }
+        try await store.reset(streams: streams.map(Set.init))
+        await store.close()
+        logger.info("reset \(streams?.joined(separator: ", ") ?? "all streams") in \(job.checkpointPath)")
+        return 0
+    }
+}
+
+extension Result where Failure == any Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}

@@ -1,0 +1,88 @@
+/// Help texts, one per command.
+enum Help {
+    static let version = "chat-export 0.1.0"
+
+    static let globalOptions = """
+        Global options:
+          --log-level LEVEL     trace, debug, info, warning or error (default: info)
+          --log-format FORMAT   human or json (default: human); logs go to stderr
+          -h, --help            show help for the command
+        """
+
+    static let main = """
+        chat-export: move chatbot conversations and messages from vendor export APIs into sinks.
+
+        Usage: chat-export COMMAND [OPTIONS]
+
+        Commands:
+          run CONFIG            run the job; re-running resumes from the last checkpoint
+          check CONFIG          validate the config, then verify credentials with the vendor
+          validate CONFIG       validate the config offline
+          spec [TYPE]           print the JSON Schema of a source or sink type (or of a job config)
+          list                  list the registered sources and sinks
+          state show CONFIG     print the job's checkpoint
+          state reset CONFIG    forget the job's checkpoint (all streams, or --stream NAME)
+
+        \(globalOptions)
+          --version             print the version
+
+        Exit codes: 0 success, 64 bad command line, 78 invalid config, 77 credentials rejected,
+        75 temporary failure (re-run to resume), 130/143 interrupted by SIGINT/SIGTERM, 1 other failure.
+        """
+
+    static let commands: [String: String] = [
+        "run": """
+        Usage: chat-export run CONFIG [--stream NAME]... [--progress MODE]
+
+        Runs the job in CONFIG. Each batch is written to every sink and made durable before the
+        checkpoint moves, so an interrupted run (Ctrl-C, kill, crash) resumes where it stopped.
+
+        Options:
+          --stream NAME         run only this stream (repeatable)
+          --progress MODE       auto (live line on a terminal, log lines otherwise), live, log or off
+
+        \(globalOptions)
+        """,
+        "check": """
+        Usage: chat-export check CONFIG
+
+        Validates CONFIG, then asks the source to verify its credentials and reachability with
+        as few requests as possible. Exit 77 when the vendor rejects the credentials.
+
+        \(globalOptions)
+        """,
+        "validate": """
+        Usage: chat-export validate CONFIG
+
+        Validates CONFIG without contacting any vendor and reports every problem at once,
+        each with its JSON path. Exit 78 when the config is invalid.
+
+        \(globalOptions)
+        """,
+        "spec": """
+        Usage: chat-export spec [TYPE]
+
+        Prints the JSON Schema of a source or sink TYPE, or of a whole job config when TYPE
+        is omitted.
+
+        \(globalOptions)
+        """,
+        "list": """
+        Usage: chat-export list
+
+        Lists the registered source and sink types with a one-line description each.
+
+        \(globalOptions)
+        """,
+        "state": """
+        Usage: chat-export state show CONFIG
+               chat-export state reset CONFIG [--stream NAME]...
+
+        show prints the job's checkpoint as JSON on stdout.
+        reset forgets the checkpoint of every stream, or of the named streams, so the next run
+        starts from the configured start. It takes the job's lock: it fails while a run is active.
+
+        \(globalOptions)
+        """,
+    ]
+}
