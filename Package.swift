@@ -24,6 +24,8 @@ let package = Package(
             name: "chat-export",
             dependencies: ["ConnectorRuntime", "ConnectorTesting", "StdoutSink", "FilesSink"]
         ),
+        // Release-mode benchmarks; never part of `swift test`.
+        .executableTarget(name: "chat-export-bench", dependencies: ["ConnectorRuntime"], path: "Benchmarks/ChatExportBenchmarks"),
         .testTarget(name: "ConnectorRuntimeTests", dependencies: ["ConnectorRuntime", "ConnectorTesting"]),
         .testTarget(name: "SinkTests", dependencies: ["ConnectorRuntime", "ConnectorTesting", "StdoutSink", "FilesSink"]),
         .testTarget(name: "CLITests", dependencies: ["chat-export", "ConnectorRuntime"]),

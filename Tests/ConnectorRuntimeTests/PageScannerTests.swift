@@ -134,12 +134,16 @@ struct OptionValidationTests {
         #expect(Suggestion.closest(to: "completely-different", in: ["dir"]) == nil)
     }
 
-    @Test("parses durations", arguments: [("90s", 90.0), ("30m", 1800), ("2h", 7200), ("1h30m", 5400), ("7d", 604_800), ("1.5h", 5400)])
+    @Test(
+        "parses durations",
+        arguments: [
+            ("90s", 90.0), ("30m", 1800), ("2h", 7200), ("1h30m", 5400), ("7d", 604_800), ("1.5h", 5400), ("250ms", 0.25), ("1m30s", 90),
+        ])
     func durations(_ text: String, _ seconds: Double) {
         #expect(Duration.parseSeconds(.string(text)) == seconds)
     }
 
-    @Test("rejects malformed durations", arguments: ["", "2", "h", "2x", "-1h"])
+    @Test("rejects malformed durations", arguments: ["", "2", "h", "2x", "-1h", "5 s", "1hh"])
     func badDurations(_ text: String) {
         #expect(Duration.parseSeconds(.string(text)) == nil)
     }

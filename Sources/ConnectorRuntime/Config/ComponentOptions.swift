@@ -99,35 +99,25 @@ public struct ComponentOptions: Sendable {
 }
 
 extension Duration {
-    /// Parses a duration option: a number of seconds, or text like `90s`, `30m`, `2h`, `7d`, `1h30m`.
+    /// Parses a duration option: a number of seconds, or text like `250ms`, `90s`, `30m`, `2h`,
+    /// `7d`, `1h30m`.
     ///
     /// - Parameter value: The JSON value.
     /// - Returns: Seconds, or nil when the value is not a duration.
     public static func parseSeconds(_ value: JSONValue) -> Double? {
         if let number = value.doubleValue { return number >= 0 ? number : nil }
         guard let text = value.stringValue, !text.isEmpty else { return nil }
+        let units: [String: Double] = ["ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86_400]
         var total = 0.0
-        var digits = ""
-        var sawUnit = false
-        for character in text {
-            if character.isNumber || character == "." {
-                digits.append(character)
-                continue
-            }
-            let unit: Double
-            switch character {
-            case "s": unit = 1
-            case "m": unit = 60
-            case "h": unit = 3600
-            case "d": unit = 86_400
-            default: return nil
-            }
-            guard let amount = Double(digits) else { return nil }
-            total += amount * unit
-            digits = ""
-            sawUnit = true
+        var rest = Substring(text)
+        while !rest.isEmpty {
+            let digits = rest.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
+            rest = rest.dropFirst(digits.count)
+            let unit = rest.prefix { $0.isASCII && $0.isLetter }
+            rest = rest.dropFirst(unit.count)
+            guard let amount = Double(digits), let scale = units[String(unit)] else { return nil }
+            total += amount * scale
         }
-        guard digits.isEmpty, sawUnit else { return nil }
         return total
     }
 }

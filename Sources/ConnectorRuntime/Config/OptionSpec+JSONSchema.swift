@@ -47,7 +47,7 @@ extension OptionSpec.ValueType {
         case .duration:
             return [
                 ("type", .array([.string("string"), .string("number")])),
-                ("pattern", .string("^([0-9]+(\\.[0-9]+)?[smhd])+$")),
+                ("pattern", .string("^([0-9]+(\\.[0-9]+)?(ms|s|m|h|d))+$")),
                 ("minimum", .integer(0)),
             ]
         case .oneOf(let allowed): return [("enum", .array(allowed.map(JSONValue.string)))]

@@ -1,0 +1,107 @@
+import Foundation
+
+/// Runs the built `chat-export` binary and captures its exit status, stdout and stderr.
+struct CLIHarness {
+    struct Outcome {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// The built executable, next to the test bundle.
+    static let executable: URL = {
+        let candidates = [
+            Bundle.main.executableURL?.deletingLastPathComponent(),
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+            Bundle.main.bundleURL.deletingLastPathComponent(),
+        ]
+        for case let directory? in candidates {
+            let url = directory.appendingPathComponent("chat-export")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug/chat-export")
+            .standardized
+    }()
+
+    /// Runs the binary to completion.
+    static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> Outcome {
+        let process = try start(arguments, environment: environment, directory: directory)
+        return process.wait()
+    }
+
+    /// Starts the binary; call `wait()` on the result.
+    static func start(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> Running {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        return Running(process: process, out: out, err: err)
+    }
+
+    final class Running: @unchecked Sendable {
+        let process: Process
+        private let out: Pipe
+        private let err: Pipe
+        private var stdoutData = Data()
+        private var stderrData = Data()
+        private let group = DispatchGroup()
+
+        init(process: Process, out: Pipe, err: Pipe) {
+            self.process = process
+            self.out = out
+            self.err = err
+            // Drain both pipes concurrently so a chatty child never blocks on a full pipe.
+            group.enter()
+            DispatchQueue.global().async {
+                self.stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+                self.group.leave()
+            }
+            group.enter()
+            DispatchQueue.global().async {
+                self.stderrData = err.fileHandleForReading.readDataToEndOfFile()
+                self.group.leave()
+            }
+        }
+
+        var pid: Int32 { process.processIdentifier }
+
+        func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+        func wait() -> Outcome {
+            process.waitUntilExit()
+            group.wait()
+            return Outcome(
+                status: process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus,
+                stdout: String(decoding: stdoutData, as: UTF8.self),
+                stderr: String(decoding: stderrData, as: UTF8.self)
+            )
+        }
+    }
+}
+
+/// A uniquely named directory, removed when the value is released.
+final class TemporaryDirectory: Sendable {
+    let path: String
+
+    init() {
+        path = FileManager.default.temporaryDirectory.path + "/chat-export-cli-tests-" + UUID().uuidString
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        let file = path + "/" + name
+        try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: file))
+        return file
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}

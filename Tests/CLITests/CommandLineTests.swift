@@ -1,0 +1,175 @@
+import ConnectorRuntime
+import Foundation
+import Testing
+
+@Suite("Command line")
+struct CommandLineTests {
+    @Test(
+        "bad command lines exit 64 with one line and a hint",
+        arguments: [
+            ([], "missing command"), (["frobnicate"], "unknown command"), (["rnu"], "did you mean \"run\""),
+            (["run"], "missing CONFIG"), (["run", "a.json", "b.json"], "expected one CONFIG"),
+            (["validate", "--bogus", "x"], "unknown option --bogus"),
+            (["run", "x.json", "--progres", "off"], "did you mean --progress"),
+            (["--log-format", "xml", "list"], "must be one of human, json"),
+            (["run", "x.json", "--progress"], "--progress needs a value"), (["state", "x.json"], "expected \"state show CONFIG\""),
+            (["spec", "nope"], "unknown type \"nope\""), (["list", "extra"], "list takes no operands"),
+        ]
+    )
+    func usageErrors(_ arguments: [String], _ fragment: String) throws {
+        let outcome = try CLIHarness.run(arguments)
+        #expect(outcome.status == 64, "\(arguments): \(outcome.stderr)")
+        #expect(outcome.stderr.contains(fragment), "\(arguments): \(outcome.stderr)")
+        #expect(outcome.stderr.contains("--help"))
+    }
+
+    @Test(
+        "--help works on every command and --version prints the version", arguments: ["run", "check", "validate", "spec", "list", "state"])
+    func help(command: String) throws {
+        let outcome = try CLIHarness.run([command, "--help"])
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout.contains("Usage: chat-export \(command)"))
+        let main = try CLIHarness.run(["--help"])
+        #expect(main.stdout.contains("Exit codes"))
+        #expect(try CLIHarness.run(["--version"]).stdout.hasPrefix("chat-export "))
+    }
+
+    @Test("list names the registered types and spec prints JSON Schema")
+    func listAndSpec() throws {
+        let list = try CLIHarness.run(["list"])
+        #expect(list.status == 0)
+        for type in ["synthetic", "stdout", "files"] { #expect(list.stdout.contains("  \(type)")) }
+        let spec = try JSONValue.parse(try CLIHarness.run(["spec", "files"]).stdout)
+        #expect(spec["required"] == .array([.string("type"), .string("dir")]))
+        #expect(spec["properties"]?["max_file_bytes"]?["default"] == .integer(128 * 1024 * 1024))
+        let job = try JSONValue.parse(try CLIHarness.run(["spec"]).stdout)
+        #expect(job["required"] == .array([.string("source"), .string("sinks")]))
+    }
+
+    @Test("run to stdout prints one line per record and logs only to stderr; json logs are JSON")
+    func runToStdout() throws {
+        let directory = TemporaryDirectory()
+        let file = try directory.write(
+            "job.json",
+            #"{"source": {"type": "synthetic", "records": 25, "page_size": 10, "streams": ["messages"]}, "sinks": [{"type": "stdout"}]}"#)
+        let outcome = try CLIHarness.run(["run", file, "--log-format", "json", "--progress", "off"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let lines = outcome.stdout.split(separator: "\n")
+        #expect(lines.count == 25)
+        for line in lines { #expect(try JSONValue.parse(String(line))["stream"] == .string("messages")) }
+        for line in outcome.stderr.split(separator: "\n") { #expect(try JSONValue.parse(String(line))["level"] != nil) }
+        #expect(FileManager.default.fileExists(atPath: directory.path + "/job.checkpoint.json"))
+        // A re-run resumes at the end: nothing new.
+        #expect(try CLIHarness.run(["run", file, "--progress", "off"]).stdout.isEmpty)
+    }
+
+    @Test("a temporary failure exits 75 and the re-run completes with every record exactly once")
+    func temporaryFailureAndResume() throws {
+        let directory = TemporaryDirectory()
+        let failing = try directory.write(
+            "job.json",
+            #"{"source": {"type": "synthetic", "records": 500, "page_size": 50, "fail_after_pages": 3}, "sinks": [{"type": "files", "dir": "out"}]}"#
+        )
+        let first = try CLIHarness.run(["run", failing, "--progress", "off"])
+        #expect(first.status == 75, "\(first.stderr)")
+        #expect(first.stderr.contains("fail_after_pages"))
+        let state = try JSONValue.parse(try CLIHarness.run(["state", "show", failing]).stdout)
+        #expect(state["streams"]?["messages"]?["records"] == .integer(150))
+        // The same job without the failure (same checkpoint file) resumes.
+        let fixed = try directory.write(
+            "job.json", #"{"source": {"type": "synthetic", "records": 500, "page_size": 50}, "sinks": [{"type": "files", "dir": "out"}]}"#)
+        #expect(try CLIHarness.run(["run", fixed, "--progress", "off"]).status == 0)
+        for stream in ["messages", "conversations"] {
+            let ids = try FilesOutput.ids(directory.path + "/out/" + stream)
+            #expect(ids.count == 500)
+            #expect(Set(ids).count == 500)
+        }
+    }
+
+    @Test("a second run of the same job exits 75 while the first holds the lock; state reset is refused too")
+    func locking() throws {
+        let directory = TemporaryDirectory()
+        let file = try directory.write(
+            "job.json",
+            #"{"source": {"type": "synthetic", "records": 100, "page_size": 1, "page_delay": "50ms"}, "sinks": [{"type": "files", "dir": "out"}]}"#
+        )
+        let first = try CLIHarness.start(["run", file, "--progress", "off"])
+        Thread.sleep(forTimeInterval: 0.5)
+        let second = try CLIHarness.run(["run", file])
+        #expect(second.status == 75)
+        #expect(second.stderr.contains("locked by another run (pid \(first.pid))"))
+        #expect(try CLIHarness.run(["state", "reset", file]).status == 75)
+        first.signal(SIGTERM)
+        #expect(first.wait().status == 143)
+    }
+
+    @Test("SIGINT and SIGTERM stop cleanly with 130 and 143, keeping the last durable checkpoint", arguments: [SIGINT, SIGTERM])
+    func signals(number: Int32) throws {
+        let directory = TemporaryDirectory()
+        let file = try directory.write(
+            "job.json",
+            #"{"source": {"type": "synthetic", "records": 400, "page_size": 5, "page_delay": "20ms"}, "sinks": [{"type": "files", "dir": "out"}]}"#
+        )
+        let running = try CLIHarness.start(["run", file, "--progress", "off"])
+        Thread.sleep(forTimeInterval: 0.6)
+        running.signal(number)
+        let outcome = running.wait()
+        #expect(outcome.status == 128 + number, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("stopping at the last durable checkpoint"))
+        let state = try JSONValue.parse(try CLIHarness.run(["state", "show", file]).stdout)
+        let committed = state["streams"]?["messages"]?["records"]?.intValue ?? 0
+        #expect(committed > 0 && committed < 400)
+        #expect(try CLIHarness.run(["run", file, "--progress", "off"]).status == 0)
+        #expect(try FilesOutput.ids(directory.path + "/out/messages").count == 400)
+    }
+
+    @Test("kill -9 at random instants, then a re-run: every record is published exactly once")
+    func killNine() throws {
+        let directory = TemporaryDirectory()
+        let file = try directory.write(
+            "job.json",
+            #"{"source": {"type": "synthetic", "records": 3000, "page_size": 7, "page_delay": "2ms"}, "sinks": [{"type": "files", "dir": "out", "max_file_bytes": 4096}]}"#
+        )
+        var random = SystemRandomNumberGenerator()
+        var kills = 0
+        for _ in 0..<10 {
+            let running = try CLIHarness.start(["run", file, "--progress", "off"])
+            Thread.sleep(forTimeInterval: Double.random(in: 0.05...0.35, using: &random))
+            running.signal(SIGKILL)
+            if running.wait().status == 128 + SIGKILL { kills += 1 }
+        }
+        #expect(kills >= 5)
+        let final = try CLIHarness.run(["run", file, "--progress", "off"])
+        #expect(final.status == 0, "\(final.stderr)")
+        for stream in ["messages", "conversations"] {
+            let ids = try FilesOutput.ids(directory.path + "/out/" + stream)
+            #expect(ids.count == 3000, "\(stream)")
+            #expect(Set(ids).count == 3000, "\(stream) has duplicates")
+        }
+    }
+
+    @Test("state reset forgets one stream; the next run re-reads only it")
+    func stateReset() throws {
+        let directory = TemporaryDirectory()
+        let file = try directory.write(
+            "job.json", #"{"source": {"type": "synthetic", "records": 30, "page_size": 10}, "sinks": [{"type": "stdout"}]}"#)
+        #expect(try CLIHarness.run(["run", file, "--progress", "off"]).stdout.split(separator: "\n").count == 60)
+        #expect(try CLIHarness.run(["state", "reset", file, "--stream", "messages"]).status == 0)
+        #expect(try CLIHarness.run(["state", "reset", file, "--stream", "nope"]).status == 64)
+        let rerun = try CLIHarness.run(["run", file, "--progress", "off"])
+        #expect(rerun.stdout.split(separator: "\n").count == 30)
+        #expect(!rerun.stdout.contains("\"conversations\""))
+    }
+}
+
+enum FilesOutput {
+    /// The `_id`s of every record in the published parts of a stream directory, in order.
+    static func ids(_ folder: String) throws -> [String] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix("part-") }.sorted()
+        return try names.flatMap { name in
+            try String(contentsOfFile: folder + "/" + name, encoding: .utf8).split(separator: "\n").map { line in
+                try JSONValue.parse(String(line))["_id"]?.stringValue ?? ""
+            }
+        }
+    }
+}

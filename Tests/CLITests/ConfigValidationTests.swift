@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+
+@Suite("Config validation through the binary")
+struct ConfigValidationTests {
+    static let valid = #"{"source": {"type": "synthetic", "records": 10}, "sinks": [{"type": "stdout"}]}"#
+
+    /// (config text, a JSON path the error must name, a fragment of the message)
+    static let malformed: [(String, String, String)] = [
+        ("[]", "$", "expected an object"),
+        ("{", "$", "invalid JSON at line 1"),
+        ("{\"source\": {\"type\": \"synthetic\"}}", "sinks", "missing required key"),
+        ("{\"sinks\": [{\"type\": \"stdout\"}]}", "source", "missing required key"),
+        ("{\"source\": {\"type\": \"synthetic\"}, \"sinks\": []}", "sinks", "at least one sink"),
+        ("{\"source\": {\"type\": \"synthetic\"}, \"sinks\": {\"type\": \"stdout\"}}", "sinks", "expected a non-empty array"),
+        ("{\"source\": {\"type\": \"synthetic\"}, \"sinsk\": [], \"sinks\": [{\"type\": \"stdout\"}]}", "sinsk", "did you mean \"sinks\""),
+        ("{\"source\": \"synthetic\", \"sinks\": [{\"type\": \"stdout\"}]}", "source", "expected an object"),
+        ("{\"source\": {}, \"sinks\": [{\"type\": \"stdout\"}]}", "source.type", "missing required key"),
+        ("{\"source\": {\"type\": 3}, \"sinks\": [{\"type\": \"stdout\"}]}", "source.type", "expected a string"),
+        ("{\"source\": {\"type\": \"synthetik\"}, \"sinks\": [{\"type\": \"stdout\"}]}", "source.type", "did you mean \"synthetic\""),
+        (
+            "{\"source\": {\"type\": \"synthetic\", \"recods\": 5}, \"sinks\": [{\"type\": \"stdout\"}]}", "source.recods",
+            "did you mean \"records\""
+        ),
+        (
+            "{\"source\": {\"type\": \"synthetic\", \"records\": \"5\"}, \"sinks\": [{\"type\": \"stdout\"}]}", "source.records",
+            "expected an integer"
+        ),
+        (
+            "{\"source\": {\"type\": \"synthetic\", \"records\": 1.5}, \"sinks\": [{\"type\": \"stdout\"}]}", "source.records",
+            "expected an integer"
+        ),
+        (
+            "{\"source\": {\"type\": \"synthetic\", \"page_size\": 0}, \"sinks\": [{\"type\": \"stdout\"}]}", "source.page_size",
+            "from 1 to 10000"
+        ),
+        (
+            "{\"source\": {\"type\": \"synthetic\", \"start\": \"yesterday\"}, \"sinks\": [{\"type\": \"stdout\"}]}", "source.start",
+            "ISO-8601"
+        ),
+        (
+            "{\"source\": {\"type\": \"synthetic\", \"start\": \"2026-02-30T00:00:00Z\"}, \"sinks\": [{\"type\": \"stdout\"}]}",
+            "source.start", "ISO-8601"
+        ),
+        (
+            "{\"source\": {\"type\": \"synthetic\", \"streams\": \"messages\"}, \"sinks\": [{\"type\": \"stdout\"}]}", "source.streams",
+            "expected an array"
+        ),
+        ("{\"source\": {\"type\": \"synthetic\", \"streams\": []}, \"sinks\": [{\"type\": \"stdout\"}]}", "source.streams", "non-empty"),
+        (
+            "{\"source\": {\"type\": \"synthetic\", \"streams\": [\"mesages\"]}, \"sinks\": [{\"type\": \"stdout\"}]}", "source.streams",
+            "did you mean \"messages\""
+        ),
+        (
+            "{\"source\": {\"type\": \"synthetic\", \"streams\": [\"messages\", \"messages\"]}, \"sinks\": [{\"type\": \"stdout\"}]}",
+            "source.streams", "distinct"
+        ),
+        (
+            "{\"source\": {\"type\": \"synthetic\", \"page_delay\": \"soon\"}, \"sinks\": [{\"type\": \"stdout\"}]}", "source.page_delay",
+            "expected a duration"
+        ),
+        (
+            "{\"source\": {\"type\": \"synthetic\"}, \"sinks\": [{\"type\": \"stdout\"}, {\"type\": \"files\"}]}", "sinks[1].dir",
+            "missing required key"
+        ),
+        ("{\"source\": {\"type\": \"synthetic\"}, \"sinks\": [{\"type\": \"files\", \"dir\": 5}]}", "sinks[0].dir", "expected a path"),
+        (
+            "{\"source\": {\"type\": \"synthetic\"}, \"sinks\": [{\"type\": \"files\", \"dir\": \"o\", \"max_file_bytes\": 10}]}",
+            "sinks[0].max_file_bytes", "from 1024"
+        ),
+        (
+            "{\"source\": {\"type\": \"synthetic\"}, \"sinks\": [{\"type\": \"file\", \"dir\": \"o\"}]}", "sinks[0].type",
+            "did you mean \"files\""
+        ),
+        ("{\"source\": {\"type\": \"synthetic\"}, \"sinks\": [\"stdout\"]}", "sinks[0]", "expected an object"),
+        (
+            "{\"source\": {\"type\": \"synthetic\"}, \"sinks\": [{\"type\": \"stdout\", \"pretty\": true}]}", "sinks[0].pretty",
+            "it takes no options"
+        ),
+        (
+            "{\"source\": {\"type\": \"synthetic\"}, \"sinks\": [{\"type\": \"files\", \"dir\": \"o\"}, {\"type\": \"files\", \"dir\": \"o\"}]}",
+            "sinks[1]", "same place as sinks[0]"
+        ),
+        (
+            "{\"source\": {\"type\": \"synthetic\"}, \"sinks\": [{\"type\": \"stdout\"}], \"checkpoint\": \"x.json\"}", "checkpoint",
+            "expected an object"
+        ),
+        (
+            "{\"source\": {\"type\": \"synthetic\"}, \"sinks\": [{\"type\": \"stdout\"}], \"checkpoint\": {\"file\": \"x\"}}",
+            "checkpoint.file", "unknown key"
+        ),
+        (
+            "{\"source\": {\"type\": \"synthetic\"}, \"sinks\": [{\"type\": \"stdout\"}], \"checkpoint\": {}}", "checkpoint.path",
+            "missing required key"
+        ),
+        (
+            "{\"source\": {\"type\": \"synthetic\", \"start\": \"${UNSET_START_VARIABLE}\"}, \"sinks\": [{\"type\": \"stdout\"}]}",
+            "source.start", "UNSET_START_VARIABLE is not set"
+        ),
+        (
+            "{\"source\": {\"type\": \"synthetic\", \"records\": 1, \"records\": 2}, \"sinks\": [{\"type\": \"stdout\"}]}",
+            "source.records", "duplicate key"
+        ),
+    ]
+
+    @Test("each malformed config fails with exit 78 and names the JSON path", arguments: 0..<malformed.count)
+    func malformedConfig(index: Int) throws {
+        let (text, path, fragment) = Self.malformed[index]
+        let directory = TemporaryDirectory()
+        let file = try directory.write("job.json", text)
+        let outcome = try CLIHarness.run(["validate", file])
+        #expect(outcome.status == 78, "config: \(text)\nstderr: \(outcome.stderr)")
+        #expect(outcome.stderr.contains("\(file): \(path): "), "expected path \(path) in: \(outcome.stderr)")
+        #expect(outcome.stderr.contains(fragment), "expected \(fragment) in: \(outcome.stderr)")
+        #expect(!outcome.stderr.contains("Fatal error"))
+        #expect(outcome.stdout.isEmpty)
+    }
+
+    @Test("every problem is reported in one run")
+    func reportsAllAtOnce() throws {
+        let directory = TemporaryDirectory()
+        let file = try directory.write(
+            "job.json",
+            #"{"source": {"type": "synthetic", "records": -1, "seed": "x"}, "sinks": [{"type": "files"}, {"type": "nope"}], "extra": 1}"#
+        )
+        let outcome = try CLIHarness.run(["validate", file])
+        #expect(outcome.status == 78)
+        for path in ["source.records", "source.seed", "sinks[0].dir", "sinks[1].type", "extra"] {
+            #expect(outcome.stderr.contains(": \(path): "), "missing \(path) in \(outcome.stderr)")
+        }
+    }
+
+    @Test("a missing config file is exit 78 naming the file")
+    func missingFile() throws {
+        let outcome = try CLIHarness.run(["validate", "/nonexistent/job.json"])
+        #expect(outcome.status == 78)
+        #expect(outcome.stderr.contains("/nonexistent/job.json: $: file not found"))
+    }
+
+    @Test("variables are substituted before validation")
+    func substitution() throws {
+        let directory = TemporaryDirectory()
+        let file = try directory.write(
+            "job.json", #"{"source": {"type": "synthetic", "streams": ["${STREAM}"]}, "sinks": [{"type": "stdout"}]}"#)
+        let ok = try CLIHarness.run(["validate", file], environment: ["STREAM": "messages"])
+        #expect(ok.status == 0)
+        #expect(ok.stdout.contains("(messages)"))
+        let bad = try CLIHarness.run(["validate", file], environment: ["STREAM": "super-secret-value"])
+        #expect(bad.status == 78)
+        #expect(bad.stderr.contains("source.streams"))
+    }
+
+    @Test("the valid config validates")
+    func valid() throws {
+        let directory = TemporaryDirectory()
+        let file = try directory.write("job.json", Self.valid)
+        let outcome = try CLIHarness.run(["validate", file])
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout.contains("is valid"))
+        #expect(outcome.stdout.contains(directory.path + "/job.checkpoint.json"))
+    }
+}
