@@ -1,0 +1,111 @@
+import Foundation
+
+extension HTTPClient {
+    /// How a source authenticates.
+    public enum Credential: Sendable, Hashable {
+        /// `Authorization: Bearer <token>` (Ada).
+        case bearer(Secret)
+        /// A header carrying a key, e.g. `x-api-key` (DeepConverse).
+        case header(name: String, value: Secret)
+    }
+
+    /// The client's settings: a value, built from a source's options.
+    public struct Configuration: Sendable {
+        /// The configured base URL.
+        public var baseURL: String
+        /// The only origin credentials are sent to.
+        public var origin: HTTPOrigin
+        /// The credential, if any.
+        public var credential: Credential?
+        /// Requests per second per endpoint.
+        public var requestsPerSecond: Double
+        /// Requests allowed per UTC day, if capped.
+        public var dailyRequestBudget: Int?
+        /// Retry behaviour.
+        public var retry: RetryPolicy
+        /// Seconds to connect and between bytes.
+        public var connectTimeout: Double
+        /// Seconds for a whole request.
+        public var requestTimeout: Double
+        /// Pulls the vendor's message out of an error response; a generic reader by default.
+        public var errorMessage: @Sendable (HTTPResponse) -> String?
+
+        /// Creates settings.
+        ///
+        /// - Parameters:
+        ///   - baseURL: The base URL (its origin receives the credentials).
+        ///   - credential: The credential.
+        ///   - requestsPerSecond: Requests per second per endpoint.
+        ///   - dailyRequestBudget: Requests per UTC day.
+        ///   - retry: Retry behaviour.
+        ///   - connectTimeout: Connect timeout in seconds.
+        ///   - requestTimeout: Whole-request timeout in seconds.
+        ///   - errorMessage: Reads a vendor error body.
+        /// - Returns: nil when `baseURL` is not an absolute http(s) URL.
+        public init?(
+            baseURL: String,
+            credential: Credential?,
+            requestsPerSecond: Double,
+            dailyRequestBudget: Int? = nil,
+            retry: RetryPolicy = RetryPolicy(),
+            connectTimeout: Double = 30,
+            requestTimeout: Double = 300,
+            errorMessage: @escaping @Sendable (HTTPResponse) -> String? = HTTPClient.genericErrorMessage
+        ) {
+            guard let origin = HTTPOrigin(baseURL) else { return nil }
+            self.baseURL = baseURL
+            self.origin = origin
+            self.credential = credential
+            self.requestsPerSecond = requestsPerSecond
+            self.dailyRequestBudget = dailyRequestBudget
+            self.retry = retry
+            self.connectTimeout = connectTimeout
+            self.requestTimeout = requestTimeout
+            self.errorMessage = errorMessage
+        }
+
+        /// The headers every request carries: auth, `Accept` and `User-Agent`.
+        var headers: [(name: String, value: String)] {
+            var headers: [(name: String, value: String)] = [("Accept", "application/json"), ("User-Agent", "chat-export/0.1")]
+            switch credential {
+            case .bearer(let token): headers.append(("Authorization", "Bearer " + token.reveal()))
+            case .header(let name, let value): headers.append((name, value.reveal()))
+            case nil: break
+            }
+            return headers
+        }
+
+        /// The credential texts, to scrub from anything shown.
+        var secretValues: [String] {
+            switch credential {
+            case .bearer(let token): [token.reveal()]
+            case .header(_, let value): [value.reveal()]
+            case nil: []
+            }
+        }
+    }
+
+    /// Reads the common error body shapes: `{"errors":[{"message":…}]}`, `{"message":…}`,
+    /// `{"error":…}`, `{"detail":…}`; otherwise the start of a short text body.
+    ///
+    /// - Parameter response: The error response.
+    /// - Returns: The message, or nil.
+    public static func genericErrorMessage(_ response: HTTPResponse) -> String? {
+        if let value = try? JSONValue.parse(response.body) {
+            if let errors = value["errors"]?.arrayValue {
+                let messages = errors.compactMap { error -> String? in
+                    guard let message = error["message"]?.stringValue else { return error.stringValue }
+                    return error["type"]?.stringValue.map { "\($0): \(message)" } ?? message
+                }
+                if !messages.isEmpty { return messages.joined(separator: "; ") }
+            }
+            for key in ["message", "error", "detail", "error_description"] {
+                if let text = value[key]?.stringValue { return text }
+                if let nested = value[key]?["message"]?.stringValue { return nested }
+            }
+            return nil
+        }
+        let text = String(decoding: response.body.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? nil : text
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+
+/// The HTTP machinery every connector uses: a connector says what to request and how to read the
+/// answer; the client pins credentials to the configured origin, adds auth, spends the daily
+/// budget, waits for the endpoint's rate limit, sends through the transport, retries what is worth
+/// retrying, and turns everything else into one-line ``ChatExportError``s.
+///
+/// Retried: 408, 429, 500, 502, 503, 504, connection failures, timeouts, and a 2xx whose body is
+/// cut off or is not valid JSON (``read`` threw ``JSONSyntaxError``). `Retry-After` (seconds or an
+/// HTTP date) is honoured when positive. Not retried: other 4xx (401/403 →
+/// ``ChatExportError/Code/credentialsRejected``), redirects, requests to another origin.
+public struct HTTPClient: Sendable {
+    /// The client's settings.
+    public let configuration: Configuration
+    private let transport: any HTTPTransport
+    private let limiters: RateLimiterRegistry
+    private let budget: RequestBudget?
+    /// The logger requests are logged to (at debug level).
+    public let logger: Logger
+    /// Traffic counters.
+    public let metrics: HTTPMetrics
+
+    /// Creates a client.
+    ///
+    /// - Parameters:
+    ///   - configuration: The settings.
+    ///   - transport: The I/O; a ``URLSessionTransport`` with the configured timeouts by default.
+    ///   - limiters: Where rate limiters are shared; the process-wide registry by default.
+    ///   - logger: Where requests are logged.
+    public init(
+        configuration: Configuration,
+        transport: (any HTTPTransport)? = nil,
+        limiters: RateLimiterRegistry = .shared,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.transport =
+            transport ?? URLSessionTransport(connectTimeout: configuration.connectTimeout, requestTimeout: configuration.requestTimeout)
+        self.limiters = limiters
+        self.budget = configuration.dailyRequestBudget.map(RequestBudget.init(limit:))
+        self.logger = logger
+        self.metrics = HTTPMetrics()
+    }
+
+    /// A URL on the configured origin.
+    ///
+    /// - Parameters:
+    ///   - path: The endpoint path.
+    ///   - query: Query items.
+    /// - Returns: The absolute URL.
+    public func url(_ path: String, query: [(String, String)]) -> String {
+        HTTPURL.build(base: configuration.baseURL, path: path, query: query)
+    }
+
+    /// Sends a GET and reads the answer, retrying as described on the type.
+    ///
+    /// - Parameters:
+    ///   - url: The absolute URL (must be on the configured origin).
+    ///   - read: Turns a 2xx response into a value; throw ``JSONSyntaxError`` for a cut-off or
+    ///     invalid body (retried), anything else to stop.
+    /// - Returns: What `read` returns.
+    /// - Throws: ``ChatExportError`` (`credentialsRejected`, `vendorError`, `temporaryFailure`,
+    ///   `budgetExhausted`), `CancellationError`, or what `read` throws.
+    public func get<T>(_ url: String, read: (HTTPResponse) throws -> T) async throws -> T {
+        try await send(HTTPRequest(url: url), read: read)
+    }
+
+    /// Sends a request and reads the answer; see ``get(_:read:)``.
+    ///
+    /// - Parameters:
+    ///   - request: The request (without credentials).
+    ///   - read: Turns a 2xx response into a value.
+    /// - Returns: What `read` returns.
+    /// - Throws: See ``get(_:read:)``.
+    public func send<T>(_ request: HTTPRequest, read: (HTTPResponse) throws -> T) async throws -> T {
+        let shown = "\(request.method) \(HTTPURL.redacted(request.url))"
+        guard let origin = HTTPOrigin(request.url), origin == configuration.origin else {
+            let target = HTTPOrigin(request.url)?.description ?? "an unparseable URL"
+            throw ChatExportError(
+                .vendorError,
+                "refusing to send credentials to \(target): the vendor linked to \(HTTPURL.redacted(request.url)) outside the configured origin \(configuration.origin)"
+            )
+        }
+        let limiter = await limiters.limiter(for: origin.description + request.path, rate: configuration.requestsPerSecond)
+        var random = SystemRandomNumberGenerator()
+        var lastProblem = ""
+        for attempt in 1...configuration.retry.maxAttempts {
+            try Task.checkCancellation()
+            try await budget?.spend()
+            try await limiter.acquire()
+            var authorized = request
+            authorized.headers += configuration.headers
+            let started = MonotonicClock.seconds()
+            let response: HTTPResponse
+            do {
+                response = try await transport.send(authorized)
+            } catch let error as HTTPTransportError {
+                metrics.record(request: 0)
+                lastProblem = scrub("\(error)")
+                logger.debug("\(shown) failed: \(lastProblem)", ["attempt": "\(attempt)"])
+                try await backoff(shown, attempt: attempt, problem: lastProblem, retryAfter: nil, throttled: false, random: &random)
+                continue
+            }
+            metrics.record(request: response.body.count)
+            let seconds = MonotonicClock.seconds() - started
+            logger.debug(
+                "\(shown) → \(response.status), \(response.body.count) bytes, \(Int(seconds * 1000)) ms",
+                ["attempt": "\(attempt)"]
+            )
+            switch response.status {
+            case 200..<300:
+                do {
+                    return try read(response)
+                } catch let error as JSONSyntaxError {
+                    lastProblem = "answered \(response.status) with an invalid body (\(error))"
+                    try await backoff(shown, attempt: attempt, problem: lastProblem, retryAfter: nil, throttled: false, random: &random)
+                }
+            case let status where RetryPolicy.retryableStatuses.contains(status):
+                lastProblem = "answered \(status)" + vendorMessage(response).map { ": \($0)" }.orEmpty
+                let retryAfter = RetryPolicy.parseRetryAfter(response.headers["retry-after"])
+                try await backoff(shown, attempt: attempt, problem: lastProblem, retryAfter: retryAfter, throttled: status == 429, random: &random)
+            case 300..<400:
+                let location = response.headers["location"].flatMap { HTTPURL.resolve($0, against: request.url) }.flatMap(HTTPOrigin.init)
+                throw ChatExportError(
+                    .vendorError,
+                    "\(shown) answered \(response.status), a redirect\(location.map { " to \($0)" }.orEmpty), which is never followed with credentials"
+                )
+            case 401, 403:
+                throw ChatExportError(
+                    .credentialsRejected,
+                    "\(shown) answered \(response.status): the vendor rejected the credentials"
+                        + vendorMessage(response).map { " (\($0))" }.orEmpty
+                )
+            default:
+                throw ChatExportError(.vendorError, "\(shown) answered \(response.status)" + vendorMessage(response).map { ": \($0)" }.orEmpty)
+            }
+        }
+        throw ChatExportError(
+            .temporaryFailure,
+            "\(shown) failed after \(configuration.retry.maxAttempts) attempts; last: \(lastProblem). Re-run to resume"
+        )
+    }
+
+    private func backoff<R: RandomNumberGenerator>(
+        _ shown: String,
+        attempt: Int,
+        problem: String,
+        retryAfter: Double?,
+        throttled: Bool,
+        random: inout R
+    ) async throws {
+        guard attempt < configuration.retry.maxAttempts else { return }
+        metrics.recordRetry(throttled: throttled)
+        let delay = configuration.retry.delay(afterAttempt: attempt, retryAfter: retryAfter, using: &random)
+        logger.warning(
+            "\(shown) \(problem); retrying in \(String(format: "%.2f", delay)) s (attempt \(attempt + 1) of \(configuration.retry.maxAttempts))"
+        )
+        try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+    }
+
+    /// The vendor's error message from an error body, without secrets, on one line.
+    private func vendorMessage(_ response: HTTPResponse) -> String? {
+        configuration.errorMessage(response).map { scrub($0) }
+    }
+
+    /// Removes every credential value from a text.
+    private func scrub(_ text: String) -> String {
+        var text = text.replacingOccurrences(of: "\n", with: " ")
+        for secret in configuration.secretValues where !secret.isEmpty {
+            text = text.replacingOccurrences(of: secret, with: "<redacted>")
+        }
+        return text
+    }
+}
+
+extension Optional where Wrapped == String {
+    var orEmpty: String { self ?? "" }
+}

@@ -1,0 +1,46 @@
+/// An HTTP request as connectors describe it: a method, an absolute URL and headers.
+public struct HTTPRequest: Sendable {
+    /// The method (`GET`).
+    public var method: String
+    /// The absolute URL.
+    public var url: String
+    /// Header fields, in order. Credentials are added by the client, never here.
+    public var headers: [(name: String, value: String)]
+
+    /// Creates a request.
+    ///
+    /// - Parameters:
+    ///   - method: The method.
+    ///   - url: The absolute URL.
+    ///   - headers: Header fields.
+    public init(method: String = "GET", url: String, headers: [(name: String, value: String)] = []) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+    }
+
+    /// The URL's path (the rate-limit key and the "endpoint" in messages).
+    public var path: String { HTTPURL.path(of: url) }
+}
+
+/// An HTTP response: status, headers (names lowercased) and the whole body.
+public struct HTTPResponse: Sendable {
+    /// The status code.
+    public var status: Int
+    /// Header fields keyed by lowercased name.
+    public var headers: [String: String]
+    /// The body bytes.
+    public var body: [UInt8]
+
+    /// Creates a response.
+    ///
+    /// - Parameters:
+    ///   - status: The status code.
+    ///   - headers: Header fields (names are lowercased).
+    ///   - body: The body.
+    public init(status: Int, headers: [String: String] = [:], body: [UInt8] = []) {
+        self.status = status
+        self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
+        self.body = body
+    }
+}

@@ -1,0 +1,50 @@
+/// Does the HTTP I/O for one request. Auth, pinning, rate limits and retries wrap it (see
+/// ``HTTPClient``), so a transport only moves bytes.
+public protocol HTTPTransport: Sendable {
+    /// Sends a request and reads the whole response.
+    ///
+    /// - Parameter request: The request, credentials included.
+    /// - Returns: The response.
+    /// - Throws: ``HTTPTransportError`` for connection failures, timeouts and cut-off bodies.
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse
+}
+
+/// A failure below HTTP: no connection, a timeout, a body cut off. Always worth a retry.
+public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure.
+    public struct Kind: Sendable, Hashable, CustomStringConvertible {
+        /// A stable name.
+        public let name: String
+        /// Could not connect.
+        public static let connection = Kind(name: "connection failed")
+        /// The request took too long.
+        public static let timeout = Kind(name: "timed out")
+        /// The connection closed before the whole body arrived.
+        public static let truncated = Kind(name: "body cut off")
+        /// The server answered with a redirect, which the client never follows.
+        public static let redirect = Kind(name: "redirect refused")
+        /// Anything else at the transport level.
+        public static let other = Kind(name: "transport error")
+
+        /// The name.
+        public var description: String { name }
+    }
+
+    /// What kind of failure.
+    public var kind: Kind
+    /// Details from the underlying system, without secrets.
+    public var detail: String
+
+    /// Creates an error.
+    ///
+    /// - Parameters:
+    ///   - kind: The kind.
+    ///   - detail: Details.
+    public init(_ kind: Kind, _ detail: String) {
+        self.kind = kind
+        self.detail = detail
+    }
+
+    /// `kind: detail`
+    public var description: String { "\(kind): \(detail)" }
+}
