@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "ConnectorRuntime", targets: ["ConnectorRuntime"]),
         .library(name: "ConnectorTesting", targets: ["ConnectorTesting"]),
+        .library(name: "VendorSandbox", targets: ["VendorSandbox"]),
         .library(name: "StdoutSink", targets: ["StdoutSink"]),
         .library(name: "FilesSink", targets: ["FilesSink"]),
         .executable(name: "chat-export", targets: ["chat-export"]),
@@ -16,6 +17,8 @@ let package = Package(
         .target(name: "ConnectorRuntime"),
         // Test doubles shared by every test target and by third-party connector authors.
         .target(name: "ConnectorTesting", dependencies: ["ConnectorRuntime"]),
+        // A faithful local fake of the vendors' export APIs, for tests, demos and connector authors.
+        .target(name: "VendorSandbox", dependencies: ["ConnectorRuntime"]),
         // Sinks: each depends on the runtime only.
         .target(name: "StdoutSink", dependencies: ["ConnectorRuntime"], path: "Sinks/Stdout"),
         .target(name: "FilesSink", dependencies: ["ConnectorRuntime"], path: "Sinks/Files"),
@@ -28,6 +31,7 @@ let package = Package(
         .executableTarget(name: "chat-export-bench", dependencies: ["ConnectorRuntime"], path: "Benchmarks/ChatExportBenchmarks"),
         .testTarget(name: "ConnectorRuntimeTests", dependencies: ["ConnectorRuntime", "ConnectorTesting"]),
         .testTarget(name: "SinkTests", dependencies: ["ConnectorRuntime", "ConnectorTesting", "StdoutSink", "FilesSink"]),
+        .testTarget(name: "HTTPTests", dependencies: ["ConnectorRuntime", "ConnectorTesting", "VendorSandbox"]),
         .testTarget(name: "CLITests", dependencies: ["chat-export", "ConnectorRuntime"]),
     ],
     swiftLanguageModes: [.v6]

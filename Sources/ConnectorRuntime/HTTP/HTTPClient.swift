@@ -118,7 +118,8 @@ public struct HTTPClient: Sendable {
             case let status where RetryPolicy.retryableStatuses.contains(status):
                 lastProblem = "answered \(status)" + vendorMessage(response).map { ": \($0)" }.orEmpty
                 let retryAfter = RetryPolicy.parseRetryAfter(response.headers["retry-after"])
-                try await backoff(shown, attempt: attempt, problem: lastProblem, retryAfter: retryAfter, throttled: status == 429, random: &random)
+                try await backoff(
+                    shown, attempt: attempt, problem: lastProblem, retryAfter: retryAfter, throttled: status == 429, random: &random)
             case 300..<400:
                 let location = response.headers["location"].flatMap { HTTPURL.resolve($0, against: request.url) }.flatMap(HTTPOrigin.init)
                 throw ChatExportError(
@@ -132,7 +133,8 @@ public struct HTTPClient: Sendable {
                         + vendorMessage(response).map { " (\($0))" }.orEmpty
                 )
             default:
-                throw ChatExportError(.vendorError, "\(shown) answered \(response.status)" + vendorMessage(response).map { ": \($0)" }.orEmpty)
+                throw ChatExportError(
+                    .vendorError, "\(shown) answered \(response.status)" + vendorMessage(response).map { ": \($0)" }.orEmpty)
             }
         }
         throw ChatExportError(

@@ -62,11 +62,15 @@ public enum HTTPOptions {
         else { throw ConfigError(issues: [ConfigIssue(path: path, "expected an absolute http(s) URL")]) }
         if configuration.origin.scheme == "http", !configuration.origin.isLoopback, options.bool("allow_insecure_http") != true {
             throw ConfigError(issues: [
-                ConfigIssue(path: path, "plain http:// to a non-loopback host would send credentials unencrypted; use https:// or set \"allow_insecure_http\": true")
+                ConfigIssue(
+                    path: path,
+                    "plain http:// to a non-loopback host would send credentials unencrypted; use https:// or set \"allow_insecure_http\": true"
+                )
             ])
         }
         configuration.dailyRequestBudget = options.integer("daily_request_budget")
-        configuration.retry = RetryPolicy(maxAttempts: options.integer("max_attempts") ?? 8, maxDelay: options.duration("max_retry_delay") ?? 60)
+        configuration.retry = RetryPolicy(
+            maxAttempts: options.integer("max_attempts") ?? 8, maxDelay: options.duration("max_retry_delay") ?? 60)
         configuration.connectTimeout = options.duration("connect_timeout") ?? 30
         configuration.requestTimeout = options.duration("request_timeout") ?? 300
         return configuration

@@ -1,0 +1,137 @@
+import ConnectorRuntime
+import Foundation
+import Testing
+import VendorSandbox
+
+@Suite("Vendor sandbox rules")
+struct VendorSandboxTests {
+    func get(_ sandbox: VendorSandbox, _ path: String, _ query: [(String, String)], headers: [(String, String)]? = nil) async throws
+        -> HTTPResponse
+    {
+        let transport = URLSessionTransport()
+        let url = HTTPURL.build(base: sandbox.baseURL, path: path, query: query)
+        return try await transport.send(
+            HTTPRequest(url: url, headers: headers ?? [("Authorization", "Bearer " + sandbox.settings.adaToken)]))
+    }
+
+    @Test("Ada v2 rejects what the vendor rejects")
+    func adaRules() async throws {
+        let sandbox = try VendorSandbox()
+        defer { sandbox.stop() }
+        let start = sandbox.dataset.start
+        let since = start.iso8601()
+        let cases: [(String, [(String, String)], String)] = [
+            ("/api/v2/export/messages", [], "created_since is required"),
+            ("/api/v2/export/conversations", [("created_since", since), ("updated_since", since)], "mutually exclusive"),
+            ("/api/v2/export/messages", [("updated_since", since)], "only be filtered by created"),
+            (
+                "/api/v2/export/messages", [("created_since", since), ("created_to", start.adding(seconds: 61 * 86_400).iso8601())],
+                "60 days"
+            ),
+            ("/api/v2/export/messages", [("created_since", since), ("page_size", "50")], "page_size"),
+            ("/api/v2/export/messages", [("created_since", since), ("page_size", "10001")], "page_size"),
+            ("/api/v2/export/messages", [("created_since", "2026-01-01T00:00:00")], "ending with 'Z'"),
+            ("/api/v2/export/messages", [("created_since", Timestamp.now.adding(seconds: -400 * 86_400).iso8601())], "previous year"),
+        ]
+        for (path, query, fragment) in cases {
+            let response = try await get(sandbox, path, query)
+            #expect(response.status == 400, "\(query)")
+            #expect(
+                String(decoding: response.body, as: UTF8.self).contains(fragment),
+                "\(query): \(String(decoding: response.body, as: UTF8.self))")
+        }
+        let unauthorized = try await get(sandbox, "/api/v2/export/messages", [("created_since", since)], headers: [])
+        #expect(unauthorized.status == 401)
+    }
+
+    @Test("Ada v2 pages cover the dataset exactly, re-sending boundary records", arguments: SandboxSettings.NextLink.allCases)
+    func adaPaging(link: SandboxSettings.NextLink) async throws {
+        var settings = SandboxSettings()
+        settings.nextLink = link
+        settings.recordKey = link == .relative ? "items" : "data"
+        let sandbox = try VendorSandbox(settings: settings)
+        defer { sandbox.stop() }
+        let start = sandbox.dataset.start
+        var url: String? = HTTPURL.build(
+            base: sandbox.baseURL,
+            path: "/api/v2/export/messages",
+            query: [("created_since", start.iso8601()), ("created_to", sandbox.settings.end.iso8601()), ("page_size", "100")]
+        )
+        var ids: [String] = []
+        var pages = 0
+        while let current = url {
+            let response = try await URLSessionTransport().send(
+                HTTPRequest(url: current, headers: [("Authorization", "Bearer " + settings.adaToken)]))
+            #expect(response.status == 200)
+            let page = try PageScanner.scan(
+                response.body, stream: "messages", recordKeys: [settings.recordKey], layout: RecordLayout(cursorField: "date_created"))
+            ids += page.records.map(\.id)
+            url = page.members["meta"]?["next_page_uri"]?.stringValue.flatMap { HTTPURL.resolve($0, against: current) }
+            pages += 1
+        }
+        let expected = sandbox.dataset.adaMessages.map(\.id)
+        #expect(pages > 10)
+        #expect(ids.count > expected.count)  // boundary records come twice
+        var seen = Set<String>()
+        #expect(ids.filter { seen.insert($0).inserted } == expected)
+    }
+
+    @Test("DeepConverse checks key and bot, pages by cursor, and expires cursors")
+    func deepConverse() async throws {
+        let sandbox = try VendorSandbox()
+        defer { sandbox.stop() }
+        let key = [("x-api-key", sandbox.settings.deepConverseKey)]
+        let bounds = [("start_time", "\(sandbox.dataset.start.epochSeconds)"), ("end_time", "\(sandbox.settings.end.epochSeconds)")]
+        let path = "/conversations/export/v1/messages"
+        #expect(try await get(sandbox, path, bounds + [("bot_name", "sandbox-bot")], headers: []).status == 401)
+        #expect(try await get(sandbox, path, bounds + [("bot_name", "sandbox-bot")], headers: [("x-api-key", "nope")]).status == 403)
+        #expect(try await get(sandbox, path, bounds + [("bot_name", "other")], headers: key).status == 404)
+        #expect(try await get(sandbox, path, bounds + [("bot_name", "sandbox-bot"), ("per_page", "1001")], headers: key).status == 400)
+        #expect(try await get(sandbox, path, [("bot_name", "sandbox-bot")], headers: key).status == 400)
+        var cursor: String?
+        var ids: [String] = []
+        repeat {
+            let query = bounds + [("bot_name", "sandbox-bot"), ("per_page", "200")] + (cursor.map { [("cursor", $0)] } ?? [])
+            let response = try await get(sandbox, path, query, headers: key)
+            #expect(response.status == 200)
+            let page = try PageScanner.scan(
+                response.body, stream: "messages", recordKeys: ["data"],
+                layout: RecordLayout(cursorField: "time", cursorFormat: .epochOrISO8601))
+            ids += page.records.map(\.id)
+            cursor = page.members["cursor"]?.stringValue
+        } while cursor != nil
+        #expect(ids == sandbox.dataset.deepConverseMessages.map(\.id))
+
+        let first = try await get(sandbox, path, bounds + [("bot_name", "sandbox-bot"), ("per_page", "10")], headers: key)
+        let issued = try #require(try JSONValue.parse(first.body)["cursor"]?.stringValue)
+        sandbox.expireCursors()
+        let expired = try await get(
+            sandbox, path, bounds + [("bot_name", "sandbox-bot"), ("per_page", "10"), ("cursor", issued)], headers: key)
+        #expect(expired.status == 400)
+        #expect(String(decoding: expired.body, as: UTF8.self).contains("expired cursor"))
+    }
+
+    @Test("injected faults are deterministic from the seed and every request succeeds within the faulty attempts")
+    func faults() async throws {
+        var settings = SandboxSettings()
+        settings.errorRate = 0.3
+        settings.throttleRate = 0.2
+        settings.truncateRate = 0.2
+        func statuses() async throws -> [Int] {
+            let sandbox = try VendorSandbox(settings: settings)
+            defer { sandbox.stop() }
+            let query = [
+                ("created_since", sandbox.dataset.start.iso8601()), ("created_to", sandbox.dataset.start.adding(seconds: 86_400).iso8601()),
+            ]
+            var seen: [Int] = []
+            for _ in 0...settings.faultyAttempts {
+                let response = try? await get(sandbox, "/api/v2/export/conversations", query)
+                seen.append(response?.status ?? -1)
+            }
+            return seen
+        }
+        let first = try await statuses()
+        #expect(first == (try await statuses()))
+        #expect(first.last == 200)
+    }
+}
