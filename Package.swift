@@ -25,12 +25,12 @@ let package = Package(
         // The CLI wires the built-ins together; nothing depends on it.
         .executableTarget(
             name: "chat-export",
-            dependencies: ["ConnectorRuntime", "ConnectorTesting", "StdoutSink", "FilesSink"]
+            dependencies: ["ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "StdoutSink", "FilesSink"]
         ),
         // Release-mode benchmarks; never part of `swift test`.
         .executableTarget(name: "chat-export-bench", dependencies: ["ConnectorRuntime"], path: "Benchmarks/ChatExportBenchmarks"),
         .testTarget(name: "ConnectorRuntimeTests", dependencies: ["ConnectorRuntime", "ConnectorTesting"]),
-        .testTarget(name: "SinkTests", dependencies: ["ConnectorRuntime", "ConnectorTesting", "StdoutSink", "FilesSink"]),
+        .testTarget(name: "SinkTests", dependencies: ["ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "StdoutSink", "FilesSink"]),
         .testTarget(name: "HTTPTests", dependencies: ["ConnectorRuntime", "ConnectorTesting", "VendorSandbox"]),
         .testTarget(name: "CLITests", dependencies: ["chat-export", "ConnectorRuntime"]),
     ],

@@ -23,6 +23,9 @@ public protocol Source: Sendable {
     /// - Throws: ``ChatExportError`` (``ChatExportError/Code/credentialsRejected`` for 401/403).
     func check(logger: Logger) async throws -> [CheckResult]
 
+    /// Counters for the run summary (requests, retries, throttles), if the source keeps any.
+    var counters: [(name: String, value: Int)] { get }
+
     /// Reads one stream from a checkpoint, handing each batch to `emit`.
     ///
     /// - Parameters:
@@ -33,6 +36,9 @@ public protocol Source: Sendable {
 }
 
 extension Source {
+    /// By default a source keeps no counters.
+    public var counters: [(name: String, value: Int)] { [] }
+
     /// By default a source has nothing to check.
     ///
     /// - Parameter logger: Unused.

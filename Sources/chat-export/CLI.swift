@@ -9,6 +9,8 @@ struct CLI {
         "run": ["--stream", "--progress"],
         "check": [], "validate": [], "spec": [], "list": [],
         "state": ["--stream"],
+        "sandbox": SandboxCommand.options,
+        "demo": ["--dir", "--progress"],
     ]
 
     var environment: [String: String]
@@ -60,6 +62,12 @@ struct CLI {
             case "spec":
                 guard operands.count <= 1 else { throw UsageError(message: "spec takes at most one TYPE", command: command) }
                 return try commands.spec(type: operands.first)
+            case "sandbox":
+                guard operands.isEmpty else { throw UsageError(message: "sandbox takes no operands", command: command) }
+                return try await SandboxCommand.run(parsed, logger: logger)
+            case "demo":
+                guard operands.isEmpty else { throw UsageError(message: "demo takes no operands", command: command) }
+                return try await DemoCommand(environment: environment, logger: logger).run(parsed)
             case "list":
                 guard operands.isEmpty else { throw UsageError(message: "list takes no operands", command: command) }
                 return commands.list()

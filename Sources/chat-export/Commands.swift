@@ -21,49 +21,9 @@ struct Commands {
                 command: "run")
         }
         let mode = try arguments.value("--progress", allowed: ProgressReporter.Mode.allCases.map(\.rawValue))
-        let store = try FileCheckpointStore(path: job.checkpointPath)
-        let progress = ProgressReporter(mode: mode.flatMap(ProgressReporter.Mode.init(rawValue:)) ?? .auto, logger: logger)
-        let runner = JobRunner(
-            source: job.source, sinks: job.sinks, checkpoints: store, logger: logger, progress: progress, onlyStreams: only)
-        logger.info("job started", ["config": file, "checkpoint": job.checkpointPath, "source": job.sourceOptions.type])
-
-        enum Outcome: Sendable {
-            case finished(Result<RunSummary, any Error>)
-            case signal(Int32)
-        }
-        let outcome = await withTaskGroup(of: Outcome?.self) { group in
-            group.addTask { .finished(await Result(catching: { try await runner.run() })) }
-            group.addTask { await SignalWatcher.next().map(Outcome.signal) }
-            var first: Outcome?
-            var signalled: Int32?
-            while let next = await group.next() {
-                guard let next else { continue }
-                if case .signal(let number) = next {
-                    signalled = number
-                    logger.warning("received \(number == SIGINT ? "SIGINT" : "SIGTERM"); stopping at the last durable checkpoint")
-                    group.cancelAll()
-                    continue
-                }
-                first = next
-                group.cancelAll()
-            }
-            if let signalled { return Outcome.signal(signalled) }
-            return first!
-        }
-        await store.close()
-        switch outcome {
-        case .signal(let number):
-            return 128 + number
-        case .finished(.success(let summary)):
-            for (name, stream) in summary.streams.sorted(by: { $0.key < $1.key }) {
-                logger.info("\(name): \(stream.records) records, \(stream.pages) pages, \(stream.bytes) bytes", ["stream": name])
-            }
-            let rate = summary.seconds > 0 ? Int(Double(summary.totalRecords) / summary.seconds) : 0
-            logger.info("job finished: \(summary.totalRecords) records in \(String(format: "%.2f", summary.seconds)) s (\(rate) records/s)")
-            return 0
-        case .finished(.failure(let error)):
-            throw error
-        }
+        let outcome = try await JobExecution.run(
+            job, label: file, only: only, progress: mode.flatMap(ProgressReporter.Mode.init(rawValue:)) ?? .auto, logger: logger)
+        return outcome.status
     }
 
     /// `check CONFIG`
@@ -139,11 +99,5 @@ struct Commands {
         await store.close()
         logger.info("reset \(streams?.joined(separator: ", ") ?? "all streams") in \(job.checkpointPath)")
         return 0
-    }
-}
-
-extension Result where Failure == any Error {
-    init(catching body: () async throws -> Success) async {
-        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }

@@ -15,6 +15,7 @@ enum Help {
         Usage: chat-export COMMAND [OPTIONS]
 
         Commands:
+          demo                  run a real job against the built-in vendor sandbox (no account needed)
           run CONFIG            run the job; re-running resumes from the last checkpoint
           check CONFIG          validate the config, then verify credentials with the vendor
           validate CONFIG       validate the config offline
@@ -22,6 +23,7 @@ enum Help {
           list                  list the registered sources and sinks
           state show CONFIG     print the job's checkpoint
           state reset CONFIG    forget the job's checkpoint (all streams, or --stream NAME)
+          sandbox               run the local fake of the vendors' export APIs in the foreground
 
         \(globalOptions)
           --version             print the version
@@ -31,6 +33,16 @@ enum Help {
         """
 
     static let commands: [String: String] = [
+        "sandbox": SandboxCommand.help,
+        "demo": """
+        Usage: chat-export demo [--dir DIR] [--progress MODE]
+
+        Starts the vendor sandbox in-process on a free port and runs a real job for every
+        built-in source against it, writing into DIR (default: chat-export-demo in the current
+        directory). Prints a summary and something to try. Needs no account and no server.
+
+        \(globalOptions)
+        """,
         "run": """
         Usage: chat-export run CONFIG [--stream NAME]... [--progress MODE]
 

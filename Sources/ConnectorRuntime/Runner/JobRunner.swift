@@ -90,6 +90,7 @@ public struct JobRunner: Sendable {
         }
         for sink in sinks { try await sink.finish(succeeded: true) }
         summary.seconds = Double(Timestamp.now.microseconds - started.microseconds) / 1e6
+        summary.counters = source.counters
         return summary
     }
 

@@ -18,6 +18,8 @@ public struct RunSummary: Sendable {
     public var streams: [String: StreamSummary] = [:]
     /// Wall-clock seconds.
     public var seconds: Double = 0
+    /// The source's counters (HTTP requests, retries, throttles, …).
+    public var counters: [(name: String, value: Int)] = []
 
     /// Records over all streams.
     public var totalRecords: Int { streams.values.reduce(0) { $0 + $1.records } }

@@ -1,0 +1,39 @@
+import ConnectorRuntime
+import Foundation
+import VendorSandbox
+
+/// `chat-export demo`: the main job on an embedded default, for a newcomer with no vendor account.
+struct DemoCommand {
+    var environment: [String: String]
+    var logger: Logger
+
+    func run(_ arguments: Arguments) async throws -> Int32 {
+        let directory = arguments.options["--dir"]?.last ?? "chat-export-demo"
+        let mode = try arguments.value("--progress", allowed: ProgressReporter.Mode.allCases.map(\.rawValue))
+        try FileSystem.makeDirectories(directory)
+        let sandbox: VendorSandbox
+        do {
+            sandbox = try VendorSandbox(settings: SandboxSettings())
+        } catch {
+            throw ChatExportError(.failure, "demo: cannot start the vendor sandbox: \(error)")
+        }
+        defer { sandbox.stop() }
+        logger.info("vendor sandbox listening on \(sandbox.baseURL)")
+        let loader = JobConfigLoader(registry: BuiltIns.registry, environment: environment, logger: logger)
+        var lines: [String] = []
+        for (name, config) in BuiltIns.demoJobs(sandbox: sandbox) {
+            let file = directory + "/" + name + ".json"
+            try FileSystem.writeAtomically(Array((config.serialized(pretty: true) + "\n").utf8), to: file)
+            let job = try loader.load(file: file)
+            let outcome = try await JobExecution.run(
+                job, label: file, only: nil, progress: mode.flatMap(ProgressReporter.Mode.init(rawValue:)) ?? .auto, logger: logger)
+            guard outcome.status == 0, let summary = outcome.summary else { return outcome.status }
+            let counts = summary.streams.sorted { $0.key < $1.key }.map { "\($0.value.records) \($0.key)" }.joined(separator: ", ")
+            lines.append("  \(name): \(counts) in \(String(format: "%.2f", summary.seconds)) s (config: \(file))")
+        }
+        print("Demo finished. Data written under \(directory)/out:")
+        for line in lines { print(line) }
+        print(BuiltIns.demoHint(directory: directory))
+        return 0
+    }
+}

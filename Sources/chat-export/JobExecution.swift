@@ -1,0 +1,68 @@
+import ConnectorRuntime
+import Foundation
+
+/// Runs one loaded job to its end under signal handling: the shared body of `run` and `demo`.
+enum JobExecution {
+    struct Outcome {
+        var status: Int32
+        var summary: RunSummary?
+    }
+
+    /// Runs `job`; SIGINT/SIGTERM cancel it and return 130/143 with the last durable checkpoint kept.
+    static func run(_ job: JobConfig, label: String, only: Set<String>?, progress mode: ProgressReporter.Mode, logger: Logger) async throws
+        -> Outcome
+    {
+        let store = try FileCheckpointStore(path: job.checkpointPath)
+        let progress = ProgressReporter(mode: mode, logger: logger)
+        let runner = JobRunner(
+            source: job.source, sinks: job.sinks, checkpoints: store, logger: logger, progress: progress, onlyStreams: only)
+        logger.info("job started", ["config": label, "checkpoint": job.checkpointPath, "source": job.sourceOptions.type])
+
+        enum Event: Sendable {
+            case finished(Result<RunSummary, any Error>)
+            case signal(Int32)
+        }
+        let event = await withTaskGroup(of: Event?.self) { group in
+            group.addTask {
+                do {
+                    return .finished(.success(try await runner.run()))
+                } catch {
+                    return .finished(.failure(error))
+                }
+            }
+            group.addTask { await SignalWatcher.next().map(Event.signal) }
+            var finished: Event?
+            var signalled: Int32?
+            while let next = await group.next() {
+                guard let next else { continue }
+                if case .signal(let number) = next {
+                    signalled = number
+                    logger.warning("received \(number == SIGINT ? "SIGINT" : "SIGTERM"); stopping at the last durable checkpoint")
+                } else {
+                    finished = next
+                }
+                group.cancelAll()
+            }
+            if let signalled { return Event.signal(signalled) }
+            return finished ?? .finished(.failure(CancellationError()))
+        }
+        await store.close()
+        switch event {
+        case .signal(let number):
+            return Outcome(status: 128 + number, summary: nil)
+        case .finished(.success(let summary)):
+            for (name, stream) in summary.streams.sorted(by: { $0.key < $1.key }) {
+                logger.info("\(name): \(stream.records) records, \(stream.pages) pages, \(stream.bytes) bytes", ["stream": name])
+            }
+            let counters = summary.counters.map { "\($0.name) \($0.value)" }.joined(separator: ", ")
+            let rate = summary.seconds > 0 ? Int(Double(summary.totalRecords) / summary.seconds) : 0
+            logger.info(
+                "job finished: \(summary.totalRecords) records in \(String(format: "%.2f", summary.seconds)) s (\(rate) records/s)"
+                    + (counters.isEmpty ? "" : "; \(counters)")
+            )
+            return Outcome(status: 0, summary: summary)
+        case .finished(.failure(let error)):
+            throw error
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import ConnectorRuntime
+import Foundation
+import VendorSandbox
+
+/// `chat-export sandbox`: runs the vendor sandbox in the foreground.
+enum SandboxCommand {
+    /// Flags that set sandbox knobs, with their help.
+    static let knobs: [(flag: String, help: String, apply: @Sendable (inout SandboxSettings, String) -> Bool)] = [
+        ("--seed", "dataset and fault seed (default 1)", { s, v in UInt64(v).map { s.seed = $0 } != nil }),
+        ("--conversations", "conversations per vendor (default 200)", { s, v in Int(v).map { s.conversations = $0 } != nil }),
+        (
+            "--messages-per-conversation", "average messages per conversation (default 8)",
+            { s, v in Int(v).map { s.messagesPerConversation = $0 } != nil }
+        ),
+        ("--days", "days of data before the end (default 30)", { s, v in Int(v).map { s.days = $0 } != nil }),
+        ("--end", "the newest data's bound, ISO-8601 (default: 3 hours ago)", { s, v in Timestamp(iso8601: v).map { s.end = $0 } != nil }),
+        (
+            "--updated-fraction", "fraction of conversations updated days later (default 0.2)",
+            { s, v in Double(v).map { s.updatedFraction = $0 } != nil }
+        ),
+        ("--latency", "latency per request, e.g. 500ms", { s, v in Duration.parseSeconds(.string(v)).map { s.latency = $0 } != nil }),
+        (
+            "--latency-per-record", "extra latency per record returned, e.g. 0.05ms",
+            { s, v in Duration.parseSeconds(.string(v)).map { s.latencyPerRecord = $0 } != nil }
+        ),
+        ("--rate-limit", "requests/s per endpoint before 429s", { s, v in Double(v).map { s.rateLimit = $0 } != nil }),
+        ("--retry-after", "Retry-After seconds sent with 429s", { s, v in Int(v).map { s.retryAfter = $0 } != nil }),
+        ("--error-rate", "fraction of requests answered 5xx", { s, v in Double(v).map { s.errorRate = $0 } != nil }),
+        ("--throttle-rate", "fraction of requests answered 429", { s, v in Double(v).map { s.throttleRate = $0 } != nil }),
+        ("--truncate-rate", "fraction of bodies cut off", { s, v in Double(v).map { s.truncateRate = $0 } != nil }),
+        (
+            "--record-key", "Ada v2 record array key: data or items",
+            { s, v in ["data", "items"].contains(v) ? (s.recordKey = v) == () : false }
+        ),
+        (
+            "--next-link", "Ada v2 next_page_uri: absolute, rooted or relative",
+            { s, v in SandboxSettings.NextLink(rawValue: v).map { s.nextLink = $0 } != nil }
+        ),
+        (
+            "--epoch-format", "DeepConverse lastActionAt/time: seconds, milliseconds or iso8601",
+            { s, v in SandboxSettings.EpochFormat(rawValue: v).map { s.epochFormat = $0 } != nil }
+        ),
+        ("--cursor-ttl", "seconds a DeepConverse cursor stays valid (default 600)", { s, v in Double(v).map { s.cursorTTL = $0 } != nil }),
+    ]
+
+    static var options: Set<String> { Set(knobs.map(\.flag) + ["--port"]) }
+
+    static var help: String {
+        let width = knobs.map(\.flag.count).max() ?? 0
+        let lines = knobs.map { "  \($0.flag) VALUE" + String(repeating: " ", count: width - $0.flag.count + 2) + $0.help }
+        return """
+            Usage: chat-export sandbox [--port PORT] [KNOBS]
+
+            Runs a local fake of the Ada Data Export v2 and v1.4 and DeepConverse export APIs on
+            127.0.0.1, with a deterministic dataset and optional faults, until SIGINT or SIGTERM.
+            It prints the base URL and the credentials to use.
+
+            Options:
+              --port PORT          the port (default: a free one)
+            \(lines.joined(separator: "\n"))
+
+            """
+    }
+
+    /// Builds settings from the parsed flags.
+    static func settings(_ arguments: Arguments) throws -> SandboxSettings {
+        var settings = SandboxSettings()
+        for knob in knobs {
+            guard let value = arguments.options[knob.flag]?.last else { continue }
+            guard knob.apply(&settings, value) else {
+                throw UsageError(message: "\(knob.flag): invalid value \"\(value)\" (\(knob.help))", command: "sandbox")
+            }
+        }
+        return settings
+    }
+
+    static func run(_ arguments: Arguments, logger: Logger) async throws -> Int32 {
+        let settings = try settings(arguments)
+        var port: UInt16 = 0
+        if let text = arguments.options["--port"]?.last {
+            guard let value = UInt16(text) else { throw UsageError(message: "--port must be a number from 0 to 65535", command: "sandbox") }
+            port = value
+        }
+        let sandbox: VendorSandbox
+        do {
+            sandbox = try VendorSandbox(settings: settings, port: port)
+        } catch {
+            throw ChatExportError(.failure, "sandbox: \(error)")
+        }
+        let dataset = sandbox.dataset
+        print(
+            """
+            Vendor sandbox listening on \(sandbox.baseURL)
+              Ada v2:        \(sandbox.baseURL)/api/v2/export/{conversations,messages}   token: \(settings.adaToken)
+              Ada v1.4:      \(sandbox.baseURL)/data_api/v1.4/{conversations,messages}   token: \(settings.adaToken)
+              DeepConverse:  \(sandbox.baseURL)/conversations/export/v1/{conversations,messages}   x-api-key: \(settings.deepConverseKey)   bot_name: \(settings.botName)
+              data:          \(dataset.adaConversations.count) conversations, \(dataset.adaMessages.count) messages (Ada); \(dataset.deepConverseConversations.count) conversations, \(dataset.deepConverseMessages.count) messages (DeepConverse)
+              range:         \(dataset.start.iso8601()) to \(settings.end.iso8601())
+            Press Ctrl-C to stop.
+            """
+        )
+        fflush(nil)
+        _ = await SignalWatcher.next()
+        sandbox.stop()
+        logger.info("sandbox stopped after \(sandbox.requests.count) requests")
+        return 0
+    }
+}
