@@ -30,7 +30,11 @@ enum SandboxCommand {
         ("--truncate-rate", "fraction of bodies cut off", { s, v in Double(v).map { s.truncateRate = $0 } != nil }),
         (
             "--record-key", "Ada v2 record array key: data or items",
-            { s, v in ["data", "items"].contains(v) ? (s.recordKey = v) == () : false }
+            { s, v in
+                guard ["data", "items"].contains(v) else { return false }
+                s.recordKey = v
+                return true
+            }
         ),
         (
             "--next-link", "Ada v2 next_page_uri: absolute, rooted or relative",
