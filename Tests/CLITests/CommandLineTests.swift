@@ -162,6 +162,33 @@ struct CommandLineTests {
     }
 }
 
+@Suite("Sandbox and demo commands")
+struct SandboxCommandTests {
+    @Test("demo runs every demo job into the directory it names and prints what to try")
+    func demo() throws {
+        let directory = TemporaryDirectory()
+        let outcome = try CLIHarness.run(["demo", "--dir", directory.path + "/demo", "--progress", "off"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("Demo finished"))
+        #expect(outcome.stdout.contains("Try:"))
+        #expect(FileManager.default.fileExists(atPath: directory.path + "/demo/synthetic.json"))
+        #expect(try FilesOutput.ids(directory.path + "/demo/out/synthetic/messages").count == 5000)
+    }
+
+    @Test("sandbox prints its base URL and credentials, serves, and stops cleanly on SIGINT")
+    func sandbox() throws {
+        let running = try CLIHarness.start(["sandbox", "--conversations", "3", "--seed", "9"])
+        Thread.sleep(forTimeInterval: 1)
+        running.signal(SIGINT)
+        let outcome = running.wait()
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout.contains("Vendor sandbox listening on http://127.0.0.1:"))
+        #expect(outcome.stdout.contains("token: sandbox-ada-token"))
+        #expect(outcome.stdout.contains("3 conversations"))
+        #expect(try CLIHarness.run(["sandbox", "--error-rate", "lots"]).status == 64)
+    }
+}
+
 enum FilesOutput {
     /// The `_id`s of every record in the published parts of a stream directory, in order.
     static func ids(_ folder: String) throws -> [String] {
