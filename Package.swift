@@ -8,6 +8,8 @@ let package = Package(
         .library(name: "ConnectorRuntime", targets: ["ConnectorRuntime"]),
         .library(name: "ConnectorTesting", targets: ["ConnectorTesting"]),
         .library(name: "VendorSandbox", targets: ["VendorSandbox"]),
+        .library(name: "AdaV2", targets: ["AdaV2"]),
+        .library(name: "AdaV14", targets: ["AdaV14"]),
         .library(name: "StdoutSink", targets: ["StdoutSink"]),
         .library(name: "FilesSink", targets: ["FilesSink"]),
         .executable(name: "chat-export", targets: ["chat-export"]),
@@ -19,18 +21,22 @@ let package = Package(
         .target(name: "ConnectorTesting", dependencies: ["ConnectorRuntime"]),
         // A faithful local fake of the vendors' export APIs, for tests, demos and connector authors.
         .target(name: "VendorSandbox", dependencies: ["ConnectorRuntime"]),
+        // Connectors: each depends on the runtime (and Ada's two on their shared code) only.
+        .target(name: "AdaCommon", dependencies: ["ConnectorRuntime"], path: "Connectors/AdaCommon"),
+        .target(name: "AdaV2", dependencies: ["AdaCommon", "ConnectorRuntime"], path: "Connectors/AdaV2"),
+        .target(name: "AdaV14", dependencies: ["AdaCommon", "ConnectorRuntime"], path: "Connectors/AdaV14"),
         // Sinks: each depends on the runtime only.
         .target(name: "StdoutSink", dependencies: ["ConnectorRuntime"], path: "Sinks/Stdout"),
         .target(name: "FilesSink", dependencies: ["ConnectorRuntime"], path: "Sinks/Files"),
         // The CLI wires the built-ins together; nothing depends on it.
         .executableTarget(
             name: "chat-export",
-            dependencies: ["ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "StdoutSink", "FilesSink"]
+            dependencies: ["ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "AdaV2", "AdaV14", "StdoutSink", "FilesSink"]
         ),
         // Release-mode benchmarks; never part of `swift test`.
         .executableTarget(name: "chat-export-bench", dependencies: ["ConnectorRuntime"], path: "Benchmarks/ChatExportBenchmarks"),
         .testTarget(name: "ConnectorRuntimeTests", dependencies: ["ConnectorRuntime", "ConnectorTesting"]),
-        .testTarget(name: "SinkTests", dependencies: ["ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "StdoutSink", "FilesSink"]),
+        .testTarget(name: "SinkTests", dependencies: ["ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "AdaV2", "AdaV14", "StdoutSink", "FilesSink"]),
         .testTarget(name: "HTTPTests", dependencies: ["ConnectorRuntime", "ConnectorTesting", "VendorSandbox"]),
         .testTarget(name: "CLITests", dependencies: ["chat-export", "ConnectorRuntime"]),
     ],

@@ -1,3 +1,5 @@
+import AdaV14
+import AdaV2
 import ConnectorRuntime
 import ConnectorTesting
 import FilesSink
@@ -8,6 +10,8 @@ import VendorSandbox
 enum BuiltIns {
     static var registry: Registry {
         var registry = Registry()
+        registry.register(AdaV2.registryEntry)
+        registry.register(AdaV14.registryEntry)
         registry.register(SyntheticSource.registryEntry)
         registry.register(StdoutSink.registryEntry)
         registry.register(FilesSink.registryEntry)
@@ -18,7 +22,20 @@ enum BuiltIns {
     /// source), each written as a real config file the person can read and reuse.
     static func demoJobs(sandbox: VendorSandbox) -> [(String, JSONValue)] {
         let files: (String) -> JSONValue = { name in .array([.object([("type", .string("files")), ("dir", .string("out/" + name))])]) }
+        let range: [(key: String, value: JSONValue)] = [
+            ("start", .string(sandbox.dataset.start.iso8601())), ("end", .string(sandbox.settings.end.iso8601())),
+        ]
+        let ada: (String) -> JSONValue = { type in
+            .object(
+                [
+                    ("type", .string(type)), ("base_url", .string(sandbox.baseURL)), ("token", .string(sandbox.settings.adaToken)),
+                    ("streams", .array([.string("conversations"), .string("messages")])), ("page_size", .integer(500)),
+                ] + range
+            )
+        }
         return [
+            ("ada-v2", .object([("source", ada("ada-v2")), ("sinks", files("ada-v2"))])),
+            ("ada-v1.4", .object([("source", ada("ada-v1.4")), ("sinks", files("ada-v1.4"))])),
             (
                 "synthetic",
                 .object([
@@ -31,6 +48,6 @@ enum BuiltIns {
 
     /// Something to try after the demo.
     static func demoHint(directory: String) -> String {
-        "Try:\n  head -n 2 \(directory)/out/synthetic/messages/part-00000001.jsonl\n  chat-export state show \(directory)/synthetic.json"
+        "Try:\n  head -n 2 \(directory)/out/ada-v2/messages/part-00000001.jsonl\n  chat-export state show \(directory)/ada-v2.json"
     }
 }

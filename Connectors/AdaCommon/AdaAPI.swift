@@ -1,0 +1,34 @@
+import ConnectorRuntime
+
+/// What differs between Ada's Data Export API versions; everything else is shared.
+///
+/// - v2: <https://docs.ada.cx/reference/data-export/conversations>, records under `data` (or
+///   `items`), the next link under `meta.next_page_uri` (absolute, rooted or relative).
+/// - v1.4: <https://docs.ada.cx/reference/data-export-v1-4/messages>, records under `data`,
+///   a relative `next_page_uri` at the top level, extra 408/422 statuses.
+public struct AdaAPI: Sendable {
+    /// The config `type` (`ada-v2`).
+    public var type: String
+    /// A person's name for it (`Ada Data Export v2`).
+    public var title: String
+    /// The endpoint prefix (`/api/v2/export/`).
+    public var pathPrefix: String
+    /// Where the next link sits: `["meta", "next_page_uri"]` or `["next_page_uri"]`.
+    public var nextLinkPath: [String]
+    /// The default requests per second per endpoint.
+    public var defaultRate: Double
+
+    /// Ada Data Export v2. Current docs say 10 req/s per endpoint; the default is a conservative 3.
+    public static let v2 = AdaAPI(type: "ada-v2", title: "Ada Data Export v2", pathPrefix: "/api/v2/export/", nextLinkPath: ["meta", "next_page_uri"], defaultRate: 3)
+
+    /// Ada Data Export v1.4 (3 req/s per endpoint).
+    public static let v14 = AdaAPI(type: "ada-v1.4", title: "Ada Data Export v1.4", pathPrefix: "/data_api/v1.4/", nextLinkPath: ["next_page_uri"], defaultRate: 3)
+
+    /// The next link of a page, if any.
+    func nextLink(_ members: [String: JSONValue]) -> String? {
+        var value = members[nextLinkPath[0]]
+        for key in nextLinkPath.dropFirst() { value = value?[key] }
+        guard let text = value?.stringValue, !text.isEmpty else { return nil }
+        return text
+    }
+}

@@ -1,0 +1,152 @@
+import ConnectorRuntime
+
+/// An Ada Data Export source (v2 or v1.4): `conversations` and `messages`.
+///
+/// The time range is cut into windows of at most `window_days` (the API allows 60), and further
+/// when that lets `max_concurrent_windows` run at once. Every request sends both bounds. Pages
+/// are followed through the vendor's next link (absolute, rooted or relative); the lower bound is
+/// inclusive, so records at a page or checkpoint boundary come again and are dropped by `_id`.
+public struct AdaSource: Source {
+    /// The API version.
+    public let api: AdaAPI
+    /// The settings.
+    public let settings: AdaSettings
+    /// The HTTP client.
+    public let client: HTTPClient
+    private let logger: Logger
+
+    /// The selected streams.
+    public var streams: [StreamDescriptor] {
+        [AdaStreams.conversations(cursor: settings.conversationsCursor), AdaStreams.messages].filter { settings.streams.contains($0.name) }
+    }
+
+    /// HTTP counters.
+    public var counters: [(name: String, value: Int)] { client.metrics.counters }
+
+    /// Creates a source.
+    ///
+    /// - Parameters:
+    ///   - api: The API version.
+    ///   - settings: The settings.
+    ///   - http: The HTTP settings.
+    ///   - transport: The transport (a URLSession one by default).
+    ///   - logger: The logger.
+    public init(api: AdaAPI, settings: AdaSettings, http: HTTPClient.Configuration, transport: (any HTTPTransport)? = nil, logger: Logger) {
+        self.api = api
+        self.settings = settings
+        self.client = HTTPClient(configuration: http, transport: transport, logger: logger)
+        self.logger = logger
+    }
+
+    /// The query parameter prefix of a stream: `created` or `updated`.
+    func boundField(_ stream: String) -> String {
+        stream == "conversations" ? settings.conversationsCursor.rawValue : "created"
+    }
+
+    /// Sends one small request per stream and reports whether the token is accepted.
+    public func check(logger: Logger) async throws -> [CheckResult] {
+        var results: [CheckResult] = []
+        let end = Timestamp.now.adding(seconds: -Int64(settings.lag))
+        let start = end.adding(seconds: -86_400)
+        for stream in streams {
+            let field = boundField(stream.name)
+            let url = client.url(
+                api.pathPrefix + stream.name,
+                query: [("\(field)_since", AdaTime.query(start)), ("\(field)_to", AdaTime.query(end)), ("page_size", "100")]
+            )
+            let count = try await client.get(url) { response in
+                try PageScanner.scan(response.body, stream: stream.name, recordKeys: ["data", "items"], layout: layout(stream)).records.count
+            }
+            results.append(CheckResult(subject: "\(api.type) \(stream.name)", detail: "token accepted; \(count)\(count == 100 ? "+" : "") records in the last day"))
+        }
+        return results
+    }
+
+    /// Reads a stream from its checkpoint (or the configured start) to the end of the range.
+    public func read(_ request: ReadRequest, emit: @Sendable (RecordBatch) async throws -> Void) async throws {
+        let stream = request.stream.name
+        let field = boundField(stream)
+        let now = Timestamp.now
+        let oldest = now.adding(seconds: -AdaSettings.retentionSeconds + 3600)
+        let end = settings.end ?? now.adding(seconds: -Int64(settings.lag))
+        var state: WindowedReader<AdaPosition>.State
+        if let checkpoint = request.checkpoint {
+            let stored: AdaCheckpoint
+            do {
+                stored = try checkpoint.decode(AdaCheckpoint.self)
+            } catch {
+                throw ChatExportError(.failure, "\(stream): the stored checkpoint is not an \(api.type) checkpoint; reset it with `chat-export state reset CONFIG --stream \(stream)`")
+            }
+            guard stored.field == field else {
+                throw ChatExportError(
+                    .invalidConfig,
+                    "\(stream): the checkpoint was made reading by \(stored.field)_since, the config now says \(field); "
+                        + "reset the stream (`chat-export state reset CONFIG --stream \(stream)`) to change the cursor"
+                )
+            }
+            state = stored.reader
+            if state.doneThrough < oldest {
+                request.logger.warning("\(stream): the checkpoint (\(state.doneThrough.iso8601())) is older than Ada keeps data; continuing from \(oldest.iso8601())")
+                state.windows = state.windows.filter { $0.end > oldest }.map { window in
+                    var window = window
+                    if window.start < oldest { window = TimeWindow(start: oldest, end: window.end) }
+                    return window
+                }
+                state.doneThrough = max(state.doneThrough, oldest)
+                if state.rangeEnd < oldest { state.rangeEnd = oldest }
+            }
+            if end > state.rangeEnd {
+                state.windows += plan(from: state.rangeEnd, to: end)
+                state.rangeEnd = end
+            }
+        } else {
+            var start = settings.start ?? oldest
+            if start < oldest {
+                request.logger.warning("\(stream): start \(start.iso8601()) is older than the 12 months Ada keeps; starting at \(oldest.iso8601())")
+                start = oldest
+            }
+            state = .init(doneThrough: start, rangeEnd: max(start, end), windows: plan(from: start, to: end))
+        }
+        request.logger.info("\(stream): reading \(state.doneThrough.iso8601()) to \(state.rangeEnd.iso8601()) in \(state.windows.count) windows")
+        let reader = WindowedReader<AdaPosition>(stream: stream, concurrency: settings.maxConcurrentWindows)
+        let pages = AdaPageReader(api: api, client: client, stream: stream, field: field, pageSize: settings.pageSize, layout: layout(request.stream), logger: request.logger)
+        try await reader.read(
+            from: state,
+            encode: { try Checkpoint(encoding: AdaCheckpoint(field: field, reader: $0)) },
+            fetch: { window in try await pages.fetch(window) },
+            emit: emit
+        )
+    }
+
+    func plan(from start: Timestamp, to end: Timestamp) -> [TimeWindow<AdaPosition>] {
+        WindowPlanner.plan(from: start, to: end, maxSeconds: Int64(settings.windowDays * 86_400), concurrency: settings.maxConcurrentWindows, minSeconds: 600)
+    }
+
+    func layout(_ stream: StreamDescriptor) -> RecordLayout {
+        RecordLayout(cursorField: stream.cursorField, parentField: stream.parentField)
+    }
+}
+
+/// An Ada stream's checkpoint: the bound field it was read by and the windows' state.
+struct AdaCheckpoint: Codable, Sendable {
+    var field: String
+    var reader: WindowedReader<AdaPosition>.State
+}
+
+/// Where a window resumes: the lower bound to ask for, the ids already emitted at or after it,
+/// and the vendor's next link when there is one.
+public struct AdaPosition: Codable, Sendable, Equatable {
+    /// The inclusive lower bound of the next request.
+    public var since: Timestamp
+    /// Ids already emitted whose cursor is at or after ``since`` (sent again by the vendor).
+    public var seen: [String]
+    /// The vendor's next link, when the last page had one.
+    public var next: String?
+}
+
+/// Ada's query timestamps: UTC ISO-8601 ending in `Z`, with microseconds when needed.
+enum AdaTime {
+    static func query(_ time: Timestamp) -> String {
+        time.microseconds % 1_000_000 == 0 ? time.iso8601() : time.iso8601(fractionDigits: 6)
+    }
+}
