@@ -34,11 +34,21 @@ let package = Package(
             dependencies: ["ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "AdaV2", "AdaV14", "StdoutSink", "FilesSink"]
         ),
         // Release-mode benchmarks; never part of `swift test`.
-        .executableTarget(name: "chat-export-bench", dependencies: ["ConnectorRuntime"], path: "Benchmarks/ChatExportBenchmarks"),
+        .executableTarget(
+            name: "chat-export-bench",
+            dependencies: ["ConnectorRuntime", "AdaCommon", "VendorSandbox", "FilesSink"],
+            path: "Benchmarks/ChatExportBenchmarks"
+        ),
         .testTarget(name: "ConnectorRuntimeTests", dependencies: ["ConnectorRuntime", "ConnectorTesting"]),
-        .testTarget(name: "SinkTests", dependencies: ["ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "AdaV2", "AdaV14", "StdoutSink", "FilesSink"]),
+        .testTarget(
+            name: "SinkTests",
+            dependencies: ["ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "AdaV2", "AdaV14", "StdoutSink", "FilesSink"]),
         .testTarget(name: "HTTPTests", dependencies: ["ConnectorRuntime", "ConnectorTesting", "VendorSandbox"]),
-        .testTarget(name: "CLITests", dependencies: ["chat-export", "ConnectorRuntime"]),
+        .testTarget(
+            name: "AdaTests",
+            dependencies: ["AdaCommon", "AdaV2", "AdaV14", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "FilesSink"]
+        ),
+        .testTarget(name: "CLITests", dependencies: ["chat-export", "ConnectorRuntime", "VendorSandbox"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,14 +1,19 @@
 import ConnectorRuntime
 import Foundation
 
-// Release-mode benchmarks: `swift run -c release chat-export-bench [--json PATH]`.
+// Release-mode benchmarks: `swift run -c release chat-export-bench [--only scanner,export,ratelimit] [--json PATH]`.
 // Each benchmark runs its contenders side by side in one process so machine noise cancels.
 
 var results: [BenchmarkResult] = []
 let arguments = CommandLine.arguments
 let jsonPath = arguments.firstIndex(of: "--json").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
 
-results += try ScannerBenchmark.run()
+let only = arguments.firstIndex(of: "--only").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+func selected(_ name: String) -> Bool { only.map { $0.split(separator: ",").contains(Substring(name)) } ?? true }
+
+if selected("scanner") { results += try ScannerBenchmark.run() }
+if selected("export") { results.append(try await ExportBenchmark.jsonLines(messages: 100_000)) }
+if selected("ratelimit") { results += try await ExportBenchmark.rateLimit() }
 
 print(BenchmarkResult.table(results))
 if let jsonPath {

@@ -19,10 +19,12 @@ public struct AdaAPI: Sendable {
     public var defaultRate: Double
 
     /// Ada Data Export v2. Current docs say 10 req/s per endpoint; the default is a conservative 3.
-    public static let v2 = AdaAPI(type: "ada-v2", title: "Ada Data Export v2", pathPrefix: "/api/v2/export/", nextLinkPath: ["meta", "next_page_uri"], defaultRate: 3)
+    public static let v2 = AdaAPI(
+        type: "ada-v2", title: "Ada Data Export v2", pathPrefix: "/api/v2/export/", nextLinkPath: ["meta", "next_page_uri"], defaultRate: 3)
 
     /// Ada Data Export v1.4 (3 req/s per endpoint).
-    public static let v14 = AdaAPI(type: "ada-v1.4", title: "Ada Data Export v1.4", pathPrefix: "/data_api/v1.4/", nextLinkPath: ["next_page_uri"], defaultRate: 3)
+    public static let v14 = AdaAPI(
+        type: "ada-v1.4", title: "Ada Data Export v1.4", pathPrefix: "/data_api/v1.4/", nextLinkPath: ["next_page_uri"], defaultRate: 3)
 
     /// The next link of a page, if any.
     func nextLink(_ members: [String: JSONValue]) -> String? {

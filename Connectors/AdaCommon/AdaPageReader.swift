@@ -16,7 +16,8 @@ struct AdaPageReader: Sendable {
         let page = try await client.get(url) { response in
             let page = try PageScanner.scan(response.body, stream: stream, recordKeys: ["data", "items"], layout: layout)
             guard page.recordsKey != nil else {
-                throw ChatExportError(.invalidResponse, "GET \(HTTPURL.redacted(url)) answered \(response.status) without a \"data\" or \"items\" array")
+                throw ChatExportError(
+                    .invalidResponse, "GET \(HTTPURL.redacted(url)) answered \(response.status) without a \"data\" or \"items\" array")
             }
             return page
         }
@@ -32,7 +33,9 @@ struct AdaPageReader: Sendable {
             if cursor >= position.since, seen.contains(record.id) { continue }
             records.append(record)
         }
-        if outside > 0 { logger.debug("\(stream): dropped \(outside) records outside window \(window.start.iso8601())–\(window.end.iso8601())") }
+        if outside > 0 {
+            logger.debug("\(stream): dropped \(outside) records outside window \(window.start.iso8601())–\(window.end.iso8601())")
+        }
         let reached = page.records.compactMap(\.cursor).max()
         guard let link = api.nextLink(page.members) else {
             return .init(records: records, next: nil, reached: window.end)
@@ -62,7 +65,8 @@ struct AdaPageReader: Sendable {
             if components.value("page_size") == nil { components.set("page_size", "\(pageSize)") }
             return components.text
         }
-        return client.url(api.pathPrefix + stream, query: [(field + "_since", AdaTime.query(position.since)), to, ("page_size", "\(pageSize)")])
+        return client.url(
+            api.pathPrefix + stream, query: [(field + "_since", AdaTime.query(position.since)), to, ("page_size", "\(pageSize)")])
     }
 }
 
@@ -74,10 +78,12 @@ struct URLComponentsLite {
     init?(_ url: String) {
         let parts = url.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         base = String(parts[0])
-        items = parts.count > 1 ? parts[1].split(separator: "&").map { item in
-            let pair = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            return (String(pair[0]), pair.count > 1 ? String(pair[1]) : "")
-        } : []
+        items =
+            parts.count > 1
+            ? parts[1].split(separator: "&").map { item in
+                let pair = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                return (String(pair[0]), pair.count > 1 ? String(pair[1]) : "")
+            } : []
     }
 
     func value(_ name: String) -> String? { items.first { $0.0 == name }?.1 }

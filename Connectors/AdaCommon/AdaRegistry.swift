@@ -5,16 +5,21 @@ extension AdaAPI {
     public var options: [OptionSpec] {
         [
             OptionSpec("base_url", .url, required: true, summary: "The bot's base URL, https://<handle>.ada.support."),
-            OptionSpec("token", .secret, required: true, summary: "The Data Export API token; use \"${ADA_TOKEN}\" to read it from the environment."),
+            OptionSpec(
+                "token", .secret, required: true,
+                summary: "The Data Export API token; use \"${ADA_TOKEN}\" to read it from the environment."),
             OptionSpec(
                 "streams",
                 .list(.oneOf(["conversations", "messages"])),
                 default: .array([.string("conversations"), .string("messages")]),
                 summary: "The streams to read."
             ),
-            OptionSpec("start", .timestamp, summary: "Where a first run starts; default and limit: the oldest data Ada keeps (now − 365 days)."),
+            OptionSpec(
+                "start", .timestamp, summary: "Where a first run starts; default and limit: the oldest data Ada keeps (now − 365 days)."),
             OptionSpec("end", .timestamp, summary: "Where reading ends; default: now − lag."),
-            OptionSpec("lag", .duration, default: .string("2h"), summary: "How far behind now to stop, as data appears in the API late (up to 48h)."),
+            OptionSpec(
+                "lag", .duration, default: .string("2h"),
+                summary: "How far behind now to stop, as data appears in the API late (up to 48h)."),
             OptionSpec("page_size", .integer(100...10_000), default: .integer(10_000), summary: "Records per page."),
             OptionSpec(
                 "conversations_cursor",
@@ -22,7 +27,8 @@ extension AdaAPI {
                 default: .string("updated"),
                 summary: "Read conversations by date_updated (catches later changes) or date_created."
             ),
-            OptionSpec("window_days", .number(0.001...60), default: .integer(59), summary: "The longest query window in days (the API allows 60)."),
+            OptionSpec(
+                "window_days", .number(0.001...60), default: .integer(59), summary: "The longest query window in days (the API allows 60)."),
             OptionSpec("max_concurrent_windows", .integer(1...64), default: .integer(4), summary: "Windows of a stream fetched at once."),
         ] + HTTPOptions.specs(defaultRate: defaultRate, defaultBudget: 15_000)
     }
@@ -42,7 +48,8 @@ extension AdaAPI {
                 settings.end = options.timestamp("end")
                 settings.lag = options.duration("lag") ?? settings.lag
                 settings.pageSize = options.integer("page_size") ?? settings.pageSize
-                settings.conversationsCursor = options.string("conversations_cursor").flatMap(AdaStreams.ConversationsCursor.init) ?? .updated
+                settings.conversationsCursor =
+                    options.string("conversations_cursor").flatMap(AdaStreams.ConversationsCursor.init) ?? .updated
                 settings.windowDays = options.number("window_days") ?? settings.windowDays
                 settings.maxConcurrentWindows = options.integer("max_concurrent_windows") ?? settings.maxConcurrentWindows
                 if let start = settings.start, let end = settings.end, end <= start {

@@ -55,9 +55,13 @@ public struct AdaSource: Source {
                 query: [("\(field)_since", AdaTime.query(start)), ("\(field)_to", AdaTime.query(end)), ("page_size", "100")]
             )
             let count = try await client.get(url) { response in
-                try PageScanner.scan(response.body, stream: stream.name, recordKeys: ["data", "items"], layout: layout(stream)).records.count
+                try PageScanner.scan(response.body, stream: stream.name, recordKeys: ["data", "items"], layout: layout(stream)).records
+                    .count
             }
-            results.append(CheckResult(subject: "\(api.type) \(stream.name)", detail: "token accepted; \(count)\(count == 100 ? "+" : "") records in the last day"))
+            results.append(
+                CheckResult(
+                    subject: "\(api.type) \(stream.name)",
+                    detail: "token accepted; \(count)\(count == 100 ? "+" : "") records in the last day"))
         }
         return results
     }
@@ -75,7 +79,10 @@ public struct AdaSource: Source {
             do {
                 stored = try checkpoint.decode(AdaCheckpoint.self)
             } catch {
-                throw ChatExportError(.failure, "\(stream): the stored checkpoint is not an \(api.type) checkpoint; reset it with `chat-export state reset CONFIG --stream \(stream)`")
+                throw ChatExportError(
+                    .failure,
+                    "\(stream): the stored checkpoint is not an \(api.type) checkpoint; reset it with `chat-export state reset CONFIG --stream \(stream)`"
+                )
             }
             guard stored.field == field else {
                 throw ChatExportError(
@@ -86,7 +93,9 @@ public struct AdaSource: Source {
             }
             state = stored.reader
             if state.doneThrough < oldest {
-                request.logger.warning("\(stream): the checkpoint (\(state.doneThrough.iso8601())) is older than Ada keeps data; continuing from \(oldest.iso8601())")
+                request.logger.warning(
+                    "\(stream): the checkpoint (\(state.doneThrough.iso8601())) is older than Ada keeps data; continuing from \(oldest.iso8601())"
+                )
                 state.windows = state.windows.filter { $0.end > oldest }.map { window in
                     var window = window
                     if window.start < oldest { window = TimeWindow(start: oldest, end: window.end) }
@@ -102,14 +111,18 @@ public struct AdaSource: Source {
         } else {
             var start = settings.start ?? oldest
             if start < oldest {
-                request.logger.warning("\(stream): start \(start.iso8601()) is older than the 12 months Ada keeps; starting at \(oldest.iso8601())")
+                request.logger.warning(
+                    "\(stream): start \(start.iso8601()) is older than the 12 months Ada keeps; starting at \(oldest.iso8601())")
                 start = oldest
             }
             state = .init(doneThrough: start, rangeEnd: max(start, end), windows: plan(from: start, to: end))
         }
-        request.logger.info("\(stream): reading \(state.doneThrough.iso8601()) to \(state.rangeEnd.iso8601()) in \(state.windows.count) windows")
+        request.logger.info(
+            "\(stream): reading \(state.doneThrough.iso8601()) to \(state.rangeEnd.iso8601()) in \(state.windows.count) windows")
         let reader = WindowedReader<AdaPosition>(stream: stream, concurrency: settings.maxConcurrentWindows)
-        let pages = AdaPageReader(api: api, client: client, stream: stream, field: field, pageSize: settings.pageSize, layout: layout(request.stream), logger: request.logger)
+        let pages = AdaPageReader(
+            api: api, client: client, stream: stream, field: field, pageSize: settings.pageSize, layout: layout(request.stream),
+            logger: request.logger)
         try await reader.read(
             from: state,
             encode: { try Checkpoint(encoding: AdaCheckpoint(field: field, reader: $0)) },
@@ -119,7 +132,9 @@ public struct AdaSource: Source {
     }
 
     func plan(from start: Timestamp, to end: Timestamp) -> [TimeWindow<AdaPosition>] {
-        WindowPlanner.plan(from: start, to: end, maxSeconds: Int64(settings.windowDays * 86_400), concurrency: settings.maxConcurrentWindows, minSeconds: 600)
+        WindowPlanner.plan(
+            from: start, to: end, maxSeconds: Int64(settings.windowDays * 86_400), concurrency: settings.maxConcurrentWindows,
+            minSeconds: 600)
     }
 
     func layout(_ stream: StreamDescriptor) -> RecordLayout {

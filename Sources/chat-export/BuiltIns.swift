@@ -42,7 +42,7 @@ enum BuiltIns {
                     ("source", .object([("type", .string("synthetic")), ("records", .integer(5000)), ("page_size", .integer(500))])),
                     ("sinks", files("synthetic")),
                 ])
-            )
+            ),
         ]
     }
 

@@ -58,14 +58,15 @@ struct CLIHarness {
             self.process = process
             self.out = out
             self.err = err
-            // Drain both pipes concurrently so a chatty child never blocks on a full pipe.
+            // Drain both pipes on dedicated threads (not the width-limited global queue, which
+            // parallel tests can exhaust), so a chatty child never blocks on a full pipe.
             group.enter()
-            DispatchQueue.global().async {
+            Thread.detachNewThread {
                 self.stdoutData = out.fileHandleForReading.readDataToEndOfFile()
                 self.group.leave()
             }
             group.enter()
-            DispatchQueue.global().async {
+            Thread.detachNewThread {
                 self.stderrData = err.fileHandleForReading.readDataToEndOfFile()
                 self.group.leave()
             }

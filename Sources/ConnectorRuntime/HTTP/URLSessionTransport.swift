@@ -45,17 +45,7 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         var urlRequest = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: requestTimeout)
         urlRequest.httpMethod = request.method
         for header in request.headers { urlRequest.addValue(header.value, forHTTPHeaderField: header.name) }
-        let data: Data
-        let response: URLResponse
-        do {
-            (data, response) = try await session.data(for: urlRequest)
-        } catch let error as URLError {
-            throw URLSessionTransport.translate(error)
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            throw HTTPTransportError(.other, "\(type(of: error))")
-        }
+        let (data, response) = try await perform(urlRequest)
         guard let http = response as? HTTPURLResponse else { throw HTTPTransportError(.other, "not an HTTP response") }
         var headers: [String: String] = [:]
         for (key, value) in http.allHeaderFields {
@@ -67,6 +57,35 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
             throw HTTPTransportError(.truncated, "received \(data.count) of \(declared) bytes")
         }
         return HTTPResponse(status: http.statusCode, headers: headers, body: [UInt8](data))
+    }
+
+    /// Runs a data task, cancelling it when the calling task is cancelled.
+    ///
+    /// FoundationNetworking's async `data(for:)` can deadlock when cancellation races with
+    /// completion (its cancellation handler cancels the task synchronously on the session's queue
+    /// while holding the Swift task's status lock). Here the handler only schedules the cancel.
+    private func perform(_ request: URLRequest) async throws -> (Data, URLResponse) {
+        let holder = DataTaskHolder()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(Data, URLResponse), any Error>) in
+                let task = session.dataTask(with: request) { data, response, error in
+                    if let error {
+                        if let error = error as? URLError {
+                            continuation.resume(throwing: URLSessionTransport.translate(error))
+                        } else {
+                            continuation.resume(throwing: HTTPTransportError(.other, "\(type(of: error))"))
+                        }
+                    } else if let response {
+                        continuation.resume(returning: (data ?? Data(), response))
+                    } else {
+                        continuation.resume(throwing: HTTPTransportError(.other, "no response"))
+                    }
+                }
+                holder.start(task)
+            }
+        } onCancel: {
+            holder.cancel()
+        }
     }
 
     static func translate(_ error: URLError) -> any Error {
@@ -81,6 +100,31 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         default:
             return HTTPTransportError(.other, "URL error \(error.code.rawValue)")
         }
+    }
+}
+
+/// Holds a data task so a cancellation that arrives before or after it starts cancels it,
+/// asynchronously (never under the caller's locks).
+private final class DataTaskHolder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var task: URLSessionDataTask?
+    private var cancelled = false
+
+    func start(_ task: URLSessionDataTask) {
+        let cancelNow = lock.withLock {
+            self.task = task
+            return cancelled
+        }
+        task.resume()
+        if cancelNow { DispatchQueue.global().async { task.cancel() } }
+    }
+
+    func cancel() {
+        let task = lock.withLock {
+            cancelled = true
+            return self.task
+        }
+        if let task { DispatchQueue.global().async { task.cancel() } }
     }
 }
 

@@ -1,0 +1,168 @@
+import AdaCommon
+import ConnectorRuntime
+import ConnectorTesting
+import FilesSink
+import Foundation
+import Testing
+import VendorSandbox
+
+@Suite("Ada connectors against the sandbox")
+struct AdaConnectorTests {
+    static let variants: [(AdaAPI, SandboxSettings.NextLink, String)] = [
+        (.v2, .absolute, "data"), (.v2, .rooted, "items"), (.v2, .relative, "data"), (.v14, .absolute, "data"),
+    ]
+
+    @Test("a full export equals the dataset exactly: ids, counts and bytes, with no duplicates", arguments: 0..<variants.count)
+    func fullExport(variant: Int) async throws {
+        let (api, link, key) = Self.variants[variant]
+        let sandbox = try VendorSandbox(
+            settings: sandboxSettings {
+                $0.nextLink = link
+                $0.recordKey = key
+            })
+        defer { sandbox.stop() }
+        let written = try await export(adaSource(api, sandbox) { $0.conversationsCursor = .created })
+        let dataset = sandbox.dataset
+        let messages = written.filter { $0.stream == "messages" }
+        let conversations = written.filter { $0.stream == "conversations" }
+        #expect(messages.count == dataset.adaMessages.count)
+        #expect(Set(messages.map(\.id)) == Set(dataset.adaMessages.map(\.id)))
+        #expect(Set(messages.map { Array($0.json) }) == Set(dataset.adaMessages.map(\.json)))
+        #expect(conversations.count == dataset.adaConversations.count)
+        #expect(Set(conversations.map { Array($0.json) }) == Set(dataset.adaConversations.map(\.json)))
+        #expect(messages.allSatisfy { $0.parentID != nil })
+        // Many pages, so boundary re-sends and shared timestamps were exercised.
+        #expect(sandbox.requests.count > 20)
+    }
+
+    @Test("every request sends both bounds of one kind, within 60 days and the retention limit")
+    func neverViolatesRules() async throws {
+        let sandbox = try VendorSandbox(settings: sandboxSettings { $0.days = 200 })
+        defer { sandbox.stop() }
+        let handler = InMemoryLogHandler()
+        let source = adaSource(.v2, sandbox) { $0.start = Timestamp.now.adding(seconds: -400 * 86_400) }
+        let written = try await export(source, logger: Logger(level: .info, handler: handler))
+        #expect(written.count == sandbox.dataset.adaMessages.count + sandbox.dataset.adaConversations.count)
+        #expect(handler.text.contains("older than the 12 months Ada keeps"))
+        for request in sandbox.requests {
+            #expect(request.status == 200)
+            let kinds = ["created", "updated"].filter { request.parameter($0 + "_since") != nil }
+            #expect(kinds.count == 1)
+            let kind = try #require(kinds.first)
+            let since = try #require(request.parameter(kind + "_since").flatMap(Timestamp.init(iso8601:)))
+            let to = try #require(request.parameter(kind + "_to").flatMap(Timestamp.init(iso8601:)))
+            #expect(to.microseconds - since.microseconds <= 60 * 86_400 * 1_000_000)
+            #expect(since >= Timestamp.now.adding(seconds: -365 * 86_400))
+        }
+    }
+
+    @Test("a re-run reads only what changed: updated conversations, nothing else")
+    func incremental() async throws {
+        let sandbox = try VendorSandbox(settings: sandboxSettings())
+        defer { sandbox.stop() }
+        let store = InMemoryCheckpointStore()
+        let firstEnd = sandbox.settings.end.adding(seconds: -2 * 86_400)
+        let first = try await export(adaSource(.v2, sandbox) { $0.end = firstEnd }, store: store)
+        #expect(
+            first.filter { $0.stream == "conversations" }.count == sandbox.dataset.adaConversations.filter { $0.updated < firstEnd }.count)
+        let touched = Set(sandbox.touchConversations(count: 7, at: firstEnd.adding(seconds: 3600)))
+        let second = try await export(adaSource(.v2, sandbox), store: store)
+        let dataset = sandbox.dataset
+        let expectedConversations = Set(dataset.adaConversations.filter { $0.updated >= firstEnd }.map(\.id))
+        #expect(touched.isSubset(of: expectedConversations))
+        #expect(Set(second.filter { $0.stream == "conversations" }.map(\.id)) == expectedConversations)
+        #expect(second.filter { $0.stream == "conversations" }.count == expectedConversations.count)
+        let expectedMessages = Set(dataset.adaMessages.filter { $0.created >= firstEnd }.map(\.id))
+        #expect(Set(second.filter { $0.stream == "messages" }.map(\.id)) == expectedMessages)
+        #expect(second.filter { $0.stream == "messages" }.count == expectedMessages.count)
+        // Nothing new: a third run writes nothing.
+        #expect(try await export(adaSource(.v2, sandbox), store: store).isEmpty)
+    }
+
+    @Test("a run that fails mid-window resumes inside the window without loss or duplicates", arguments: [3, 8, 17])
+    func resumeMidWindow(failAt: Int) async throws {
+        let sandbox = try VendorSandbox(settings: sandboxSettings())
+        defer { sandbox.stop() }
+        let directory = TemporaryDirectory()
+        let store = InMemoryCheckpointStore()
+        let source = adaSource(.v2, sandbox) {
+            $0.streams = ["messages"]
+            $0.maxConcurrentWindows = 2
+        }
+        await #expect(throws: ChatExportError.self) {
+            try await JobRunner(
+                source: source,
+                sinks: [FilesSink(settings: .init(directory: directory.path)), InMemorySink(failure: .write(failAt))],
+                checkpoints: store,
+                logger: .disabled
+            ).run()
+        }
+        let stored = try #require(try await store.load()["messages"])
+        #expect(
+            stored.checkpoint.state["reader"]?["windows"]?.arrayValue?.contains { $0["position"] != nil && $0["position"] != .null } == true
+        )
+        try await JobRunner(
+            source: source, sinks: [FilesSink(settings: .init(directory: directory.path))], checkpoints: store, logger: .disabled
+        ).run()
+        let lines = try FilesSink.publishedParts(directory: directory.path, stream: "messages").flatMap {
+            try String(contentsOfFile: $0, encoding: .utf8).split(separator: "\n").map { Array($0.utf8) }
+        }
+        #expect(lines.count == sandbox.dataset.adaMessages.count)
+        #expect(Set(lines) == Set(sandbox.dataset.adaMessages.map(\.json)))
+    }
+
+    @Test("5xx, 429 and cut-off bodies do not change the result", arguments: [AdaAPI.v2, AdaAPI.v14])
+    func faults(api: AdaAPI) async throws {
+        let sandbox = try VendorSandbox(
+            settings: sandboxSettings {
+                $0.errorRate = 0.15
+                $0.throttleRate = 0.15
+                $0.truncateRate = 0.15
+                $0.retryAfter = 0
+            }
+        )
+        defer { sandbox.stop() }
+        let source = adaSource(api, sandbox)
+        let written = try await export(source)
+        #expect(Set(written.filter { $0.stream == "messages" }.map(\.id)) == Set(sandbox.dataset.adaMessages.map(\.id)))
+        #expect(written.filter { $0.stream == "messages" }.count == sandbox.dataset.adaMessages.count)
+        #expect(written.filter { $0.stream == "conversations" }.count == sandbox.dataset.adaConversations.count)
+        let retries = source.counters.first { $0.name == "retries" }?.value ?? 0
+        #expect(retries > 0)
+        #expect(sandbox.requests.contains { $0.status == 429 } && sandbox.requests.contains { $0.status >= 500 })
+    }
+
+    @Test("a rejected token fails with exit 77 and check reports an accepted one")
+    func credentials() async throws {
+        let sandbox = try VendorSandbox(settings: sandboxSettings())
+        defer { sandbox.stop() }
+        var http = HTTPClient.Configuration(baseURL: sandbox.baseURL, credential: .bearer(Secret("wrong")), requestsPerSecond: 100)!
+        http.retry = RetryPolicy(maxAttempts: 2, baseDelay: 0.001)
+        let bad = AdaSource(
+            api: .v2, settings: AdaSettings(start: sandbox.dataset.start, end: sandbox.settings.end), http: http, logger: .disabled)
+        let error = await #expect(throws: ChatExportError.self) { try await export(bad) }
+        #expect(error?.code.exitStatus == 77)
+        let checked = try await adaSource(.v2, sandbox).check(logger: .disabled)
+        #expect(checked.count == 2)
+        #expect(checked.allSatisfy { $0.detail.contains("token accepted") })
+    }
+
+    @Test("the range is split so several windows run at once, never wider than window_days")
+    func planning() {
+        let start = Timestamp(iso8601: "2026-01-01T00:00:00Z")!
+        let ninety: [TimeWindow<AdaPosition>] = WindowPlanner.plan(
+            from: start, to: start.adding(seconds: 90 * 86_400), maxSeconds: 59 * 86_400, concurrency: 4)
+        #expect(ninety.count == 4)
+        let daily: [TimeWindow<AdaPosition>] = WindowPlanner.plan(
+            from: start, to: start.adding(seconds: 86_400), maxSeconds: 59 * 86_400, concurrency: 4)
+        #expect(daily.count == 4)
+        let long: [TimeWindow<AdaPosition>] = WindowPlanner.plan(
+            from: start, to: start.adding(seconds: 365 * 86_400), maxSeconds: 59 * 86_400, concurrency: 4)
+        #expect(long.count == 7)
+        for plan in [ninety, daily, long] {
+            #expect(plan.first?.start == start)
+            #expect(zip(plan, plan.dropFirst()).allSatisfy { $0.end == $1.start })
+            #expect(plan.allSatisfy { $0.end.microseconds - $0.start.microseconds <= 59 * 86_400 * 1_000_000 })
+        }
+    }
+}
