@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "VendorSandbox", targets: ["VendorSandbox"]),
         .library(name: "AdaV2", targets: ["AdaV2"]),
         .library(name: "AdaV14", targets: ["AdaV14"]),
+        .library(name: "DeepConverse", targets: ["DeepConverse"]),
         .library(name: "StdoutSink", targets: ["StdoutSink"]),
         .library(name: "FilesSink", targets: ["FilesSink"]),
         .executable(name: "chat-export", targets: ["chat-export"]),
@@ -25,28 +26,37 @@ let package = Package(
         .target(name: "AdaCommon", dependencies: ["ConnectorRuntime"], path: "Connectors/AdaCommon"),
         .target(name: "AdaV2", dependencies: ["AdaCommon", "ConnectorRuntime"], path: "Connectors/AdaV2"),
         .target(name: "AdaV14", dependencies: ["AdaCommon", "ConnectorRuntime"], path: "Connectors/AdaV14"),
+        .target(name: "DeepConverse", dependencies: ["ConnectorRuntime"], path: "Connectors/DeepConverse"),
         // Sinks: each depends on the runtime only.
         .target(name: "StdoutSink", dependencies: ["ConnectorRuntime"], path: "Sinks/Stdout"),
         .target(name: "FilesSink", dependencies: ["ConnectorRuntime"], path: "Sinks/Files"),
         // The CLI wires the built-ins together; nothing depends on it.
         .executableTarget(
             name: "chat-export",
-            dependencies: ["ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "AdaV2", "AdaV14", "StdoutSink", "FilesSink"]
+            dependencies: [
+                "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "AdaV2", "AdaV14", "DeepConverse", "StdoutSink", "FilesSink",
+            ]
         ),
         // Release-mode benchmarks; never part of `swift test`.
         .executableTarget(
             name: "chat-export-bench",
-            dependencies: ["ConnectorRuntime", "AdaCommon", "VendorSandbox", "FilesSink"],
+            dependencies: ["ConnectorRuntime", "AdaCommon", "DeepConverse", "VendorSandbox", "FilesSink"],
             path: "Benchmarks/ChatExportBenchmarks"
         ),
         .testTarget(name: "ConnectorRuntimeTests", dependencies: ["ConnectorRuntime", "ConnectorTesting"]),
         .testTarget(
             name: "SinkTests",
-            dependencies: ["ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "AdaV2", "AdaV14", "StdoutSink", "FilesSink"]),
+            dependencies: [
+                "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "AdaV2", "AdaV14", "DeepConverse", "StdoutSink", "FilesSink",
+            ]),
         .testTarget(name: "HTTPTests", dependencies: ["ConnectorRuntime", "ConnectorTesting", "VendorSandbox"]),
         .testTarget(
             name: "AdaTests",
             dependencies: ["AdaCommon", "AdaV2", "AdaV14", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "FilesSink"]
+        ),
+        .testTarget(
+            name: "DeepConverseTests",
+            dependencies: ["DeepConverse", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "FilesSink"]
         ),
         .testTarget(name: "CLITests", dependencies: ["chat-export", "ConnectorRuntime", "VendorSandbox"]),
     ],

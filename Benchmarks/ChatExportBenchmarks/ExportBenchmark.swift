@@ -1,5 +1,6 @@
 import AdaCommon
 import ConnectorRuntime
+import DeepConverse
 import FilesSink
 import Foundation
 import VendorSandbox
@@ -43,6 +44,39 @@ enum ExportBenchmark {
         return BenchmarkResult(
             benchmark: "ada-v2 → files",
             contender: "\(summary.totalRecords) messages, page 10000",
+            metrics: [("time", seconds, "s"), ("records/s", Double(summary.totalRecords) / seconds, "rec/s")]
+        )
+    }
+
+    /// DeepConverse messages into the JSON Lines sink, no rate limit, no latency, 1000 per page.
+    static func deepConverse(messages: Int) async throws -> BenchmarkResult {
+        let sandbox = try sandbox(messages: messages)
+        defer { sandbox.stop() }
+        let directory = FileManager.default.temporaryDirectory.path + "/chat-export-bench-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let http = HTTPClient.Configuration(
+            baseURL: sandbox.baseURL,
+            credential: .header(name: "x-api-key", value: Secret(sandbox.settings.deepConverseKey)),
+            requestsPerSecond: 10_000
+        )!
+        let source = DeepConverseSource(
+            settings: .init(
+                botName: sandbox.settings.botName, streams: ["messages"], start: sandbox.dataset.start, end: sandbox.settings.end),
+            http: http,
+            logger: .disabled
+        )
+        let started = now()
+        let summary = try await JobRunner(
+            source: source,
+            sinks: [FilesSink(settings: .init(directory: directory + "/out"))],
+            checkpoints: MemoryStore(),
+            logger: .disabled
+        ).run()
+        let seconds = now() - started
+        precondition(summary.totalRecords == sandbox.dataset.deepConverseMessages.count)
+        return BenchmarkResult(
+            benchmark: "deepconverse → files",
+            contender: "\(summary.totalRecords) messages, page 1000",
             metrics: [("time", seconds, "s"), ("records/s", Double(summary.totalRecords) / seconds, "rec/s")]
         )
     }

@@ -2,6 +2,7 @@ import AdaV14
 import AdaV2
 import ConnectorRuntime
 import ConnectorTesting
+import DeepConverse
 import FilesSink
 import StdoutSink
 import VendorSandbox
@@ -12,6 +13,7 @@ enum BuiltIns {
         var registry = Registry()
         registry.register(AdaV2.registryEntry)
         registry.register(AdaV14.registryEntry)
+        registry.register(DeepConverseSource.registryEntry)
         registry.register(SyntheticSource.registryEntry)
         registry.register(StdoutSink.registryEntry)
         registry.register(FilesSink.registryEntry)
@@ -36,6 +38,22 @@ enum BuiltIns {
         return [
             ("ada-v2", .object([("source", ada("ada-v2")), ("sinks", files("ada-v2"))])),
             ("ada-v1.4", .object([("source", ada("ada-v1.4")), ("sinks", files("ada-v1.4"))])),
+            (
+                "deepconverse",
+                .object([
+                    (
+                        "source",
+                        .object(
+                            [
+                                ("type", .string("deepconverse")), ("base_url", .string(sandbox.baseURL)),
+                                ("api_key", .string(sandbox.settings.deepConverseKey)), ("bot_name", .string(sandbox.settings.botName)),
+                                ("per_page", .integer(500)),
+                            ] + range
+                        )
+                    ),
+                    ("sinks", files("deepconverse")),
+                ])
+            ),
             (
                 "synthetic",
                 .object([

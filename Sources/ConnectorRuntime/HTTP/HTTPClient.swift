@@ -56,23 +56,26 @@ public struct HTTPClient: Sendable {
     ///
     /// - Parameters:
     ///   - url: The absolute URL (must be on the configured origin).
-    ///   - read: Turns a 2xx response into a value; throw ``JSONSyntaxError`` for a cut-off or
-    ///     invalid body (retried), anything else to stop.
+    ///   - passThrough: Error statuses handed to `read` instead of being reported (for a
+    ///     connector that gives them a meaning, like an expired cursor).
+    ///   - read: Turns a 2xx response (or a `passThrough` one) into a value; throw
+    ///     ``JSONSyntaxError`` for a cut-off or invalid body (retried), anything else to stop.
     /// - Returns: What `read` returns.
     /// - Throws: ``ChatExportError`` (`credentialsRejected`, `vendorError`, `temporaryFailure`,
     ///   `budgetExhausted`), `CancellationError`, or what `read` throws.
-    public func get<T>(_ url: String, read: (HTTPResponse) throws -> T) async throws -> T {
-        try await send(HTTPRequest(url: url), read: read)
+    public func get<T>(_ url: String, passThrough: Set<Int> = [], read: (HTTPResponse) throws -> T) async throws -> T {
+        try await send(HTTPRequest(url: url), passThrough: passThrough, read: read)
     }
 
-    /// Sends a request and reads the answer; see ``get(_:read:)``.
+    /// Sends a request and reads the answer; see ``get(_:passThrough:read:)``.
     ///
     /// - Parameters:
     ///   - request: The request (without credentials).
-    ///   - read: Turns a 2xx response into a value.
+    ///   - passThrough: Error statuses handed to `read`.
+    ///   - read: Turns a 2xx (or `passThrough`) response into a value.
     /// - Returns: What `read` returns.
-    /// - Throws: See ``get(_:read:)``.
-    public func send<T>(_ request: HTTPRequest, read: (HTTPResponse) throws -> T) async throws -> T {
+    /// - Throws: See ``get(_:passThrough:read:)``.
+    public func send<T>(_ request: HTTPRequest, passThrough: Set<Int> = [], read: (HTTPResponse) throws -> T) async throws -> T {
         let shown = "\(request.method) \(HTTPURL.redacted(request.url))"
         guard let origin = HTTPOrigin(request.url), origin == configuration.origin else {
             let target = HTTPOrigin(request.url)?.description ?? "an unparseable URL"
@@ -108,7 +111,7 @@ public struct HTTPClient: Sendable {
                 ["attempt": "\(attempt)"]
             )
             switch response.status {
-            case 200..<300:
+            case let status where (200..<300).contains(status) || passThrough.contains(status):
                 do {
                     return try read(response)
                 } catch let error as JSONSyntaxError {

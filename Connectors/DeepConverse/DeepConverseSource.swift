@@ -1,0 +1,217 @@
+import ConnectorRuntime
+
+/// The DeepConverse (Workato "AgentX Support") export connector (`type: "deepconverse"`).
+///
+/// API reference: <https://docs.deepconverse.com/analytics/export-api/conversations-endpoint>.
+/// Requests send `start_time`/`end_time` as integer Unix seconds with `bot_name` and follow the
+/// opaque `cursor` until it is null. The range is cut into windows; each window's cursor is kept
+/// in the checkpoint, so an interrupted run resumes mid-window. When the vendor rejects a stored
+/// cursor (expired), the window restarts from its beginning: nothing is lost, and the window's
+/// records are sent again (sinks that upsert by `_id` absorb them).
+public struct DeepConverseSource: Source {
+    /// The source's settings.
+    public struct Settings: Sendable {
+        /// The bot whose conversations to read.
+        public var botName: String
+        /// The streams to read.
+        public var streams: [String]
+        /// Where a first run starts.
+        public var start: Timestamp
+        /// Where reading ends; nil for now − ``lag``.
+        public var end: Timestamp?
+        /// How far behind now the range ends, in seconds.
+        public var lag: Double
+        /// Records per request (1...1000).
+        public var perPage: Int
+        /// The longest window, in seconds.
+        public var windowSeconds: Int64
+        /// Windows fetched at once per stream.
+        public var maxConcurrentWindows: Int
+        /// How far before its checkpoint a re-run reads conversations again, in seconds.
+        public var lookback: Double
+
+        /// Creates settings.
+        public init(
+            botName: String,
+            streams: [String] = ["conversations", "messages"],
+            start: Timestamp,
+            end: Timestamp? = nil,
+            lag: Double = 7200,
+            perPage: Int = 1000,
+            windowSeconds: Int64 = 7 * 86_400,
+            maxConcurrentWindows: Int = 4,
+            lookback: Double = 0
+        ) {
+            self.botName = botName
+            self.streams = streams
+            self.start = start
+            self.end = end
+            self.lag = lag
+            self.perPage = perPage
+            self.windowSeconds = windowSeconds
+            self.maxConcurrentWindows = maxConcurrentWindows
+            self.lookback = lookback
+        }
+    }
+
+    /// Where a window resumes: the cursor the vendor gave for the next page.
+    public struct Position: Codable, Sendable, Equatable {
+        /// The opaque cursor.
+        public var cursor: String
+    }
+
+    /// The streams DeepConverse offers.
+    public static let allStreams: [StreamDescriptor] = [
+        StreamDescriptor(
+            name: "conversations",
+            summary: "Conversations, read by startTime.",
+            cursorField: "startTime",
+            cursorColumn: "started_at",
+            fields: [
+                FieldDescriptor("start_time", path: ["startTime"], type: .timestamp),
+                FieldDescriptor("last_action_at", path: ["lastActionAt"], type: .timestamp), FieldDescriptor("locale"),
+                FieldDescriptor("tags", type: .json), FieldDescriptor("metadata", type: .json),
+            ]
+        ),
+        StreamDescriptor(
+            name: "messages",
+            summary: "Messages, read by time.",
+            cursorField: "time",
+            cursorColumn: "sent_at",
+            parentField: "conversationId",
+            parentColumn: "conversation_id",
+            fields: [
+                FieldDescriptor("type"), FieldDescriptor("user_action_type", path: ["userActionType"]),
+                FieldDescriptor("user_input", path: ["userInput"]), FieldDescriptor("out_message", path: ["outMsg"], type: .json),
+            ]
+        ),
+    ]
+
+    /// The settings.
+    public let settings: Settings
+    /// The HTTP client.
+    public let client: HTTPClient
+
+    /// The selected streams.
+    public var streams: [StreamDescriptor] { DeepConverseSource.allStreams.filter { settings.streams.contains($0.name) } }
+
+    /// HTTP counters.
+    public var counters: [(name: String, value: Int)] { client.metrics.counters }
+
+    /// Creates a source.
+    ///
+    /// - Parameters:
+    ///   - settings: The settings.
+    ///   - http: The HTTP settings.
+    ///   - transport: The transport (a URLSession one by default).
+    ///   - logger: The logger.
+    public init(settings: Settings, http: HTTPClient.Configuration, transport: (any HTTPTransport)? = nil, logger: Logger) {
+        self.settings = settings
+        self.client = HTTPClient(configuration: http, transport: transport, logger: logger)
+    }
+
+    static let path = "/conversations/export/v1/"
+
+    /// One request per stream: the key is accepted and the bot exists.
+    public func check(logger: Logger) async throws -> [CheckResult] {
+        var results: [CheckResult] = []
+        let end = Timestamp.now
+        for stream in streams {
+            let url = requestURL(stream.name, start: end.epochSeconds - 3600, end: end.epochSeconds, cursor: nil, perPage: 1)
+            try await client.get(url, passThrough: [404]) { response in
+                if response.status == 404 { throw botNotFound(url) }
+            }
+            results.append(
+                CheckResult(subject: "deepconverse \(stream.name)", detail: "API key accepted; bot \"\(settings.botName)\" found"))
+        }
+        return results
+    }
+
+    /// Reads a stream from its checkpoint (or the configured start).
+    public func read(_ request: ReadRequest, emit: @Sendable (RecordBatch) async throws -> Void) async throws {
+        let stream = request.stream
+        let end = settings.end ?? Timestamp.now.adding(seconds: -Int64(settings.lag))
+        var state: WindowedReader<Position>.State
+        if let checkpoint = request.checkpoint {
+            do {
+                state = try checkpoint.decode(WindowedReader<Position>.State.self)
+            } catch {
+                throw ChatExportError(
+                    .failure,
+                    "\(stream.name): the stored checkpoint is not a deepconverse checkpoint; reset it with `chat-export state reset CONFIG --stream \(stream.name)`"
+                )
+            }
+            if end > state.rangeEnd {
+                var from = state.rangeEnd
+                if stream.name == "conversations", settings.lookback > 0, state.windows.isEmpty {
+                    from = max(settings.start, from.adding(seconds: -Int64(settings.lookback)))
+                    request.logger.info("\(stream.name): reading again from \(from.iso8601()) (lookback) to pick up changed conversations")
+                    state.doneThrough = from
+                }
+                state.windows += plan(from: from, to: end)
+                state.rangeEnd = end
+            }
+        } else {
+            state = .init(doneThrough: settings.start, rangeEnd: max(settings.start, end), windows: plan(from: settings.start, to: end))
+        }
+        request.logger.info(
+            "\(stream.name): reading \(state.doneThrough.iso8601()) to \(state.rangeEnd.iso8601()) in \(state.windows.count) windows")
+        let layout = RecordLayout(cursorField: stream.cursorField, cursorFormat: .epochOrISO8601, parentField: stream.parentField)
+        let reader = WindowedReader<Position>(stream: stream.name, concurrency: settings.maxConcurrentWindows)
+        try await reader.read(
+            from: state,
+            encode: { try Checkpoint(encoding: $0) },
+            fetch: { window in try await fetch(stream.name, window, layout: layout, logger: request.logger) },
+            emit: emit
+        )
+    }
+
+    func fetch(_ stream: String, _ window: TimeWindow<Position>, layout: RecordLayout, logger: Logger) async throws
+        -> WindowedReader<Position>.Page
+    {
+        let url = requestURL(
+            stream, start: window.start.epochSeconds, end: window.end.epochSeconds, cursor: window.position?.cursor,
+            perPage: settings.perPage)
+        let page = try await client.get(url, passThrough: window.position == nil ? [404] : [400, 404]) { response -> PageScanner.Page? in
+            if response.status == 404 { throw botNotFound(url) }
+            if response.status == 400 { return nil }
+            let page = try PageScanner.scan(response.body, stream: stream, recordKeys: ["data"], layout: layout)
+            guard page.recordsKey != nil else {
+                throw ChatExportError(.invalidResponse, "GET \(HTTPURL.redacted(url)) answered \(response.status) without a \"data\" array")
+            }
+            return page
+        }
+        guard let page else {
+            logger.warning(
+                "\(stream): DeepConverse rejected the stored cursor for \(window.start.iso8601())–\(window.end.iso8601()) (expired?); "
+                    + "restarting that window from its beginning (its records are sent again)"
+            )
+            var restarted = window
+            restarted.position = nil
+            return try await fetch(stream, restarted, layout: layout, logger: logger)
+        }
+        let next = page.members["cursor"]?.stringValue.flatMap { $0.isEmpty ? nil : Position(cursor: $0) }
+        return .init(records: page.records, next: next, reached: next == nil ? window.end : page.records.compactMap(\.cursor).max())
+    }
+
+    func requestURL(_ stream: String, start: Int64, end: Int64, cursor: String?, perPage: Int) -> String {
+        var query = [("start_time", "\(start)"), ("end_time", "\(end)"), ("bot_name", settings.botName), ("per_page", "\(perPage)")]
+        if let cursor { query.append(("cursor", cursor)) }
+        return client.url(DeepConverseSource.path + stream, query: query)
+    }
+
+    func botNotFound(_ url: String) -> ChatExportError {
+        ChatExportError(
+            .invalidConfig,
+            "DeepConverse has no bot named \(JSONValue.quoted(settings.botName)) for this API key (GET \(HTTPURL.redacted(url)) answered 404); check source.bot_name"
+        )
+    }
+
+    func plan(from start: Timestamp, to end: Timestamp) -> [TimeWindow<Position>] {
+        // DeepConverse bounds are whole seconds: round the range outwards.
+        let from = Timestamp(epochSeconds: start.epochSeconds)
+        let to = Timestamp(epochSeconds: end.epochSeconds + (end.microseconds % 1_000_000 == 0 ? 0 : 1))
+        return WindowPlanner.plan(
+            from: from, to: to, maxSeconds: settings.windowSeconds, concurrency: settings.maxConcurrentWindows, minSeconds: 600)
+    }
+}

@@ -1,0 +1,190 @@
+import ConnectorRuntime
+import ConnectorTesting
+import DeepConverse
+import FilesSink
+import Foundation
+import Testing
+import VendorSandbox
+
+func deepConverse(
+    _ sandbox: VendorSandbox,
+    key: String? = nil,
+    bot: String? = nil,
+    _ configure: (inout DeepConverseSource.Settings) -> Void = { _ in }
+) -> DeepConverseSource {
+    var settings = DeepConverseSource.Settings(
+        botName: bot ?? sandbox.settings.botName,
+        start: sandbox.dataset.start,
+        end: sandbox.settings.end,
+        perPage: 50,
+        windowSeconds: 10 * 86_400
+    )
+    configure(&settings)
+    var http = HTTPClient.Configuration(
+        baseURL: sandbox.baseURL,
+        credential: .header(name: "x-api-key", value: Secret(key ?? sandbox.settings.deepConverseKey)),
+        requestsPerSecond: 1000
+    )!
+    http.retry = RetryPolicy(maxAttempts: 8, baseDelay: 0.005, maxDelay: 0.05)
+    return DeepConverseSource(settings: settings, http: http, logger: .disabled)
+}
+
+func run(
+    _ source: any Source, store: InMemoryCheckpointStore = InMemoryCheckpointStore(), sinks: [any Sink] = [], logger: Logger = .disabled
+) async throws -> [Record] {
+    let sink = InMemorySink()
+    try await JobRunner(source: source, sinks: sinks + [sink], checkpoints: store, logger: logger).run()
+    return sink.written
+}
+
+func settings(_ configure: (inout SandboxSettings) -> Void = { _ in }) -> SandboxSettings {
+    var settings = SandboxSettings()
+    settings.conversations = 150
+    settings.messagesPerConversation = 6
+    configure(&settings)
+    return settings
+}
+
+@Suite("DeepConverse connector against the sandbox")
+struct DeepConverseTests {
+    @Test("a full export of both streams equals the dataset exactly, across many cursor pages")
+    func fullExport() async throws {
+        let sandbox = try VendorSandbox(settings: settings())
+        defer { sandbox.stop() }
+        let written = try await run(deepConverse(sandbox) { $0.perPage = 20 })
+        let dataset = sandbox.dataset
+        for (stream, expected) in [("conversations", dataset.deepConverseConversations), ("messages", dataset.deepConverseMessages)] {
+            let records = written.filter { $0.stream == stream }
+            #expect(records.count == expected.count)
+            #expect(Set(records.map { Array($0.json) }) == Set(expected.map(\.json)))
+        }
+        #expect(written.filter { $0.stream == "messages" }.allSatisfy { $0.parentID != nil })
+        #expect(sandbox.requests.filter { $0.parameter("cursor") != nil }.count > 30)
+        for request in sandbox.requests {
+            #expect(Int64(request.parameter("start_time") ?? "") != nil && Int64(request.parameter("end_time") ?? "") != nil)
+            #expect(request.parameter("bot_name") == sandbox.settings.botName)
+        }
+    }
+
+    @Test("second, millisecond and ISO-8601 times are all read as the same instants", arguments: SandboxSettings.EpochFormat.allCases)
+    func timeFormats(format: SandboxSettings.EpochFormat) async throws {
+        let sandbox = try VendorSandbox(settings: settings { $0.epochFormat = format })
+        defer { sandbox.stop() }
+        let messages = try await run(deepConverse(sandbox) { $0.streams = ["messages"] })
+        let expected = Dictionary(uniqueKeysWithValues: sandbox.dataset.deepConverseMessages.map { ($0.id, $0.time) })
+        #expect(messages.count == expected.count)
+        #expect(messages.allSatisfy { $0.cursor == expected[$0.id] })
+    }
+
+    @Test("an interrupted run resumes mid-window from the stored cursor: every record exactly once")
+    func resumeMidWindow() async throws {
+        let sandbox = try VendorSandbox(settings: settings())
+        defer { sandbox.stop() }
+        let directory = FileManager.default.temporaryDirectory.path + "/dc-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = InMemoryCheckpointStore()
+        let source = deepConverse(sandbox) {
+            $0.streams = ["messages"]
+            $0.maxConcurrentWindows = 2
+        }
+        await #expect(throws: ChatExportError.self) {
+            _ = try await run(
+                source, store: store, sinks: [FilesSink(settings: .init(directory: directory)), InMemorySink(failure: .write(6))])
+        }
+        let stored = try #require(try await store.load()["messages"])
+        #expect(stored.checkpoint.state["windows"]?.arrayValue?.contains { $0["position"]?["cursor"] != nil } == true)
+        _ = try await run(source, store: store, sinks: [FilesSink(settings: .init(directory: directory))])
+        let lines = try FilesSink.publishedParts(directory: directory, stream: "messages").flatMap {
+            try String(contentsOfFile: $0, encoding: .utf8).split(separator: "\n").map { Array($0.utf8) }
+        }
+        #expect(lines.count == sandbox.dataset.deepConverseMessages.count)
+        #expect(Set(lines) == Set(sandbox.dataset.deepConverseMessages.map(\.json)))
+    }
+
+    @Test("an expired stored cursor restarts its window and loses nothing")
+    func expiredCursor() async throws {
+        let sandbox = try VendorSandbox(settings: settings())
+        defer { sandbox.stop() }
+        let store = InMemoryCheckpointStore()
+        let source = deepConverse(sandbox) {
+            $0.streams = ["messages"]
+            $0.maxConcurrentWindows = 1
+        }
+        let first = InMemorySink(failure: .write(5))
+        await #expect(throws: ChatExportError.self) {
+            try await JobRunner(source: source, sinks: [first], checkpoints: store, logger: .disabled).run()
+        }
+        sandbox.expireCursors()
+        let handler = InMemoryLogHandler()
+        let second = try await run(source, store: store, logger: Logger(level: .info, handler: handler))
+        #expect(handler.text.contains("rejected the stored cursor"))
+        #expect(Set((first.written + second).map(\.id)) == Set(sandbox.dataset.deepConverseMessages.map(\.id)))
+        #expect(sandbox.requests.contains { $0.status == 400 })
+    }
+
+    @Test("a wrong key exits 77; a wrong bot name is reported as such")
+    func credentialsAndBot() async throws {
+        let sandbox = try VendorSandbox(settings: settings())
+        defer { sandbox.stop() }
+        let keyError = await #expect(throws: ChatExportError.self) { try await run(deepConverse(sandbox, key: "nope")) }
+        #expect(keyError?.code.exitStatus == 77)
+        let botError = await #expect(throws: ChatExportError.self) { try await run(deepConverse(sandbox, bot: "someone-else")) }
+        #expect(botError?.message.contains("no bot named \"someone-else\"") == true)
+        #expect(botError?.code == .invalidConfig)
+        let checkError = await #expect(throws: ChatExportError.self) { try await deepConverse(sandbox, bot: "x").check(logger: .disabled) }
+        #expect(checkError?.message.contains("bot_name") == true)
+        #expect(try await deepConverse(sandbox).check(logger: .disabled).count == 2)
+    }
+
+    @Test("5xx, 429 and cut-off bodies do not change the result")
+    func faults() async throws {
+        let sandbox = try VendorSandbox(
+            settings: settings {
+                $0.errorRate = 0.15
+                $0.throttleRate = 0.15
+                $0.truncateRate = 0.15
+            })
+        defer { sandbox.stop() }
+        let written = try await run(deepConverse(sandbox))
+        #expect(written.filter { $0.stream == "messages" }.count == sandbox.dataset.deepConverseMessages.count)
+        #expect(Set(written.map(\.id)).count == written.count)
+        #expect(sandbox.requests.contains { $0.status == 429 } && sandbox.requests.contains { $0.status >= 500 })
+    }
+
+    @Test("a record with an unreadable time is reported clearly, not skipped")
+    func unreadableTime() async throws {
+        let sandbox = try VendorSandbox(settings: settings())
+        defer { sandbox.stop() }
+        sandbox.script(
+            "/conversations/export/v1/messages",
+            [.json(200, Array(#"{"data":[{"_id":"a","time":1700000000},{"_id":"b","time":"last tuesday"}],"cursor":null}"#.utf8))]
+        )
+        let error = await #expect(throws: PageScanner.RecordError.self) {
+            try await run(
+                deepConverse(sandbox) {
+                    $0.streams = ["messages"]
+                    $0.maxConcurrentWindows = 1
+                })
+        }
+        #expect(error?.description.contains("record 1 (_id b): \"time\" is not a timestamp: \"last tuesday\"") == true)
+    }
+
+    @Test("per_page outside 1...1000 and both window sizes are config errors with their paths")
+    func configBounds() throws {
+        var registry = Registry()
+        registry.register(DeepConverseSource.registryEntry)
+        registry.register(Registry.SinkEntry(type: "memory", summary: "", options: [], make: { _, _ in InMemorySink() }))
+        let loader = JobConfigLoader(registry: registry, environment: ["K": "key"], logger: .disabled)
+        for (extra, path) in [
+            (#""per_page": 0"#, "source.per_page"), (#""per_page": 1001"#, "source.per_page"),
+            (#""window_hours": 1, "window_days": 1"#, "source.window_hours"),
+        ] {
+            let text =
+                #"{"source": {"type": "deepconverse", "api_key": "${K}", "bot_name": "b", "start": "2026-01-01T00:00:00Z", \#(extra)}, "sinks": [{"type": "memory"}]}"#
+            let error = try #require(throws: ConfigError.self) {
+                try loader.load(document: try JSONValue.parse(text), baseDirectory: ".", defaultCheckpoint: "c.json")
+            }
+            #expect(error.issues.map(\.path) == [path])
+        }
+    }
+}
