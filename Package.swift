@@ -58,7 +58,7 @@ let package = Package(
             name: "DeepConverseTests",
             dependencies: ["DeepConverse", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "FilesSink"]
         ),
-        .testTarget(name: "CLITests", dependencies: ["chat-export", "ConnectorRuntime", "VendorSandbox"]),
+        .testTarget(name: "CLITests", dependencies: ["chat-export", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox"]),
     ],
     swiftLanguageModes: [.v6]
 )

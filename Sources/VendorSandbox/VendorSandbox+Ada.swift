@@ -128,23 +128,14 @@ extension VendorSandbox {
         let (records, nextSince) = adaPage(query)
         var next = "null"
         if let nextSince {
-            let since = query.field + "_since"
-            let to = query.field + "_to"
-            let parameters =
-                "\(since)=\(HTTPURL.encode(SandboxContent.withOffset(nextSince)))&\(to)=\(HTTPURL.encode(SandboxContent.withOffset(query.to)))"
-                + "&page_size=\(query.pageSize)" + (query.conversationID.map { "&conversation_id=\($0)" } ?? "")
+            let parameters = nextParameters(query, since: nextSince)
             switch settings.nextLink {
             case .absolute: next = "\"\(baseURL)/api/v2/export/\(stream)?\(parameters)\""
             case .rooted: next = "\"/api/v2/export/\(stream)?\(parameters)\""
             case .relative: next = "\"\(stream)?\(parameters)\""
             }
         }
-        var body = Array("{\"\(settings.recordKey)\":".utf8)
-        body += VendorSandbox.array(records)
-        body += Array(",\"meta\":{\"next_page_uri\":\(next)}}".utf8)
-        var response = SandboxServer.Response.json(200, body)
-        response.delay = recordLatency(records.count)
-        return response
+        return page(settings.recordKey, records, trailer: ",\"meta\":{\"next_page_uri\":\(next)}")
     }
 
     func adaV14(_ request: SandboxServer.Request) -> SandboxServer.Response {
@@ -159,19 +150,15 @@ extension VendorSandbox {
         case .failure(let error): return AdaErrors.v14(422, error.message)
         }
         let (records, nextSince) = adaPage(query)
-        var next = "null"
-        if let nextSince {
-            let parameters =
-                "\(query.field)_since=\(HTTPURL.encode(SandboxContent.withOffset(nextSince)))&\(query.field)_to=\(HTTPURL.encode(SandboxContent.withOffset(query.to)))"
-                + "&page_size=\(query.pageSize)" + (query.conversationID.map { "&conversation_id=\($0)" } ?? "")
-            next = "\"/data_api/v1.4/\(stream)?\(parameters)\""
-        }
-        var body = Array("{\"data\":".utf8)
-        body += VendorSandbox.array(records)
-        body += Array(",\"message\":\"OK\",\"next_page_uri\":\(next)}".utf8)
-        var response = SandboxServer.Response.json(200, body)
-        response.delay = recordLatency(records.count)
-        return response
+        let next = nextSince.map { "\"/data_api/v1.4/\(stream)?\(nextParameters(query, since: $0))\"" } ?? "null"
+        return page("data", records, trailer: ",\"message\":\"OK\",\"next_page_uri\":\(next)")
+    }
+
+    /// The next page's query: the same bounds, page size and filter, the lower bound moved to
+    /// `since` (written with `+00:00` and microseconds, as Ada writes it).
+    func nextParameters(_ query: AdaQuery, since: Timestamp) -> String {
+        "\(query.field)_since=\(HTTPURL.encode(SandboxContent.withOffset(since)))&\(query.field)_to=\(HTTPURL.encode(SandboxContent.withOffset(query.to)))"
+            + "&page_size=\(query.pageSize)" + (query.conversationID.map { "&conversation_id=\($0)" } ?? "")
     }
 
     /// The first index in `0..<count` for which `isBefore` is false.

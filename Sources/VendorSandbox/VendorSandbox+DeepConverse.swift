@@ -60,12 +60,7 @@ extension VendorSandbox {
                     epoch: currentCursorEpoch, offset: offset + records.count, start: start, end: end, issued: Timestamp.now.epochSeconds
                 ).encoded + "\""
             : "null"
-        var body = Array("{\"data\":".utf8)
-        body += VendorSandbox.array(records)
-        body += Array(",\"cursor\":\(next)}".utf8)
-        var response = SandboxServer.Response.json(200, body)
-        response.delay = recordLatency(records.count)
-        return response
+        return page("data", records, trailer: ",\"cursor\":\(next)")
     }
 }
 

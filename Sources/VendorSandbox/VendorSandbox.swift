@@ -172,6 +172,21 @@ public final class VendorSandbox: @unchecked Sendable {
     /// Latency for a page of `count` records.
     func recordLatency(_ count: Int) -> Double { settings.latencyPerRecord * Double(count) }
 
+    /// A 200 page: `{"<key>":[records…]<trailer>}`, with the per-record latency.
+    ///
+    /// - Parameters:
+    ///   - key: The record array's key.
+    ///   - records: Pre-rendered records.
+    ///   - trailer: The rest of the object after the array, starting with a comma.
+    func page(_ key: String, _ records: [[UInt8]], trailer: String) -> SandboxServer.Response {
+        var body = Array("{\"\(key)\":".utf8)
+        body += VendorSandbox.array(records)
+        body += Array((trailer + "}").utf8)
+        var response = SandboxServer.Response.json(200, body)
+        response.delay = recordLatency(records.count)
+        return response
+    }
+
     /// `[r1,r2,...]` from pre-rendered records.
     static func array(_ records: [[UInt8]]) -> [UInt8] {
         var out: [UInt8] = [UInt8(ascii: "[")]

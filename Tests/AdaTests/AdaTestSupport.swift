@@ -38,15 +38,3 @@ func sandboxSettings(_ configure: (inout SandboxSettings) -> Void = { _ in }) ->
     configure(&settings)
     return settings
 }
-
-/// A uniquely named directory, removed when the value is released.
-final class TemporaryDirectory: Sendable {
-    let path: String
-
-    init() {
-        path = FileManager.default.temporaryDirectory.path + "/chat-export-ada-tests-" + UUID().uuidString
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}

@@ -1,3 +1,4 @@
+import ConnectorTesting
 import Foundation
 
 /// Runs the built `chat-export` binary and captures its exit status, stdout and stderr.
@@ -86,23 +87,4 @@ struct CLIHarness {
             )
         }
     }
-}
-
-/// A uniquely named directory, removed when the value is released.
-final class TemporaryDirectory: Sendable {
-    let path: String
-
-    init() {
-        path = FileManager.default.temporaryDirectory.path + "/chat-export-cli-tests-" + UUID().uuidString
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func write(_ name: String, _ text: String) throws -> String {
-        let file = path + "/" + name
-        try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: URL(fileURLWithPath: file))
-        return file
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
 }

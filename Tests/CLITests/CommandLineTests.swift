@@ -1,4 +1,5 @@
 import ConnectorRuntime
+import ConnectorTesting
 import Foundation
 import Testing
 import VendorSandbox

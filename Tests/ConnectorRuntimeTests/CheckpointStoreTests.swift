@@ -1,4 +1,5 @@
 import ConnectorRuntime
+import ConnectorTesting
 import Foundation
 import Testing
 
@@ -83,17 +84,4 @@ struct CheckpointStoreTests {
         await store.close()
         #expect(try FileCheckpointStore.read(path: path)["s"]?.sequence == 1)
     }
-}
-
-/// A uniquely named directory, removed when the value is released.
-final class TemporaryDirectory: Sendable {
-    let path: String
-
-    init() {
-        let base = FileManager.default.temporaryDirectory.path
-        path = base + "/chat-export-tests-" + UUID().uuidString
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
 }

@@ -2,6 +2,7 @@ import ConnectorRuntime
 import ConnectorTesting
 import FilesSink
 import Foundation
+import StdoutSink
 import Testing
 
 @Suite("Files sink")
@@ -128,7 +129,7 @@ struct StdoutSinkTests {
         let path = directory.path + "/out.jsonl"
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         defer { close(fd) }
-        let sink = StdoutSinkFactory.make(fd: fd)
+        let sink = StdoutSink(fileDescriptor: fd)
         let page = Array("{\"data\":[{\"_id\":\"a\",\"t\":\"é 👋\"},{\n\"_id\": \"b\"\n}]}".utf8)
         let records = try PageScanner.scan(page, stream: "messages", recordKeys: ["data"], layout: RecordLayout(cursorField: nil)).records
         try await sink.write(RecordBatch(stream: "messages", records: records, checkpoint: Checkpoint(.null)))
