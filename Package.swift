@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "DeepConverse", targets: ["DeepConverse"]),
         .library(name: "StdoutSink", targets: ["StdoutSink"]),
         .library(name: "FilesSink", targets: ["FilesSink"]),
+        .library(name: "SQLiteSink", targets: ["SQLiteSink"]),
         .executable(name: "chat-export", targets: ["chat-export"]),
     ],
     targets: [
@@ -27,14 +28,18 @@ let package = Package(
         .target(name: "AdaV2", dependencies: ["AdaCommon", "ConnectorRuntime"], path: "Connectors/AdaV2"),
         .target(name: "AdaV14", dependencies: ["AdaCommon", "ConnectorRuntime"], path: "Connectors/AdaV14"),
         .target(name: "DeepConverse", dependencies: ["ConnectorRuntime"], path: "Connectors/DeepConverse"),
+        // The system SQLite library (libsqlite3-dev), the GRDB way: a prefixed system module.
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         // Sinks: each depends on the runtime only.
         .target(name: "StdoutSink", dependencies: ["ConnectorRuntime"], path: "Sinks/Stdout"),
         .target(name: "FilesSink", dependencies: ["ConnectorRuntime"], path: "Sinks/Files"),
+        .target(name: "SQLiteSink", dependencies: ["ConnectorRuntime", "CSQLite"], path: "Sinks/SQLite"),
         // The CLI wires the built-ins together; nothing depends on it.
         .executableTarget(
             name: "chat-export",
             dependencies: [
                 "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "AdaV2", "AdaV14", "DeepConverse", "StdoutSink", "FilesSink",
+                "SQLiteSink", "CSQLite",
             ]
         ),
         // Release-mode benchmarks; never part of `swift test`.
@@ -58,7 +63,11 @@ let package = Package(
             name: "DeepConverseTests",
             dependencies: ["DeepConverse", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "FilesSink"]
         ),
-        .testTarget(name: "CLITests", dependencies: ["chat-export", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox"]),
+        .testTarget(
+            name: "SQLiteTests",
+            dependencies: ["SQLiteSink", "CSQLite", "ConnectorRuntime", "ConnectorTesting", "FilesSink"]
+        ),
+        .testTarget(name: "CLITests", dependencies: ["chat-export", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "CSQLite"]),
     ],
     swiftLanguageModes: [.v6]
 )

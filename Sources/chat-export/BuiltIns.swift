@@ -4,6 +4,7 @@ import ConnectorRuntime
 import ConnectorTesting
 import DeepConverse
 import FilesSink
+import SQLiteSink
 import StdoutSink
 import VendorSandbox
 
@@ -17,13 +18,19 @@ enum BuiltIns {
         registry.register(SyntheticSource.registryEntry)
         registry.register(StdoutSink.registryEntry)
         registry.register(FilesSink.registryEntry)
+        registry.register(SQLiteSink.registryEntry)
         return registry
     }
 
     /// The demo's jobs against the sandbox: one per built-in vendor connector (and the synthetic
     /// source), each written as a real config file the person can read and reuse.
     static func demoJobs(sandbox: VendorSandbox) -> [(String, JSONValue)] {
-        let files: (String) -> JSONValue = { name in .array([.object([("type", .string("files")), ("dir", .string("out/" + name))])]) }
+        // Every demo job writes into one SQLite database, each under its own table prefix (and
+        // keeps its checkpoint there, committed with its rows).
+        let files: (String) -> JSONValue = { name in
+            let prefix = name.replacingOccurrences(of: "-", with: "_").replacingOccurrences(of: ".", with: "") + "_"
+            return .array([.object([("type", .string("sqlite")), ("path", .string("out/demo.sqlite")), ("table_prefix", .string(prefix))])])
+        }
         let range: [(key: String, value: JSONValue)] = [
             ("start", .string(sandbox.dataset.start.iso8601())), ("end", .string(sandbox.settings.end.iso8601())),
         ]
@@ -66,6 +73,11 @@ enum BuiltIns {
 
     /// Something to try after the demo.
     static func demoHint(directory: String) -> String {
-        "Try:\n  head -n 2 \(directory)/out/ada-v2/messages/part-00000001.jsonl\n  chat-export state show \(directory)/ada-v2.json"
+        """
+        Try (with the sqlite3 command-line tool):
+          sqlite3 \(directory)/out/demo.sqlite "SELECT platform, count(*), round(avg(csat_score), 2) FROM ada_v2_conversations_view GROUP BY platform"
+          sqlite3 \(directory)/out/demo.sqlite "SELECT message_type, count(*) FROM ada_v2_messages_view GROUP BY 1 ORDER BY 2 DESC"
+          chat-export state show \(directory)/ada-v2.json
+        """
     }
 }

@@ -77,7 +77,7 @@ struct CLI {
                 }
                 if operands[0] == "show" {
                     if parsed.options["--stream"] != nil { throw UsageError(message: "--stream goes with state reset", command: command) }
-                    return try commands.stateShow(config: operands[1])
+                    return try await commands.stateShow(config: operands[1])
                 }
                 return try await commands.stateReset(config: operands[1], streams: parsed.options["--stream"])
             }

@@ -40,7 +40,7 @@ struct Commands {
         let job = try loader.load(file: file)
         print(
             "config \(file) is valid: source \(job.sourceOptions.type) (\(job.source.streams.map(\.name).joined(separator: ", "))), "
-                + "sinks \(job.sinkOptions.map(\.type).joined(separator: ", ")), checkpoint \(job.checkpointPath)")
+                + "sinks \(job.sinkOptions.map(\.type).joined(separator: ", ")), checkpoint \(job.checkpointLocation)")
         return 0
     }
 
@@ -76,10 +76,18 @@ struct Commands {
     }
 
     /// `state show CONFIG`
-    func stateShow(config file: String) throws -> Int32 {
+    func stateShow(config file: String) async throws -> Int32 {
         let job = try loader.load(file: file)
-        let states = try FileCheckpointStore.read(path: job.checkpointPath)
-        if states.isEmpty { logger.info("no checkpoint yet at \(job.checkpointPath)") }
+        let states: [String: StreamState]
+        if job.checkpointingSink != nil {
+            let store = try await job.openCheckpointStore()
+            let loaded = await Result(catching: { try await store.load() })
+            await store.close()
+            states = try loaded.get()
+        } else {
+            states = try FileCheckpointStore.read(path: job.checkpointPath)
+        }
+        if states.isEmpty { logger.info("no checkpoint yet in \(job.checkpointLocation)") }
         print(CheckpointFileFormat.encode(states).serialized(pretty: true))
         return 0
     }
@@ -87,7 +95,7 @@ struct Commands {
     /// `state reset CONFIG [--stream NAME]...`
     func stateReset(config file: String, streams: [String]?) async throws -> Int32 {
         let job = try loader.load(file: file)
-        let store = try FileCheckpointStore(path: job.checkpointPath)
+        let store = try await job.openCheckpointStore()
         let known = Set(job.source.streams.map(\.name))
         if let streams, let unknown = streams.first(where: { !known.contains($0) }) {
             await store.close()
@@ -97,7 +105,13 @@ struct Commands {
         }
         try await store.reset(streams: streams.map(Set.init))
         await store.close()
-        logger.info("reset \(streams?.joined(separator: ", ") ?? "all streams") in \(job.checkpointPath)")
+        logger.info("reset \(streams?.joined(separator: ", ") ?? "all streams") in \(job.checkpointLocation)")
         return 0
+    }
+}
+
+extension Result where Failure == any Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }

@@ -12,11 +12,18 @@ enum JobExecution {
     static func run(_ job: JobConfig, label: String, only: Set<String>?, progress mode: ProgressReporter.Mode, logger: Logger) async throws
         -> Outcome
     {
-        let store = try FileCheckpointStore(path: job.checkpointPath)
+        let store = try await job.openCheckpointStore()
         let progress = ProgressReporter(mode: mode, logger: logger)
         let runner = JobRunner(
-            source: job.source, sinks: job.sinks, checkpoints: store, logger: logger, progress: progress, onlyStreams: only)
-        logger.info("job started", ["config": label, "checkpoint": job.checkpointPath, "source": job.sourceOptions.type])
+            source: job.source,
+            sinks: job.sinks,
+            checkpoints: store,
+            logger: logger,
+            progress: progress,
+            onlyStreams: only,
+            checkpointingSink: job.checkpointingSink
+        )
+        logger.info("job started", ["config": label, "checkpoint": job.checkpointLocation, "source": job.sourceOptions.type])
 
         enum Event: Sendable {
             case finished(Result<RunSummary, any Error>)

@@ -1,3 +1,4 @@
+import CSQLite
 import ConnectorRuntime
 import ConnectorTesting
 import Foundation
@@ -206,6 +207,69 @@ struct VendorJobTests {
     }
 }
 
+@Suite("SQLite sink through the binary")
+struct SQLiteCrashTests {
+    @Test("kill -9 at random instants, then a re-run: the table equals the vendor's records exactly")
+    func killNine() throws {
+        var settings = SandboxSettings()
+        settings.conversations = 1500
+        settings.messagesPerConversation = 8
+        settings.latency = 0.01
+        let sandbox = try VendorSandbox(settings: settings)
+        defer { sandbox.stop() }
+        let directory = TemporaryDirectory()
+        let file = try directory.write(
+            "job.json",
+            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(settings.adaToken)", "page_size": 100, "requests_per_second": 15, "start": "\#(sandbox.dataset.start.iso8601())", "end": "\#(sandbox.settings.end.iso8601())"}, "sinks": [{"type": "sqlite", "path": "out/db.sqlite"}]}"#
+        )
+        var random = SystemRandomNumberGenerator()
+        var kills = 0
+        for _ in 0..<12 {
+            let running = try CLIHarness.start(["run", file, "--progress", "off"])
+            Thread.sleep(forTimeInterval: Double.random(in: 0.05...0.6, using: &random))
+            running.signal(SIGKILL)
+            if running.wait().status == 128 + SIGKILL { kills += 1 }
+        }
+        #expect(kills >= 10)
+        let final = try CLIHarness.run(["run", file, "--progress", "off"])
+        #expect(final.status == 0, "\(final.stderr)")
+        let database = directory.path + "/out/db.sqlite"
+        let dataset = sandbox.dataset
+        let messages = try SQLiteRows.ids(database, table: "messages")
+        #expect(messages.count == dataset.adaMessages.count)
+        #expect(messages == Dictionary(uniqueKeysWithValues: dataset.adaMessages.map { ($0.id, String(decoding: $0.json, as: UTF8.self)) }))
+        let conversations = try SQLiteRows.ids(database, table: "conversations")
+        #expect(
+            conversations
+                == Dictionary(uniqueKeysWithValues: dataset.adaConversations.map { ($0.id, String(decoding: $0.json, as: UTF8.self)) }))
+        // The checkpoint lives in the database, and state show reads it there.
+        let state = try JSONValue.parse(try CLIHarness.run(["state", "show", file]).stdout)
+        #expect(state["streams"]?["messages"] != nil)
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/job.checkpoint.json"))
+    }
+}
+
+/// Reads a stream table with a separate connection.
+enum SQLiteRows {
+    static func ids(_ path: String, table: String) throws -> [String: String] {
+        var db: OpaquePointer?
+        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, nil) == SQLITE_OK else {
+            throw ChatExportError(.failure, "cannot open \(path)")
+        }
+        defer { sqlite3_close_v2(db) }
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(db, "SELECT _id, data FROM \(table)", -1, &statement, nil) == SQLITE_OK else {
+            throw ChatExportError(.failure, String(cString: sqlite3_errmsg(db)))
+        }
+        defer { sqlite3_finalize(statement) }
+        var rows: [String: String] = [:]
+        while sqlite3_step(statement) == SQLITE_ROW {
+            rows[String(cString: sqlite3_column_text(statement, 0))] = String(cString: sqlite3_column_text(statement, 1))
+        }
+        return rows
+    }
+}
+
 @Suite("Sandbox and demo commands")
 struct SandboxCommandTests {
     @Test("demo runs every demo job into the directory it names and prints what to try")
@@ -214,11 +278,13 @@ struct SandboxCommandTests {
         let outcome = try CLIHarness.run(["demo", "--dir", directory.path + "/demo", "--progress", "off"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stdout.contains("Demo finished"))
-        #expect(outcome.stdout.contains("Try:"))
+        #expect(outcome.stdout.contains("Try (with the sqlite3 command-line tool):"))
         #expect(FileManager.default.fileExists(atPath: directory.path + "/demo/synthetic.json"))
-        #expect(try FilesOutput.ids(directory.path + "/demo/out/ada-v2/messages").count > 1000)
-        #expect(try FilesOutput.ids(directory.path + "/demo/out/ada-v1.4/conversations").count == 200)
-        #expect(try FilesOutput.ids(directory.path + "/demo/out/synthetic/messages").count == 5000)
+        let database = directory.path + "/demo/out/demo.sqlite"
+        #expect(try SQLiteRows.ids(database, table: "ada_v2_messages").count > 1000)
+        #expect(try SQLiteRows.ids(database, table: "ada_v14_conversations").count == 200)
+        #expect(try SQLiteRows.ids(database, table: "deepconverse_messages").count > 1000)
+        #expect(try SQLiteRows.ids(database, table: "synthetic_messages").count == 5000)
     }
 
     @Test("sandbox prints its base URL and credentials, serves, and stops cleanly on SIGINT")

@@ -14,25 +14,46 @@ public enum CheckpointFileFormat {
     /// - Parameter states: States keyed by stream.
     /// - Returns: The document.
     public static func encode(_ states: [String: StreamState]) -> JSONValue {
-        let streams = states.keys.sorted().map { name -> (key: String, value: JSONValue) in
-            let state = states[name]!
-            let sinks = state.sinkStates.keys.sorted().map { (key: $0, value: state.sinkStates[$0]!) }
-            return (
-                name,
-                .object([
-                    ("checkpoint", state.checkpoint.state),
-                    ("sinks", .object(sinks)),
-                    ("sequence", .integer(state.sequence)),
-                    ("records", .integer(state.records)),
-                    ("updated_at", .string(state.updatedAt.iso8601(fractionDigits: 6))),
-                ])
-            )
-        }
+        let streams = states.keys.sorted().map { name -> (key: String, value: JSONValue) in (name, encode(states[name]!)) }
         return .object([
             ("format", .string("chat-export-checkpoint")),
             ("version", .integer(version)),
             ("streams", .object(streams)),
         ])
+    }
+
+    /// Encodes one stream's state.
+    ///
+    /// - Parameter state: The state.
+    /// - Returns: `{"checkpoint": …, "sinks": …, "sequence": …, "records": …, "updated_at": …}`
+    public static func encode(_ state: StreamState) -> JSONValue {
+        let sinks = state.sinkStates.keys.sorted().map { (key: $0, value: state.sinkStates[$0]!) }
+        return .object([
+            ("checkpoint", state.checkpoint.state),
+            ("sinks", .object(sinks)),
+            ("sequence", .integer(state.sequence)),
+            ("records", .integer(state.records)),
+            ("updated_at", .string(state.updatedAt.iso8601(fractionDigits: 6))),
+        ])
+    }
+
+    /// Decodes one stream's state written by ``encode(_:)-(StreamState)``.
+    ///
+    /// - Parameters:
+    ///   - stream: The stream's name, for messages.
+    ///   - entry: The encoded state.
+    /// - Returns: The state.
+    /// - Throws: ``ChatExportError`` naming the stream when a field is missing.
+    public static func decode(stream: String, _ entry: JSONValue) throws -> StreamState {
+        guard let checkpoint = entry["checkpoint"], let sequence = entry["sequence"]?.intValue,
+            let records = entry["records"]?.intValue,
+            let updated = entry["updated_at"]?.stringValue.flatMap(Timestamp.init(iso8601:))
+        else {
+            throw ChatExportError(.storageFailure, "streams.\(stream) is missing checkpoint, sequence, records or updated_at")
+        }
+        var sinks: [String: JSONValue] = [:]
+        for (key, value) in entry["sinks"]?.objectValue ?? [] { sinks[key] = value }
+        return StreamState(checkpoint: Checkpoint(checkpoint), sinkStates: sinks, sequence: sequence, records: records, updatedAt: updated)
     }
 
     /// Decodes a document written by ``encode(_:)``.
@@ -51,23 +72,7 @@ public enum CheckpointFileFormat {
             throw ChatExportError(.storageFailure, "\"streams\" must be an object")
         }
         var states: [String: StreamState] = [:]
-        for (name, entry) in streams {
-            guard let checkpoint = entry["checkpoint"], let sequence = entry["sequence"]?.intValue,
-                let records = entry["records"]?.intValue,
-                let updated = entry["updated_at"]?.stringValue.flatMap(Timestamp.init(iso8601:))
-            else {
-                throw ChatExportError(.storageFailure, "streams.\(name) is missing checkpoint, sequence, records or updated_at")
-            }
-            var sinks: [String: JSONValue] = [:]
-            for (key, value) in entry["sinks"]?.objectValue ?? [] { sinks[key] = value }
-            states[name] = StreamState(
-                checkpoint: Checkpoint(checkpoint),
-                sinkStates: sinks,
-                sequence: sequence,
-                records: records,
-                updatedAt: updated
-            )
-        }
+        for (name, entry) in streams { states[name] = try decode(stream: name, entry) }
         return states
     }
 }

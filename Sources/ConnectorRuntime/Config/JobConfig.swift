@@ -10,6 +10,30 @@ public struct JobConfig: Sendable {
     public var sinkOptions: [ComponentOptions]
     /// The checkpoint file's path (resolved).
     public var checkpointPath: String
+    /// Whether the config names the checkpoint explicitly (otherwise a sink that can keep the
+    /// checkpoint, like SQLite, keeps it).
+    public var checkpointIsExplicit: Bool
+
+    /// The sink that keeps the checkpoint: the first ``CheckpointingSink`` when the config names
+    /// no checkpoint file, else nil.
+    public var checkpointingSink: (any CheckpointingSink)? {
+        checkpointIsExplicit ? nil : sinks.lazy.compactMap { $0 as? any CheckpointingSink }.first
+    }
+
+    /// Opens (and locks) the job's checkpoint store: in the checkpointing sink, or the file.
+    ///
+    /// - Returns: The store.
+    /// - Throws: ``ChatExportError`` (locked: exit 75).
+    public func openCheckpointStore() async throws -> any CheckpointStore {
+        if let sink = checkpointingSink { return try await sink.checkpointStore() }
+        return try FileCheckpointStore(path: checkpointPath)
+    }
+
+    /// Where the checkpoint lives, for messages.
+    public var checkpointLocation: String {
+        if let sink = checkpointingSink { return sink.identity }
+        return checkpointPath
+    }
     /// The config file's path, when loaded from a file.
     public var file: String?
 }

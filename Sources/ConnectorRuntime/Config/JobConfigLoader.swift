@@ -151,6 +151,7 @@ public struct JobConfigLoader: Sendable {
             sinks: sinks,
             sinkOptions: sinkOptions,
             checkpointPath: checkpointPath,
+            checkpointIsExplicit: document["checkpoint"] != nil,
             file: file
         )
     }

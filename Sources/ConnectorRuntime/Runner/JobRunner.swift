@@ -18,6 +18,8 @@ public struct JobRunner: Sendable {
     public var progress: ProgressReporter?
     /// Only these streams, or all the source's streams when nil.
     public var onlyStreams: Set<String>?
+    /// The sink that keeps the checkpoint itself (``checkpoints`` is its store), if any.
+    public var checkpointingSink: (any CheckpointingSink)?
 
     /// Creates a runner.
     ///
@@ -28,13 +30,15 @@ public struct JobRunner: Sendable {
     ///   - logger: The job's logger.
     ///   - progress: Progress display.
     ///   - onlyStreams: A subset of streams to run.
+    ///   - checkpointingSink: The sink whose storage holds `checkpoints`, committed atomically with them.
     public init(
         source: any Source,
         sinks: [any Sink],
         checkpoints: any CheckpointStore,
         logger: Logger,
         progress: ProgressReporter? = nil,
-        onlyStreams: Set<String>? = nil
+        onlyStreams: Set<String>? = nil,
+        checkpointingSink: (any CheckpointingSink)? = nil
     ) {
         self.source = source
         self.sinks = sinks
@@ -42,6 +46,7 @@ public struct JobRunner: Sendable {
         self.logger = logger
         self.progress = progress
         self.onlyStreams = onlyStreams
+        self.checkpointingSink = checkpointingSink
     }
 
     /// Runs every stream to its end.
@@ -109,14 +114,19 @@ public struct JobRunner: Sendable {
             let previous = await tracker.current
             let commit = SinkCommit(stream: stream.name, sequence: previous.sequence + 1, checkpoint: batch.checkpoint)
             var sinkStates = previous.sinkStates
-            for sink in sinks { sinkStates[sink.identity] = try await sink.commit(commit) }
+            let holder = checkpointingSink?.identity
+            for sink in sinks where sink.identity != holder { sinkStates[sink.identity] = try await sink.commit(commit) }
             let next = StreamState(
                 checkpoint: batch.checkpoint,
                 sinkStates: sinkStates,
                 sequence: commit.sequence,
                 records: previous.records + batch.records.count
             )
-            try await checkpoints.save(next, for: stream.name)
+            if let checkpointingSink {
+                try await checkpointingSink.commit(commit, storing: next)
+            } else {
+                try await checkpoints.save(next, for: stream.name)
+            }
             await tracker.committed(next, batch: batch)
             for sink in sinks { try await sink.checkpointSaved(commit) }
             progress?.committed(stream: stream.name, records: batch.records.count, pages: batch.pages, fraction: batch.progress)

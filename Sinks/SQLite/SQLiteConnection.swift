@@ -1,0 +1,136 @@
+internal import CSQLite
+import ConnectorRuntime
+import Foundation
+
+/// One SQLite connection, used from one actor. Every failure becomes a ``ChatExportError``
+/// naming the file and what to do.
+final class SQLiteConnection {
+    let path: String
+    private(set) var handle: OpaquePointer?
+
+    init(path: String, busyTimeout: Double) throws {
+        self.path = path
+        var db: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        handle = db
+        guard rc == SQLITE_OK else {
+            let error = SQLiteConnection.error(rc, db, path: path, doing: "open")
+            sqlite3_close_v2(db)
+            handle = nil
+            throw error
+        }
+        sqlite3_busy_timeout(db, Int32(busyTimeout * 1000))
+        sqlite3_extended_result_codes(db, 1)
+        // Validate the file before changing anything (a corrupt or foreign file fails here).
+        try execute("SELECT count(*) FROM sqlite_master", doing: "read")
+        try execute("PRAGMA journal_mode=WAL", doing: "enable WAL")
+        try execute("PRAGMA synchronous=FULL", doing: "configure")
+    }
+
+    deinit { close() }
+
+    func close() {
+        if let handle { sqlite3_close_v2(handle) }
+        handle = nil
+    }
+
+    /// Runs SQL that returns no rows we need.
+    func execute(_ sql: String, doing: String) throws {
+        var message: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &message)
+        sqlite3_free(message)
+        guard rc == SQLITE_OK else { throw SQLiteConnection.error(rc, handle, path: path, doing: doing) }
+    }
+
+    func prepare(_ sql: String) throws -> SQLiteStatement {
+        var statement: OpaquePointer?
+        let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard rc == SQLITE_OK, let statement else { throw SQLiteConnection.error(rc, handle, path: path, doing: "prepare a statement") }
+        return SQLiteStatement(statement, connection: self)
+    }
+
+    /// Runs `body` in a transaction that commits when it returns and rolls back when it throws.
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE", doing: "begin a transaction")
+        do {
+            let result = try body()
+            try execute("COMMIT", doing: "commit")
+            return result
+        } catch {
+            sqlite3_exec(handle, "ROLLBACK", nil, nil, nil)
+            throw error
+        }
+    }
+
+    /// Rows of a query, each as text columns.
+    func rows(_ sql: String, _ parameters: [String] = []) throws -> [[String?]] {
+        let statement = try prepare(sql)
+        for (index, value) in parameters.enumerated() { statement.bind(index + 1, text: value) }
+        var rows: [[String?]] = []
+        while try statement.step() {
+            rows.append(
+                (0..<sqlite3_column_count(statement.handle)).map { column in
+                    sqlite3_column_text(statement.handle, column).map { String(cString: $0) }
+                })
+        }
+        return rows
+    }
+
+    static func error(_ rc: Int32, _ db: OpaquePointer?, path: String, doing: String) -> ChatExportError {
+        let detail = db.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(rc))
+        switch rc & 0xFF {
+        case SQLITE_BUSY, SQLITE_LOCKED:
+            return ChatExportError(
+                .temporaryFailure,
+                "SQLite database \(path) is locked by another connection (could not \(doing) before the busy timeout); try again when it is free"
+            )
+        case SQLITE_FULL:
+            return ChatExportError(.storageFailure, "SQLite database \(path): the disk is full (could not \(doing)); nothing was committed")
+        case SQLITE_READONLY, SQLITE_PERM, SQLITE_CANTOPEN, SQLITE_AUTH:
+            return ChatExportError(.storageFailure, "SQLite database \(path) cannot be written (could not \(doing)): \(detail)")
+        case SQLITE_CORRUPT, SQLITE_NOTADB:
+            return ChatExportError(.storageFailure, "\(path) is not a usable SQLite database (could not \(doing)): \(detail)")
+        case SQLITE_IOERR:
+            return ChatExportError(.storageFailure, "SQLite database \(path): I/O error (could not \(doing)): \(detail)")
+        default:
+            return ChatExportError(.storageFailure, "SQLite database \(path): could not \(doing): \(detail)")
+        }
+    }
+}
+
+/// A prepared statement of a ``SQLiteConnection`` (not `Sendable`: used on the connection's actor).
+final class SQLiteStatement {
+    let handle: OpaquePointer
+    unowned let connection: SQLiteConnection
+
+    init(_ handle: OpaquePointer, connection: SQLiteConnection) {
+        self.handle = handle
+        self.connection = connection
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    func bind(_ index: Int, text: String?) {
+        guard let text else {
+            sqlite3_bind_null(handle, Int32(index))
+            return
+        }
+        sqlite3_bind_text(handle, Int32(index), text, -1, csqlite_transient())
+    }
+
+    /// Binds bytes that stay valid until the statement is stepped and reset (no copy).
+    func bind(_ index: Int, borrowed bytes: UnsafeRawBufferPointer) {
+        sqlite3_bind_text(handle, Int32(index), bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+    }
+
+    /// Steps once: true when a row is available, false when done.
+    @discardableResult
+    func step() throws -> Bool {
+        let rc = sqlite3_step(handle)
+        if rc == SQLITE_ROW { return true }
+        defer { sqlite3_reset(handle) }
+        guard rc == SQLITE_DONE else { throw SQLiteConnection.error(rc, connection.handle, path: connection.path, doing: "write") }
+        return false
+    }
+}

@@ -1,0 +1,231 @@
+internal import CSQLite
+import ConnectorRuntime
+import Foundation
+
+/// Writes each stream into a SQLite table `<table_prefix><stream>`: `_id` (primary key), the
+/// cursor and parent columns normalised to ISO-8601 UTC, `data` (the record's raw JSON exactly
+/// as received, queryable with SQLite's JSON functions) and `synced_at`; plus a view
+/// `<table_prefix><stream>_view` exposing the stream's well-known fields as columns.
+///
+/// Replay: **upsert by `_id`**. A record that arrives again replaces the stored one, so updated
+/// conversations stay current and re-sent records are never doubled.
+///
+/// Exactly-once: when the job's checkpoint lives in this database (the default when a job has a
+/// SQLite sink and no explicit `checkpoint`), each batch's rows and the stream's new checkpoint
+/// are committed in one transaction. WAL mode, `synchronous=FULL`, one prepared upsert per stream,
+/// one transaction per batch, record bytes bound without copies.
+public actor SQLiteSink: CheckpointingSink {
+    /// The sink's settings.
+    public struct Settings: Sendable, Hashable {
+        /// The database file.
+        public var path: String
+        /// Prepended to every table and view name.
+        public var tablePrefix: String
+        /// How long to wait for a lock held by another connection, in seconds.
+        public var busyTimeout: Double
+
+        /// Creates settings.
+        ///
+        /// - Parameters:
+        ///   - path: The database file.
+        ///   - tablePrefix: The table name prefix.
+        ///   - busyTimeout: Seconds to wait for a lock.
+        public init(path: String, tablePrefix: String = "", busyTimeout: Double = 5) {
+            self.path = path
+            self.tablePrefix = tablePrefix
+            self.busyTimeout = busyTimeout
+        }
+    }
+
+    /// The settings.
+    public let settings: Settings
+    /// `sqlite:<path>#<prefix>`
+    public nonisolated let identity: String
+    /// Re-sent records replace stored ones.
+    public nonisolated var replay: SinkReplay { .upsertByID }
+
+    private var connection: SQLiteConnection?
+    private var schemas: [String: SQLiteSchema] = [:]
+    private var upserts: [String: SQLiteStatement] = [:]
+    private var pending: [String: [Record]] = [:]
+    private var lock: FileLock?
+
+    /// Creates a sink; the database is opened on first use.
+    ///
+    /// - Parameter settings: The settings.
+    public init(settings: Settings) {
+        self.settings = settings
+        self.identity = "sqlite:" + settings.path + "#" + settings.tablePrefix
+    }
+
+    /// The table keeping this sink's checkpoints.
+    var stateTable: String { SQLiteSchema.quote(settings.tablePrefix + "_chat_export_state") }
+
+    func database() throws -> SQLiteConnection {
+        if let connection { return connection }
+        try FileSystem.makeDirectories(FileSystem.directory(of: settings.path))
+        let opened = try SQLiteConnection(path: settings.path, busyTimeout: settings.busyTimeout)
+        try opened.execute(
+            "CREATE TABLE IF NOT EXISTS \(stateTable) (stream TEXT PRIMARY KEY NOT NULL, state TEXT NOT NULL, updated_at TEXT NOT NULL)",
+            doing: "create the checkpoint table"
+        )
+        connection = opened
+        return opened
+    }
+
+    /// Creates the stream's table, indexes and view, checking an existing table's shape.
+    public func open(_ stream: StreamDescriptor, restoring state: JSONValue?) async throws {
+        let db = try database()
+        let schema = SQLiteSchema(prefix: settings.tablePrefix, stream: stream)
+        let existing = try db.rows("SELECT name FROM pragma_table_info(?)", [schema.table]).compactMap { $0.first ?? nil }
+        if !existing.isEmpty {
+            let missing = schema.columns.filter { !existing.contains($0) }
+            guard missing.isEmpty else {
+                throw ChatExportError(
+                    .storageFailure,
+                    "table \(schema.table) in \(settings.path) exists with an incompatible shape (missing \(missing.joined(separator: ", "))); "
+                        + "use another database or table_prefix"
+                )
+            }
+        }
+        try db.transaction {
+            try db.execute(schema.createTable, doing: "create table \(schema.table)")
+            try db.execute(schema.createView, doing: "create view \(schema.view)")
+        }
+        schemas[stream.name] = schema
+        upserts[stream.name] = try db.prepare(schema.upsert)
+    }
+
+    /// Keeps the batch's records until the commit.
+    public func write(_ batch: RecordBatch) async throws {
+        pending[batch.stream, default: []] += batch.records
+    }
+
+    /// Upserts the stream's pending records in one transaction.
+    public func commit(_ commit: SinkCommit) async throws -> JSONValue? {
+        let db = try database()
+        try db.transaction { try flush(commit.stream) }
+        return nil
+    }
+
+    /// Upserts the stream's pending records and stores `state`, in one transaction.
+    public func commit(_ commit: SinkCommit, storing state: StreamState) async throws {
+        let db = try database()
+        try db.transaction {
+            try flush(commit.stream)
+            try storeState(state, for: commit.stream, in: db)
+        }
+    }
+
+    private func flush(_ stream: String) throws {
+        guard let records = pending[stream], !records.isEmpty else { return }
+        guard let statement = upserts[stream], let schema = schemas[stream] else {
+            throw ChatExportError(.failure, "sqlite sink: stream \(stream) was not opened")
+        }
+        let synced = Timestamp.now.iso8601(fractionDigits: 6)
+        let hasParent = schema.parentColumn != nil
+        for record in records {
+            statement.bind(1, text: record.id)
+            statement.bind(2, text: record.cursor?.iso8601(fractionDigits: 6))
+            var index = 3
+            if hasParent {
+                statement.bind(3, text: record.parentID)
+                index = 4
+            }
+            statement.bind(index + 1, text: synced)
+            try record.json.withUnsafeBytes { bytes in
+                statement.bind(index, borrowed: bytes)
+                try statement.step()
+            }
+        }
+        pending[stream] = []
+    }
+
+    /// Drops uncommitted rows and closes the database.
+    public func finish(succeeded: Bool) async throws {
+        pending = [:]
+        upserts = [:]
+        connection?.close()
+        connection = nil
+    }
+
+    // MARK: - Checkpoints in the database
+
+    /// A checkpoint store in this database, holding the job's lock (`<path>.<prefix>lock`).
+    public func checkpointStore() async throws -> any CheckpointStore {
+        if lock == nil {
+            try FileSystem.makeDirectories(FileSystem.directory(of: settings.path))
+            lock = try FileLock(path: settings.path + "." + settings.tablePrefix + "lock", purpose: "checkpoint in \(settings.path)")
+        }
+        _ = try database()
+        return SQLiteCheckpointStore(sink: self)
+    }
+
+    func storeState(_ state: StreamState, for stream: String, in db: SQLiteConnection) throws {
+        let statement = try db.prepare(
+            "INSERT INTO \(stateTable) (stream, state, updated_at) VALUES (?, ?, ?) ON CONFLICT(stream) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at"
+        )
+        statement.bind(1, text: stream)
+        statement.bind(2, text: CheckpointFileFormat.encode(state).serialized(pretty: false))
+        statement.bind(3, text: state.updatedAt.iso8601(fractionDigits: 6))
+        try statement.step()
+    }
+
+    func loadStates() throws -> [String: StreamState] {
+        var states: [String: StreamState] = [:]
+        for row in try database().rows("SELECT stream, state FROM \(stateTable)") {
+            guard let stream = row[0], let text = row[1] else { continue }
+            do {
+                states[stream] = try CheckpointFileFormat.decode(stream: stream, try JSONValue.parse(text))
+            } catch {
+                throw ChatExportError(.storageFailure, "the checkpoint of \(stream) in \(settings.path) is unreadable: \(error)")
+            }
+        }
+        return states
+    }
+
+    func saveState(_ state: StreamState, for stream: String) throws {
+        let db = try database()
+        try db.transaction { try storeState(state, for: stream, in: db) }
+    }
+
+    func resetStates(_ streams: Set<String>?) throws {
+        let db = try database()
+        try db.transaction {
+            if let streams {
+                for stream in streams {
+                    let statement = try db.prepare("DELETE FROM \(stateTable) WHERE stream = ?")
+                    statement.bind(1, text: stream)
+                    try statement.step()
+                }
+            } else {
+                try db.execute("DELETE FROM \(stateTable)", doing: "reset checkpoints")
+            }
+        }
+    }
+
+    func releaseLock() {
+        lock?.release()
+        lock = nil
+    }
+}
+
+/// The job's checkpoint kept in the SQLite sink's database (see ``SQLiteSink``).
+public struct SQLiteCheckpointStore: CheckpointStore {
+    let sink: SQLiteSink
+
+    /// `sqlite:<path>`
+    public var location: String { "sqlite:" + sink.settings.path }
+
+    /// Every stream's state from the database.
+    public func load() async throws -> [String: StreamState] { try await sink.loadStates() }
+
+    /// Stores one stream's state in its own transaction.
+    public func save(_ state: StreamState, for stream: String) async throws { try await sink.saveState(state, for: stream) }
+
+    /// Forgets some or all streams.
+    public func reset(streams: Set<String>?) async throws { try await sink.resetStates(streams) }
+
+    /// Releases the job's lock.
+    public func close() async { await sink.releaseLock() }
+}

@@ -1,0 +1,163 @@
+import CSQLite
+import ConnectorRuntime
+import ConnectorTesting
+import FilesSink
+import Foundation
+import SQLiteSink
+import Testing
+
+/// Reads rows with a separate connection, as an analyst would.
+func query(_ path: String, _ sql: String) throws -> [[String?]] {
+    var db: OpaquePointer?
+    guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, nil) == SQLITE_OK else { throw ChatExportError(.failure, "cannot open \(path)") }
+    defer { sqlite3_close_v2(db) }
+    var statement: OpaquePointer?
+    guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else {
+        throw ChatExportError(.failure, String(cString: sqlite3_errmsg(db)))
+    }
+    defer { sqlite3_finalize(statement) }
+    var rows: [[String?]] = []
+    while sqlite3_step(statement) == SQLITE_ROW {
+        rows.append((0..<sqlite3_column_count(statement)).map { sqlite3_column_text(statement, $0).map { String(cString: $0) } })
+    }
+    return rows
+}
+
+@Suite("SQLite sink")
+struct SQLiteSinkTests {
+    let directory = TemporaryDirectory()
+    let source = SyntheticSource(settings: .init(records: 500, pageSize: 60))
+
+    func run(_ sink: SQLiteSink, source: SyntheticSource? = nil, extra: [any Sink] = []) async throws -> any CheckpointStore {
+        let store = try await sink.checkpointStore()
+        try await JobRunner(
+            source: source ?? self.source, sinks: [sink] + extra, checkpoints: store, logger: .disabled, checkpointingSink: sink
+        ).run()
+        await store.close()
+        return store
+    }
+
+    @Test("creates a table, indexes and a view per stream, with the raw JSON and normalised columns")
+    func schema() async throws {
+        let path = directory.path + "/out.sqlite"
+        _ = try await run(SQLiteSink(settings: .init(path: path, tablePrefix: "acme_")))
+        let names = Set(try query(path, "SELECT name FROM sqlite_master").compactMap { $0[0] })
+        for name in [
+            "acme_messages", "acme_conversations", "acme_messages_view", "acme_conversations_view", "acme_messages_created_at",
+            "acme_messages_conversation_id", "acme__chat_export_state",
+        ] {
+            #expect(names.contains(name), "\(name) missing from \(names)")
+        }
+        let rows = try query(path, "SELECT _id, created_at, conversation_id, data FROM acme_messages ORDER BY _id LIMIT 3")
+        for (index, row) in rows.enumerated() {
+            #expect(row[3] == source.record(stream: "messages", index: index))
+            #expect(
+                row[1]
+                    == Timestamp(iso8601: "2026-01-01T00:00:00Z")!.adding(seconds: Int64(index - (index % 5 == 4 ? 1 : 0)) * 7).iso8601(
+                        fractionDigits: 6))
+        }
+        #expect(try query(path, "SELECT count(*) FROM acme_messages")[0][0] == "500")
+        #expect(try query(path, "PRAGMA journal_mode")[0][0] == "wal")
+    }
+
+    @Test("the views expose well-known fields as typed columns")
+    func views() async throws {
+        let path = directory.path + "/out.sqlite"
+        _ = try await run(SQLiteSink(settings: .init(path: path)))
+        let rows = try query(path, "SELECT platform, is_escalated, csat_score, typeof(csat_score) FROM conversations_view")
+        #expect(rows.count == 500)
+        #expect(
+            rows.allSatisfy { ["chat", "sms", "email"].contains($0[0] ?? "") && ["0", "1"].contains($0[1] ?? "") && $0[3] == "integer" })
+        #expect(try query(path, "SELECT DISTINCT message_type FROM messages_view") == [["text"]])
+        #expect(try query(path, "SELECT count(*) FROM messages m JOIN conversations c ON c._id = m.conversation_id")[0][0] == "500")
+    }
+
+    @Test("a record that arrives again replaces the stored one")
+    func upsert() async throws {
+        let path = directory.path + "/out.sqlite"
+        let sink = SQLiteSink(settings: .init(path: path))
+        let stream = StreamDescriptor(name: "items", summary: "", cursorField: "t", cursorColumn: "updated_at")
+        try await sink.open(stream, restoring: nil)
+        for (version, text) in ["first", "second"].enumerated() {
+            let page = Array("{\"data\":[{\"_id\":\"x\",\"t\":\"2026-01-0\(version + 1)T00:00:00\",\"v\":\"\(text)\"}]}".utf8)
+            let records = try PageScanner.scan(page, stream: "items", recordKeys: ["data"], layout: RecordLayout(cursorField: "t")).records
+            try await sink.write(RecordBatch(stream: "items", records: records, checkpoint: Checkpoint(.null)))
+            _ = try await sink.commit(SinkCommit(stream: "items", sequence: version + 1, checkpoint: Checkpoint(.null)))
+        }
+        try await sink.finish(succeeded: true)
+        #expect(
+            try query(path, "SELECT _id, updated_at, json_extract(data, '$.v') FROM items") == [
+                ["x", "2026-01-02T00:00:00.000000Z", "second"]
+            ])
+    }
+
+    @Test("a failed batch rolls back its rows and leaves the checkpoint where it was")
+    func rollback() async throws {
+        let path = directory.path + "/out.sqlite"
+        let sink = SQLiteSink(settings: .init(path: path))
+        let failing = SyntheticSource(streams: ["messages"], settings: .init(records: 500, pageSize: 60, failAfterPages: 3))
+        await #expect(throws: ChatExportError.self) { _ = try await run(sink, source: failing) }
+        #expect(try query(path, "SELECT count(*) FROM messages")[0][0] == "180")
+        // A sink after SQLite failing its commit: SQLite's rows of that batch are not kept.
+        let second = SQLiteSink(settings: .init(path: path))
+        await #expect(throws: ChatExportError.self) {
+            _ = try await run(
+                second, source: SyntheticSource(streams: ["messages"], settings: .init(records: 500, pageSize: 60)),
+                extra: [InMemorySink(failure: .commit(1))])
+        }
+        #expect(try query(path, "SELECT count(*) FROM messages")[0][0] == "180")
+        let state = try query(path, "SELECT state FROM _chat_export_state WHERE stream = 'messages'")[0][0] ?? ""
+        #expect(try JSONValue.parse(state)["checkpoint"]?["offset"] == .integer(180))
+    }
+
+    @Test("a database locked by another connection is a clear, temporary error, and the checkpoint is untouched")
+    func locked() async throws {
+        let path = directory.path + "/out.sqlite"
+        _ = try await run(SQLiteSink(settings: .init(path: path)), source: SyntheticSource(settings: .init(records: 60, pageSize: 60)))
+        var holder: OpaquePointer?
+        sqlite3_open(path, &holder)
+        defer { sqlite3_close(holder) }
+        #expect(sqlite3_exec(holder, "BEGIN EXCLUSIVE", nil, nil, nil) == SQLITE_OK)
+        let sink = SQLiteSink(settings: .init(path: path, busyTimeout: 0.2))
+        let error = await #expect(throws: ChatExportError.self) { _ = try await run(sink) }
+        #expect(error?.code == .temporaryFailure)
+        #expect(error?.message.contains("\(path) is locked by another connection") == true)
+        sqlite3_exec(holder, "ROLLBACK", nil, nil, nil)
+        #expect(try query(path, "SELECT count(*) FROM messages")[0][0] == "60")
+    }
+
+    @Test("a corrupt file, a path that cannot be a database and a table of another shape are clear errors")
+    func badFiles() async throws {
+        let corrupt = directory.path + "/corrupt.sqlite"
+        try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: corrupt))
+        let corruptError = await #expect(throws: ChatExportError.self) { _ = try await run(SQLiteSink(settings: .init(path: corrupt))) }
+        #expect(corruptError?.message.contains("\(corrupt) is not a usable SQLite database") == true)
+
+        let folder = directory.path + "/a-directory"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let openError = await #expect(throws: ChatExportError.self) { _ = try await run(SQLiteSink(settings: .init(path: folder))) }
+        #expect(openError?.code == .storageFailure)
+        #expect(openError?.message.contains(folder) == true)
+
+        let shaped = directory.path + "/shaped.sqlite"
+        var db: OpaquePointer?
+        sqlite3_open(shaped, &db)
+        sqlite3_exec(db, "CREATE TABLE messages (x TEXT)", nil, nil, nil)
+        sqlite3_close(db)
+        let shapeError = await #expect(throws: ChatExportError.self) { _ = try await run(SQLiteSink(settings: .init(path: shaped))) }
+        #expect(
+            shapeError?.message.contains(
+                "table messages in \(shaped) exists with an incompatible shape (missing _id, created_at, conversation_id, data, synced_at)")
+                == true)
+    }
+
+    @Test("two runs of one job cannot share the database's checkpoint")
+    func lock() async throws {
+        let path = directory.path + "/out.sqlite"
+        let first = SQLiteSink(settings: .init(path: path))
+        let store = try await first.checkpointStore()
+        let error = await #expect(throws: ChatExportError.self) { _ = try await SQLiteSink(settings: .init(path: path)).checkpointStore() }
+        #expect(error?.code == .checkpointLocked)
+        await store.close()
+    }
+}
