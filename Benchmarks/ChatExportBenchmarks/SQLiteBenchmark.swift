@@ -60,13 +60,16 @@ enum SQLiteBenchmark {
 
         // The sink, fed batches of 10k records as the runner does (upsert, checkpoint in the same transaction).
         let sink = SQLiteSink(settings: .init(path: directory + "/sink.sqlite"))
-        let stream = StreamDescriptor(name: "messages", summary: "", cursorField: "date_created", cursorColumn: "created_at", parentField: "conversation_id")
+        let stream = StreamDescriptor(
+            name: "messages", summary: "", cursorField: "date_created", cursorColumn: "created_at", parentField: "conversation_id")
         try await sink.open(stream, restoring: nil)
         let sinkStart = now()
         var sequence = 0
         for chunk in stride(from: 0, to: records.count, by: 10_000) {
             sequence += 1
-            let batch = RecordBatch(stream: "messages", records: Array(records[chunk..<min(records.count, chunk + 10_000)]), checkpoint: Checkpoint(.integer(sequence)))
+            let batch = RecordBatch(
+                stream: "messages", records: Array(records[chunk..<min(records.count, chunk + 10_000)]),
+                checkpoint: Checkpoint(.integer(sequence)))
             try await sink.write(batch)
             let commit = SinkCommit(stream: "messages", sequence: sequence, checkpoint: batch.checkpoint)
             try await sink.commit(commit, storing: StreamState(checkpoint: batch.checkpoint, sequence: sequence, records: chunk))
@@ -83,7 +86,9 @@ enum SQLiteBenchmark {
             BenchmarkResult(
                 benchmark: "sqlite (\(records.count / 1000)k messages)",
                 contender: "SQLite sink (upsert + checkpoint)",
-                metrics: [("time", sinkSeconds, "s"), ("rows/s", Double(records.count) / sinkSeconds, "rows/s"), ("of SQLite", ratio, "%")],
+                metrics: [
+                    ("time", sinkSeconds, "s"), ("rows/s", Double(records.count) / sinkSeconds, "rows/s"), ("of SQLite", ratio, "%"),
+                ],
                 target: "≥ 70% of SQLite's own rate"
             ),
         ]

@@ -1,7 +1,7 @@
 import ConnectorRuntime
 import Foundation
 
-// Release-mode benchmarks: `swift run -c release chat-export-bench [--only scanner,export,deepconverse,ratelimit] [--json PATH]`.
+// Release-mode benchmarks: `swift run -c release chat-export-bench [--only scanner,export,deepconverse,sqlite,ratelimit] [--json PATH]`.
 // Each benchmark runs its contenders side by side in one process so machine noise cancels.
 
 var results: [BenchmarkResult] = []
@@ -14,6 +14,7 @@ func selected(_ name: String) -> Bool { only.map { $0.split(separator: ",").cont
 if selected("scanner") { results += try ScannerBenchmark.run() }
 if selected("export") { results.append(try await ExportBenchmark.jsonLines(messages: 100_000)) }
 if selected("deepconverse") { results.append(try await ExportBenchmark.deepConverse(messages: 100_000)) }
+if selected("sqlite") { results += try await SQLiteBenchmark.run(messages: 1_000_000) }
 if selected("ratelimit") { results += try await ExportBenchmark.rateLimit() }
 
 print(BenchmarkResult.table(results))
