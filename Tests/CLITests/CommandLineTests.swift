@@ -246,6 +246,10 @@ struct SQLiteCrashTests {
         let state = try JSONValue.parse(try CLIHarness.run(["state", "show", file]).stdout)
         #expect(state["streams"]?["messages"] != nil)
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/job.checkpoint.json"))
+        #expect(try CLIHarness.run(["state", "reset", file, "--stream", "messages"]).status == 0)
+        let after = try JSONValue.parse(try CLIHarness.run(["state", "show", file]).stdout)
+        #expect(after["streams"]?["messages"] == nil)
+        #expect(after["streams"]?["conversations"] != nil)
     }
 }
 

@@ -151,6 +151,29 @@ struct SQLiteSinkTests {
                 == true)
     }
 
+    @Test("a read-only database file is a clear error and its checkpoint is untouched")
+    func readOnly() async throws {
+        let path = directory.path + "/ro.sqlite"
+        _ = try await run(SQLiteSink(settings: .init(path: path)), source: SyntheticSource(settings: .init(records: 60, pageSize: 60)))
+        // An immutable file cannot be written even by root (tests run as root here).
+        func chattr(_ flag: String) -> Int32 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/chattr")
+            process.arguments = [flag, path]
+            guard (try? process.run()) != nil else { return -1 }
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        try #require(chattr("+i") == 0, "chattr +i must work on the test file system")
+        defer { _ = chattr("-i") }
+        let error = await #expect(throws: ChatExportError.self) { _ = try await run(SQLiteSink(settings: .init(path: path))) }
+        #expect(error?.code == .storageFailure)
+        #expect(error?.message.contains("\(path) cannot be written") == true)
+        #expect(try query(path, "SELECT count(*) FROM messages")[0][0] == "60")
+        let state = try query(path, "SELECT state FROM _chat_export_state WHERE stream = 'messages'")[0][0] ?? ""
+        #expect(try JSONValue.parse(state)["checkpoint"]?["offset"] == .integer(60))
+    }
+
     @Test("two runs of one job cannot share the database's checkpoint")
     func lock() async throws {
         let path = directory.path + "/out.sqlite"
