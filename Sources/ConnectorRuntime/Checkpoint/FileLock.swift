@@ -27,8 +27,7 @@ package final class FileLock: @unchecked Sendable {
             )
         }
         ftruncate(fd, 0)
-        var pid = Array("\(getpid())\n".utf8)
-        FileOutput.writeAll(fd: fd, &pid)
+        _ = FileSystem.writeAll(fd: fd, Array("\(getpid())\n".utf8))
     }
 
     /// Releases the lock.

@@ -41,25 +41,7 @@ final class FileOutput: @unchecked Sendable {
     }
 
     private func writeAll(_ text: String) {
-        var bytes = Array(text.utf8)
-        FileOutput.writeAll(fd: fd, &bytes)
-    }
-
-    /// Writes every byte, retrying short writes and EINTR; gives up silently on other errors
-    /// (a log line must never crash the job).
-    @discardableResult
-    static func writeAll(fd: Int32, _ bytes: inout [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += n
-            }
-            return true
-        }
+        // A log line must never crash the job: a failed write is dropped.
+        _ = FileSystem.writeAll(fd: fd, Array(text.utf8))
     }
 }

@@ -31,8 +31,7 @@ package enum FileSystem {
         guard fd >= 0 else { throw ChatExportError(.storageFailure, "cannot write \(temp): \(errorText())") }
         var ok = true
         var failure = ""
-        var copy = bytes
-        if !FileOutput.writeAll(fd: fd, &copy) {
+        if !writeAll(fd: fd, bytes) {
             ok = false
             failure = errorText()
         } else if fsync(fd) != 0 {
@@ -50,6 +49,24 @@ package enum FileSystem {
             throw ChatExportError(.storageFailure, "cannot replace \(path): \(text)")
         }
         try syncDirectory(directory)
+    }
+
+    /// Writes every byte of `bytes` to `fd`, retrying short writes and `EINTR`.
+    ///
+    /// - Returns: `false` on an error, with `errno` set.
+    package static func writeAll(fd: Int32, _ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                offset += n
+            }
+            return true
+        }
     }
 
     /// fsyncs a directory so a rename or creation in it survives a power loss.

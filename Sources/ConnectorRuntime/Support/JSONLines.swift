@@ -33,17 +33,6 @@ public enum JSONLines {
     ///   - bytes: The bytes.
     /// - Returns: `false` on an error, with `errno` set.
     public static func writeAll(fd: Int32, _ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += n
-            }
-            return true
-        }
+        FileSystem.writeAll(fd: fd, bytes)
     }
 }
