@@ -30,6 +30,21 @@ struct CLIHarness {
         return process.wait()
     }
 
+    /// Starts `run CONFIG` `times` times and SIGKILLs each run after a random delay in `delays`.
+    ///
+    /// - Returns: How many runs the kill actually ended (a run may finish first).
+    static func killRuns(of config: String, times: Int, after delays: ClosedRange<Double>) throws -> Int {
+        var random = SystemRandomNumberGenerator()
+        var kills = 0
+        for _ in 0..<times {
+            let running = try start(["run", config, "--progress", "off"])
+            Thread.sleep(forTimeInterval: Double.random(in: delays, using: &random))
+            running.signal(SIGKILL)
+            if running.wait().status == 128 + SIGKILL { kills += 1 }
+        }
+        return kills
+    }
+
     /// Starts the binary; call `wait()` on the result.
     static func start(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> Running {
         let process = Process()

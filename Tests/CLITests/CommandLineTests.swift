@@ -137,14 +137,7 @@ struct CommandLineTests {
             "job.json",
             #"{"source": {"type": "synthetic", "records": 3000, "page_size": 7, "page_delay": "2ms"}, "sinks": [{"type": "files", "dir": "out", "max_file_bytes": 4096}]}"#
         )
-        var random = SystemRandomNumberGenerator()
-        var kills = 0
-        for _ in 0..<10 {
-            let running = try CLIHarness.start(["run", file, "--progress", "off"])
-            Thread.sleep(forTimeInterval: Double.random(in: 0.05...0.35, using: &random))
-            running.signal(SIGKILL)
-            if running.wait().status == 128 + SIGKILL { kills += 1 }
-        }
+        let kills = try CLIHarness.killRuns(of: file, times: 10, after: 0.05...0.35)
         #expect(kills >= 5)
         let final = try CLIHarness.run(["run", file, "--progress", "off"])
         #expect(final.status == 0, "\(final.stderr)")
@@ -222,14 +215,7 @@ struct SQLiteCrashTests {
             "job.json",
             #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(settings.adaToken)", "page_size": 100, "requests_per_second": 15, "start": "\#(sandbox.dataset.start.iso8601())", "end": "\#(sandbox.settings.end.iso8601())"}, "sinks": [{"type": "sqlite", "path": "out/db.sqlite"}]}"#
         )
-        var random = SystemRandomNumberGenerator()
-        var kills = 0
-        for _ in 0..<12 {
-            let running = try CLIHarness.start(["run", file, "--progress", "off"])
-            Thread.sleep(forTimeInterval: Double.random(in: 0.05...0.6, using: &random))
-            running.signal(SIGKILL)
-            if running.wait().status == 128 + SIGKILL { kills += 1 }
-        }
+        let kills = try CLIHarness.killRuns(of: file, times: 12, after: 0.05...0.6)
         #expect(kills >= 10)
         let final = try CLIHarness.run(["run", file, "--progress", "off"])
         #expect(final.status == 0, "\(final.stderr)")

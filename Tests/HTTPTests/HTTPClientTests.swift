@@ -139,11 +139,7 @@ struct HTTPClientTests {
     func foreignOrigin() async throws {
         let sandbox = try VendorSandbox()
         defer { sandbox.stop() }
-        let hits = Counter()
-        let foreign = try SandboxServer { _ in
-            hits.increment()
-            return .json(200, Array("{\"data\":[]}".utf8))
-        }
+        let (foreign, hits) = try countingServer()
         defer { foreign.stop() }
         let link = "http://127.0.0.1:\(foreign.port)/api/v2/export/messages?created_since=2026-01-01T00:00:00Z"
         sandbox.script("/api/v2/export/messages", [.json(200, Array("{\"data\":[],\"meta\":{\"next_page_uri\":\"\(link)\"}}".utf8))])
@@ -161,11 +157,7 @@ struct HTTPClientTests {
     func redirect() async throws {
         let sandbox = try VendorSandbox()
         defer { sandbox.stop() }
-        let hits = Counter()
-        let foreign = try SandboxServer { _ in
-            hits.increment()
-            return .json(200, Array("{\"data\":[]}".utf8))
-        }
+        let (foreign, hits) = try countingServer()
         defer { foreign.stop() }
         sandbox.script(
             "/api/v2/export/messages",
@@ -273,6 +265,16 @@ struct HTTPClientTests {
         _ = try HTTPOptions.configuration(from: options("http://127.0.0.1:8080", allow: false), credential: nil)
         _ = try HTTPOptions.configuration(from: options("https://acme.ada.support", allow: false), credential: nil)
     }
+}
+
+/// A second listener standing for a foreign origin: it answers everything and counts what it got.
+func countingServer() throws -> (SandboxServer, Counter) {
+    let hits = Counter()
+    let server = try SandboxServer { _ in
+        hits.increment()
+        return .json(200, Array("{\"data\":[]}".utf8))
+    }
+    return (server, hits)
 }
 
 final class Counter: @unchecked Sendable {
