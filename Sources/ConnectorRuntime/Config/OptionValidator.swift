@@ -75,7 +75,7 @@ enum OptionValidator {
             return Timestamp(iso8601: text) == nil ? "expected an ISO-8601 timestamp like 2026-01-01T00:00:00Z, got \(shown(text))" : nil
         case .duration:
             return Duration.parseSeconds(value) == nil
-                ? "expected a duration like \"90s\", \"30m\", \"2h\", \"7d\" or seconds as a number, got \(value.stringValue.map(shown) ?? value.jsonText)"
+                ? "expected a duration like \"250ms\", \"90s\", \"30m\", \"2h\", \"7d\" or seconds as a number, got \(value.stringValue.map(shown) ?? value.jsonText)"
                 : nil
         case .oneOf(let allowed):
             guard let text = value.stringValue else { return wrong() }
