@@ -56,6 +56,34 @@ struct JSONReaderTests {
         #expect(throws: JSONSyntaxError.self) { try JSONValue.parse(bytes) }
     }
 
+    @Test(
+        "finds the first special byte at every offset of the word-at-a-time string path",
+        arguments: [
+            // (bytes inserted, decoded text or nil when the string must be rejected)
+            ([0x5C, 0x6E], "\n"), ([0x5C, 0x22], "\""), ([0xC3, 0xA9], "é"), ([0xF0, 0x9F, 0x91, 0x8B], "👋"),
+            ([0x7F], "\u{7F}"), ([0x20], " "), ([0x01], nil), ([0x1F], nil), ([0xFF], nil), ([0xC3], nil), ([0x80], nil),
+        ] as [([UInt8], String?)]
+    )
+    func specialByteAtEveryOffset(_ special: [UInt8], decoded: String?) throws {
+        for length in 0..<20 {
+            for offset in 0...length {
+                let before = [UInt8](repeating: UInt8(ascii: "a"), count: offset)
+                let after = [UInt8](repeating: UInt8(ascii: "b"), count: length - offset)
+                let document: [UInt8] = [0x22] + before + special + after + [0x22]
+                let expected = String(decoding: before, as: UTF8.self) + (decoded ?? "") + String(decoding: after, as: UTF8.self)
+                if decoded != nil {
+                    #expect(try JSONValue.parse(document) == .string(expected), "offset \(offset) of \(length)")
+                } else {
+                    let error = try #require(throws: JSONSyntaxError.self) { try JSONValue.parse(document) }
+                    #expect(error.offset == offset + 1, "offset \(offset) of \(length)")
+                }
+                // The closing quote found at every distance from the end of the buffer.
+                let unterminated: [UInt8] = [0x22] + before + after
+                #expect(throws: JSONSyntaxError.self) { try JSONValue.parse(unterminated) }
+            }
+        }
+    }
+
     @Test("rejects nesting deeper than the limit instead of overflowing the stack")
     func depthLimit() throws {
         let deep = String(repeating: "[", count: JSONReader.maximumDepth + 1) + String(repeating: "]", count: JSONReader.maximumDepth + 1)

@@ -297,6 +297,21 @@ public struct JSONReader {
         return JSONReader.unescape(raw)
     }
 
+    /// Whether a string span equals the UTF-8 text `utf8` (compared after resolving escapes).
+    ///
+    /// This is the allocation-free way to match keys: an escape-free span (nearly every key) is
+    /// compared byte for byte without building a `String`.
+    ///
+    /// - Parameters:
+    ///   - span: A span the reader returned.
+    ///   - utf8: The text to compare with, as UTF-8 bytes.
+    /// - Returns: `true` when they are equal.
+    public func string(_ span: JSONStringSpan, equalsUTF8 utf8: [UInt8]) -> Bool {
+        guard !span.hasEscapes else { return Array(string(span).utf8) == utf8 }
+        guard span.range.count == utf8.count else { return false }
+        return utf8.withUnsafeBufferPointer { memcmp(base + span.range.lowerBound, $0.baseAddress!, utf8.count) == 0 }
+    }
+
     /// Whether a string span equals `literal` (compared after resolving escapes).
     ///
     /// - Parameters:
@@ -348,7 +363,17 @@ public struct JSONReader {
         var hasEscapes = false
         var i = position
         while true {
-            // Fast path: plain printable ASCII.
+            // Fast path: eight bytes at a time up to the first quote, backslash, control character
+            // or non-ASCII byte (the lowest flagged byte of a word is exact).
+            while i &+ 8 <= end {
+                let flags = JSONReader.attentionFlags(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self).littleEndian)
+                if flags != 0 {
+                    i &+= flags.trailingZeroBitCount &>> 3
+                    break
+                }
+                i &+= 8
+            }
+            // The last few bytes of the buffer, one at a time.
             while i < end {
                 let c = base[i]
                 if c == 0x22 || c == 0x5C || c < 0x20 || c >= 0x80 { break }
@@ -393,6 +418,24 @@ public struct JSONReader {
                 i += length
             }
         }
+    }
+
+    /// Flags (bit 7 of a byte) the bytes of eight string bytes, read little-endian, that are a
+    /// quote, a backslash, a control character or non-ASCII; zero when none is.
+    ///
+    /// Word-at-a-time tests: `(x - 0x01…) & ~x & 0x80…` flags zero bytes, and
+    /// `(x - n·0x01…) & ~x & 0x80…` bytes below `n` (n ≤ 0x80). A borrow can flag a byte above a
+    /// flagged one, never below, so the lowest flag is always exact.
+    @inline(__always)
+    static func attentionFlags(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let hasQuote = (quote &- ones) & ~quote
+        let hasBackslash = (backslash &- ones) & ~backslash
+        let hasControl = (word &- ones &* 0x20) & ~word
+        return (hasQuote | hasBackslash | hasControl | word) & high
     }
 
     /// The length of the valid UTF-8 multi-byte sequence at `i`, or nil.

@@ -50,6 +50,7 @@ public enum PageScanner {
         var records: [Record] = []
         var members: [String: JSONValue] = [:]
         var foundKey: String?
+        let keys = RecordKeys(layout)
         try JSONReader.withReader(page) { reader in
             var object = try reader.beginObject()
             while let keySpan = try reader.nextMember(&object) {
@@ -58,7 +59,8 @@ public enum PageScanner {
                     foundKey = key
                     var array = try reader.beginArray()
                     while try reader.nextElement(&array) {
-                        records.append(try scanRecord(&reader, page: page, stream: stream, index: records.count, layout: layout))
+                        records.append(
+                            try scanRecord(&reader, page: page, stream: stream, index: records.count, layout: layout, keys: keys))
                     }
                 } else {
                     members[key] = try reader.readValue()
@@ -74,7 +76,8 @@ public enum PageScanner {
         page: [UInt8],
         stream: String,
         index: Int,
-        layout: RecordLayout
+        layout: RecordLayout,
+        keys: RecordKeys
     ) throws -> Record {
         guard try reader.peekKind() == .object else {
             throw RecordError(index: index, id: nil, reason: "is \(try reader.readValue().kindDescription), not an object")
@@ -86,12 +89,11 @@ public enum PageScanner {
         var parent: String?
         var object = try reader.beginObject()
         while let key = try reader.nextMember(&object) {
-            let keyText = reader.string(key)
-            if keyText == layout.idField {
+            if reader.string(key, equalsUTF8: keys.id) {
                 id = try readIdentifier(&reader)
-            } else if keyText == layout.cursorField {
+            } else if let field = keys.cursor, reader.string(key, equalsUTF8: field) {
                 (cursor, cursorProblem) = try readCursor(&reader, format: layout.cursorFormat)
-            } else if keyText == layout.parentField {
+            } else if let field = keys.parent, reader.string(key, equalsUTF8: field) {
                 parent = try readIdentifier(&reader)
             } else {
                 try reader.skipValue()
@@ -104,6 +106,19 @@ public enum PageScanner {
             throw RecordError(index: index, id: id, reason: cursorProblem.map { "\"\(field)\" \($0)" } ?? "has no \"\(field)\"")
         }
         return Record(stream: stream, id: id, cursor: cursor, parentID: parent, json: page[start..<reader.position])
+    }
+
+    /// A layout's field names as UTF-8, so keys are matched without building strings.
+    struct RecordKeys {
+        let id: [UInt8]
+        let cursor: [UInt8]?
+        let parent: [UInt8]?
+
+        init(_ layout: RecordLayout) {
+            id = Array(layout.idField.utf8)
+            cursor = layout.cursorField.map { Array($0.utf8) }
+            parent = layout.parentField.map { Array($0.utf8) }
+        }
     }
 
     /// Reads an id written as a string or an integer; null and anything else read as nil.
