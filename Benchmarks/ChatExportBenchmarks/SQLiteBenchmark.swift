@@ -21,42 +21,7 @@ enum SQLiteBenchmark {
         defer { try? FileManager.default.removeItem(atPath: directory) }
 
         // SQLite's own rate.
-        let baselinePath = directory + "/baseline.sqlite"
-        var db: OpaquePointer?
-        sqlite3_open(baselinePath, &db)
-        sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", nil, nil, nil)
-        sqlite3_exec(
-            db,
-            "CREATE TABLE messages (_id TEXT PRIMARY KEY NOT NULL, created_at TEXT, conversation_id TEXT, data TEXT NOT NULL, synced_at TEXT NOT NULL);"
-                + "CREATE INDEX m1 ON messages (created_at); CREATE INDEX m2 ON messages (conversation_id);",
-            nil,
-            nil,
-            nil
-        )
-        var statement: OpaquePointer?
-        sqlite3_prepare_v2(db, "INSERT INTO messages VALUES (?, ?, ?, ?, ?)", -1, &statement, nil)
-        let cursors = records.map { $0.cursor?.iso8601(fractionDigits: 6) ?? "" }
-        let synced = Timestamp.now.iso8601(fractionDigits: 6)
-        let baselineStart = now()
-        for chunk in stride(from: 0, to: records.count, by: 10_000) {
-            sqlite3_exec(db, "BEGIN", nil, nil, nil)
-            for index in chunk..<min(records.count, chunk + 10_000) {
-                let record = records[index]
-                sqlite3_bind_text(statement, 1, record.id, -1, csqlite_transient())
-                sqlite3_bind_text(statement, 2, cursors[index], -1, csqlite_transient())
-                sqlite3_bind_text(statement, 3, record.parentID, -1, csqlite_transient())
-                record.json.withUnsafeBytes { bytes in
-                    sqlite3_bind_text(statement, 4, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
-                    sqlite3_bind_text(statement, 5, synced, -1, csqlite_transient())
-                    sqlite3_step(statement)
-                    sqlite3_reset(statement)
-                }
-            }
-            sqlite3_exec(db, "COMMIT", nil, nil, nil)
-        }
-        let baseline = now() - baselineStart
-        sqlite3_finalize(statement)
-        sqlite3_close(db)
+        let baseline = minimalLoop(records, path: directory + "/baseline.sqlite")
 
         // The sink, fed batches of 10k records as the runner does (upsert, checkpoint in the same transaction).
         let sink = SQLiteSink(settings: .init(path: directory + "/sink.sqlite"))
@@ -92,5 +57,46 @@ enum SQLiteBenchmark {
                 target: "≥ 70% of SQLite's own rate"
             ),
         ]
+    }
+
+    /// Seconds for SQLite's own minimal loop to insert `records` into a new database at `path`:
+    /// one prepared INSERT, the sink's schema and pragmas, one transaction per 10k rows.
+    static func minimalLoop(_ records: [Record], path: String) -> Double {
+        var db: OpaquePointer?
+        sqlite3_open(path, &db)
+        sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", nil, nil, nil)
+        sqlite3_exec(
+            db,
+            "CREATE TABLE messages (_id TEXT PRIMARY KEY NOT NULL, created_at TEXT, conversation_id TEXT, data TEXT NOT NULL, synced_at TEXT NOT NULL);"
+                + "CREATE INDEX m1 ON messages (created_at); CREATE INDEX m2 ON messages (conversation_id);",
+            nil,
+            nil,
+            nil
+        )
+        var statement: OpaquePointer?
+        sqlite3_prepare_v2(db, "INSERT INTO messages VALUES (?, ?, ?, ?, ?)", -1, &statement, nil)
+        let cursors = records.map { $0.cursor?.iso8601(fractionDigits: 6) ?? "" }
+        let synced = Timestamp.now.iso8601(fractionDigits: 6)
+        let baselineStart = now()
+        for chunk in stride(from: 0, to: records.count, by: 10_000) {
+            sqlite3_exec(db, "BEGIN", nil, nil, nil)
+            for index in chunk..<min(records.count, chunk + 10_000) {
+                let record = records[index]
+                sqlite3_bind_text(statement, 1, record.id, -1, csqlite_transient())
+                sqlite3_bind_text(statement, 2, cursors[index], -1, csqlite_transient())
+                sqlite3_bind_text(statement, 3, record.parentID, -1, csqlite_transient())
+                record.json.withUnsafeBytes { bytes in
+                    sqlite3_bind_text(statement, 4, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+                    sqlite3_bind_text(statement, 5, synced, -1, csqlite_transient())
+                    sqlite3_step(statement)
+                    sqlite3_reset(statement)
+                }
+            }
+            sqlite3_exec(db, "COMMIT", nil, nil, nil)
+        }
+        let seconds = now() - baselineStart
+        sqlite3_finalize(statement)
+        sqlite3_close(db)
+        return seconds
     }
 }

@@ -1,7 +1,7 @@
 import ConnectorRuntime
 import Foundation
 
-// Release-mode benchmarks: `swift run -c release chat-export-bench [--only scanner,export,deepconverse,sqlite,ratelimit] [--json PATH]`.
+// Release-mode benchmarks: `swift run -c release chat-export-bench [--only scanner,export,deepconverse,sqlite,ratelimit,e2e|e2e-files,e2e-sqlite,e2e-resume] [--json PATH]`.
 // Each benchmark runs its contenders side by side in one process so machine noise cancels.
 
 var results: [BenchmarkResult] = []
@@ -16,6 +16,17 @@ if selected("export") { results.append(try await ExportBenchmark.jsonLines(messa
 if selected("deepconverse") { results.append(try await ExportBenchmark.deepConverse(messages: 100_000)) }
 if selected("sqlite") { results += try await SQLiteBenchmark.run(messages: 1_000_000) }
 if selected("ratelimit") { results += try await ExportBenchmark.rateLimit() }
+let endToEndParts = ["files", "sqlite", "resume"].filter { selected("e2e") || selected("e2e-" + $0) }
+if !endToEndParts.isEmpty {
+    do {
+        let endToEnd = try EndToEndBenchmark(messages: 1_000_000)
+        defer { endToEnd.stop() }
+        results += try endToEnd.run(parts: Set(endToEndParts))
+    } catch {
+        FileHandle.standardError.write(Data("chat-export-bench: e2e: \(error)\n".utf8))
+        exit(1)
+    }
+}
 
 print(BenchmarkResult.table(results))
 if let jsonPath {

@@ -54,6 +54,11 @@ public actor FilesSink: Sink {
     /// The settings.
     public let settings: Settings
     private var streams: [String: StreamFiles] = [:]
+    /// Lines gathered for one `write(2)`, kept between batches so writing never needs a buffer the
+    /// size of a vendor page.
+    private var scratch: [UInt8] = []
+    /// Bytes gathered before each `write(2)`.
+    static let chunkBytes = 1 << 20
     private let logger: Logger
 
     /// `files:<dir>`
@@ -140,8 +145,13 @@ public actor FilesSink: Sink {
             throw ChatExportError(.failure, "files sink: stream \(batch.stream) was not opened")
         }
         defer { streams[batch.stream] = files }
-        var buffer = [UInt8]()
-        buffer.reserveCapacity(min(batch.byteCount + batch.records.count, settings.maxFileBytes))
+        var buffer: [UInt8] = []
+        swap(&buffer, &scratch)
+        defer {
+            buffer.removeAll(keepingCapacity: true)
+            scratch = buffer
+        }
+        buffer.reserveCapacity(FilesSink.chunkBytes + 64 * 1024)
         for record in batch.records {
             let size = record.json.count + 1
             if files.current.length + buffer.count > 0, files.current.length + buffer.count + size > settings.maxFileBytes {
@@ -149,6 +159,7 @@ public actor FilesSink: Sink {
                 try rotate(&files)
             }
             JSONLines.appendLine(record.json, to: &buffer)
+            if buffer.count >= FilesSink.chunkBytes { try append(&buffer, to: &files) }
         }
         try append(&buffer, to: &files)
     }

@@ -180,10 +180,13 @@ public final class SandboxServer: @unchecked Sendable {
         var head = "HTTP/1.1 \(response.status) \(SandboxServer.reason(response.status))\r\n"
         for (name, value) in response.headers { head += "\(name): \(value)\r\n" }
         head += "Content-Length: \(response.body.count)\r\nConnection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
-        var bytes = Array(head.utf8)
-        bytes += response.body.prefix(response.truncateAfter ?? response.body.count)
-        var offset = 0
-        while offset < bytes.count {
+        // Head and body go out separately: a page is never copied just to put a head before it.
+        return sendAll(fd, Array(head.utf8)[...]) && sendAll(fd, response.body.prefix(response.truncateAfter ?? response.body.count))
+    }
+
+    private func sendAll(_ fd: Int32, _ bytes: ArraySlice<UInt8>) -> Bool {
+        var offset = bytes.startIndex
+        while offset < bytes.endIndex {
             let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if n <= 0 {
                 if n < 0, errno == EINTR { continue }

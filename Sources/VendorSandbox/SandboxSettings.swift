@@ -54,6 +54,10 @@ public struct SandboxSettings: Sendable {
     /// Seconds a DeepConverse cursor stays valid.
     public var cursorTTL: Double = 600
 
+    /// Keep every Ada page rendered, by request target, and answer repeats from memory (for
+    /// benchmarks, so the exporter's cost is what a run measures). Touching conversations clears it.
+    public var cachePages = false
+
     /// Seconds of latency per request.
     public var latency: Double = 0
     /// Extra seconds of latency per record returned.

@@ -32,6 +32,7 @@ public final class VendorSandbox: @unchecked Sendable {
     private var buckets: [String: (tokens: Double, time: Double)] = [:]
     private var scripted: [String: [SandboxServer.Response]] = [:]
     private var cursorEpoch = 0
+    private var pageCache: [String: SandboxServer.Response] = [:]
     private var server: SandboxServer?
     /// The settings.
     public let settings: SandboxSettings
@@ -72,7 +73,10 @@ public final class VendorSandbox: @unchecked Sendable {
     /// - Returns: The touched Ada conversation ids.
     @discardableResult
     public func touchConversations(count: Int, at time: Timestamp) -> [String] {
-        lock.withLock { _dataset.touchConversations(count: count, at: time) }
+        lock.withLock {
+            pageCache = [:]
+            return _dataset.touchConversations(count: count, at: time)
+        }
     }
 
     /// Invalidates every DeepConverse cursor issued so far, as when they expire.
@@ -97,10 +101,11 @@ public final class VendorSandbox: @unchecked Sendable {
             response = next
         } else if request.path.hasPrefix("/api/v2/export/") {
             authorized = request.headers["authorization"] == "Bearer " + settings.adaToken
-            response = authorized ? fault(request) ?? adaV2(request) : AdaErrors.v2(401, "unauthorized", "Invalid or missing token")
+            response =
+                authorized ? fault(request) ?? cached(request) { adaV2($0) } : AdaErrors.v2(401, "unauthorized", "Invalid or missing token")
         } else if request.path.hasPrefix("/data_api/v1.4/") {
             authorized = request.headers["authorization"] == "Bearer " + settings.adaToken
-            response = authorized ? fault(request) ?? adaV14(request) : AdaErrors.v14(401, "Invalid or missing token")
+            response = authorized ? fault(request) ?? cached(request) { adaV14($0) } : AdaErrors.v14(401, "Invalid or missing token")
         } else if request.path.hasPrefix("/conversations/export/v1/") {
             let key = request.headers["x-api-key"]
             authorized = key == settings.deepConverseKey
@@ -117,6 +122,17 @@ public final class VendorSandbox: @unchecked Sendable {
                 LoggedRequest(time: received, path: request.path, query: request.query, status: response.status, authorized: authorized))
         }
         return response
+    }
+
+    /// `render(request)`, or the page kept for the same target when ``SandboxSettings/cachePages`` is on.
+    private func cached(
+        _ request: SandboxServer.Request, _ render: (SandboxServer.Request) -> SandboxServer.Response
+    ) -> SandboxServer.Response {
+        guard settings.cachePages else { return render(request) }
+        if let page = lock.withLock({ pageCache[request.target] }) { return page }
+        let page = render(request)
+        if page.status == 200 { lock.withLock { pageCache[request.target] = page } }
+        return page
     }
 
     /// The rate limit and injected faults for a request, or nil to answer normally.

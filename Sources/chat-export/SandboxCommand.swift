@@ -44,6 +44,14 @@ enum SandboxCommand {
             "--epoch-format", "DeepConverse lastActionAt/time: seconds, milliseconds or iso8601",
             { s, v in SandboxSettings.EpochFormat(rawValue: v).map { s.epochFormat = $0 } != nil }
         ),
+        (
+            "--cache-pages", "keep rendered Ada pages and serve repeats from memory: yes or no (default no)",
+            { s, v in
+                guard ["yes", "no"].contains(v) else { return false }
+                s.cachePages = v == "yes"
+                return true
+            }
+        ),
         ("--cursor-ttl", "seconds a DeepConverse cursor stays valid (default 600)", { s, v in Double(v).map { s.cursorTTL = $0 } != nil }),
     ]
 

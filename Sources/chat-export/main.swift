@@ -4,6 +4,9 @@ import Foundation
 // A closed pipe on stdout must surface as a write error (EPIPE), not kill the process silently.
 signal(SIGPIPE, SIG_IGN)
 
+// Memory stays flat however long a job runs (see MemoryTuning).
+MemoryTuning.apply(environment: ProcessInfo.processInfo.environment)
+
 // The command runs on the concurrency pool while the main thread waits on a semaphore. An `async`
 // top level would park the main thread in libdispatch's signal thread (`dispatchMain`), which
 // valgrind 3.19 cannot follow once worker threads start; blocking here keeps the binary

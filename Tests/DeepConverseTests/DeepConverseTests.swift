@@ -148,7 +148,9 @@ struct DeepConverseTests {
         let written = try await run(deepConverse(sandbox))
         #expect(written.filter { $0.stream == "messages" }.count == sandbox.dataset.deepConverseMessages.count)
         #expect(Set(written.map(\.id)).count == written.count)
-        #expect(sandbox.requests.contains { $0.status == 429 } && sandbox.requests.contains { $0.status >= 500 })
+        #expect(
+            sandbox.requests.contains { $0.status == 429 } && sandbox.requests.contains { $0.status >= 500 },
+            "\(sandbox.requests.map(\.status))")
     }
 
     @Test("a record with an unreadable time is reported clearly, not skipped")

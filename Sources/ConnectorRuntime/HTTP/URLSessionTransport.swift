@@ -9,8 +9,13 @@ import Foundation
 /// Redirects are never followed (a redirect could carry credentials to another origin); a 3xx is
 /// returned to the client, which reports it. Bodies shorter than their `Content-Length` are
 /// reported as ``HTTPTransportError/Kind/truncated``.
+///
+/// Bodies are streamed by a session delegate straight into one byte array sized from the
+/// response's `Content-Length`: a completion-handler task would gather the chunks, copy them into
+/// a `Data`, and the client would copy that again into bytes (three buffers of a page at once).
 public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
     private let session: URLSession
+    private let receiver: BodyReceiver
     private let requestTimeout: Double
 
     /// Creates a transport.
@@ -27,7 +32,9 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         configuration.urlCache = nil
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
         configuration.httpMaximumConnectionsPerHost = 16
-        self.session = URLSession(configuration: configuration, delegate: NoRedirects(), delegateQueue: nil)
+        let receiver = BodyReceiver()
+        self.receiver = receiver
+        self.session = URLSession(configuration: configuration, delegate: receiver, delegateQueue: nil)
         self.requestTimeout = requestTimeout
     }
 
@@ -45,18 +52,18 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         var urlRequest = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: requestTimeout)
         urlRequest.httpMethod = request.method
         for header in request.headers { urlRequest.addValue(header.value, forHTTPHeaderField: header.name) }
-        let (data, response) = try await perform(urlRequest)
+        let (body, response) = try await perform(urlRequest)
         guard let http = response as? HTTPURLResponse else { throw HTTPTransportError(.other, "not an HTTP response") }
         var headers: [String: String] = [:]
         for (key, value) in http.allHeaderFields {
             if let key = key as? String, let value = value as? String { headers[key.lowercased()] = value }
         }
-        if let declared = headers["content-length"].flatMap(Int.init), declared > data.count,
+        if let declared = headers["content-length"].flatMap(Int.init), declared > body.count,
             headers["content-encoding"] == nil
         {
-            throw HTTPTransportError(.truncated, "received \(data.count) of \(declared) bytes")
+            throw HTTPTransportError(.truncated, "received \(body.count) of \(declared) bytes")
         }
-        return HTTPResponse(status: http.statusCode, headers: headers, body: [UInt8](data))
+        return HTTPResponse(status: http.statusCode, headers: headers, body: body)
     }
 
     /// Runs a data task, cancelling it when the calling task is cancelled.
@@ -64,23 +71,12 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
     /// FoundationNetworking's async `data(for:)` can deadlock when cancellation races with
     /// completion (its cancellation handler cancels the task synchronously on the session's queue
     /// while holding the Swift task's status lock). Here the handler only schedules the cancel.
-    private func perform(_ request: URLRequest) async throws -> (Data, URLResponse) {
+    private func perform(_ request: URLRequest) async throws -> ([UInt8], URLResponse) {
         let holder = DataTaskHolder()
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(Data, URLResponse), any Error>) in
-                let task = session.dataTask(with: request) { data, response, error in
-                    if let error {
-                        if let error = error as? URLError {
-                            continuation.resume(throwing: URLSessionTransport.translate(error))
-                        } else {
-                            continuation.resume(throwing: HTTPTransportError(.other, "\(type(of: error))"))
-                        }
-                    } else if let response {
-                        continuation.resume(returning: (data ?? Data(), response))
-                    } else {
-                        continuation.resume(throwing: HTTPTransportError(.other, "no response"))
-                    }
-                }
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<([UInt8], URLResponse), any Error>) in
+                let task = session.dataTask(with: request)
+                receiver.register(task, continuation)
                 holder.start(task)
             }
         } onCancel: {
@@ -88,7 +84,8 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         }
     }
 
-    static func translate(_ error: URLError) -> any Error {
+    static func translate(_ error: any Error) -> any Error {
+        guard let error = error as? URLError else { return HTTPTransportError(.other, "\(type(of: error))") }
         switch error.code {
         case .cancelled: return CancellationError()
         case .timedOut: return HTTPTransportError(.timeout, "no answer in time")
@@ -100,6 +97,74 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         default:
             return HTTPTransportError(.other, "URL error \(error.code.rawValue)")
         }
+    }
+}
+
+/// The session delegate: collects each task's body into one array and completes its continuation.
+///
+/// Its callbacks run on the session's serial delegate queue; the lock only guards against
+/// ``register(_:_:)`` from the callers' threads.
+private final class BodyReceiver: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    /// The largest body size reserved up front from a `Content-Length` (larger bodies still grow).
+    static let maximumReservation = 64 << 20
+
+    private struct Transfer {
+        var continuation: CheckedContinuation<([UInt8], URLResponse), any Error>
+        var body: [UInt8] = []
+        var response: URLResponse?
+    }
+
+    private let lock = NSLock()
+    private var transfers: [Int: Transfer] = [:]
+
+    func register(_ task: URLSessionTask, _ continuation: CheckedContinuation<([UInt8], URLResponse), any Error>) {
+        lock.withLock { transfers[task.taskIdentifier] = Transfer(continuation: continuation) }
+    }
+
+    func urlSession(
+        _ session: URLSession,
+        dataTask: URLSessionDataTask,
+        didReceive response: URLResponse,
+        completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void
+    ) {
+        let expected = response.expectedContentLength
+        lock.withLock {
+            transfers[dataTask.taskIdentifier]?.response = response
+            if expected > 0 {
+                transfers[dataTask.taskIdentifier]?.body.reserveCapacity(Int(min(expected, Int64(BodyReceiver.maximumReservation))))
+            }
+        }
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        lock.withLock {
+            data.withUnsafeBytes { bytes in
+                transfers[dataTask.taskIdentifier]?.body.append(contentsOf: bytes.bindMemory(to: UInt8.self))
+            }
+        }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
+        guard let transfer = lock.withLock({ transfers.removeValue(forKey: task.taskIdentifier) }) else { return }
+        if let error {
+            transfer.continuation.resume(throwing: URLSessionTransport.translate(error))
+        } else if let response = transfer.response ?? task.response {
+            transfer.continuation.resume(returning: (transfer.body, response))
+        } else {
+            transfer.continuation.resume(throwing: HTTPTransportError(.other, "no response"))
+        }
+    }
+
+    /// Refuses every redirect, so credentials never follow one.
+    func urlSession(
+        _ session: URLSession,
+        task: URLSessionTask,
+        willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest,
+        completionHandler: @escaping @Sendable (URLRequest?) -> Void
+    ) {
+        completionHandler(nil)
     }
 }
 
@@ -125,18 +190,5 @@ private final class DataTaskHolder: @unchecked Sendable {
             return self.task
         }
         if let task { DispatchQueue.global().async { task.cancel() } }
-    }
-}
-
-/// Refuses every redirect, so credentials never follow one.
-private final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
-    func urlSession(
-        _ session: URLSession,
-        task: URLSessionTask,
-        willPerformHTTPRedirection response: HTTPURLResponse,
-        newRequest request: URLRequest,
-        completionHandler: @escaping @Sendable (URLRequest?) -> Void
-    ) {
-        completionHandler(nil)
     }
 }
