@@ -22,11 +22,11 @@ struct BenchmarkResult {
     }
 
     static func table(_ results: [BenchmarkResult]) -> String {
-        var lines = ["benchmark                 contender                       metrics"]
+        var lines = ["benchmark                     contender                       metrics"]
         for result in results {
             let metrics = result.metrics.map { String(format: "%.1f %@", $0.value, $0.unit) }.joined(separator: ", ")
             lines.append(
-                result.benchmark.padding(toLength: 26, withPad: " ", startingAt: 0)
+                result.benchmark.padding(toLength: 30, withPad: " ", startingAt: 0)
                     + result.contender.padding(toLength: 32, withPad: " ", startingAt: 0) + metrics
                     + (result.target.isEmpty ? "" : "   [target: \(result.target)]")
             )

@@ -12,13 +12,16 @@ import VendorSandbox
 struct EndToEndBenchmark {
     let sandbox: VendorSandbox
     let exporter: ExporterProcess
+    /// Another build of `chat-export` measured side by side in the JSON Lines runs (before/after).
+    let baseline: ExporterProcess?
     let directory: String
     /// Runs of each measurement; the median run is reported.
     let repetitions: Int
 
     /// Generates the dataset and starts the sandbox with page caching.
-    init(messages: Int, repetitions: Int = 3) throws {
-        exporter = try ExporterProcess()
+    init(messages: Int, exporter path: String? = nil, baseline: String? = nil, repetitions: Int = 3) throws {
+        exporter = try ExporterProcess(path: path)
+        self.baseline = try baseline.map { try ExporterProcess(path: $0) }
         var settings = SandboxSettings()
         settings.messagesPerConversation = 8
         settings.conversations = messages / 8
@@ -78,7 +81,10 @@ struct EndToEndBenchmark {
     }
 
     /// Runs a job and, unless `expected` is nil, checks that it exported that many records.
-    func run(_ config: String, expected: Int?, killWhen: (() -> Bool)? = nil) throws -> ExporterProcess.Measurement {
+    func run(
+        _ config: String, expected: Int?, with exporter: ExporterProcess? = nil, killWhen: (() -> Bool)? = nil
+    ) throws -> ExporterProcess.Measurement {
+        let exporter = exporter ?? self.exporter
         let measurement = try exporter.run(["run", config, "--progress", "off"], in: directory, killWhen: killWhen)
         if let expected {
             guard measurement.status == 0, measurement.records == expected else {
@@ -91,11 +97,13 @@ struct EndToEndBenchmark {
     }
 
     /// The median (by wall time) of `repetitions` from-scratch runs.
-    func median(_ name: String, config: String, expected: Int) throws -> ExporterProcess.Measurement {
+    func median(
+        _ name: String, config: String, expected: Int, with exporter: ExporterProcess? = nil
+    ) throws -> ExporterProcess.Measurement {
         var runs: [ExporterProcess.Measurement] = []
         for _ in 0..<repetitions {
             clean(name)
-            runs.append(try run(config, expected: expected))
+            runs.append(try run(config, expected: expected, with: exporter))
         }
         return runs.sorted { $0.wall < $1.wall }[runs.count / 2]
     }
@@ -150,20 +158,25 @@ struct EndToEndBenchmark {
         return results
     }
 
+    /// JSON Lines at 100k and 1M messages (and the same with the baseline build, if any).
     func jsonLines() throws -> [BenchmarkResult] {
         let all = sandbox.dataset.adaMessages.count
         let tenth = start(forLast: all / 10)
         let filesSmall = try filesJob("files-small", start: tenth)
-        let smallRun = try median("files-small", config: filesSmall, expected: expected(from: tenth))
-        clean("files-small")
         let files = try filesJob("files", start: sandbox.dataset.start)
-        let fullRun = try median("files", config: files, expected: all)
-        guard try lines("files") == all else { throw BenchmarkError("the files sink holds a different number of lines than \(all)") }
-        clean("files")
-        return [
-            exportResult("e2e → JSON Lines", smallRun, target: "≤ 150 MB, flat from 100k to 1M"),
-            exportResult("e2e → JSON Lines", fullRun, target: "≥ 300k rec/s, ≤ 150 MB"),
-        ]
+        var results: [BenchmarkResult] = []
+        for (label, exporter) in [("", self.exporter)] + (baseline.map { [(" (baseline)", $0)] } ?? []) {
+            let smallRun = try median("files-small", config: filesSmall, expected: expected(from: tenth), with: exporter)
+            clean("files-small")
+            let fullRun = try median("files", config: files, expected: all, with: exporter)
+            guard try lines("files") == all else { throw BenchmarkError("the files sink holds a different number of lines than \(all)") }
+            clean("files")
+            results += [
+                exportResult("e2e → JSON Lines" + label, smallRun, target: "≤ 150 MB, flat from 100k to 1M"),
+                exportResult("e2e → JSON Lines" + label, fullRun, target: "≥ 300k rec/s, ≤ 150 MB"),
+            ]
+        }
+        return results
     }
 
     /// The exporter into SQLite end to end, next to SQLite's own loop inserting the same rows.

@@ -23,8 +23,15 @@ struct ExporterProcess {
     /// The `chat-export` binary next to this benchmark executable.
     let executable: String
 
-    /// Finds `chat-export` in the benchmark's own build directory.
-    init() throws {
+    /// Uses `path`, or finds `chat-export` in the benchmark's own build directory.
+    init(path: String? = nil) throws {
+        if let path {
+            guard FileManager.default.isExecutableFile(atPath: path) else {
+                throw BenchmarkError("--exporter \(path) is not an executable")
+            }
+            executable = path
+            return
+        }
         let own = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let candidate = URL(fileURLWithPath: own).deletingLastPathComponent().appendingPathComponent("chat-export").path
         guard FileManager.default.isExecutableFile(atPath: candidate) else {

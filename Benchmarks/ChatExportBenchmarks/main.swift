@@ -1,14 +1,20 @@
 import ConnectorRuntime
 import Foundation
 
-// Release-mode benchmarks: `swift run -c release chat-export-bench [--only scanner,export,deepconverse,sqlite,ratelimit,e2e|e2e-files,e2e-sqlite,e2e-resume] [--json PATH]`.
+// Release-mode benchmarks:
+//   swift build -c release && .build/release/chat-export-bench [--only NAMES] [--json PATH] [--exporter PATH] [--baseline PATH]
+// NAMES: scanner, export, deepconverse, sqlite, ratelimit, e2e (or e2e-files, e2e-sqlite, e2e-resume).
+// --exporter runs the end-to-end benchmarks against another chat-export binary; --baseline PATH
+// adds that build's JSON Lines runs to the same table, side by side (before/after a change).
 // Each benchmark runs its contenders side by side in one process so machine noise cancels.
 
 var results: [BenchmarkResult] = []
 let arguments = CommandLine.arguments
-let jsonPath = arguments.firstIndex(of: "--json").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
-
-let only = arguments.firstIndex(of: "--only").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+func option(_ name: String) -> String? {
+    arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+}
+let jsonPath = option("--json")
+let only = option("--only")
 func selected(_ name: String) -> Bool { only.map { $0.split(separator: ",").contains(Substring(name)) } ?? true }
 
 if selected("scanner") { results += try ScannerBenchmark.run() }
@@ -19,7 +25,7 @@ if selected("ratelimit") { results += try await ExportBenchmark.rateLimit() }
 let endToEndParts = ["files", "sqlite", "resume"].filter { selected("e2e") || selected("e2e-" + $0) }
 if !endToEndParts.isEmpty {
     do {
-        let endToEnd = try EndToEndBenchmark(messages: 1_000_000)
+        let endToEnd = try EndToEndBenchmark(messages: 1_000_000, exporter: option("--exporter"), baseline: option("--baseline"))
         defer { endToEnd.stop() }
         results += try endToEnd.run(parts: Set(endToEndParts))
     } catch {
