@@ -138,7 +138,8 @@ struct EndToEndBenchmark {
             contender: "\(m.records / 1000)k ada-v2 messages",
             metrics: [
                 ("time", m.wall, "s"), ("records/s", Double(m.records) / m.wall, "rec/s"),
-                ("cpu", m.cpu / Double(m.records) * 1e6, "cpu-s/1M"), ("peak rss", m.peakRSSMegabytes, "MB"),
+                ("cpu", m.cpu / Double(m.records) * 1e6, "cpu-s/1M"), ("user", m.user / Double(m.records) * 1e6, "s/1M"),
+                ("sys", m.system / Double(m.records) * 1e6, "s/1M"), ("peak rss", m.peakRSSMegabytes, "MB"),
             ],
             target: target
         )

@@ -215,6 +215,31 @@ struct HTTPClientTests {
         #expect(everything.contains("<redacted>"))
     }
 
+    @Test("a page-caching sandbox repeats a page byte for byte, and renders afresh after conversations are touched")
+    func pageCache() async throws {
+        var settings = SandboxSettings()
+        settings.cachePages = true
+        let sandbox = try VendorSandbox(settings: settings)
+        defer { sandbox.stop() }
+        let client = adaClient(sandbox)
+        let url = client.url(
+            "/api/v2/export/conversations",
+            query: [
+                ("updated_since", sandbox.dataset.start.iso8601()), ("updated_to", sandbox.settings.end.iso8601()), ("page_size", "10000"),
+            ]
+        )
+        let first = try await client.get(url) { $0.body }
+        let second = try await client.get(url) { $0.body }
+        #expect(first.count > 10_000)
+        #expect(first == second)
+        let touched = sandbox.touchConversations(count: 3, at: sandbox.settings.end.adding(seconds: -60))
+        let third = String(decoding: try await client.get(url) { $0.body }, as: UTF8.self)
+        #expect(Array(third.utf8) != first)
+        // The touched conversations now come last, as the most recently updated.
+        let tail = third.suffix(third.count / 10)
+        for id in touched { #expect(tail.contains(id)) }
+    }
+
     @Test("the rate limiter holds the configured rate, measured on the server")
     func rateLimit() async throws {
         let sandbox = try VendorSandbox()
