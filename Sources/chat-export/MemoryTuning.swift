@@ -4,8 +4,8 @@ import Foundation
 ///
 /// Vendor pages are multi-megabyte buffers allocated on one thread and freed on another; glibc's
 /// per-thread arenas and sliding mmap threshold keep them as fragmented heap, so peak RSS grew
-/// with the number of pages (136–148 MB for 1M messages). One arena and a fixed 4 MB threshold
-/// (page buffers are mapped and unmapped) measured 79 MB, 71 MB at 100k. The
+/// with the number of pages (136–182 MB for 1M messages). One arena and a fixed 4 MB threshold
+/// (page buffers are mapped and unmapped) measured 74–88 MB, and 69–72 MB at 100k. The
 /// `MALLOC_ARENA_MAX` and `MALLOC_MMAP_THRESHOLD_` environment variables still win when set.
 enum MemoryTuning {
     /// `M_MMAP_THRESHOLD` and `M_ARENA_MAX` from glibc's `<malloc.h>`, which Swift's Glibc module omits.
