@@ -145,6 +145,15 @@ struct DeepConverseTests {
                 $0.truncateRate = 0.15
             })
         defer { sandbox.stop() }
+        // Random faults depend on the request targets, which hold times that change every hour;
+        // one 503 and one 429 up front make sure both kinds are always met.
+        sandbox.script(
+            "/conversations/export/v1/messages",
+            [
+                .json(503, Array("{\"message\":\"Service Unavailable\"}".utf8)),
+                .json(429, Array("{\"message\":\"Too Many Requests\"}".utf8)),
+            ]
+        )
         let written = try await run(deepConverse(sandbox))
         #expect(written.filter { $0.stream == "messages" }.count == sandbox.dataset.deepConverseMessages.count)
         #expect(Set(written.map(\.id)).count == written.count)
