@@ -135,16 +135,18 @@ struct CommandLineTests {
         let directory = TemporaryDirectory()
         let file = try directory.write(
             "job.json",
-            #"{"source": {"type": "synthetic", "records": 3000, "page_size": 7, "page_delay": "2ms"}, "sinks": [{"type": "files", "dir": "out", "max_file_bytes": 4096}]}"#
+            #"{"source": {"type": "synthetic", "records": 12000, "page_size": 7, "page_delay": "2ms"}, "sinks": [{"type": "files", "dir": "out", "max_file_bytes": 4096}]}"#
         )
-        let kills = try CLIHarness.killRuns(of: file, times: 10, after: 0.05...0.35)
-        #expect(kills >= 5)
+        // Each stream needs at least 12000 / 7 pages × 2 ms ≈ 3.4 s (the two run concurrently),
+        // more than the ten kill windows together (≤ 2.5 s): no run can finish before its kill.
+        let kills = try CLIHarness.killRuns(of: file, times: 10, after: 0.05...0.25)
+        #expect(kills >= 8, "\(kills) of 10 runs were killed")
         let final = try CLIHarness.run(["run", file, "--progress", "off"])
         #expect(final.status == 0, "\(final.stderr)")
         for stream in ["messages", "conversations"] {
             let ids = try FilesOutput.ids(directory.path + "/out/" + stream)
-            #expect(ids.count == 3000, "\(stream)")
-            #expect(Set(ids).count == 3000, "\(stream) has duplicates")
+            #expect(ids.count == 12000, "\(stream)")
+            #expect(Set(ids).count == 12000, "\(stream) has duplicates")
         }
     }
 
