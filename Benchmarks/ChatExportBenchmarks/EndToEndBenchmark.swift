@@ -1,4 +1,3 @@
-import CSQLite
 import ConnectorRuntime
 import Foundation
 import VendorSandbox
@@ -22,12 +21,7 @@ struct EndToEndBenchmark {
     init(messages: Int, exporter path: String? = nil, baseline: String? = nil, repetitions: Int = 3) throws {
         exporter = try ExporterProcess(path: path)
         self.baseline = try baseline.map { try ExporterProcess(path: $0) }
-        var settings = SandboxSettings()
-        settings.messagesPerConversation = 8
-        settings.conversations = messages / 8
-        settings.days = 30
-        settings.cachePages = true
-        sandbox = try VendorSandbox(settings: settings)
+        sandbox = try ExportBenchmark.sandbox(messages: messages) { $0.cachePages = true }
         directory = FileManager.default.temporaryDirectory.path + "/chat-export-bench-e2e-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         self.repetitions = repetitions
@@ -153,23 +147,31 @@ struct EndToEndBenchmark {
         let files = try filesJob("files", start: sandbox.dataset.start)
         clean("files")
         _ = try run(files, expected: sandbox.dataset.adaMessages.count)
-        if parts.contains("files") { results += try jsonLines() }
+        var scratch: ExporterProcess.Measurement?
+        if parts.contains("files") {
+            let (lines, fullRun) = try jsonLines()
+            results += lines
+            scratch = fullRun
+        }
         if parts.contains("sqlite") { results += try sqlite() }
-        if parts.contains("resume") { results += try resume() }
+        if parts.contains("resume") { results += try resume(scratch: scratch) }
         return results
     }
 
-    /// JSON Lines at 100k and 1M messages (and the same with the baseline build, if any).
-    func jsonLines() throws -> [BenchmarkResult] {
+    /// JSON Lines at 100k and 1M messages (and the same with the baseline build, if any), with
+    /// this build's 1M run from scratch.
+    func jsonLines() throws -> ([BenchmarkResult], fullRun: ExporterProcess.Measurement) {
         let all = sandbox.dataset.adaMessages.count
         let tenth = start(forLast: all / 10)
         let filesSmall = try filesJob("files-small", start: tenth)
         let files = try filesJob("files", start: sandbox.dataset.start)
         var results: [BenchmarkResult] = []
+        var fullRuns: [ExporterProcess.Measurement] = []
         for (label, exporter) in [("", self.exporter)] + (baseline.map { [(" (baseline)", $0)] } ?? []) {
             let smallRun = try median("files-small", config: filesSmall, expected: expected(from: tenth), with: exporter)
             clean("files-small")
             let fullRun = try median("files", config: files, expected: all, with: exporter)
+            fullRuns.append(fullRun)
             guard try lines("files") == all else { throw BenchmarkError("the files sink holds a different number of lines than \(all)") }
             clean("files")
             results += [
@@ -177,7 +179,7 @@ struct EndToEndBenchmark {
                 exportResult("e2e → JSON Lines" + label, fullRun, target: "≥ 300k rec/s, ≤ 150 MB"),
             ]
         }
-        return results
+        return (results, fullRuns[0])
     }
 
     /// The exporter into SQLite end to end, next to SQLite's own loop inserting the same rows.
@@ -187,10 +189,7 @@ struct EndToEndBenchmark {
         clean("sqlite")
         let sqliteRun = try run(sqlite, expected: all)
         clean("sqlite")
-        let records = sandbox.dataset.adaMessages.map {
-            Record(stream: "messages", id: $0.id, cursor: $0.created, parentID: $0.conversationID, json: $0.json[...])
-        }
-        let baseline = SQLiteBenchmark.minimalLoop(records, path: directory + "/baseline.sqlite")
+        let baseline = SQLiteBenchmark.minimalLoop(SQLiteBenchmark.records(sandbox.dataset), path: directory + "/baseline.sqlite")
         try? FileManager.default.removeItem(atPath: directory + "/baseline.sqlite")
         var result = exportResult("e2e → SQLite", sqliteRun, target: "≥ 70% of SQLite's own rate")
         result.metrics.append(("of SQLite", baseline / sqliteRun.wall * 100, "%"))
@@ -205,11 +204,12 @@ struct EndToEndBenchmark {
     }
 
     /// A 1M job killed with SIGKILL once half its pages were requested, then run again to the
-    /// end, next to the same job from scratch. The output must be exactly the dataset.
-    func resume() throws -> [BenchmarkResult] {
+    /// end, next to the same job from scratch (`scratch`, measured here when not given). The
+    /// output must be exactly the dataset.
+    func resume(scratch measured: ExporterProcess.Measurement?) throws -> [BenchmarkResult] {
         let all = sandbox.dataset.adaMessages.count
         let files = try filesJob("files", start: sandbox.dataset.start)
-        let scratch = try median("files", config: files, expected: all)
+        let scratch = try measured ?? median("files", config: files, expected: all)
         clean("files")
         let path = "/api/v2/export/messages"
         let before = sandbox.requests.count { $0.path == path }

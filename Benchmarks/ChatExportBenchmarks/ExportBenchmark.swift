@@ -7,11 +7,17 @@ import VendorSandbox
 
 /// End-to-end exports from the in-process sandbox over loopback HTTP.
 enum ExportBenchmark {
-    static func sandbox(messages: Int, configure: (inout SandboxSettings) -> Void = { _ in }) throws -> VendorSandbox {
+    /// The benchmarks' dataset: about `messages` messages, 8 per conversation, over 30 days.
+    static func settings(messages: Int) -> SandboxSettings {
         var settings = SandboxSettings()
         settings.messagesPerConversation = 8
         settings.conversations = messages / 8
         settings.days = 30
+        return settings
+    }
+
+    static func sandbox(messages: Int, configure: (inout SandboxSettings) -> Void = { _ in }) throws -> VendorSandbox {
+        var settings = settings(messages: messages)
         configure(&settings)
         return try VendorSandbox(settings: settings)
     }

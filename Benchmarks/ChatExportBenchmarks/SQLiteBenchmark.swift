@@ -8,14 +8,7 @@ import VendorSandbox
 /// loop over the same rows, same schema, same pragmas, one transaction per 10k rows).
 enum SQLiteBenchmark {
     static func run(messages count: Int) async throws -> [BenchmarkResult] {
-        var settings = SandboxSettings()
-        settings.conversations = count / 8
-        settings.messagesPerConversation = 8
-        settings.days = 30
-        let dataset = SandboxDataset(settings: settings)
-        let records = dataset.adaMessages.map {
-            Record(stream: "messages", id: $0.id, cursor: $0.created, parentID: $0.conversationID, json: $0.json[...])
-        }
+        let records = self.records(SandboxDataset(settings: ExportBenchmark.settings(messages: count)))
         let directory = FileManager.default.temporaryDirectory.path + "/chat-export-bench-sqlite-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -57,6 +50,13 @@ enum SQLiteBenchmark {
                 target: "≥ 70% of SQLite's own rate"
             ),
         ]
+    }
+
+    /// The dataset's Ada messages as the scanner would produce them.
+    static func records(_ dataset: SandboxDataset) -> [Record] {
+        dataset.adaMessages.map {
+            Record(stream: "messages", id: $0.id, cursor: $0.created, parentID: $0.conversationID, json: $0.json[...])
+        }
     }
 
     /// Seconds for SQLite's own minimal loop to insert `records` into a new database at `path`:

@@ -84,6 +84,25 @@ struct JSONReaderTests {
         }
     }
 
+    @Test("matches keys as bytes, escaped or not, and the empty key")
+    func keyMatching() throws {
+        try JSONReader.withReader(Array(#"{"_id":1,"\u005fid":2,"":3,"_i":4}"#.utf8)) { reader in
+            var object = try reader.beginObject()
+            var matches: [[Bool]] = []
+            while let key = try reader.nextMember(&object) {
+                matches.append([
+                    reader.string(key, equalsUTF8: Array("_id".utf8)), reader.string(key, equals: "_id"),
+                    reader.string(key, equalsUTF8: []), reader.string(key, equals: ""),
+                ])
+                try reader.skipValue()
+            }
+            #expect(
+                matches == [
+                    [true, true, false, false], [true, true, false, false], [false, false, true, true], [false, false, false, false],
+                ])
+        }
+    }
+
     @Test("rejects nesting deeper than the limit instead of overflowing the stack")
     func depthLimit() throws {
         let deep = String(repeating: "[", count: JSONReader.maximumDepth + 1) + String(repeating: "]", count: JSONReader.maximumDepth + 1)

@@ -308,8 +308,7 @@ public struct JSONReader {
     /// - Returns: `true` when they are equal.
     public func string(_ span: JSONStringSpan, equalsUTF8 utf8: [UInt8]) -> Bool {
         guard !span.hasEscapes else { return Array(string(span).utf8) == utf8 }
-        guard span.range.count == utf8.count else { return false }
-        return utf8.withUnsafeBufferPointer { memcmp(base + span.range.lowerBound, $0.baseAddress!, utf8.count) == 0 }
+        return utf8.withUnsafeBufferPointer { rawBytes(of: span, equal: $0) }
     }
 
     /// Whether a string span equals `literal` (compared after resolving escapes).
@@ -320,8 +319,14 @@ public struct JSONReader {
     /// - Returns: `true` when they are equal.
     public func string(_ span: JSONStringSpan, equals literal: StaticString) -> Bool {
         guard !span.hasEscapes else { return string(span) == literal.description }
-        guard span.range.count == literal.utf8CodeUnitCount else { return false }
-        return memcmp(base + span.range.lowerBound, literal.utf8Start, span.range.count) == 0
+        return rawBytes(of: span, equal: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
+    /// Whether the span's raw bytes are exactly `text` (an empty `text` may have no base address).
+    private func rawBytes(of span: JSONStringSpan, equal text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard span.range.count == text.count else { return false }
+        guard let start = text.baseAddress, text.count > 0 else { return true }
+        return memcmp(base + span.range.lowerBound, start, text.count) == 0
     }
 
     // MARK: - Scanning
