@@ -136,6 +136,9 @@ actor MemoryStore: CheckpointStore {
     var states: [String: StreamState] = [:]
     func load() async throws -> [String: StreamState] { states }
     func save(_ state: StreamState, for stream: String) async throws { states[stream] = state }
+    var values: [String: JSONValue] = [:]
+    func loadJobValues() async throws -> [String: JSONValue] { values }
+    func saveJobValue(_ value: JSONValue?, for key: String) async throws { values[key] = value }
     func reset(streams: Set<String>?) async throws { states = [:] }
     func close() async {}
 }

@@ -26,6 +26,21 @@ public struct AdaAPI: Sendable {
     public static let v14 = AdaAPI(
         type: "ada-v1.4", title: "Ada Data Export v1.4", pathPrefix: "/data_api/v1.4/", nextLinkPath: ["next_page_uri"], defaultRate: 3)
 
+    /// What is wrong with a page's paging fields, if anything: v2 must carry its `meta` object
+    /// (a page without it is not the last page, it is a broken one); v1.4 omits or nulls
+    /// `next_page_uri` at the end. A next link that is present must be a string.
+    func pagingProblem(_ members: [String: JSONValue]) -> String? {
+        var value = members[nextLinkPath[0]]
+        if nextLinkPath.count > 1 {
+            guard case .object = value else { return "no \"\(nextLinkPath[0])\" object (where the next page's link belongs)" }
+            for key in nextLinkPath.dropFirst() { value = value?[key] }
+        }
+        if let value, value != .null, value.stringValue == nil {
+            return "\(nextLinkPath.joined(separator: ".")) is \(value.kindDescription), not a link"
+        }
+        return nil
+    }
+
     /// The next link of a page, if any.
     func nextLink(_ members: [String: JSONValue]) -> String? {
         var value = members[nextLinkPath[0]]

@@ -30,6 +30,11 @@ extension AdaAPI {
             OptionSpec(
                 "window_days", .number(0.001...60), default: .integer(59), summary: "The longest query window in days (the API allows 60)."),
             OptionSpec("max_concurrent_windows", .integer(1...64), default: .integer(4), summary: "Windows of a stream fetched at once."),
+            OptionSpec(
+                "lookback", .duration, default: .string("24h"),
+                summary:
+                    "How far before its checkpoint a re-run reads conversations again, to pick up ones whose date_updated landed behind it; 0s to turn off."
+            ),
         ] + HTTPOptions.specs(defaultRate: defaultRate, defaultBudget: 15_000)
     }
 
@@ -52,6 +57,7 @@ extension AdaAPI {
                     options.string("conversations_cursor").flatMap(AdaStreams.ConversationsCursor.init) ?? .updated
                 settings.windowDays = options.number("window_days") ?? settings.windowDays
                 settings.maxConcurrentWindows = options.integer("max_concurrent_windows") ?? settings.maxConcurrentWindows
+                settings.lookback = options.duration("lookback") ?? settings.lookback
                 if let start = settings.start, let end = settings.end, end <= start {
                     throw ConfigError(issues: [ConfigIssue(path: options.path + ".end", "must be after start (\(start.iso8601()))")])
                 }

@@ -18,6 +18,9 @@ public struct AdaSettings: Sendable {
     public var windowDays: Double
     /// Windows fetched at once per stream.
     public var maxConcurrentWindows: Int
+    /// How far before its checkpoint a re-run reads conversations again, in seconds, to pick up
+    /// conversations whose `date_updated` landed behind it (Ada ingests some changes late).
+    public var lookback: Double
 
     /// Creates settings.
     public init(
@@ -28,7 +31,8 @@ public struct AdaSettings: Sendable {
         pageSize: Int = 10_000,
         conversationsCursor: AdaStreams.ConversationsCursor = .updated,
         windowDays: Double = 59,
-        maxConcurrentWindows: Int = 4
+        maxConcurrentWindows: Int = 4,
+        lookback: Double = 86_400
     ) {
         self.streams = streams
         self.start = start
@@ -38,6 +42,7 @@ public struct AdaSettings: Sendable {
         self.conversationsCursor = conversationsCursor
         self.windowDays = windowDays
         self.maxConcurrentWindows = maxConcurrentWindows
+        self.lookback = lookback
     }
 
     /// The retention Ada documents: 12 months.

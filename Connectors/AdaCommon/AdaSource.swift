@@ -38,6 +38,14 @@ public struct AdaSource: Source {
         self.logger = logger
     }
 
+    /// `ada-v2 <host> <stream> (cursor created|updated)`: a checkpoint is never applied to
+    /// another API version, bot (host) or conversations cursor.
+    public func identity(of stream: StreamDescriptor) -> StreamIdentity {
+        StreamIdentity(
+            source: api.type, instance: StreamIdentity.instance(of: client.configuration.baseURL), stream: stream.name,
+            cursor: boundField(stream.name))
+    }
+
     /// The query parameter prefix of a stream: `created` or `updated`.
     func boundField(_ stream: String) -> String {
         stream == "conversations" ? settings.conversationsCursor.rawValue : "created"
@@ -72,26 +80,25 @@ public struct AdaSource: Source {
         let field = boundField(stream)
         let now = Timestamp.now
         let oldest = now.adding(seconds: -AdaSettings.retentionSeconds + 3600)
-        let end = settings.end ?? now.adding(seconds: -Int64(settings.lag))
-        var state: WindowedReader<AdaPosition>.State
+        var stored: WindowedReader<AdaPosition>.State?
         if let checkpoint = request.checkpoint {
-            let stored: AdaCheckpoint
+            let decoded: AdaCheckpoint
             do {
-                stored = try checkpoint.decode(AdaCheckpoint.self)
+                decoded = try checkpoint.decode(AdaCheckpoint.self)
             } catch {
                 throw ChatExportError(
                     .failure,
                     "\(stream): the stored checkpoint is not an \(api.type) checkpoint; reset it with `chat-export state reset CONFIG --stream \(stream)`"
                 )
             }
-            guard stored.field == field else {
+            guard decoded.field == field else {
                 throw ChatExportError(
                     .invalidConfig,
-                    "\(stream): the checkpoint was made reading by \(stored.field)_since, the config now says \(field); "
+                    "\(stream): the checkpoint was made reading by \(decoded.field)_since, the config now says \(field); "
                         + "reset the stream (`chat-export state reset CONFIG --stream \(stream)`) to change the cursor"
                 )
             }
-            state = stored.reader
+            var state = decoded.reader
             if state.doneThrough < oldest {
                 request.logger.warning(
                     "\(stream): the checkpoint (\(state.doneThrough.iso8601())) is older than Ada keeps data; continuing from \(oldest.iso8601())"
@@ -103,20 +110,23 @@ public struct AdaSource: Source {
                 }
                 state.doneThrough = max(state.doneThrough, oldest)
                 if state.rangeEnd < oldest { state.rangeEnd = oldest }
+                if let start = state.rangeStart, start < oldest { state.rangeStart = oldest }
             }
-            if end > state.rangeEnd {
-                state.windows += plan(from: state.rangeEnd, to: end)
-                state.rangeEnd = end
-            }
-        } else {
-            var start = settings.start ?? oldest
-            if start < oldest {
+            stored = state
+        }
+        var start = settings.start ?? oldest
+        if start < oldest {
+            if stored == nil {
                 request.logger.warning(
                     "\(stream): start \(start.iso8601()) is older than the 12 months Ada keeps; starting at \(oldest.iso8601())")
-                start = oldest
             }
-            state = .init(doneThrough: start, rangeEnd: max(start, end), windows: plan(from: start, to: end))
+            start = oldest
         }
+        let state = WindowedReader<AdaPosition>.State.resuming(
+            stored,
+            .init(
+                start: start, end: settings.end, lag: settings.lag, lookback: stream == "conversations" ? settings.lookback : 0, now: now),
+            stream: stream, logger: request.logger, windows: plan(from:to:))
         request.logger.info(
             "\(stream): reading \(state.doneThrough.iso8601()) to \(state.rangeEnd.iso8601()) in \(state.windows.count) windows")
         let reader = WindowedReader<AdaPosition>(stream: stream, concurrency: settings.maxConcurrentWindows)
@@ -157,6 +167,28 @@ public struct AdaPosition: Codable, Sendable, Equatable {
     public var seen: [String]
     /// The vendor's next link, when the last page had one.
     public var next: String?
+    /// The page size to ask for instead of the configured one (the largest, to get past a
+    /// tie group longer than a page).
+    public var pageSize: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case since, seen, next
+        case pageSize = "page_size"
+    }
+
+    /// Creates a position.
+    ///
+    /// - Parameters:
+    ///   - since: The inclusive lower bound of the next request.
+    ///   - seen: Ids already emitted at or after `since`.
+    ///   - next: The vendor's next link.
+    ///   - pageSize: A page size overriding the configured one.
+    public init(since: Timestamp, seen: [String], next: String?, pageSize: Int? = nil) {
+        self.since = since
+        self.seen = seen
+        self.next = next
+        self.pageSize = pageSize
+    }
 }
 
 /// Ada's query timestamps: UTC ISO-8601 ending in `Z`, with microseconds when needed.

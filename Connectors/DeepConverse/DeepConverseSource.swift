@@ -112,6 +112,13 @@ public struct DeepConverseSource: Source {
 
     static let path = "/conversations/export/v1/"
 
+    /// `deepconverse <host> bot <bot_name> <stream>`: a checkpoint is never applied to another bot.
+    public func identity(of stream: StreamDescriptor) -> StreamIdentity {
+        StreamIdentity(
+            source: "deepconverse", instance: StreamIdentity.instance(of: client.configuration.baseURL), bot: settings.botName,
+            stream: stream.name, cursor: stream.cursorField)
+    }
+
     /// One request per stream: the key is accepted and the bot exists.
     public func check(logger: Logger) async throws -> [CheckResult] {
         var results: [CheckResult] = []
@@ -130,45 +137,40 @@ public struct DeepConverseSource: Source {
     /// Reads a stream from its checkpoint (or the configured start).
     public func read(_ request: ReadRequest, emit: @Sendable (RecordBatch) async throws -> Void) async throws {
         let stream = request.stream
-        let end = settings.end ?? Timestamp.now.adding(seconds: -Int64(settings.lag))
-        var state: WindowedReader<Position>.State
+        var stored: WindowedReader<Position>.State?
         if let checkpoint = request.checkpoint {
             do {
-                state = try checkpoint.decode(WindowedReader<Position>.State.self)
+                stored = try checkpoint.decode(WindowedReader<Position>.State.self)
             } catch {
                 throw ChatExportError(
                     .failure,
                     "\(stream.name): the stored checkpoint is not a deepconverse checkpoint; reset it with `chat-export state reset CONFIG --stream \(stream.name)`"
                 )
             }
-            if end > state.rangeEnd {
-                var from = state.rangeEnd
-                if stream.name == "conversations", settings.lookback > 0, state.windows.isEmpty {
-                    from = max(settings.start, from.adding(seconds: -Int64(settings.lookback)))
-                    request.logger.info("\(stream.name): reading again from \(from.iso8601()) (lookback) to pick up changed conversations")
-                    state.doneThrough = from
-                }
-                state.windows += plan(from: from, to: end)
-                state.rangeEnd = end
-            }
-        } else {
-            state = .init(doneThrough: settings.start, rangeEnd: max(settings.start, end), windows: plan(from: settings.start, to: end))
         }
+        let state = WindowedReader<Position>.State.resuming(
+            stored,
+            .init(
+                start: settings.start, end: settings.end, lag: settings.lag,
+                lookback: stream.name == "conversations" ? settings.lookback : 0),
+            stream: stream.name, logger: request.logger, windows: plan(from:to:))
         request.logger.info(
             "\(stream.name): reading \(state.doneThrough.iso8601()) to \(state.rangeEnd.iso8601()) in \(state.windows.count) windows")
         let layout = RecordLayout(cursorField: stream.cursorField, cursorFormat: .epochOrISO8601, parentField: stream.parentField)
         let reader = WindowedReader<Position>(stream: stream.name, concurrency: settings.maxConcurrentWindows)
+        let paging = PagingGuard()
         try await reader.read(
             from: state,
             encode: { try Checkpoint(encoding: $0) },
-            fetch: { window in try await fetch(stream.name, window, layout: layout, logger: request.logger) },
+            fetch: { window in try await fetch(stream.name, window, layout: layout, paging: paging, logger: request.logger) },
             emit: emit
         )
     }
 
-    func fetch(_ stream: String, _ window: TimeWindow<Position>, layout: RecordLayout, logger: Logger) async throws
+    func fetch(_ stream: String, _ window: TimeWindow<Position>, layout: RecordLayout, paging: PagingGuard, logger: Logger) async throws
         -> WindowedReader<Position>.Page
     {
+        let key = "\(window.start.epochSeconds)-\(window.end.epochSeconds)"
         let url = requestURL(
             stream, start: window.start.epochSeconds, end: window.end.epochSeconds, cursor: window.position?.cursor,
             perPage: settings.perPage)
@@ -176,9 +178,12 @@ public struct DeepConverseSource: Source {
             if response.status == 404 { throw botNotFound(url) }
             if response.status == 400 { return nil }
             let page = try PageScanner.scan(response.body, stream: stream, recordKeys: ["data"], layout: layout)
-            guard page.recordsKey != nil else {
-                throw ChatExportError(.invalidResponse, "GET \(HTTPURL.redacted(url)) answered \(response.status) without a \"data\" array")
+            guard page.recordsKey != nil else { throw InvalidResponse("no \"data\" array") }
+            guard let cursor = page.members["cursor"], cursor == .null || cursor.stringValue != nil else {
+                throw InvalidResponse("no \"cursor\" (expected a string, or null on the last page)")
             }
+            let next = cursor.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+            try paging.accept(window: key, given: window.position?.cursor, next: next, ids: page.records.map(\.id))
             return page
         }
         guard let page else {
@@ -188,7 +193,12 @@ public struct DeepConverseSource: Source {
             )
             var restarted = window
             restarted.position = nil
-            return try await fetch(stream, restarted, layout: layout, logger: logger)
+            do {
+                try paging.restart(window: key)
+            } catch let error as InvalidResponse {
+                throw ChatExportError(.invalidResponse, "GET \(HTTPURL.redacted(url)): \(error.reason)")
+            }
+            return try await fetch(stream, restarted, layout: layout, paging: paging, logger: logger)
         }
         let next = page.members["cursor"]?.stringValue.flatMap { $0.isEmpty ? nil : Position(cursor: $0) }
         return .init(records: page.records, next: next, reached: next == nil ? window.end : page.records.compactMap(\.cursor).max())

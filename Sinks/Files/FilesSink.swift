@@ -16,8 +16,13 @@ import Foundation
 /// length, deletes parts started after it, and finishes pending publications. So after a crash at
 /// any instant and a re-run, every record appears exactly once across the published parts.
 ///
-/// Resetting a stream's checkpoint (`chat-export state reset`) re-exports it from the start into
-/// new parts; delete the stream's directory first to avoid keeping the old copy.
+/// ## Ownership
+/// A directory belongs to one job: the first run records the job's id in
+/// `dir/.chat-export-owner.json`, and every run holds `dir/.chat-export.lock`. Another job is
+/// refused (``ChatExportError/Code/invalidConfig``), a concurrent run is refused
+/// (``ChatExportError/Code/checkpointLocked``), and a stream whose published parts no checkpoint
+/// covers (its state was reset or deleted) is refused rather than exported again beside them:
+/// `run --full-refresh` moves the old parts to `dir/.replaced-<UTC time>/<stream>/` and starts over.
 public actor FilesSink: Sink {
     /// The sink's settings.
     public struct Settings: Sendable, Hashable {
@@ -60,6 +65,7 @@ public actor FilesSink: Sink {
     /// Bytes gathered before each `write(2)`.
     static let chunkBytes = 1 << 20
     private let logger: Logger
+    private var lock: FileLock?
 
     /// `files:<dir>`
     public nonisolated let identity: String
@@ -87,6 +93,88 @@ public actor FilesSink: Sink {
         let folder = directory + "/" + stream
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return names.filter { partNumber(published: $0) != nil }.sorted().map { folder + "/" + $0 }
+    }
+
+    /// Locks the directory for the run and checks (or records) which job owns it.
+    ///
+    /// - Parameter job: The running job.
+    /// - Throws: ``ChatExportError/Code/checkpointLocked`` when another run uses the directory;
+    ///   ``ChatExportError/Code/invalidConfig`` when another job, or this job's deleted
+    ///   checkpoint, owns it.
+    public func claim(for job: JobIdentity) async throws {
+        let directory = settings.directory
+        try FileSystem.makeDirectories(directory)
+        let ownerFile = directory + "/.chat-export-owner.json"
+        // Ownership first (written atomically, so readable without the lock): another job's
+        // directory is a config problem (78) even while that job runs; the lock then tells a
+        // busy directory (75).
+        var owner = try FileSystem.readFile(ownerFile).flatMap { try? JSONValue.parse($0) }
+        try checkOwner(owner, of: directory, for: job)
+        if lock == nil { lock = try FileLock(path: directory + "/.chat-export.lock", purpose: "files directory \(directory)") }
+        owner = try FileSystem.readFile(ownerFile).flatMap { try? JSONValue.parse($0) }
+        do {
+            try checkOwner(owner, of: directory, for: job)
+        } catch {
+            lock?.release()
+            lock = nil
+            throw error
+        }
+        if owner?["job"]?.stringValue != job.id {
+            let record = JSONValue.object([
+                ("job", .string(job.id)), ("checkpoint", .string(job.checkpoint)), ("source", .string(job.source)),
+                ("claimed_at", .string(Timestamp.now.iso8601())),
+            ])
+            try FileSystem.writeAtomically(Array((record.serialized(pretty: true) + "\n").utf8), to: ownerFile)
+        }
+    }
+
+    private func checkOwner(_ owner: JSONValue?, of directory: String, for job: JobIdentity) throws {
+        if let owner, let id = owner["job"]?.stringValue, id != job.id {
+            let checkpoint = owner["checkpoint"]?.stringValue ?? "unknown"
+            let source = owner["source"]?.stringValue ?? "unknown"
+            if checkpoint != job.checkpoint {
+                throw ChatExportError(
+                    .invalidConfig,
+                    "files directory \(directory) belongs to another job (source \(source), checkpoint \(checkpoint)); two jobs in one directory "
+                        + "overwrite each other's parts: give this job its own dir (if that checkpoint is this job's, moved, point checkpoint.path at it)"
+                )
+            }
+            if !job.fullRefresh {
+                throw ChatExportError(
+                    .invalidConfig,
+                    "files directory \(directory) holds what this job exported under a checkpoint that no longer exists (\(checkpoint) was deleted or replaced); "
+                        + "writing would export those records again beside them: run `chat-export run CONFIG --full-refresh` to set the old parts aside "
+                        + "and export again, or move them out of \(directory)"
+                )
+            }
+            if lock != nil {
+                logger.warning("files sink: \(directory) belonged to this job's earlier checkpoint; taking it over for the full refresh")
+            }
+        }
+    }
+
+    /// Moves the stream's parts to `dir/.replaced-<UTC time>/<stream>/` for a full refresh.
+    ///
+    /// - Parameter stream: The stream.
+    /// - Throws: ``ChatExportError`` when they cannot be moved.
+    public func setAside(_ stream: StreamDescriptor) async throws {
+        let folder = settings.directory + "/" + stream.name
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        guard names.contains(where: { FilesSink.partNumber(published: $0) != nil || FilesSink.partNumber(inProgress: $0) != nil }) else {
+            return
+        }
+        var aside = settings.directory + "/.replaced-" + Timestamp.now.compactStamp
+        var attempt = 1
+        while FileSystem.exists(aside + "/" + stream.name) {
+            attempt += 1
+            aside = settings.directory + "/.replaced-" + Timestamp.now.compactStamp + "-\(attempt)"
+        }
+        try FileSystem.makeDirectories(aside)
+        guard rename(folder, aside + "/" + stream.name) == 0 else {
+            throw ChatExportError(.storageFailure, "files sink: cannot move \(folder) aside to \(aside): \(FileSystem.errorText())")
+        }
+        try FileSystem.syncDirectory(settings.directory)
+        logger.warning("files sink: full refresh of \(stream.name): moved its earlier parts to \(aside)/\(stream.name)")
     }
 
     /// Prepares `dir/<stream>/` and restores the stored position.
@@ -126,11 +214,19 @@ public actor FilesSink: Sink {
                 unlink(path(folder, inProgress: stale))
             }
         } else {
+            if !published.isEmpty {
+                throw ChatExportError(
+                    .invalidConfig,
+                    "files sink: \(folder) holds \(published.count) published parts but the checkpoint has no position for stream \(stream.name) "
+                        + "(it was reset, deleted or made without this sink): writing would export those records again beside them; "
+                        + "run `chat-export run CONFIG --full-refresh` to set the old parts aside and export again, or move them out of \(folder)"
+                )
+            }
             for stale in inProgress.sorted() {
                 logger.warning("files sink: removing \(path(folder, inProgress: stale)), which no checkpoint covers")
                 unlink(path(folder, inProgress: stale))
             }
-            let next = (published.union(inProgress).max() ?? 0) + 1
+            let next = (inProgress.max() ?? 0) + 1
             files = StreamFiles(directory: folder, current: Part(number: next, length: 0))
         }
         streams[stream.name] = files
@@ -221,6 +317,8 @@ public actor FilesSink: Sink {
             streams[name] = files
         }
         streams = [:]
+        lock?.release()
+        lock = nil
     }
 
     // MARK: - Parts
@@ -255,7 +353,7 @@ public actor FilesSink: Sink {
 
     private func reopen(_ files: inout StreamFiles, truncatingTo length: Int) throws {
         let file = path(files.directory, inProgress: files.current.number)
-        let fd = Glibc.open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = Glibc.open(file, O_WRONLY | O_CREAT | O_CLOEXEC, FileSystem.fileMode)
         guard fd >= 0 else { throw ChatExportError(.storageFailure, "files sink: cannot open \(file): \(FileSystem.errorText())") }
         var info = stat()
         fstat(fd, &info)

@@ -10,6 +10,12 @@ final class SQLiteConnection {
 
     init(path: String, busyTimeout: Double) throws {
         self.path = path
+        // A new database holds customer data: create it readable by its owner only. SQLite gives
+        // its -wal and -shm files the database file's permissions.
+        if !FileSystem.exists(path) {
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, FileSystem.fileMode)
+            if fd >= 0 { Glibc.close(fd) }
+        }
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)

@@ -60,6 +60,10 @@ public actor SQLiteSink: CheckpointingSink {
 
     /// The table keeping this sink's checkpoints.
     var stateTable: String { SQLiteSchema.quote(settings.tablePrefix + "_chat_export_state") }
+    /// The table keeping the states `state reset` replaced.
+    var backupTable: String { SQLiteSchema.quote(settings.tablePrefix + "_chat_export_state_backup") }
+    /// The table keeping the job-level values (the job's id, requests per day).
+    var jobTable: String { SQLiteSchema.quote(settings.tablePrefix + "_chat_export_job") }
 
     func database() throws -> SQLiteConnection {
         if let connection { return connection }
@@ -69,6 +73,8 @@ public actor SQLiteSink: CheckpointingSink {
             "CREATE TABLE IF NOT EXISTS \(stateTable) (stream TEXT PRIMARY KEY NOT NULL, state TEXT NOT NULL, updated_at TEXT NOT NULL)",
             doing: "create the checkpoint table"
         )
+        try opened.execute(
+            "CREATE TABLE IF NOT EXISTS \(jobTable) (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)", doing: "create the job table")
         connection = opened
         return opened
     }
@@ -189,16 +195,53 @@ public actor SQLiteSink: CheckpointingSink {
         try db.transaction { try storeState(state, for: stream, in: db) }
     }
 
+    func loadJobValues() throws -> [String: JSONValue] {
+        var values: [String: JSONValue] = [:]
+        for row in try database().rows("SELECT key, value FROM \(jobTable)") {
+            guard let key = row[0], let text = row[1] else { continue }
+            do {
+                values[key] = try JSONValue.parse(text)
+            } catch {
+                throw ChatExportError(.storageFailure, "the job value \(key) in \(settings.path) is unreadable: \(error)")
+            }
+        }
+        return values
+    }
+
+    func saveJobValue(_ value: JSONValue?, for key: String) throws {
+        let db = try database()
+        try db.transaction {
+            let statement = try db.prepare(
+                value == nil
+                    ? "DELETE FROM \(jobTable) WHERE key = ?"
+                    : "INSERT INTO \(jobTable) (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+            statement.bind(1, text: key)
+            if let value { statement.bind(2, text: value.serialized(pretty: false)) }
+            try statement.step()
+        }
+    }
+
+    /// Deletes the states of some or all streams, copying them into the backup table in the
+    /// same transaction. Works on unreadable states too: it never parses them.
     func resetStates(_ streams: Set<String>?) throws {
         let db = try database()
         try db.transaction {
+            try db.execute(
+                "CREATE TABLE IF NOT EXISTS \(backupTable) (stream TEXT NOT NULL, state TEXT NOT NULL, updated_at TEXT NOT NULL, replaced_at TEXT NOT NULL)",
+                doing: "create the checkpoint backup table")
+            // An ISO-8601 timestamp holds no quote, so it can stand in the SQL as a literal.
+            let replaced = Timestamp.now.iso8601(fractionDigits: 6)
+            let copy = "INSERT INTO \(backupTable) SELECT stream, state, updated_at, '\(replaced)' FROM \(stateTable)"
             if let streams {
                 for stream in streams {
-                    let statement = try db.prepare("DELETE FROM \(stateTable) WHERE stream = ?")
-                    statement.bind(1, text: stream)
-                    try statement.step()
+                    for sql in [copy + " WHERE stream = ?", "DELETE FROM \(stateTable) WHERE stream = ?"] {
+                        let statement = try db.prepare(sql)
+                        statement.bind(1, text: stream)
+                        try statement.step()
+                    }
                 }
             } else {
+                try db.execute(copy, doing: "back up checkpoints")
                 try db.execute("DELETE FROM \(stateTable)", doing: "reset checkpoints")
             }
         }
@@ -223,7 +266,13 @@ public struct SQLiteCheckpointStore: CheckpointStore {
     /// Stores one stream's state in its own transaction.
     public func save(_ state: StreamState, for stream: String) async throws { try await sink.saveState(state, for: stream) }
 
-    /// Forgets some or all streams.
+    /// The job-level values from the database.
+    public func loadJobValues() async throws -> [String: JSONValue] { try await sink.loadJobValues() }
+
+    /// Stores one job-level value in its own transaction.
+    public func saveJobValue(_ value: JSONValue?, for key: String) async throws { try await sink.saveJobValue(value, for: key) }
+
+    /// Forgets some or all streams, keeping the replaced states in `<prefix>_chat_export_state_backup`.
     public func reset(streams: Set<String>?) async throws { try await sink.resetStates(streams) }
 
     /// Releases the job's lock.

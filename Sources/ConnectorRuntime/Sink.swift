@@ -21,6 +21,22 @@ public protocol Sink: Sendable {
     /// How the sink handles a batch it receives again after a crash.
     var replay: SinkReplay { get }
 
+    /// Called once per run before any stream is opened, with the job that is running: a sink
+    /// that owns a place (a files directory) records which job owns it, refuses another job's
+    /// run there, and locks it for the run.
+    ///
+    /// - Parameter job: The running job.
+    /// - Throws: ``ChatExportError`` (`invalidConfig` when another job owns the place,
+    ///   `checkpointLocked` when another run is using it).
+    func claim(for job: JobIdentity) async throws
+
+    /// A full refresh starts `stream` over from the configured start: set aside what the sink
+    /// holds for it, if the re-export would otherwise double it. Called before ``open(_:restoring:)``.
+    ///
+    /// - Parameter stream: The stream.
+    /// - Throws: A storage error.
+    func setAside(_ stream: StreamDescriptor) async throws
+
     /// Prepares a stream before its first batch of the run.
     ///
     /// - Parameters:
@@ -57,6 +73,16 @@ public protocol Sink: Sendable {
 }
 
 extension Sink {
+    /// By default a sink owns nothing.
+    ///
+    /// - Parameter job: Unused.
+    public func claim(for job: JobIdentity) async throws {}
+
+    /// By default nothing is set aside (sinks that upsert by `_id` absorb a re-export).
+    ///
+    /// - Parameter stream: Unused.
+    public func setAside(_ stream: StreamDescriptor) async throws {}
+
     /// By default there is nothing to prepare.
     ///
     /// - Parameters:

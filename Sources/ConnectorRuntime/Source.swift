@@ -26,6 +26,15 @@ public protocol Source: Sendable {
     /// Counters for the run summary (requests, retries, throttles), if the source keeps any.
     var counters: [(name: String, value: Int)] { get }
 
+    /// What a stored state of `stream` describes: the source type, the vendor instance (host of
+    /// the base URL), the bot and the cursor mode. The runner stamps it on every stored state and
+    /// refuses to resume a stream from a state whose identity differs, so it must change whenever
+    /// a stored position would mean something else, and only then.
+    ///
+    /// - Parameter stream: One of ``streams``.
+    /// - Returns: The identity.
+    func identity(of stream: StreamDescriptor) -> StreamIdentity
+
     /// Reads one stream from a checkpoint, handing each batch to `emit`.
     ///
     /// - Parameters:
@@ -38,6 +47,14 @@ public protocol Source: Sendable {
 extension Source {
     /// By default a source keeps no counters.
     public var counters: [(name: String, value: Int)] { [] }
+
+    /// By default: the source's Swift type name, the stream and its cursor field.
+    ///
+    /// - Parameter stream: The stream.
+    /// - Returns: An identity without instance or bot; override it for a source that has them.
+    public func identity(of stream: StreamDescriptor) -> StreamIdentity {
+        StreamIdentity(source: String(describing: Self.self), stream: stream.name, cursor: stream.cursorField)
+    }
 
     /// By default a source has nothing to check.
     ///

@@ -3,6 +3,7 @@ import ConnectorRuntime
 /// A checkpoint store in memory, for tests; keeps the history of saves.
 public actor InMemoryCheckpointStore: CheckpointStore {
     private var states: [String: StreamState]
+    private var values: [String: JSONValue] = [:]
     /// Every save, in order.
     public private(set) var history: [(stream: String, state: StreamState)] = []
     /// Fail the n-th save (1-based), if set.
@@ -16,9 +17,11 @@ public actor InMemoryCheckpointStore: CheckpointStore {
     ///
     /// - Parameters:
     ///   - states: Initial states.
+    ///   - values: Initial job-level values (carry them over to stand for the same job).
     ///   - failSave: Fail the n-th save.
-    public init(states: [String: StreamState] = [:], failSave: Int? = nil) {
+    public init(states: [String: StreamState] = [:], values: [String: JSONValue] = [:], failSave: Int? = nil) {
         self.states = states
+        self.values = values
         self.failSave = failSave
     }
 
@@ -32,6 +35,12 @@ public actor InMemoryCheckpointStore: CheckpointStore {
         states[stream] = state
         history.append((stream, state))
     }
+
+    /// The job-level values.
+    public func loadJobValues() async throws -> [String: JSONValue] { values }
+
+    /// Stores a job-level value.
+    public func saveJobValue(_ value: JSONValue?, for key: String) async throws { values[key] = value }
 
     /// Forgets streams.
     public func reset(streams: Set<String>?) async throws {

@@ -49,6 +49,14 @@ public struct SyntheticSource: Source {
         }
     }
 
+    /// `synthetic seed <seed> <stream>`: a checkpoint of one generated dataset is never applied to another.
+    ///
+    /// - Parameter stream: The stream.
+    /// - Returns: The identity.
+    public func identity(of stream: StreamDescriptor) -> StreamIdentity {
+        StreamIdentity(source: "synthetic", instance: "seed \(settings.seed)", stream: stream.name, cursor: stream.cursorField)
+    }
+
     /// The streams this source offers.
     public static let allStreams: [StreamDescriptor] = [
         StreamDescriptor(

@@ -12,6 +12,7 @@ struct CLI {
         "sandbox": SandboxCommand.options,
         "demo": ["--dir", "--progress"],
     ]
+    static let commandFlags: [String: Set<String>] = ["run": ["--full-refresh"]]
 
     var environment: [String: String]
     var logger = Logger(handler: StreamLogHandler())
@@ -27,7 +28,8 @@ struct CLI {
         let command = arguments.first { !$0.hasPrefix("-") }
         do {
             let known = command.flatMap { CLI.commandOptions[$0] } ?? []
-            let parsed = try Arguments.parse(arguments, options: CLI.globalOptions.union(known), flags: CLI.globalFlags)
+            let flags = command.flatMap { CLI.commandFlags[$0] } ?? []
+            let parsed = try Arguments.parse(arguments, options: CLI.globalOptions.union(known), flags: CLI.globalFlags.union(flags))
             let level = try parsed.value("--log-level", allowed: Logger.Level.allCases.map(\.description))
             let format = try parsed.value("--log-format", allowed: StreamLogHandler.Format.allCases.map(\.rawValue))
             logger = Logger(

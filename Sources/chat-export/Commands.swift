@@ -22,7 +22,8 @@ struct Commands {
         }
         let mode = try arguments.value("--progress", allowed: ProgressReporter.Mode.allCases.map(\.rawValue))
         let outcome = try await JobExecution.run(
-            job, label: file, only: only, progress: mode.flatMap(ProgressReporter.Mode.init(rawValue:)) ?? .auto, logger: logger)
+            job, label: file, only: only, progress: mode.flatMap(ProgressReporter.Mode.init(rawValue:)) ?? .auto,
+            fullRefresh: arguments.flags.contains("--full-refresh"), logger: logger)
         return outcome.status
     }
 
@@ -95,7 +96,7 @@ struct Commands {
     /// `state reset CONFIG [--stream NAME]...`
     func stateReset(config file: String, streams: [String]?) async throws -> Int32 {
         let job = try loader.load(file: file)
-        let store = try await job.openCheckpointStore()
+        let store = try await job.openCheckpointStore(ifCorrupt: .setAside, logger: logger)
         let known = Set(job.source.streams.map(\.name))
         if let streams, let unknown = streams.first(where: { !known.contains($0) }) {
             await store.close()

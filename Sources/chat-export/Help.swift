@@ -44,7 +44,7 @@ enum Help {
         \(globalOptions)
         """,
         "run": """
-        Usage: chat-export run CONFIG [--stream NAME]... [--progress MODE]
+        Usage: chat-export run CONFIG [--stream NAME]... [--progress MODE] [--full-refresh]
 
         Runs the job in CONFIG. Each batch is written to every sink and made durable before the
         checkpoint moves, so an interrupted run (Ctrl-C, kill, crash) resumes where it stopped.
@@ -52,6 +52,9 @@ enum Help {
         Options:
           --stream NAME         run only this stream (repeatable)
           --progress MODE       auto (live line on a terminal, log lines otherwise), live, log or off
+          --full-refresh        start the streams over from the configured start: forget their
+                                checkpoints; a files sink moves its earlier parts to
+                                DIR/.replaced-<UTC time>/ (SQLite upserts the re-export)
 
         \(globalOptions)
         """,

@@ -9,12 +9,12 @@ enum JobExecution {
     }
 
     /// Runs `job`; SIGINT/SIGTERM cancel it and return 130/143 with the last durable checkpoint kept.
-    static func run(_ job: JobConfig, label: String, only: Set<String>?, progress mode: ProgressReporter.Mode, logger: Logger) async throws
-        -> Outcome
-    {
+    static func run(
+        _ job: JobConfig, label: String, only: Set<String>?, progress mode: ProgressReporter.Mode, fullRefresh: Bool = false, logger: Logger
+    ) async throws -> Outcome {
         let store = try await job.openCheckpointStore()
         let progress = ProgressReporter(mode: mode, logger: logger)
-        let runner = JobRunner(
+        var configured = JobRunner(
             source: job.source,
             sinks: job.sinks,
             checkpoints: store,
@@ -23,6 +23,8 @@ enum JobExecution {
             onlyStreams: only,
             checkpointingSink: job.checkpointingSink
         )
+        configured.fullRefresh = fullRefresh
+        let runner = configured
         logger.info("job started", ["config": label, "checkpoint": job.checkpointLocation, "source": job.sourceOptions.type])
 
         enum Event: Sendable {

@@ -56,17 +56,21 @@ struct AdaConnectorTests {
         }
     }
 
-    @Test("a re-run reads only what changed: updated conversations, nothing else")
+    @Test("without lookback a re-run reads only what changed: updated conversations, nothing else")
     func incremental() async throws {
         let sandbox = try VendorSandbox(settings: sandboxSettings())
         defer { sandbox.stop() }
         let store = InMemoryCheckpointStore()
         let firstEnd = sandbox.settings.end.adding(seconds: -2 * 86_400)
-        let first = try await export(adaSource(.v2, sandbox) { $0.end = firstEnd }, store: store)
+        let first = try await export(
+            adaSource(.v2, sandbox) {
+                $0.end = firstEnd
+                $0.lookback = 0
+            }, store: store)
         #expect(
             first.filter { $0.stream == "conversations" }.count == sandbox.dataset.adaConversations.filter { $0.updated < firstEnd }.count)
         let touched = Set(sandbox.touchConversations(count: 7, at: firstEnd.adding(seconds: 3600)))
-        let second = try await export(adaSource(.v2, sandbox), store: store)
+        let second = try await export(adaSource(.v2, sandbox) { $0.lookback = 0 }, store: store)
         let dataset = sandbox.dataset
         let expectedConversations = Set(dataset.adaConversations.filter { $0.updated >= firstEnd }.map(\.id))
         #expect(touched.isSubset(of: expectedConversations))
@@ -76,7 +80,7 @@ struct AdaConnectorTests {
         #expect(Set(second.filter { $0.stream == "messages" }.map(\.id)) == expectedMessages)
         #expect(second.filter { $0.stream == "messages" }.count == expectedMessages.count)
         // Nothing new: a third run writes nothing.
-        #expect(try await export(adaSource(.v2, sandbox), store: store).isEmpty)
+        #expect(try await export(adaSource(.v2, sandbox) { $0.lookback = 0 }, store: store).isEmpty)
     }
 
     @Test("a run that fails mid-window resumes inside the window without loss or duplicates", arguments: [3, 8, 17])

@@ -53,7 +53,8 @@ struct FilesSinkTests {
         await #expect(throws: ChatExportError.self) {
             try await JobRunner(source: source, sinks: [first, InMemorySink(failure: failure)], checkpoints: store, logger: .disabled).run()
         }
-        let resumedStore = InMemoryCheckpointStore(states: try await store.load())
+        // The same job: its states and its id.
+        let resumedStore = InMemoryCheckpointStore(states: try await store.load(), values: try await store.loadJobValues())
         let second = FilesSink(settings: .init(directory: dir, maxFileBytes: 15_000))
         try await JobRunner(source: source, sinks: [second, InMemorySink()], checkpoints: resumedStore, logger: .disabled).run()
         #expect(try publishedLines(dir) == expectedLines())

@@ -24,7 +24,22 @@ public protocol CheckpointStore: Sendable {
     /// - Throws: ``ChatExportError`` when it cannot be stored; the old state then remains.
     func save(_ state: StreamState, for stream: String) async throws
 
-    /// Forgets the state of some or all streams.
+    /// Reads the job-level values kept beside the stream states: the job's id (which files
+    /// directories it owns) and the requests spent per vendor instance and UTC day.
+    ///
+    /// - Returns: Values keyed by name; empty on a first run.
+    /// - Throws: ``ChatExportError`` when the stored values are unreadable.
+    func loadJobValues() async throws -> [String: JSONValue]
+
+    /// Atomically replaces one job-level value.
+    ///
+    /// - Parameters:
+    ///   - value: The new value, or nil to remove it.
+    ///   - key: The value's name.
+    /// - Throws: ``ChatExportError`` when it cannot be stored; the old value then remains.
+    func saveJobValue(_ value: JSONValue?, for key: String) async throws
+
+    /// Forgets the state of some or all streams (job-level values stay).
     ///
     /// - Parameter streams: The streams to forget, or nil for all.
     /// - Throws: ``ChatExportError``.

@@ -12,7 +12,7 @@ package final class FileLock: @unchecked Sendable {
     /// - Throws: ``ChatExportError/Code/checkpointLocked`` when another process holds it.
     package init(path: String, purpose: String) throws {
         self.path = path
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, FileSystem.fileMode)
         guard fd >= 0 else {
             throw ChatExportError(.storageFailure, "cannot open lock file \(path): \(FileSystem.errorText())")
         }

@@ -22,11 +22,16 @@ public struct JobConfig: Sendable {
 
     /// Opens (and locks) the job's checkpoint store: in the checkpointing sink, or the file.
     ///
+    /// - Parameters:
+    ///   - corrupt: What to do with a checkpoint file that cannot be read (`state reset` sets it aside).
+    ///   - logger: Where setting a corrupt file aside is reported.
     /// - Returns: The store.
     /// - Throws: ``ChatExportError`` (locked: exit 75).
-    public func openCheckpointStore() async throws -> any CheckpointStore {
+    public func openCheckpointStore(
+        ifCorrupt corrupt: FileCheckpointStore.CorruptFile = .fail, logger: Logger = .disabled
+    ) async throws -> any CheckpointStore {
         if let sink = checkpointingSink { return try await sink.checkpointStore() }
-        return try FileCheckpointStore(path: checkpointPath)
+        return try FileCheckpointStore(path: checkpointPath, ifCorrupt: corrupt, logger: logger)
     }
 
     /// Where the checkpoint lives, for messages.

@@ -6,7 +6,8 @@ import Foundation
 /// retrying, and turns everything else into one-line ``ChatExportError``s.
 ///
 /// Retried: 408, 429, 500, 502, 503, 504, connection failures, timeouts, and a 2xx whose body is
-/// cut off or is not valid JSON (``read`` threw ``JSONSyntaxError``). `Retry-After` (seconds or an
+/// cut off or is not valid JSON (``read`` threw ``JSONSyntaxError``) or that ``read`` found
+/// unusable (it threw ``InvalidResponse``: a missing paging object, a cursor that repeats). `Retry-After` (seconds or an
 /// HTTP date) is honoured when positive. Not retried: other 4xx (401/403 →
 /// ``ChatExportError/Code/credentialsRejected``), redirects, requests to another origin.
 public struct HTTPClient: Sendable {
@@ -37,7 +38,9 @@ public struct HTTPClient: Sendable {
         self.transport =
             transport ?? URLSessionTransport(connectTimeout: configuration.connectTimeout, requestTimeout: configuration.requestTimeout)
         self.limiters = limiters
-        self.budget = configuration.dailyRequestBudget.map(RequestBudget.init(limit:))
+        self.budget = configuration.dailyRequestBudget.map {
+            RequestBudget(limit: $0, instance: StreamIdentity.instance(of: configuration.baseURL))
+        }
         self.logger = logger
         self.metrics = HTTPMetrics()
     }
@@ -87,6 +90,7 @@ public struct HTTPClient: Sendable {
         let limiter = await limiters.limiter(for: origin.description + request.path, rate: configuration.requestsPerSecond)
         var random = SystemRandomNumberGenerator()
         var lastProblem = ""
+        var invalid = false
         for attempt in 1...configuration.retry.maxAttempts {
             try Task.checkCancellation()
             try await budget?.spend()
@@ -98,6 +102,7 @@ public struct HTTPClient: Sendable {
             do {
                 response = try await transport.send(authorized)
             } catch let error as HTTPTransportError {
+                invalid = false
                 metrics.record(request: 0)
                 lastProblem = scrub("\(error)")
                 logger.debug("\(shown) failed: \(lastProblem)", ["attempt": "\(attempt)"])
@@ -115,10 +120,16 @@ public struct HTTPClient: Sendable {
                 do {
                     return try read(response)
                 } catch let error as JSONSyntaxError {
+                    invalid = false
                     lastProblem = "answered \(response.status) with an invalid body (\(error))"
+                    try await backoff(shown, attempt: attempt, problem: lastProblem, retryAfter: nil, throttled: false, random: &random)
+                } catch let error as InvalidResponse {
+                    invalid = true
+                    lastProblem = "answered \(response.status) with an unusable page: \(scrub(error.reason))"
                     try await backoff(shown, attempt: attempt, problem: lastProblem, retryAfter: nil, throttled: false, random: &random)
                 }
             case let status where RetryPolicy.retryableStatuses.contains(status):
+                invalid = false
                 lastProblem = "answered \(status)" + vendorMessage(response).map { ": \($0)" }.orEmpty
                 let retryAfter = RetryPolicy.parseRetryAfter(response.headers["retry-after"])
                 try await backoff(
@@ -139,6 +150,9 @@ public struct HTTPClient: Sendable {
                 throw ChatExportError(
                     .vendorError, "\(shown) answered \(response.status)" + vendorMessage(response).map { ": \($0)" }.orEmpty)
             }
+        }
+        if invalid {
+            throw ChatExportError(.invalidResponse, "\(shown) \(lastProblem) (the same after \(configuration.retry.maxAttempts) attempts)")
         }
         throw ChatExportError(
             .temporaryFailure,

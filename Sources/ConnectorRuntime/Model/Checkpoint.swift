@@ -46,6 +46,9 @@ public struct StreamState: Sendable, Hashable {
     public var records: Int
     /// When the state was last committed.
     public var updatedAt: Timestamp
+    /// What the state describes (source, instance, bot, stream, cursor mode); nil in states
+    /// stored before identities were recorded. The runner stamps it and checks it.
+    public var identity: StreamIdentity?
 
     /// Creates a stream state.
     ///
@@ -55,17 +58,20 @@ public struct StreamState: Sendable, Hashable {
     ///   - sequence: Committed batches.
     ///   - records: Committed records.
     ///   - updatedAt: The commit time.
+    ///   - identity: What the state describes.
     public init(
         checkpoint: Checkpoint,
         sinkStates: [String: JSONValue] = [:],
         sequence: Int = 0,
         records: Int = 0,
-        updatedAt: Timestamp = .now
+        updatedAt: Timestamp = .now,
+        identity: StreamIdentity? = nil
     ) {
         self.checkpoint = checkpoint
         self.sinkStates = sinkStates
         self.sequence = sequence
         self.records = records
         self.updatedAt = updatedAt
+        self.identity = identity
     }
 }

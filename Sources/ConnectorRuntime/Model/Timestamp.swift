@@ -77,6 +77,11 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         return text + "Z"
     }
 
+    /// `YYYYMMDDTHHMMSSZ`, for file names.
+    public var compactStamp: String {
+        iso8601().replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
+    }
+
     private static func pad(_ value: Int, _ width: Int) -> String {
         let digits = String(value)
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits

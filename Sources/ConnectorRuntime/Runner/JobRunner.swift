@@ -5,6 +5,12 @@
 /// (``Sink/commit(_:)``), store the stream's checkpoint, tell the sinks it is stored. A failure at
 /// any step stops the job with the checkpoint at the last batch that reached every sink; nothing
 /// is stored after a failure. Streams run concurrently; the first failure cancels the others.
+///
+/// A stored state is applied only to what it describes: before reading, the runner compares each
+/// stream's stored ``StreamIdentity`` with the source's, and checks that every sink that keeps
+/// data (not stdout) was covered by the stored state; a difference stops the run with
+/// ``ChatExportError/Code/invalidConfig`` saying what differs and how to recover. Sinks then
+/// claim their places for the job (``Sink/claim(for:)``).
 public struct JobRunner: Sendable {
     /// The source.
     public var source: any Source
@@ -20,6 +26,9 @@ public struct JobRunner: Sendable {
     public var onlyStreams: Set<String>?
     /// The sink that keeps the checkpoint itself (``checkpoints`` is its store), if any.
     public var checkpointingSink: (any CheckpointingSink)?
+    /// Start the selected streams over from the configured start: forget their stored states
+    /// and let each sink set aside what it holds for them (``Sink/setAside(_:)``).
+    public var fullRefresh = false
 
     /// Creates a runner.
     ///
@@ -57,17 +66,27 @@ public struct JobRunner: Sendable {
     public func run() async throws -> RunSummary {
         let started = Timestamp.now
         let streams = source.streams.filter { onlyStreams?.contains($0.name) ?? true }
-        let states = try await checkpoints.load()
-        for stream in streams {
-            for sink in sinks {
-                try await sink.open(stream, restoring: states[stream.name]?.sinkStates[sink.identity])
-            }
+        var states = try await checkpoints.load().mapValues(JobRunner.canonicalSinkKeys)
+        if fullRefresh {
+            try await checkpoints.reset(streams: Set(streams.map(\.name)))
+            for stream in streams { states[stream.name] = nil }
+        } else {
+            for stream in streams { try verify(stream, against: states[stream.name]) }
         }
+        let job = try await identifyJob()
         var summary = RunSummary()
         do {
+            for sink in sinks { try await sink.claim(for: job) }
+            for stream in streams {
+                for sink in sinks {
+                    if fullRefresh { try await sink.setAside(stream) }
+                    try await sink.open(stream, restoring: states[stream.name]?.sinkStates[JobRunner.canonicalSinkKey(sink.identity)])
+                }
+            }
+            let resumed = states
             try await withThrowingTaskGroup(of: (String, RunSummary.StreamSummary)?.self) { group in
                 for stream in streams {
-                    group.addTask { (stream.name, try await runStream(stream, from: states[stream.name])) }
+                    group.addTask { (stream.name, try await runStream(stream, from: resumed[stream.name])) }
                 }
                 if let progress {
                     group.addTask {
@@ -102,8 +121,22 @@ public struct JobRunner: Sendable {
     private func runStream(_ stream: StreamDescriptor, from state: StreamState?) async throws -> RunSummary.StreamSummary {
         let logger = self.logger.with("stream", stream.name)
         let tracker = StreamTracker(state: state)
+        let identity = source.identity(of: stream)
         logger.info(state == nil ? "starting from the configured start" : "resuming from checkpoint (batch \(state!.sequence))")
-        try await source.read(ReadRequest(stream: stream, checkpoint: state?.checkpoint, logger: logger)) { batch in
+        let request = ReadRequest(stream: stream, checkpoint: state?.checkpoint, logger: logger)
+        try await JobRunContext.$store.withValue(checkpoints) {
+            try await read(request, identity: identity, tracker: tracker)
+        }
+        progress?.finished(stream: stream.name)
+        var summary = await tracker.summary
+        summary.completed = true
+        logger.info("stream finished: \(summary.records) records in \(summary.pages) pages")
+        return summary
+    }
+
+    private func read(_ request: ReadRequest, identity: StreamIdentity, tracker: StreamTracker) async throws {
+        let stream = request.stream
+        try await source.read(request) { batch in
             try Task.checkCancellation()
             guard batch.stream == stream.name else {
                 throw ChatExportError(.failure, "source emitted a batch for stream \(batch.stream) while reading \(stream.name)")
@@ -115,12 +148,16 @@ public struct JobRunner: Sendable {
             let commit = SinkCommit(stream: stream.name, sequence: previous.sequence + 1, checkpoint: batch.checkpoint)
             var sinkStates = previous.sinkStates
             let holder = checkpointingSink?.identity
-            for sink in sinks where sink.identity != holder { sinkStates[sink.identity] = try await sink.commit(commit) }
+            for sink in sinks where sink.identity != holder {
+                // `.null` records that the sink was covered, for sinks that keep no position.
+                sinkStates[JobRunner.canonicalSinkKey(sink.identity)] = try await sink.commit(commit) ?? .null
+            }
             let next = StreamState(
                 checkpoint: batch.checkpoint,
                 sinkStates: sinkStates,
                 sequence: commit.sequence,
-                records: previous.records + batch.records.count
+                records: previous.records + batch.records.count,
+                identity: identity
             )
             if let checkpointingSink {
                 try await checkpointingSink.commit(commit, storing: next)
@@ -131,11 +168,6 @@ public struct JobRunner: Sendable {
             for sink in sinks { try await sink.checkpointSaved(commit) }
             progress?.committed(stream: stream.name, records: batch.records.count, pages: batch.pages, fraction: batch.progress)
         }
-        progress?.finished(stream: stream.name)
-        var summary = await tracker.summary
-        summary.completed = true
-        logger.info("stream finished: \(summary.records) records in \(summary.pages) pages")
-        return summary
     }
 }
 

@@ -1,7 +1,15 @@
 import Foundation
 
 /// POSIX file helpers with durable semantics, shared by the checkpoint store and file sinks.
+///
+/// Everything they create holds customer data: files are created `0600` and directories `0700`
+/// (a stricter umask still applies).
 package enum FileSystem {
+    /// The mode of files the tool creates.
+    package static let fileMode: mode_t = 0o600
+    /// The mode of directories the tool creates.
+    package static let directoryMode: Int = 0o700
+
     /// The text of `errno` (or of `code`).
     package static func errorText(_ code: Int32 = errno) -> String {
         String(cString: strerror(code))
@@ -10,7 +18,8 @@ package enum FileSystem {
     /// Creates `path` and its parents if missing.
     package static func makeDirectories(_ path: String) throws {
         do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: directoryMode])
         } catch {
             throw ChatExportError(.storageFailure, "cannot create directory \(path): \(describe(error))")
         }
@@ -27,7 +36,7 @@ package enum FileSystem {
     package static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
         let directory = directory(of: path)
         let temp = path + ".tmp-\(getpid())"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, fileMode)
         guard fd >= 0 else { throw ChatExportError(.storageFailure, "cannot write \(temp): \(errorText())") }
         var ok = true
         var failure = ""
@@ -49,6 +58,16 @@ package enum FileSystem {
             throw ChatExportError(.storageFailure, "cannot replace \(path): \(text)")
         }
         try syncDirectory(directory)
+    }
+
+    /// Removes the temp files ``writeAtomically(_:to:)`` left for `path` when a run was killed
+    /// mid-write. Call it while holding the lock that guards `path`.
+    package static func removeStaleTemporaryFiles(of path: String) {
+        let directory = directory(of: path)
+        let prefix = (path as NSString).lastPathComponent + ".tmp-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name.hasPrefix(prefix) {
+            unlink(directory + "/" + name)
+        }
     }
 
     /// Writes every byte of `bytes` to `fd`, retrying short writes and `EINTR`.

@@ -16,6 +16,9 @@ public struct WindowedReader<Position: Codable & Sendable & Equatable>: Sendable
         public var rangeEnd: Timestamp
         /// The unfinished windows, in time order.
         public var windows: [TimeWindow<Position>]
+        /// The start of the range the state covers; nil in states stored before it was recorded.
+        /// A configured start before it makes the next run read the uncovered range too.
+        public var rangeStart: Timestamp?
 
         /// Creates a state.
         ///
@@ -23,13 +26,16 @@ public struct WindowedReader<Position: Codable & Sendable & Equatable>: Sendable
         ///   - doneThrough: The end of the durable prefix.
         ///   - rangeEnd: The end of the range.
         ///   - windows: The unfinished windows.
-        public init(doneThrough: Timestamp, rangeEnd: Timestamp, windows: [TimeWindow<Position>]) {
+        ///   - rangeStart: The start of the covered range.
+        public init(doneThrough: Timestamp, rangeEnd: Timestamp, windows: [TimeWindow<Position>], rangeStart: Timestamp? = nil) {
             self.doneThrough = doneThrough
             self.rangeEnd = rangeEnd
             self.windows = windows
+            self.rangeStart = rangeStart
         }
 
         enum CodingKeys: String, CodingKey {
+            case rangeStart = "range_start"
             case doneThrough = "done_through"
             case rangeEnd = "range_end"
             case windows

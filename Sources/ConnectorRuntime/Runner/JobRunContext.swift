@@ -1,0 +1,7 @@
+/// What the runner makes known to the code a source runs while it reads: the job's checkpoint
+/// store, where the HTTP layer keeps the requests spent per vendor instance and UTC day, so a
+/// daily budget holds across runs without every connector wiring it.
+public enum JobRunContext {
+    /// The running job's checkpoint store; nil outside a run (for example in `check`).
+    @TaskLocal public static var store: (any CheckpointStore)?
+}

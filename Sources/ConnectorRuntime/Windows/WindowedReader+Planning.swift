@@ -1,0 +1,97 @@
+extension WindowedReader.State {
+    /// What one run reads: the configured range, the stored state, and how far back to re-read.
+    public struct Plan: Sendable {
+        /// Where the range starts (already clamped to what the vendor keeps).
+        public var start: Timestamp
+        /// The configured end, or nil for now − `lag`.
+        public var end: Timestamp?
+        /// How far behind now data is complete, in seconds; an `end` later than now − lag is
+        /// pulled back to it.
+        public var lag: Double
+        /// How far before the stored end a re-run reads again, in seconds (late updates).
+        public var lookback: Double
+        /// The current time.
+        public var now: Timestamp
+
+        /// Creates a plan.
+        ///
+        /// - Parameters:
+        ///   - start: The range start.
+        ///   - end: The configured end.
+        ///   - lag: Seconds behind now.
+        ///   - lookback: Seconds re-read before the stored end.
+        ///   - now: The current time.
+        public init(start: Timestamp, end: Timestamp?, lag: Double, lookback: Double = 0, now: Timestamp = .now) {
+            self.start = start
+            self.end = end
+            self.lag = lag
+            self.lookback = lookback
+            self.now = now
+        }
+    }
+
+    /// The state a run starts from: a fresh one over the configured range, or `stored`
+    /// extended to cover what the configuration now asks for.
+    ///
+    /// - The end is never later than now − lag: data after it may not be complete yet, and a
+    ///   stored position past it would make later runs skip what arrives meanwhile.
+    /// - A start earlier than the range the state covers adds windows for the uncovered range.
+    /// - When the stored run had finished and the range moves on, `lookback` seconds before
+    ///   the stored end are read again, so records updated late are picked up.
+    ///
+    /// - Parameters:
+    ///   - stored: The stored state, or nil on a first run.
+    ///   - plan: The configured range.
+    ///   - stream: The stream, for messages.
+    ///   - logger: Where the adjustments are reported.
+    ///   - windows: Plans the windows of a range.
+    /// - Returns: The state to read from.
+    public static func resuming(
+        _ stored: Self?,
+        _ plan: Plan,
+        stream: String,
+        logger: Logger,
+        windows: (Timestamp, Timestamp) -> [TimeWindow<Position>]
+    ) -> Self {
+        let readable = plan.now.adding(seconds: -Int64(plan.lag))
+        var end = plan.end ?? readable
+        if end > readable {
+            logger.warning(
+                "\(stream): end \(end.iso8601()) is later than now − lag (\(readable.iso8601())); reading to \(readable.iso8601()) so no position is stored past what the vendor can have"
+            )
+            end = readable
+        }
+        guard var state = stored else {
+            return Self(doneThrough: plan.start, rangeEnd: max(plan.start, end), windows: windows(plan.start, end), rangeStart: plan.start)
+        }
+        let finished = state.windows.isEmpty
+        let covered = state.rangeStart ?? min(plan.start, state.doneThrough)
+        state.rangeStart = covered
+        if state.rangeEnd > readable, finished {
+            logger.warning(
+                "\(stream): the checkpoint reaches \(state.rangeEnd.iso8601()), beyond now − lag; continuing from \(readable.iso8601())")
+            state.rangeEnd = readable
+            state.doneThrough = min(state.doneThrough, readable)
+        }
+        if end > state.rangeEnd {
+            var from = state.rangeEnd
+            if plan.lookback > 0, finished {
+                from = max(covered, from.adding(seconds: -Int64(plan.lookback)))
+                logger.info("\(stream): reading again from \(from.iso8601()) (lookback) to pick up records updated late")
+                state.doneThrough = from
+            }
+            state.windows += windows(from, end)
+            state.rangeEnd = end
+        }
+        if plan.start < covered {
+            let earlier = windows(plan.start, min(covered, state.rangeEnd))
+            logger.warning(
+                "\(stream): start \(plan.start.iso8601()) is before the \(covered.iso8601()) this checkpoint covers; reading that range too"
+            )
+            state.windows = earlier + state.windows
+            state.doneThrough = plan.start
+            state.rangeStart = plan.start
+        }
+        return state
+    }
+}
