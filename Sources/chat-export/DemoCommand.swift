@@ -25,8 +25,11 @@ struct DemoCommand {
             let file = directory + "/" + name + ".json"
             try FileSystem.writeAtomically(Array((config.serialized(pretty: true) + "\n").utf8), to: file)
             let job = try loader.load(file: file)
+            // Each demo talks to a new sandbox (another port, so another vendor instance): start
+            // every job over rather than resume a checkpoint made for the last one.
             let outcome = try await JobExecution.run(
-                job, label: file, only: nil, progress: mode.flatMap(ProgressReporter.Mode.init(rawValue:)) ?? .auto, logger: logger)
+                job, label: file, only: nil, progress: mode.flatMap(ProgressReporter.Mode.init(rawValue:)) ?? .auto, fullRefresh: true,
+                logger: logger)
             guard outcome.status == 0, let summary = outcome.summary else { return outcome.status }
             let counts = summary.streams.sorted { $0.key < $1.key }.map { "\($0.value.records) \($0.key)" }.joined(separator: ", ")
             lines.append("  \(name): \(counts) in \(String(format: "%.2f", summary.seconds)) s (config: \(file))")

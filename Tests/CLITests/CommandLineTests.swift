@@ -277,6 +277,10 @@ struct SandboxCommandTests {
         #expect(try SQLiteRows.ids(database, table: "ada_v14_conversations").count == 200)
         #expect(try SQLiteRows.ids(database, table: "deepconverse_messages").count > 1000)
         #expect(try SQLiteRows.ids(database, table: "synthetic_messages").count == 5000)
+        // Again in the same directory: a new sandbox (another port), and the demo starts over.
+        let again = try CLIHarness.run(["demo", "--dir", directory.path + "/demo", "--progress", "off"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try SQLiteRows.ids(database, table: "ada_v14_conversations").count == 200)
     }
 
     @Test("sandbox prints its base URL and credentials, serves, and stops cleanly on SIGINT")
