@@ -15,16 +15,19 @@ public struct AdaAPI: Sendable {
     public var pathPrefix: String
     /// Where the next link sits: `["meta", "next_page_uri"]` or `["next_page_uri"]`.
     public var nextLinkPath: [String]
-    /// The default requests per second per endpoint.
-    public var defaultRate: Double
+    /// The vendor's documented limits, the defaults of `rate_limits`.
+    public var rateLimits: RateLimits
 
-    /// Ada Data Export v2. Current docs say 10 req/s per endpoint; the default is a conservative 3.
+    /// Ada Data Export v2: 10 requests/s per endpoint, 100/min and 15,000/day per Ada instance
+    /// (Ada's current limits page).
     public static let v2 = AdaAPI(
-        type: "ada-v2", title: "Ada Data Export v2", pathPrefix: "/api/v2/export/", nextLinkPath: ["meta", "next_page_uri"], defaultRate: 3)
+        type: "ada-v2", title: "Ada Data Export v2", pathPrefix: "/api/v2/export/", nextLinkPath: ["meta", "next_page_uri"],
+        rateLimits: .adaV2)
 
-    /// Ada Data Export v1.4 (3 req/s per endpoint).
+    /// Ada Data Export v1.4: 10 requests/s per endpoint, no per-minute or daily limit.
     public static let v14 = AdaAPI(
-        type: "ada-v1.4", title: "Ada Data Export v1.4", pathPrefix: "/data_api/v1.4/", nextLinkPath: ["next_page_uri"], defaultRate: 3)
+        type: "ada-v1.4", title: "Ada Data Export v1.4", pathPrefix: "/data_api/v1.4/", nextLinkPath: ["next_page_uri"],
+        rateLimits: .adaV14)
 
     /// What is wrong with a page's paging fields, if anything: v2 must carry its `meta` object
     /// (a page without it is not the last page, it is a broken one); v1.4 omits or nulls

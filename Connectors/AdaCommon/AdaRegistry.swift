@@ -35,7 +35,7 @@ extension AdaAPI {
                 summary:
                     "How far before its checkpoint a re-run reads conversations again, to pick up ones whose date_updated landed behind it; 0s to turn off."
             ),
-        ] + HTTPOptions.specs(defaultRate: defaultRate, defaultBudget: 15_000)
+        ] + HTTPOptions.specs(limits: rateLimits)
     }
 
     /// The registry entry for this API version.

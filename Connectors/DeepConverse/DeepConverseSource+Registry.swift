@@ -29,7 +29,7 @@ extension DeepConverseSource {
                 default: .string("0s"),
                 summary: "How far before the checkpoint a re-run reads conversations again, to pick up ones whose lastActionAt moved."
             ),
-        ] + HTTPOptions.specs(defaultRate: 3),
+        ] + HTTPOptions.specs(limits: .deepConverse),
         make: { options, context in
             var issues: [ConfigIssue] = []
             if options["window_hours"] != nil, options["window_days"] != nil {

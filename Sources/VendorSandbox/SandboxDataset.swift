@@ -94,6 +94,17 @@ public struct SandboxDataset: Sendable {
             conversation.json = SandboxContent.adaConversation(conversation, index: index, seed: settings.seed)
             conversations.append(conversation)
         }
+        if settings.tieGroup > 0, !messages.isEmpty {
+            // The first `tieGroup` messages of the middle conversation onwards share its first message's time.
+            let first = messages.count / 2
+            let shared = Timestamp(epochSeconds: messages[first].created.epochSeconds)
+            for index in first..<min(messages.count, first + settings.tieGroup) {
+                let message = messages[index]
+                messages[index].created = shared
+                messages[index].json = SandboxContent.adaMessage(
+                    id: message.id, conversation: message.conversationID, created: shared, index: index, random: &random)
+            }
+        }
         adaConversations = conversations.sorted { ($0.created, $0.id) < ($1.created, $1.id) }
         adaMessages = messages.sorted { ($0.created, $0.id) < ($1.created, $1.id) }
     }

@@ -53,6 +53,9 @@ public final class SandboxServer: @unchecked Sendable {
     public let port: UInt16
     private let handler: @Sendable (Request) -> Response
     private let lock = NSLock()
+    /// Signalled by ``stop()`` so slow answers end at once.
+    private let stopping = NSCondition()
+    private var stopRequested = false
     private var connections: Set<Int32> = []
     private var stopped = false
     private let threads = DispatchGroup()
@@ -105,6 +108,10 @@ public final class SandboxServer: @unchecked Sendable {
         let open = connections
         lock.unlock()
         guard !alreadyStopped else { return }
+        stopping.lock()
+        stopRequested = true
+        stopping.broadcast()
+        stopping.unlock()
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
         for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
@@ -170,10 +177,23 @@ public final class SandboxServer: @unchecked Sendable {
             consumed += bodyLength
             buffer.removeFirst(consumed)
             let response = handler(request)
-            if response.delay > 0 { Thread.sleep(forTimeInterval: response.delay) }
+            if response.delay > 0, !waitUnlessStopped(response.delay) { return }
             let keepAlive = request.headers["connection"]?.lowercased() != "close" && response.truncateAfter == nil
             guard send(fd, response, keepAlive: keepAlive), keepAlive else { return }
         }
+    }
+
+    /// Waits `seconds` (a slow vendor), or less when the server stops meanwhile.
+    ///
+    /// - Returns: false when the server stopped.
+    private func waitUnlessStopped(_ seconds: Double) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        stopping.lock()
+        defer { stopping.unlock() }
+        while !stopRequested {
+            if !stopping.wait(until: deadline) { return true }
+        }
+        return false
     }
 
     private func send(_ fd: Int32, _ response: Response, keepAlive: Bool) -> Bool {

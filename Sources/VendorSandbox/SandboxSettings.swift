@@ -64,6 +64,13 @@ public struct SandboxSettings: Sendable {
     public var latencyPerRecord: Double = 0
     /// Requests per second per endpoint before answering 429 (a token bucket of that size), or nil.
     public var rateLimit: Double?
+    /// Requests per minute to the whole sandbox (a sliding minute of accepted requests) before
+    /// 429s, like Ada v2's per-instance limit.
+    public var perMinuteLimit: Int?
+    /// Requests per UTC day to the whole sandbox before 429s.
+    public var perDayLimit: Int?
+    /// How many Ada messages share one timestamp (a tie group longer than a page), 0 for none.
+    public var tieGroup = 0
     /// The `Retry-After` seconds sent with 429s, or nil for none.
     public var retryAfter: Int?
     /// Fraction of requests answered with a 5xx.

@@ -31,6 +31,9 @@ public final class VendorSandbox: @unchecked Sendable {
     private var attempts: [String: Int] = [:]
     private var buckets: [String: (tokens: Double, time: Double)] = [:]
     private var scripted: [String: [SandboxServer.Response]] = [:]
+    private var acceptedTimes: [Double] = []
+    private var acceptedDay: Int64 = -1
+    private var acceptedToday = 0
     private var cursorEpoch = 0
     private var pageCache: [String: SandboxServer.Response] = [:]
     private var server: SandboxServer?
@@ -140,14 +143,30 @@ public final class VendorSandbox: @unchecked Sendable {
         let now = MonotonicClock.seconds()
         let (attempt, limited) = lock.withLock { () -> (Int, Bool) in
             attempts[request.target, default: 0] += 1
-            guard let limit = settings.rateLimit else { return (attempts[request.target]!, false) }
-            var bucket = buckets[request.path] ?? (limit, now)
-            bucket.tokens = min(limit, bucket.tokens + (now - bucket.time) * limit)
-            bucket.time = now
-            let allowed = bucket.tokens >= 1
-            if allowed { bucket.tokens -= 1 }
-            buckets[request.path] = bucket
-            return (attempts[request.target]!, !allowed)
+            let attempt = attempts[request.target]!
+            if let perDay = settings.perDayLimit {
+                let day = Timestamp.now.epochSeconds / 86_400
+                if acceptedDay != day { (acceptedDay, acceptedToday) = (day, 0) }
+                if acceptedToday >= perDay { return (attempt, true) }
+            }
+            if let perMinute = settings.perMinuteLimit {
+                while let oldest = acceptedTimes.first, oldest <= now - 60 { acceptedTimes.removeFirst() }
+                if acceptedTimes.count >= perMinute { return (attempt, true) }
+            }
+            if let limit = settings.rateLimit {
+                var bucket = buckets[request.path] ?? (limit, now)
+                bucket.tokens = min(limit, bucket.tokens + (now - bucket.time) * limit)
+                bucket.time = now
+                guard bucket.tokens >= 1 else {
+                    buckets[request.path] = bucket
+                    return (attempt, true)
+                }
+                bucket.tokens -= 1
+                buckets[request.path] = bucket
+            }
+            if settings.perMinuteLimit != nil { acceptedTimes.append(now) }
+            acceptedToday += 1
+            return (attempt, false)
         }
         let retryAfter = settings.retryAfter.map { [("Retry-After", "\($0)")] } ?? []
         if limited { return throttled(request, headers: retryAfter) }

@@ -39,6 +39,8 @@ enum BuiltIns {
                 [
                     ("type", .string(type)), ("base_url", .string(sandbox.baseURL)), ("token", .string(sandbox.settings.adaToken)),
                     ("streams", .array([.string("conversations"), .string("messages")])), ("page_size", .integer(500)),
+                    // The sandbox runs locally and enforces no limits; a real Ada job keeps the documented defaults.
+                    ("rate_limits", .object([("per_endpoint_per_second", .integer(100)), ("per_minute", .integer(0))])),
                 ] + range
             )
         }

@@ -24,7 +24,28 @@ enum SandboxCommand {
             { s, v in Duration.parseSeconds(.string(v)).map { s.latencyPerRecord = $0 } != nil }
         ),
         ("--rate-limit", "requests/s per endpoint before 429s", { s, v in Double(v).map { s.rateLimit = $0 } != nil }),
-        ("--retry-after", "Retry-After seconds sent with 429s", { s, v in Int(v).map { s.retryAfter = $0 } != nil }),
+        (
+            "--per-minute-limit", "requests per minute to the whole sandbox before 429s (Ada v2: 100)",
+            { s, v in Int(v).map { s.perMinuteLimit = $0 } != nil }
+        ),
+        (
+            "--per-day-limit", "requests per UTC day to the whole sandbox before 429s (Ada v2: 15000)",
+            { s, v in Int(v).map { s.perDayLimit = $0 } != nil }
+        ),
+        (
+            "--retry-after", "Retry-After seconds sent with 429s, or none (the default, as Ada)",
+            { s, v in
+                if v == "none" {
+                    s.retryAfter = nil
+                    return true
+                }
+                return Int(v).map { s.retryAfter = $0 } != nil
+            }
+        ),
+        (
+            "--tie-group", "Ada messages sharing one timestamp, to exercise ties longer than a page (default 0)",
+            { s, v in Int(v).map { s.tieGroup = $0 } != nil }
+        ),
         ("--error-rate", "fraction of requests answered 5xx", { s, v in Double(v).map { s.errorRate = $0 } != nil }),
         ("--throttle-rate", "fraction of requests answered 429", { s, v in Double(v).map { s.throttleRate = $0 } != nil }),
         ("--truncate-rate", "fraction of bodies cut off", { s, v in Double(v).map { s.truncateRate = $0 } != nil }),

@@ -35,6 +35,20 @@ struct AdaConnectorTests {
         #expect(sandbox.requests.count > 20)
     }
 
+    @Test("250 messages sharing one timestamp with page_size 100: read in one largest page, exact, no loop", arguments: [AdaAPI.v2, .v14])
+    func tieLongerThanAPage(api: AdaAPI) async throws {
+        let sandbox = try VendorSandbox(settings: sandboxSettings { $0.tieGroup = 250 })
+        defer { sandbox.stop() }
+        let dataset = sandbox.dataset
+        let tie = Dictionary(grouping: dataset.adaMessages, by: \.created).values.map(\.count).max()
+        #expect(tie == 250)
+        let written = try await export(adaSource(api, sandbox) { $0.streams = ["messages"] })
+        #expect(written.count == dataset.adaMessages.count)
+        #expect(Set(written.map(\.id)) == Set(dataset.adaMessages.map(\.id)))
+        let largest = sandbox.requests.filter { $0.parameter("page_size") == "10000" }
+        #expect(largest.count >= 1 && largest.count <= 4)
+    }
+
     @Test("every request sends both bounds of one kind, within 60 days and the retention limit")
     func neverViolatesRules() async throws {
         let sandbox = try VendorSandbox(settings: sandboxSettings { $0.days = 200 })

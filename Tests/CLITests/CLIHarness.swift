@@ -1,3 +1,4 @@
+import ConnectorRuntime
 import ConnectorTesting
 import Foundation
 
@@ -45,6 +46,20 @@ struct CLIHarness {
         return kills
     }
 
+    /// Waits (polling, for at most `limit` seconds) until `condition` holds: synchronising on
+    /// something the other process did, never on a guess of how long it takes.
+    ///
+    /// - Returns: Whether it held.
+    @discardableResult
+    static func waitUntil(limit: Double = 120, _ condition: () -> Bool) -> Bool {
+        let deadline = MonotonicClock.seconds() + limit
+        while !condition() {
+            if MonotonicClock.seconds() > deadline { return false }
+            usleep(5_000)
+        }
+        return true
+    }
+
     /// Starts the binary; call `wait()` on the result.
     static func start(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> Running {
         let process = Process()
@@ -66,6 +81,7 @@ struct CLIHarness {
         let process: Process
         private let out: Pipe
         private let err: Pipe
+        private let lock = NSLock()
         private var stdoutData = Data()
         private var stderrData = Data()
         private let group = DispatchGroup()
@@ -78,15 +94,29 @@ struct CLIHarness {
             // parallel tests can exhaust), so a chatty child never blocks on a full pipe.
             group.enter()
             Thread.detachNewThread {
-                self.stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+                self.drain(out.fileHandleForReading) { $0.stdoutData.append($1) }
                 self.group.leave()
             }
             group.enter()
             Thread.detachNewThread {
-                self.stderrData = err.fileHandleForReading.readDataToEndOfFile()
+                self.drain(err.fileHandleForReading) { $0.stderrData.append($1) }
                 self.group.leave()
             }
         }
+
+        private func drain(_ handle: FileHandle, into append: (Running, Data) -> Void) {
+            while true {
+                let data = handle.availableData
+                if data.isEmpty { return }
+                lock.withLock { append(self, data) }
+            }
+        }
+
+        /// What the process printed to stdout so far.
+        var stdoutSoFar: String { lock.withLock { String(decoding: stdoutData, as: UTF8.self) } }
+
+        /// What the process printed to stderr so far.
+        var stderrSoFar: String { lock.withLock { String(decoding: stderrData, as: UTF8.self) } }
 
         var pid: Int32 { process.processIdentifier }
 
@@ -97,8 +127,8 @@ struct CLIHarness {
             group.wait()
             return Outcome(
                 status: process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus,
-                stdout: String(decoding: stdoutData, as: UTF8.self),
-                stderr: String(decoding: stderrData, as: UTF8.self)
+                stdout: stdoutSoFar,
+                stderr: stderrSoFar
             )
         }
     }

@@ -101,7 +101,9 @@ struct CommandLineTests {
             #"{"source": {"type": "synthetic", "records": 100, "page_size": 1, "page_delay": "50ms"}, "sinks": [{"type": "files", "dir": "out"}]}"#
         )
         let first = try CLIHarness.start(["run", file, "--progress", "off"])
-        Thread.sleep(forTimeInterval: 0.5)
+        // The first run holds the lock once the lock file names it.
+        let lockFile = directory.path + "/job.checkpoint.json.lock"
+        #expect(CLIHarness.waitUntil { (try? String(contentsOfFile: lockFile, encoding: .utf8)) == "\(first.pid)\n" })
         let second = try CLIHarness.run(["run", file])
         #expect(second.status == 75)
         #expect(second.stderr.contains("locked by another run (pid \(first.pid))"))
@@ -118,7 +120,13 @@ struct CommandLineTests {
             #"{"source": {"type": "synthetic", "records": 400, "page_size": 5, "page_delay": "20ms"}, "sinks": [{"type": "files", "dir": "out"}]}"#
         )
         let running = try CLIHarness.start(["run", file, "--progress", "off"])
-        Thread.sleep(forTimeInterval: 0.6)
+        // Signal once a batch is durable (the checkpoint counts committed records).
+        let checkpoint = directory.path + "/job.checkpoint.json"
+        #expect(
+            CLIHarness.waitUntil {
+                let text = (try? String(contentsOfFile: checkpoint, encoding: .utf8)) ?? ""
+                return ((try? JSONValue.parse(text))?["streams"]?["messages"]?["records"]?.intValue ?? 0) > 0
+            })
         running.signal(number)
         let outcome = running.wait()
         #expect(outcome.status == 128 + number, "\(outcome.stderr)")
@@ -185,7 +193,7 @@ struct VendorJobTests {
         defer { sandbox.stop() }
         let directory = TemporaryDirectory()
         let config = { (token: String) in
-            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "${TOKEN}", "max_attempts": 2, "start": "\#(sandbox.dataset.start.iso8601())", "end": "\#(sandbox.settings.end.iso8601())"}, "sinks": [{"type": "files", "dir": "out"}]}"#
+            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "${TOKEN}", "max_attempts": 2, "rate_limits": {"per_minute": 0}, "start": "\#(sandbox.dataset.start.iso8601())", "end": "\#(sandbox.settings.end.iso8601())"}, "sinks": [{"type": "files", "dir": "out"}]}"#
         }
         let file = try directory.write("job.json", config(""))
         let rejected = try CLIHarness.run(["run", file, "--log-level", "debug"], environment: ["TOKEN": "not-the-token-123"])
@@ -215,7 +223,7 @@ struct SQLiteCrashTests {
         let directory = TemporaryDirectory()
         let file = try directory.write(
             "job.json",
-            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(settings.adaToken)", "page_size": 100, "requests_per_second": 15, "start": "\#(sandbox.dataset.start.iso8601())", "end": "\#(sandbox.settings.end.iso8601())"}, "sinks": [{"type": "sqlite", "path": "out/db.sqlite"}]}"#
+            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(settings.adaToken)", "page_size": 100, "rate_limits": {"per_endpoint_per_second": 15, "per_minute": 0}, "start": "\#(sandbox.dataset.start.iso8601())", "end": "\#(sandbox.settings.end.iso8601())"}, "sinks": [{"type": "sqlite", "path": "out/db.sqlite"}]}"#
         )
         let kills = try CLIHarness.killRuns(of: file, times: 12, after: 0.05...0.6)
         #expect(kills >= 10)
@@ -286,7 +294,7 @@ struct SandboxCommandTests {
     @Test("sandbox prints its base URL and credentials, serves, and stops cleanly on SIGINT")
     func sandbox() throws {
         let running = try CLIHarness.start(["sandbox", "--conversations", "3", "--seed", "9"])
-        Thread.sleep(forTimeInterval: 1)
+        #expect(CLIHarness.waitUntil { running.stdoutSoFar.contains("3 conversations") })
         running.signal(SIGINT)
         let outcome = running.wait()
         #expect(outcome.status == 0)

@@ -9,7 +9,7 @@ private func adaJob(
     _ sandbox: VendorSandbox, type: String = "ada-v2", baseURL: String? = nil, extra: String = "",
     sinks: String = #"[{"type": "sqlite", "path": "out/db.sqlite"}]"#
 ) -> String {
-    #"{"source": {"type": "\#(type)", "base_url": "\#(baseURL ?? sandbox.baseURL)", "token": "\#(sandbox.settings.adaToken)", "page_size": 500, "requests_per_second": 50, "start": "\#(sandbox.dataset.start.iso8601())", "end": "\#(sandbox.settings.end.iso8601())"\#(extra)}, "sinks": \#(sinks)}"#
+    #"{"source": {"type": "\#(type)", "base_url": "\#(baseURL ?? sandbox.baseURL)", "token": "\#(sandbox.settings.adaToken)", "page_size": 500, "rate_limits": {"per_endpoint_per_second": 50, "per_minute": 0}, "start": "\#(sandbox.dataset.start.iso8601())", "end": "\#(sandbox.settings.end.iso8601())"\#(extra)}, "sinks": \#(sinks)}"#
 }
 
 private func messageRows(_ sandbox: VendorSandbox, from start: Timestamp? = nil) -> [String: String] {
@@ -97,7 +97,7 @@ struct StateIntegrityTests {
         let other = try directory.write(
             "b.json", #"{"source": {"type": "synthetic", "records": 40, "page_size": 10}, "sinks": [{"type": "files", "dir": "out"}]}"#)
         let running = try CLIHarness.start(["run", slow, "--progress", "off"])
-        try waitFor(directory.path + "/out/.chat-export-owner.json")
+        #expect(CLIHarness.waitUntil { FileManager.default.fileExists(atPath: directory.path + "/out/.chat-export-owner.json") })
         let concurrent = try run(other)
         #expect(concurrent.status == 78, "\(concurrent.stderr)")
         #expect(concurrent.stderr.contains("belongs to another job"))
@@ -163,7 +163,7 @@ struct StateIntegrityTests {
         let directory = TemporaryDirectory()
         let future = Timestamp.now.adding(seconds: 10 * 86_400)
         let job =
-            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(sandbox.settings.adaToken)", "requests_per_second": 50, "start": "\#(sandbox.dataset.start.iso8601())", "end": "\#(future.iso8601())"}, "sinks": [{"type": "sqlite", "path": "out/db.sqlite"}]}"#
+            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(sandbox.settings.adaToken)", "rate_limits": {"per_endpoint_per_second": 50, "per_minute": 0}, "start": "\#(sandbox.dataset.start.iso8601())", "end": "\#(future.iso8601())"}, "sinks": [{"type": "sqlite", "path": "out/db.sqlite"}]}"#
         let file = try directory.write("job.json", job)
         let outcome = try run(file)
         #expect(outcome.status == 0, "\(outcome.stderr)")
@@ -182,7 +182,7 @@ struct StateIntegrityTests {
         let directory = TemporaryDirectory()
         let later = sandbox.dataset.start.adding(seconds: 12 * 86_400)
         let job = { (start: Timestamp) in
-            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(sandbox.settings.adaToken)", "requests_per_second": 50, "streams": ["messages"], "start": "\#(start.iso8601())", "end": "\#(sandbox.settings.end.iso8601())"}, "sinks": [{"type": "sqlite", "path": "out/db.sqlite"}]}"#
+            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(sandbox.settings.adaToken)", "rate_limits": {"per_endpoint_per_second": 50, "per_minute": 0}, "streams": ["messages"], "start": "\#(start.iso8601())", "end": "\#(sandbox.settings.end.iso8601())"}, "sinks": [{"type": "sqlite", "path": "out/db.sqlite"}]}"#
         }
         let file = try directory.write("job.json", job(later))
         #expect(try run(file).status == 0)
@@ -202,7 +202,7 @@ struct StateIntegrityTests {
         let directory = TemporaryDirectory()
         let extra = enabled ? "" : #", "lookback": "0s""#
         let job =
-            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(sandbox.settings.adaToken)", "requests_per_second": 50, "streams": ["conversations"], "lag": "0s", "start": "\#(sandbox.dataset.start.iso8601())"\#(extra)}, "sinks": [{"type": "sqlite", "path": "out/db.sqlite"}]}"#
+            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(sandbox.settings.adaToken)", "rate_limits": {"per_endpoint_per_second": 50, "per_minute": 0}, "streams": ["conversations"], "lag": "0s", "start": "\#(sandbox.dataset.start.iso8601())"\#(extra)}, "sinks": [{"type": "sqlite", "path": "out/db.sqlite"}]}"#
         let file = try directory.write("job.json", job)
         #expect(try run(file).status == 0)
         // Updated an hour before the stored position: ingested later than the lag allowed for.
@@ -255,12 +255,6 @@ struct StateIntegrityTests {
         for path in [directory.path + "/state", directory.path + "/out", directory.path + "/files", directory.path + "/files/messages"] {
             #expect(try mode(path) & 0o077 == 0, "\(path)")
         }
-    }
-
-    /// Waits until `path` exists (the other process reached that point), for at most a minute.
-    private func waitFor(_ path: String) throws {
-        for _ in 0..<6000 where !FileManager.default.fileExists(atPath: path) { usleep(10_000) }
-        #expect(FileManager.default.fileExists(atPath: path))
     }
 }
 
@@ -322,7 +316,7 @@ struct HostilePagingTests {
         let directory = TemporaryDirectory()
         let file = try directory.write(
             "job.json",
-            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "test-token-123", "streams": ["messages"], "page_size": 100, "start": "2026-01-01T00:00:00Z", "end": "2026-01-02T00:00:00Z", "window_days": 1, "max_concurrent_windows": 1, "requests_per_second": 100}, "sinks": [{"type": "files", "dir": "out"}]}"#
+            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "test-token-123", "streams": ["messages"], "page_size": 100, "start": "2026-01-01T00:00:00Z", "end": "2026-01-02T00:00:00Z", "window_days": 1, "max_concurrent_windows": 1, "rate_limits": {"per_endpoint_per_second": 100, "per_minute": 0}}, "sinks": [{"type": "files", "dir": "out"}]}"#
         )
         let outcome = try run(file)
         #expect(outcome.status == 1, "\(outcome.stderr)")
@@ -342,7 +336,7 @@ struct HostilePagingTests {
         let directory = TemporaryDirectory()
         let file = try directory.write(
             "job.json",
-            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "test-token-123", "streams": ["messages"], "start": "2026-01-01T00:00:00Z", "end": "2026-01-02T00:00:00Z", "max_concurrent_windows": 1, "max_attempts": 3, "max_retry_delay": "10ms", "requests_per_second": 100}, "sinks": [{"type": "files", "dir": "out"}]}"#
+            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "test-token-123", "streams": ["messages"], "start": "2026-01-01T00:00:00Z", "end": "2026-01-02T00:00:00Z", "max_concurrent_windows": 1, "max_attempts": 3, "max_retry_delay": "10ms", "rate_limits": {"per_endpoint_per_second": 100, "per_minute": 0}}, "sinks": [{"type": "files", "dir": "out"}]}"#
         )
         let outcome = try run(file)
         #expect(outcome.status == 1, "\(outcome.stderr)")

@@ -10,6 +10,9 @@ public struct ComponentOptions: Sendable {
     /// The directory relative paths resolve against (the config file's directory).
     public var baseDirectory: String
     var values: [String: JSONValue]
+    /// The options the config actually gave (defaults excluded); members of object options as
+    /// `name.member`.
+    public var given: Set<String> = []
 
     /// Creates options directly (for embedding tools and tests); normally built by the loader.
     ///
@@ -27,6 +30,18 @@ public struct ComponentOptions: Sendable {
 
     /// The raw value of an option.
     public subscript(name: String) -> JSONValue? { values[name] }
+
+    /// An object option's members as options of their own (path `path.name`).
+    ///
+    /// - Parameter name: The option.
+    /// - Returns: The members, or nil when the option is absent.
+    public func object(_ name: String) -> ComponentOptions? {
+        guard let members = values[name]?.objectValue else { return nil }
+        var nested = ComponentOptions(
+            type: type, path: path + "." + name, baseDirectory: baseDirectory, values: Dictionary(members, uniquingKeysWith: { $1 }))
+        nested.given = Set(given.filter { $0.hasPrefix(name + ".") }.map { String($0.dropFirst(name.count + 1)) })
+        return nested
+    }
 
     /// A string, URL or enum option.
     ///

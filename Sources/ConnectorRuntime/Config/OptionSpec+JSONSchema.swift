@@ -55,6 +55,11 @@ extension OptionSpec.ValueType {
             return [
                 ("type", .string("array")), ("items", .object(element.schema)), ("minItems", .integer(1)), ("uniqueItems", .bool(true)),
             ]
+        case .object(let members):
+            let properties = members.map { member -> (key: String, value: JSONValue) in
+                (member.name, .object(member.type.schema + [("description", .string(member.summary))]))
+            }
+            return [("type", .string("object")), ("properties", .object(properties)), ("additionalProperties", .bool(false))]
         }
     }
 }

@@ -28,6 +28,9 @@ public struct OptionSpec: Sendable {
         case oneOf([String])
         /// A non-empty array of distinct values of one type.
         case list(ValueType)
+        /// An object with its own options (validated member by member, with JSON paths); a
+        /// member it omits takes its value from the option's default object.
+        case object([OptionSpec])
     }
 
     /// The key in the component's JSON object.

@@ -12,6 +12,7 @@ enum OptionValidator {
         issues: inout [ConfigIssue]
     ) -> ComponentOptions {
         var values: [String: JSONValue] = [:]
+        var given = Set<String>()
         var seen = Set<String>()
         let names = specs.map(\.name)
         for (key, value) in members where key != "type" {
@@ -26,10 +27,22 @@ enum OptionValidator {
                 issues.append(ConfigIssue(path: memberPath, "unknown key for \"\(type)\"\(hint) (\(known))"))
                 continue
             }
+            if case .object(let nested) = spec.type, case .object(let inner) = value {
+                let before = issues.count
+                let options = validate(inner, specs: nested, type: key, path: memberPath, baseDirectory: baseDirectory, issues: &issues)
+                guard issues.count == before else { continue }
+                var merged = options.values
+                for member in spec.defaultValue?.objectValue ?? [] where merged[member.key] == nil { merged[member.key] = member.value }
+                values[key] = .object(nested.compactMap { option in merged[option.name].map { (option.name, $0) } })
+                given.insert(key)
+                for member in inner where member.key != "type" { given.insert(key + "." + member.key) }
+                continue
+            }
             if let problem = check(value, against: spec.type, secret: spec.type.isSecret) {
                 issues.append(ConfigIssue(path: memberPath, problem))
             } else {
                 values[key] = value
+                given.insert(key)
             }
         }
         for spec in specs where values[spec.name] == nil && !seen.contains(spec.name) {
@@ -39,7 +52,9 @@ enum OptionValidator {
                 values[spec.name] = value
             }
         }
-        return ComponentOptions(type: type, path: path, baseDirectory: baseDirectory, values: values)
+        var options = ComponentOptions(type: type, path: path, baseDirectory: baseDirectory, values: values)
+        options.given = given
+        return options
     }
 
     /// Why `value` does not fit `type`, or nil when it does.
@@ -92,6 +107,8 @@ enum OptionValidator {
             }
             if Set(elements).count != elements.count { return "expected distinct values, got duplicates" }
             return nil
+        case .object:
+            return value.objectValue == nil ? wrong() : nil
         }
     }
 }
@@ -117,6 +134,7 @@ extension OptionSpec.ValueType {
         case .oneOf(let allowed): "one of " + allowed.map { "\"\($0)\"" }.joined(separator: ", ")
         case .list(let element):
             "an array of \(element.expectation.replacingOccurrences(of: "^an? ", with: "", options: .regularExpression))s"
+        case .object(let members): "an object with " + members.map(\.name).joined(separator: ", ")
         }
     }
 }

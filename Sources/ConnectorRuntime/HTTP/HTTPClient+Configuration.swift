@@ -17,10 +17,18 @@ extension HTTPClient {
         public var origin: HTTPOrigin
         /// The credential, if any.
         public var credential: Credential?
-        /// Requests per second per endpoint.
-        public var requestsPerSecond: Double
-        /// Requests allowed per UTC day, if capped.
-        public var dailyRequestBudget: Int?
+        /// The vendor's limits: per endpoint per second, per instance per minute and per day.
+        public var rateLimits: RateLimits
+        /// Requests per second per endpoint (``RateLimits/perEndpointPerSecond``).
+        public var requestsPerSecond: Double {
+            get { rateLimits.perEndpointPerSecond ?? .infinity }
+            set { rateLimits.perEndpointPerSecond = newValue }
+        }
+        /// Requests allowed per UTC day, if capped (``RateLimits/perDay``).
+        public var dailyRequestBudget: Int? {
+            get { rateLimits.perDay }
+            set { rateLimits.perDay = newValue }
+        }
         /// Retry behaviour.
         public var retry: RetryPolicy
         /// Seconds to connect and between bytes.
@@ -56,8 +64,7 @@ extension HTTPClient {
             self.baseURL = baseURL
             self.origin = origin
             self.credential = credential
-            self.requestsPerSecond = requestsPerSecond
-            self.dailyRequestBudget = dailyRequestBudget
+            self.rateLimits = RateLimits(perEndpointPerSecond: requestsPerSecond, perDay: dailyRequestBudget)
             self.retry = retry
             self.connectTimeout = connectTimeout
             self.requestTimeout = requestTimeout
@@ -74,6 +81,10 @@ extension HTTPClient {
             }
             return headers
         }
+
+        /// What identifies the vendor instance for shared limits: the origin and the credential.
+        /// Kept in memory only, never shown or stored.
+        var instanceKey: String { origin.description + "\u{0}" + secretValues.joined(separator: "\u{0}") }
 
         /// The credential texts, to scrub from anything shown.
         var secretValues: [String] {

@@ -5,7 +5,12 @@ import Foundation
 /// budget, waits for the endpoint's rate limit, sends through the transport, retries what is worth
 /// retrying, and turns everything else into one-line ``ChatExportError``s.
 ///
-/// Retried: 408, 429, 500, 502, 503, 504, connection failures, timeouts, and a 2xx whose body is
+/// A 429 is throttling, not failure: it never uses up `max_attempts`; the instance's
+/// ``RateLimiter`` slows down (or pauses for `Retry-After`) and the wait is logged and shown as
+/// "throttled by the vendor; next request at HH:MM:SS". Only ``RetryPolicy/maxThrottledWait`` of
+/// throttling for one request stops the run (exit 75).
+///
+/// Retried: 408, 500, 502, 503, 504, connection failures, timeouts, and a 2xx whose body is
 /// cut off or is not valid JSON (``read`` threw ``JSONSyntaxError``) or that ``read`` found
 /// unusable (it threw ``InvalidResponse``: a missing paging object, a cursor that repeats). `Retry-After` (seconds or an
 /// HTTP date) is honoured when positive. Not retried: other 4xx (401/403 →
@@ -15,7 +20,7 @@ public struct HTTPClient: Sendable {
     public let configuration: Configuration
     private let transport: any HTTPTransport
     private let limiters: RateLimiterRegistry
-    private let budget: RequestBudget?
+    private let clock: SchedulingClock
     /// The logger requests are logged to (at debug level).
     public let logger: Logger
     /// Traffic counters.
@@ -26,21 +31,21 @@ public struct HTTPClient: Sendable {
     /// - Parameters:
     ///   - configuration: The settings.
     ///   - transport: The I/O; a ``URLSessionTransport`` with the configured timeouts by default.
-    ///   - limiters: Where rate limiters are shared; the process-wide registry by default.
+    ///   - limiters: Where rate limiters and daily budgets are shared; the process-wide registry by default.
+    ///   - clock: The clock rate limits and backoff wait on.
     ///   - logger: Where requests are logged.
     public init(
         configuration: Configuration,
         transport: (any HTTPTransport)? = nil,
         limiters: RateLimiterRegistry = .shared,
+        clock: SchedulingClock = .continuous,
         logger: Logger
     ) {
         self.configuration = configuration
         self.transport =
             transport ?? URLSessionTransport(connectTimeout: configuration.connectTimeout, requestTimeout: configuration.requestTimeout)
         self.limiters = limiters
-        self.budget = configuration.dailyRequestBudget.map {
-            RequestBudget(limit: $0, instance: StreamIdentity.instance(of: configuration.baseURL))
-        }
+        self.clock = clock
         self.logger = logger
         self.metrics = HTTPMetrics()
     }
@@ -87,14 +92,21 @@ public struct HTTPClient: Sendable {
                 "refusing to send credentials to \(target): the vendor linked to \(HTTPURL.redacted(request.url)) outside the configured origin \(configuration.origin)"
             )
         }
-        let limiter = await limiters.limiter(for: origin.description + request.path, rate: configuration.requestsPerSecond)
+        let instance = configuration.instanceKey
+        let limiter = await limiters.limiter(for: instance, limits: configuration.rateLimits, clock: clock)
+        var budget: RequestBudget?
+        if let perDay = configuration.rateLimits.perDay {
+            budget = await limiters.budget(for: instance, limit: perDay, instance: StreamIdentity.instance(of: configuration.baseURL))
+        }
         var random = SystemRandomNumberGenerator()
         var lastProblem = ""
         var invalid = false
-        for attempt in 1...configuration.retry.maxAttempts {
+        var attempt = 1
+        var throttledSince: Double?
+        while true {
             try Task.checkCancellation()
             try await budget?.spend()
-            try await limiter.acquire()
+            let ticket = try await limiter.acquire(endpoint: request.path)
             var authorized = request
             authorized.headers += configuration.headers
             let started = MonotonicClock.seconds()
@@ -106,7 +118,7 @@ public struct HTTPClient: Sendable {
                 metrics.record(request: 0)
                 lastProblem = scrub("\(error)")
                 logger.debug("\(shown) failed: \(lastProblem)", ["attempt": "\(attempt)"])
-                try await backoff(shown, attempt: attempt, problem: lastProblem, retryAfter: nil, throttled: false, random: &random)
+                try await backoff(shown, attempt: &attempt, problem: lastProblem, retryAfter: nil, random: &random)
                 continue
             }
             metrics.record(request: response.body.count)
@@ -115,6 +127,10 @@ public struct HTTPClient: Sendable {
                 "\(shown) → \(response.status), \(response.body.count) bytes, \(Int(seconds * 1000)) ms",
                 ["attempt": "\(attempt)"]
             )
+            if response.status != 429 {
+                throttledSince = nil
+                await limiter.succeeded()
+            }
             switch response.status {
             case let status where (200..<300).contains(status) || passThrough.contains(status):
                 do {
@@ -122,18 +138,37 @@ public struct HTTPClient: Sendable {
                 } catch let error as JSONSyntaxError {
                     invalid = false
                     lastProblem = "answered \(response.status) with an invalid body (\(error))"
-                    try await backoff(shown, attempt: attempt, problem: lastProblem, retryAfter: nil, throttled: false, random: &random)
+                    try await backoff(shown, attempt: &attempt, problem: lastProblem, retryAfter: nil, random: &random)
                 } catch let error as InvalidResponse {
                     invalid = true
                     lastProblem = "answered \(response.status) with an unusable page: \(scrub(error.reason))"
-                    try await backoff(shown, attempt: attempt, problem: lastProblem, retryAfter: nil, throttled: false, random: &random)
+                    try await backoff(shown, attempt: &attempt, problem: lastProblem, retryAfter: nil, random: &random)
                 }
+            case 429:
+                let retryAfter = RetryPolicy.parseRetryAfter(response.headers["retry-after"]).map { min($0, configuration.retry.maxDelay) }
+                let resume = await limiter.throttled(ticket, retryAfter: retryAfter)
+                let now = clock.now
+                let since = throttledSince ?? now
+                throttledSince = since
+                guard resume - since <= configuration.retry.maxThrottledWait else {
+                    throw ChatExportError(
+                        .temporaryFailure,
+                        "\(shown): the vendor kept throttling (429) for \(Int(now - since)) s; stopped at the last checkpoint. Re-run to resume"
+                    )
+                }
+                metrics.recordRetry(throttled: true)
+                let at = Timestamp.now.adding(seconds: Int64((resume - now).rounded(.up)))
+                let pace = await limiter.factor
+                logger.warning(
+                    "throttled by the vendor (\(shown) answered 429\(retryAfter.map { ", Retry-After \(Int($0)) s" }.orEmpty)); "
+                        + "next request at \(at.clockText)\(pace < 1 ? ", pacing at \(Int((pace * 100).rounded())) % of the configured rate" : "")"
+                )
+                JobRunContext.progress?.throttled(until: at)
             case let status where RetryPolicy.retryableStatuses.contains(status):
                 invalid = false
                 lastProblem = "answered \(status)" + vendorMessage(response).map { ": \($0)" }.orEmpty
                 let retryAfter = RetryPolicy.parseRetryAfter(response.headers["retry-after"])
-                try await backoff(
-                    shown, attempt: attempt, problem: lastProblem, retryAfter: retryAfter, throttled: status == 429, random: &random)
+                try await backoff(shown, attempt: &attempt, problem: lastProblem, retryAfter: retryAfter, random: &random)
             case 300..<400:
                 let location = response.headers["location"].flatMap { HTTPURL.resolve($0, against: request.url) }.flatMap(HTTPOrigin.init)
                 throw ChatExportError(
@@ -150,6 +185,7 @@ public struct HTTPClient: Sendable {
                 throw ChatExportError(
                     .vendorError, "\(shown) answered \(response.status)" + vendorMessage(response).map { ": \($0)" }.orEmpty)
             }
+            if attempt > configuration.retry.maxAttempts { break }
         }
         if invalid {
             throw ChatExportError(.invalidResponse, "\(shown) \(lastProblem) (the same after \(configuration.retry.maxAttempts) attempts)")
@@ -160,21 +196,23 @@ public struct HTTPClient: Sendable {
         )
     }
 
+    /// Counts a failed attempt and waits before the next one, unless attempts are used up
+    /// (then `attempt` exceeds `maxAttempts` and the caller stops).
     private func backoff<R: RandomNumberGenerator>(
         _ shown: String,
-        attempt: Int,
+        attempt: inout Int,
         problem: String,
         retryAfter: Double?,
-        throttled: Bool,
         random: inout R
     ) async throws {
+        defer { attempt += 1 }
         guard attempt < configuration.retry.maxAttempts else { return }
-        metrics.recordRetry(throttled: throttled)
+        metrics.recordRetry(throttled: false)
         let delay = configuration.retry.delay(afterAttempt: attempt, retryAfter: retryAfter, using: &random)
         logger.warning(
             "\(shown) \(problem); retrying in \(String(format: "%.2f", delay)) s (attempt \(attempt + 1) of \(configuration.retry.maxAttempts))"
         )
-        try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+        try await clock.sleep(for: delay)
     }
 
     /// The vendor's error message from an error body, without secrets, on one line.

@@ -3,26 +3,37 @@
 public enum HTTPOptions {
     /// The option specs.
     ///
-    /// - Parameters:
-    ///   - defaultRate: The vendor's documented (or conservative) requests per second per endpoint.
-    ///   - defaultBudget: The default daily request budget, if the vendor documents one.
-    /// - Returns: Specs for `requests_per_second`, `daily_request_budget`, `max_attempts`,
-    ///   `max_retry_delay`, `connect_timeout`, `request_timeout` and `allow_insecure_http`.
-    public static func specs(defaultRate: Double, defaultBudget: Int? = nil) -> [OptionSpec] {
+    /// - Parameter limits: The vendor's documented limits (the defaults of `rate_limits`).
+    /// - Returns: Specs for `rate_limits` (and its aliases `requests_per_second`,
+    ///   `daily_request_budget`), `max_attempts`, `max_retry_delay`, `connect_timeout`,
+    ///   `request_timeout` and `allow_insecure_http`.
+    public static func specs(limits: RateLimits) -> [OptionSpec] {
         [
             OptionSpec(
-                "requests_per_second",
-                .number(0.01...1000),
-                default: .double(defaultRate),
-                summary: "Requests per second per endpoint, shared by everything in the process that calls it."
+                "rate_limits",
+                .object([
+                    OptionSpec(
+                        "per_endpoint_per_second", .number(0...1000),
+                        summary: "Requests per second to one endpoint; 0 for no limit."),
+                    OptionSpec(
+                        "per_minute", .integer(0...1_000_000),
+                        summary: "Requests per minute to the vendor instance (base URL and credential); 0 for no limit."),
+                    OptionSpec(
+                        "per_day", .integer(0...100_000_000),
+                        summary:
+                            "Requests per UTC day to the vendor instance, counted across runs in the job's state; when used up the job stops at its checkpoint with exit 75. 0 for no limit."
+                    ),
+                ]),
+                default: limits.json,
+                summary:
+                    "The vendor's request limits, shared by every job and stream in the process that calls the same instance; the defaults are the vendor's documented limits."
             ),
             OptionSpec(
-                "daily_request_budget",
-                .integer(1...10_000_000),
-                default: defaultBudget.map(JSONValue.integer),
-                summary: "Requests allowed per UTC day; when used up the job stops at its checkpoint with exit 75."
-            ),
-            OptionSpec("max_attempts", .integer(1...100), default: .integer(8), summary: "Attempts per request, the first included."),
+                "requests_per_second", .number(0.01...1000), summary: "Alias of rate_limits.per_endpoint_per_second."),
+            OptionSpec("daily_request_budget", .integer(1...10_000_000), summary: "Alias of rate_limits.per_day."),
+            OptionSpec(
+                "max_attempts", .integer(1...100), default: .integer(8),
+                summary: "Attempts per request, the first included, for errors and timeouts (429 throttling never counts)."),
             OptionSpec("max_retry_delay", .duration, default: .string("60s"), summary: "The longest wait between attempts."),
             OptionSpec("connect_timeout", .duration, default: .string("30s"), summary: "Time to connect and between received bytes."),
             OptionSpec("request_timeout", .duration, default: .string("5m"), summary: "Time for a whole request, body included."),
@@ -33,6 +44,36 @@ public enum HTTPOptions {
                 summary: "Allow a plain http:// base_url on a non-loopback host (credentials would travel unencrypted)."
             ),
         ]
+    }
+
+    /// The limits a source's validated options ask for: `rate_limits` over the vendor's defaults,
+    /// or the aliases; an alias and the `rate_limits` member it stands for together are an error.
+    ///
+    /// - Parameter options: The source's validated options.
+    /// - Returns: The limits.
+    /// - Throws: ``ConfigError`` naming both paths when an alias and its member are both given.
+    public static func rateLimits(from options: ComponentOptions) throws -> RateLimits {
+        let nested = options.object("rate_limits")
+        var issues: [ConfigIssue] = []
+        func pick(_ member: String, alias: String) -> Double? {
+            let explicit = nested?.given.contains(member) == true
+            if let value = options.number(alias) {
+                if explicit {
+                    issues.append(
+                        ConfigIssue(path: options.path + "." + alias, "is an alias of rate_limits.\(member), which is also given; keep one")
+                    )
+                }
+                return value
+            }
+            return nested?.number(member)
+        }
+        let perSecond = pick("per_endpoint_per_second", alias: "requests_per_second")
+        let perDay = pick("per_day", alias: "daily_request_budget")
+        let perMinute = nested?.integer("per_minute")
+        guard issues.isEmpty else { throw ConfigError(issues: issues) }
+        return RateLimits(
+            perEndpointPerSecond: perSecond.flatMap { $0 > 0 ? $0 : nil }, perMinute: perMinute.flatMap { $0 > 0 ? $0 : nil },
+            perDay: perDay.flatMap { $0 > 0 ? Int($0) : nil })
     }
 
     /// Builds a client configuration from validated options, reporting problems by path.
@@ -56,7 +97,7 @@ public enum HTTPOptions {
             var configuration = HTTPClient.Configuration(
                 baseURL: baseURL,
                 credential: credential,
-                requestsPerSecond: options.number("requests_per_second") ?? 1,
+                requestsPerSecond: 1,
                 errorMessage: errorMessage
             )
         else { throw ConfigError(issues: [ConfigIssue(path: path, "expected an absolute http(s) URL")]) }
@@ -68,7 +109,7 @@ public enum HTTPOptions {
                 )
             ])
         }
-        configuration.dailyRequestBudget = options.integer("daily_request_budget")
+        configuration.rateLimits = try rateLimits(from: options)
         configuration.retry = RetryPolicy(
             maxAttempts: options.integer("max_attempts") ?? 8, maxDelay: options.duration("max_retry_delay") ?? 60)
         configuration.connectTimeout = options.duration("connect_timeout") ?? 30

@@ -9,6 +9,9 @@ public struct RetryPolicy: Sendable, Hashable {
     public var baseDelay: Double
     /// The longest wait between attempts, in seconds (also caps `Retry-After`).
     public var maxDelay: Double
+    /// How long one request may stay throttled (answered 429 again and again) before the run
+    /// stops at its checkpoint, in seconds. 429s never count as attempts.
+    public var maxThrottledWait: Double
 
     /// Creates a policy.
     ///
@@ -16,13 +19,15 @@ public struct RetryPolicy: Sendable, Hashable {
     ///   - maxAttempts: Total attempts.
     ///   - baseDelay: The backoff base.
     ///   - maxDelay: The cap.
-    public init(maxAttempts: Int = 8, baseDelay: Double = 0.5, maxDelay: Double = 60) {
+    ///   - maxThrottledWait: How long one request may stay throttled.
+    public init(maxAttempts: Int = 8, baseDelay: Double = 0.5, maxDelay: Double = 60, maxThrottledWait: Double = 3600) {
         self.maxAttempts = max(1, maxAttempts)
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
+        self.maxThrottledWait = maxThrottledWait
     }
 
-    /// Statuses worth retrying.
+    /// Statuses worth retrying (429 is throttling, handled by the rate limiter, not an attempt).
     public static let retryableStatuses: Set<Int> = [408, 429, 500, 502, 503, 504]
 
     /// The wait before attempt `attempt + 1`, after `attempt` failed attempts.

@@ -77,6 +77,11 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         return text + "Z"
     }
 
+    /// `HH:MM:SS UTC`, for messages about the next few hours.
+    public var clockText: String {
+        String(iso8601().dropFirst(11).prefix(8)) + " UTC"
+    }
+
     /// `YYYYMMDDTHHMMSSZ`, for file names.
     public var compactStamp: String {
         iso8601().replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")

@@ -125,7 +125,9 @@ public struct JobRunner: Sendable {
         logger.info(state == nil ? "starting from the configured start" : "resuming from checkpoint (batch \(state!.sequence))")
         let request = ReadRequest(stream: stream, checkpoint: state?.checkpoint, logger: logger)
         try await JobRunContext.$store.withValue(checkpoints) {
-            try await read(request, identity: identity, tracker: tracker)
+            try await JobRunContext.$progress.withValue(progress) {
+                try await read(request, identity: identity, tracker: tracker)
+            }
         }
         progress?.finished(stream: stream.name)
         var summary = await tracker.summary

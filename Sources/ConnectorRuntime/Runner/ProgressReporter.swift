@@ -26,6 +26,7 @@ public final class ProgressReporter: @unchecked Sendable {
 
     private let lock = NSLock()
     private var streams: [(String, StreamProgress)] = []
+    private var throttledUntil: Timestamp?
     private let started = Timestamp.now
     private let logger: Logger
     private let live: Bool
@@ -63,6 +64,15 @@ public final class ProgressReporter: @unchecked Sendable {
         }
     }
 
+    /// Says the vendor throttled the job, so a wait is not mistaken for a hang.
+    ///
+    /// - Parameter time: When the next request goes out.
+    public func throttled(until time: Timestamp) {
+        lock.lock()
+        defer { lock.unlock() }
+        throttledUntil = max(throttledUntil ?? time, time)
+    }
+
     /// Marks a stream as finished.
     ///
     /// - Parameter stream: The stream.
@@ -89,17 +99,20 @@ public final class ProgressReporter: @unchecked Sendable {
     public func line() -> String {
         lock.lock()
         let snapshot = streams
+        let throttled = throttledUntil.flatMap { $0 > .now ? $0 : nil }
         lock.unlock()
         let elapsed = max(0.001, Double(Timestamp.now.microseconds - started.microseconds) / 1e6)
-        return snapshot.map { name, progress in
-            var part = "\(name): \(progress.records) records, \(progress.pages) pages, \(Int(Double(progress.records) / elapsed)) rec/s"
-            if progress.done {
-                part += ", done"
-            } else if let fraction = progress.fraction {
-                part += ", \(String(format: "%.1f", min(1, max(0, fraction)) * 100))%"
-            }
-            return part
-        }.joined(separator: " | ")
+        let notice = throttled.map { [" | throttled by the vendor; next request at \($0.clockText)"] } ?? []
+        return
+            (snapshot.map { name, progress in
+                var part = "\(name): \(progress.records) records, \(progress.pages) pages, \(Int(Double(progress.records) / elapsed)) rec/s"
+                if progress.done {
+                    part += ", done"
+                } else if let fraction = progress.fraction {
+                    part += ", \(String(format: "%.1f", min(1, max(0, fraction)) * 100))%"
+                }
+                return part
+            }.joined(separator: " | ") + notice.joined())
     }
 
     /// Shows progress every ``interval`` seconds until cancelled, then clears the live line.

@@ -1,0 +1,44 @@
+/// Time as the runtime's schedulers (rate limiter, retry backoff) use it: seconds since the clock
+/// was adopted, and sleeping until such a second. Built from any `Clock<Duration>`, so tests
+/// hand in a manual clock and assert exact schedules; production uses `ContinuousClock`, whose
+/// sleeps cost no CPU.
+public struct SchedulingClock: Sendable {
+    private let reading: @Sendable () -> Double
+    private let sleeping: @Sendable (Double) async throws -> Void
+
+    /// Adopts a clock; its current instant becomes second 0.
+    ///
+    /// - Parameter clock: The clock.
+    public init<C: Clock>(_ clock: C) where C.Duration == Duration {
+        let origin = clock.now
+        reading = { SchedulingClock.seconds(origin.duration(to: clock.now)) }
+        sleeping = { deadline in
+            try await clock.sleep(until: origin.advanced(by: .nanoseconds(Int64((deadline * 1e9).rounded(.up)))), tolerance: nil)
+        }
+    }
+
+    /// The system's monotonic clock.
+    public static var continuous: SchedulingClock { SchedulingClock(ContinuousClock()) }
+
+    /// Seconds since the clock was adopted.
+    public var now: Double { reading() }
+
+    /// Sleeps until `deadline` (returns at once when it has passed).
+    ///
+    /// - Parameter deadline: Seconds since the clock was adopted.
+    /// - Throws: `CancellationError`.
+    public func sleep(until deadline: Double) async throws {
+        try Task.checkCancellation()
+        if deadline > now { try await sleeping(deadline) }
+    }
+
+    /// Sleeps for `seconds`.
+    ///
+    /// - Parameter seconds: How long.
+    /// - Throws: `CancellationError`.
+    public func sleep(for seconds: Double) async throws { try await sleep(until: now + seconds) }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
