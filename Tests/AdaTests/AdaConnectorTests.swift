@@ -184,3 +184,34 @@ struct AdaConnectorTests {
         }
     }
 }
+
+@Suite("Ada rate-limit options")
+struct AdaRateLimitOptionTests {
+    func limits(_ source: String) throws -> RateLimits {
+        let loader = JobConfigLoader(registry: registry, environment: [:], logger: .disabled)
+        let document = try JSONValue.parse(#"{"source": \#(source), "sinks": [{"type": "stdout"}]}"#)
+        let job = try loader.load(document: document, baseDirectory: "/tmp", defaultCheckpoint: "/tmp/x.json")
+        return try #require(job.source as? AdaSource).client.configuration.rateLimits
+    }
+
+    var registry: Registry {
+        var registry = Registry()
+        registry.register(AdaAPI.v2.registryEntry)
+        registry.register(AdaAPI.v14.registryEntry)
+        registry.register(Registry.SinkEntry(type: "stdout", summary: "", options: [], make: { _, _ in InMemorySink() }))
+        return registry
+    }
+
+    @Test("defaults are each version's documented limits; members override one by one; the old names are aliases")
+    func options() throws {
+        let base = #""base_url": "https://a.ada.support", "token": "t""#
+        #expect(try limits(#"{"type": "ada-v2", \#(base)}"#) == RateLimits(perEndpointPerSecond: 10, perMinute: 100, perDay: 15_000))
+        #expect(try limits(#"{"type": "ada-v1.4", \#(base)}"#) == RateLimits(perEndpointPerSecond: 10))
+        #expect(
+            try limits(#"{"type": "ada-v2", \#(base), "rate_limits": {"per_minute": 0}}"#)
+                == RateLimits(perEndpointPerSecond: 10, perDay: 15_000))
+        #expect(
+            try limits(#"{"type": "ada-v2", \#(base), "requests_per_second": 4, "daily_request_budget": 50}"#)
+                == RateLimits(perEndpointPerSecond: 4, perMinute: 100, perDay: 50))
+    }
+}

@@ -102,6 +102,22 @@ struct ConfigValidationTests {
             "{\"source\": {\"type\": \"synthetic\", \"records\": 1, \"records\": 2}, \"sinks\": [{\"type\": \"stdout\"}]}",
             "source.records", "duplicate key"
         ),
+        (
+            #"{"source": {"type": "ada-v2", "base_url": "https://a.ada.support", "token": "t", "rate_limits": {"per_minute": "lots"}}, "sinks": [{"type": "stdout"}]}"#,
+            "source.rate_limits.per_minute", "expected an integer"
+        ),
+        (
+            #"{"source": {"type": "ada-v2", "base_url": "https://a.ada.support", "token": "t", "rate_limits": {"per_minut": 5}}, "sinks": [{"type": "stdout"}]}"#,
+            "source.rate_limits.per_minut", "did you mean \"per_minute\""
+        ),
+        (
+            #"{"source": {"type": "ada-v2", "base_url": "https://a.ada.support", "token": "t", "rate_limits": 5}, "sinks": [{"type": "stdout"}]}"#,
+            "source.rate_limits", "expected an object with per_endpoint_per_second, per_minute, per_day"
+        ),
+        (
+            #"{"source": {"type": "ada-v2", "base_url": "https://a.ada.support", "token": "t", "requests_per_second": 5, "rate_limits": {"per_endpoint_per_second": 2}}, "sinks": [{"type": "stdout"}]}"#,
+            "source.requests_per_second", "is an alias of rate_limits.per_endpoint_per_second, which is also given"
+        ),
     ]
 
     @Test("each malformed config fails with exit 78 and names the JSON path", arguments: 0..<malformed.count)

@@ -4,7 +4,8 @@ import Foundation
 /// vendor throttles anyway.
 ///
 /// - Per endpoint per second and per instance per minute, requests are spaced evenly (a bucket of
-///   one token): a vendor's window never sees a burst, and the budget is used fully.
+///   one token): a vendor's window never sees a burst, and the budget is used fully (98 % of a
+///   per-minute limit, see ``minuteMargin``).
 /// - A 429 with `Retry-After` pauses the instance for that long. A 429 without it (Ada never
 ///   sends one) lowers the rate multiplicatively (×½, once per overload: requests paced before
 ///   the decrease do not decrease it again) and spaces the next request by the new interval;
@@ -28,6 +29,9 @@ public actor RateLimiter {
     public static let minimumFactor = 1.0 / 64
     /// What each success adds to ``factor``.
     public static let increase = 0.02
+    /// The share of a per-minute limit used: requests arrive with jitter, and one arriving a
+    /// moment early at a minute's edge would be the limit's 101st; 2 % slack avoids that 429.
+    public static let minuteMargin = 0.98
     private let clock: SchedulingClock
     private var endpointSlots: [String: Double] = [:]
     private var minuteSlot = -Double.infinity
@@ -57,7 +61,7 @@ public actor RateLimiter {
     public var intervals: (endpoint: Double, instance: Double) {
         (
             limits.perEndpointPerSecond.map { 1 / ($0 * factor) } ?? 0,
-            limits.perMinute.map { 60 / (Double($0) * factor) } ?? 0
+            limits.perMinute.map { 60 / (Double($0) * RateLimiter.minuteMargin * factor) } ?? 0
         )
     }
 
