@@ -18,7 +18,10 @@ let package = Package(
     ],
     targets: [
         // The core: records, the JSON scanner, sources, sinks, checkpoints, config and the runner.
-        .target(name: "ConnectorRuntime"),
+        // libcurl's runtime library by soname (libcurl.so.4), with the small ABI-stable part the
+        // transport uses declared in the module itself: no libcurl headers needed to build.
+        .systemLibrary(name: "CCurl"),
+        .target(name: "ConnectorRuntime", dependencies: ["CCurl"]),
         // Test doubles shared by every test target and by third-party connector authors.
         .target(name: "ConnectorTesting", dependencies: ["ConnectorRuntime"]),
         // A faithful local fake of the vendors' export APIs, for tests, demos and connector authors.

@@ -29,7 +29,7 @@ public struct AdaSource: Source {
     ///   - api: The API version.
     ///   - settings: The settings.
     ///   - http: The HTTP settings.
-    ///   - transport: The transport (a URLSession one by default).
+    ///   - transport: The transport (a libcurl one by default).
     ///   - logger: The logger.
     public init(api: AdaAPI, settings: AdaSettings, http: HTTPClient.Configuration, transport: (any HTTPTransport)? = nil, logger: Logger) {
         self.api = api

@@ -103,7 +103,7 @@ public struct DeepConverseSource: Source {
     /// - Parameters:
     ///   - settings: The settings.
     ///   - http: The HTTP settings.
-    ///   - transport: The transport (a URLSession one by default).
+    ///   - transport: The transport (a libcurl one by default).
     ///   - logger: The logger.
     public init(settings: Settings, http: HTTPClient.Configuration, transport: (any HTTPTransport)? = nil, logger: Logger) {
         self.settings = settings

@@ -30,7 +30,8 @@ struct Commands {
     /// `check CONFIG`
     func check(config file: String) async throws -> Int32 {
         let job = try loader.load(file: file)
-        let results = try await job.source.check(logger: logger)
+        // One try per request: check reports what is wrong now, it does not wait it out.
+        let results = try await HTTPClient.$singleAttempt.withValue(true) { try await job.source.check(logger: logger) }
         for result in results { print("ok  \(result.subject): \(result.detail)") }
         print("config \(file) is valid; \(job.sourceOptions.type) source reachable")
         return 0

@@ -8,7 +8,7 @@ struct VendorSandboxTests {
     func get(_ sandbox: VendorSandbox, _ path: String, _ query: [(String, String)], headers: [(String, String)]? = nil) async throws
         -> HTTPResponse
     {
-        let transport = URLSessionTransport()
+        let transport = try CurlTransport()
         let url = HTTPURL.build(base: sandbox.baseURL, path: path, query: query)
         return try await transport.send(
             HTTPRequest(url: url, headers: headers ?? [("Authorization", "Bearer " + sandbox.settings.adaToken)]))
@@ -60,7 +60,7 @@ struct VendorSandboxTests {
         var ids: [String] = []
         var pages = 0
         while let current = url {
-            let response = try await URLSessionTransport().send(
+            let response = try await try CurlTransport().send(
                 HTTPRequest(url: current, headers: [("Authorization", "Bearer " + settings.adaToken)]))
             #expect(response.status == 200)
             let page = try PageScanner.scan(

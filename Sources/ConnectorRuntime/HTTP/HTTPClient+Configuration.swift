@@ -35,6 +35,8 @@ extension HTTPClient {
         public var connectTimeout: Double
         /// Seconds for a whole request.
         public var requestTimeout: Double
+        /// A PEM file of CA certificates to trust instead of the system store.
+        public var caFile: String?
         /// Pulls the vendor's message out of an error response; a generic reader by default.
         public var errorMessage: @Sendable (HTTPResponse) -> String?
 

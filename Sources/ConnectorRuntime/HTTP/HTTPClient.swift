@@ -30,7 +30,7 @@ public struct HTTPClient: Sendable {
     ///
     /// - Parameters:
     ///   - configuration: The settings.
-    ///   - transport: The I/O; a ``URLSessionTransport`` with the configured timeouts by default.
+    ///   - transport: The I/O; a ``CurlTransport`` with the configured timeouts and CA file by default.
     ///   - limiters: Where rate limiters and daily budgets are shared; the process-wide registry by default.
     ///   - clock: The clock rate limits and backoff wait on.
     ///   - logger: Where requests are logged.
@@ -42,12 +42,23 @@ public struct HTTPClient: Sendable {
         logger: Logger
     ) {
         self.configuration = configuration
-        self.transport =
-            transport ?? URLSessionTransport(connectTimeout: configuration.connectTimeout, requestTimeout: configuration.requestTimeout)
+        self.transport = transport ?? HTTPClient.defaultTransport(configuration)
         self.limiters = limiters
         self.clock = clock
         self.logger = logger
         self.metrics = HTTPMetrics()
+    }
+
+    /// A ``CurlTransport`` with the configuration's timeouts and CA file, or one that reports
+    /// why libcurl could not be used.
+    static func defaultTransport(_ configuration: Configuration) -> any HTTPTransport {
+        let options = CurlTransport.Options(
+            connectTimeout: configuration.connectTimeout, requestTimeout: configuration.requestTimeout, caFile: configuration.caFile)
+        do {
+            return try CurlTransport(options: options)
+        } catch {
+            return UnavailableTransport(error: error)
+        }
     }
 
     /// A URL on the configured origin.
@@ -102,6 +113,7 @@ public struct HTTPClient: Sendable {
         var lastProblem = ""
         var invalid = false
         var attempt = 1
+        let maxAttempts = HTTPClient.singleAttempt ? 1 : configuration.retry.maxAttempts
         var throttledSince: Double?
         while true {
             try Task.checkCancellation()
@@ -118,7 +130,18 @@ public struct HTTPClient: Sendable {
                 metrics.record(request: 0)
                 lastProblem = scrub("\(error)")
                 logger.debug("\(shown) failed: \(lastProblem)", ["attempt": "\(attempt)"])
+                if error.kind == .tls { throw ChatExportError(.vendorError, "\(shown): \(lastProblem)") }
+                if error.kind == .connectionRefused || error.kind == .hostNotFound {
+                    // Nothing there: a few quick tries (a restarting server, a DNS blip), not minutes of backoff.
+                    if attempt >= min(maxAttempts, HTTPClient.quickAttempts) { break }
+                    attempt += 1
+                    metrics.recordRetry(throttled: false)
+                    logger.warning("\(shown): \(lastProblem); trying again in 0.5 s (attempt \(attempt) of \(HTTPClient.quickAttempts))")
+                    try await clock.sleep(for: 0.5)
+                    continue
+                }
                 try await backoff(shown, attempt: &attempt, problem: lastProblem, retryAfter: nil, random: &random)
+                if attempt > maxAttempts { break }
                 continue
             }
             metrics.record(request: response.body.count)
@@ -185,16 +208,28 @@ public struct HTTPClient: Sendable {
                 throw ChatExportError(
                     .vendorError, "\(shown) answered \(response.status)" + vendorMessage(response).map { ": \($0)" }.orEmpty)
             }
-            if attempt > configuration.retry.maxAttempts { break }
+            if attempt > maxAttempts { break }
         }
+        let tries = min(attempt, maxAttempts)
         if invalid {
-            throw ChatExportError(.invalidResponse, "\(shown) \(lastProblem) (the same after \(configuration.retry.maxAttempts) attempts)")
+            throw ChatExportError(
+                .invalidResponse, "\(shown) \(lastProblem)" + (tries > 1 ? " (the same after \(tries) attempts)" : ""))
+        }
+        if HTTPClient.singleAttempt {
+            throw ChatExportError(.temporaryFailure, "\(shown) failed: \(lastProblem)")
         }
         throw ChatExportError(
             .temporaryFailure,
-            "\(shown) failed after \(configuration.retry.maxAttempts) attempts; last: \(lastProblem). Re-run to resume"
+            "\(shown) failed after \(tries) attempt\(tries == 1 ? "" : "s"); last: \(lastProblem). Re-run to resume"
         )
     }
+
+    /// Attempts for a connection refused or a host not found, half a second apart.
+    static let quickAttempts = 3
+
+    /// When true (`chat-export check`), every request is tried once and a failure says what
+    /// failed without suggesting a re-run.
+    @TaskLocal public static var singleAttempt = false
 
     /// Counts a failed attempt and waits before the next one, unless attempts are used up
     /// (then `attempt` exceeds `maxAttempts` and the caller stops).
@@ -206,7 +241,7 @@ public struct HTTPClient: Sendable {
         random: inout R
     ) async throws {
         defer { attempt += 1 }
-        guard attempt < configuration.retry.maxAttempts else { return }
+        guard attempt < (HTTPClient.singleAttempt ? 1 : configuration.retry.maxAttempts) else { return }
         metrics.recordRetry(throttled: false)
         let delay = configuration.retry.delay(afterAttempt: attempt, retryAfter: retryAfter, using: &random)
         logger.warning(

@@ -6,7 +6,7 @@ public enum HTTPOptions {
     /// - Parameter limits: The vendor's documented limits (the defaults of `rate_limits`).
     /// - Returns: Specs for `rate_limits` (and its aliases `requests_per_second`,
     ///   `daily_request_budget`), `max_attempts`, `max_retry_delay`, `connect_timeout`,
-    ///   `request_timeout` and `allow_insecure_http`.
+    ///   `request_timeout`, `ca_file` and `allow_insecure_http`.
     public static func specs(limits: RateLimits) -> [OptionSpec] {
         [
             OptionSpec(
@@ -37,6 +37,9 @@ public enum HTTPOptions {
             OptionSpec("max_retry_delay", .duration, default: .string("60s"), summary: "The longest wait between attempts."),
             OptionSpec("connect_timeout", .duration, default: .string("30s"), summary: "Time to connect and between received bytes."),
             OptionSpec("request_timeout", .duration, default: .string("5m"), summary: "Time for a whole request, body included."),
+            OptionSpec(
+                "ca_file", .path,
+                summary: "A PEM file of CA certificates to trust instead of the system store (a private CA); relative to the config file."),
             OptionSpec(
                 "allow_insecure_http",
                 .boolean,
@@ -110,6 +113,12 @@ public enum HTTPOptions {
             ])
         }
         configuration.rateLimits = try rateLimits(from: options)
+        if let caFile = options.path("ca_file") {
+            guard FileSystem.exists(caFile) else {
+                throw ConfigError(issues: [ConfigIssue(path: options.path + ".ca_file", "no such file: \(caFile)")])
+            }
+            configuration.caFile = caFile
+        }
         configuration.retry = RetryPolicy(
             maxAttempts: options.integer("max_attempts") ?? 8, maxDelay: options.duration("max_retry_delay") ?? 60)
         configuration.connectTimeout = options.duration("connect_timeout") ?? 30

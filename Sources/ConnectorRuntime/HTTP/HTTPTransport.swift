@@ -17,6 +17,14 @@ public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
         public let name: String
         /// Could not connect.
         public static let connection = Kind(name: "connection failed")
+        /// Nothing listens at the host and port (retried a few times quickly).
+        public static let connectionRefused = Kind(name: "connection refused")
+        /// The host name does not resolve (retried a few times quickly).
+        public static let hostNotFound = Kind(name: "host not found")
+        /// The TLS handshake failed or the certificate is not trusted (not retried).
+        public static let tls = Kind(name: "TLS failed")
+        /// The response stopped arriving.
+        public static let stalled = Kind(name: "response stalled")
         /// The request took too long.
         public static let timeout = Kind(name: "timed out")
         /// The connection closed before the whole body arrived.
@@ -46,5 +54,12 @@ public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
     }
 
     /// `kind: detail`
-    public var description: String { "\(kind): \(detail)" }
+    public var description: String { detail }
+}
+
+/// A transport that could not be made: every request fails with the reason.
+struct UnavailableTransport: HTTPTransport {
+    let error: any Error
+
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse { throw error }
 }
