@@ -48,7 +48,10 @@ struct EndToEndBenchmark {
                     ("start", .string(start.iso8601())),
                     ("end", .string(sandbox.settings.end.iso8601())),
                     ("page_size", .integer(10_000)),
-                    ("requests_per_second", .integer(1000)),
+                    (
+                        "rate_limits",
+                        .object([("per_endpoint_per_second", .integer(1000)), ("per_minute", .integer(0)), ("per_day", .integer(0))])
+                    ),
                 ])
             ),
             ("sinks", .array([sink])),
