@@ -48,7 +48,9 @@ let package = Package(
         // Release-mode benchmarks; never part of `swift test`.
         .executableTarget(
             name: "chat-export-bench",
-            dependencies: ["ConnectorRuntime", "AdaCommon", "DeepConverse", "VendorSandbox", "FilesSink", "SQLiteSink", "CSQLite"],
+            dependencies: [
+                "ConnectorRuntime", "ConnectorTesting", "AdaCommon", "DeepConverse", "VendorSandbox", "FilesSink", "SQLiteSink", "CSQLite",
+            ],
             path: "Benchmarks/ChatExportBenchmarks"
         ),
         .testTarget(name: "ConnectorRuntimeTests", dependencies: ["ConnectorRuntime", "ConnectorTesting"]),

@@ -1,4 +1,5 @@
 import ConnectorRuntime
+import ConnectorTesting
 import Foundation
 
 /// The exporter and the vendor in separate processes, as in production: `chat-export sandbox`
@@ -21,7 +22,7 @@ struct SeparateSandboxBenchmark {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let end = Timestamp(epochSeconds: Timestamp.now.epochSeconds / 3600 * 3600 - 3 * 3600)
-        let port = try Self.freePort()
+        let port = try LoopbackPort.unused()
         let sandbox = Process()
         sandbox.executableURL = URL(fileURLWithPath: exporter.executable)
         sandbox.arguments = [
@@ -88,19 +89,5 @@ struct SeparateSandboxBenchmark {
             )
         }
         return results
-    }
-
-    static func freePort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard ok else { throw BenchmarkError("no free port") }
-        return UInt16(bigEndian: address.sin_port)
     }
 }

@@ -210,6 +210,24 @@ struct VendorJobTests {
     }
 }
 
+extension VendorJobTests {
+    @Test("check against a port with no listener tries once, names host:port and the cause, and suggests no re-run")
+    func checkNoListener() throws {
+        let port = try LoopbackPort.unused()
+        let directory = TemporaryDirectory()
+        let file = try directory.write(
+            "job.json",
+            #"{"source": {"type": "ada-v2", "base_url": "http://127.0.0.1:\#(port)", "token": "secret-token-77"}, "sinks": [{"type": "stdout"}]}"#
+        )
+        let outcome = try CLIHarness.run(["check", file])
+        #expect(outcome.status == 75, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("connection refused by 127.0.0.1:\(port)"))
+        #expect(!outcome.stderr.contains("Re-run"))
+        #expect(!outcome.stderr.contains("trying again"))
+        #expect(!outcome.stderr.contains("secret-token-77"))
+    }
+}
+
 @Suite("SQLite sink through the binary")
 struct SQLiteCrashTests {
     @Test("kill -9 at random instants, then a re-run: the table equals the vendor's records exactly")

@@ -34,7 +34,7 @@ final class TLSFixture {
             "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
         ])
         try directory.write("page.json", page)
-        port = try LoopbackServer.unusedPort()
+        port = try LoopbackPort.unused()
         server = Process()
         server.executableURL = URL(fileURLWithPath: openssl)
         server.arguments = ["s_server", "-accept", "127.0.0.1:\(port)", "-cert", "cert.pem", "-key", "key.pem", "-WWW", "-quiet"]
@@ -154,7 +154,7 @@ struct CurlTransportTests {
 
     @Test("a port with no listener: connection refused, named, retried 3 times quickly, then a temporary failure")
     func noListener() async throws {
-        let port = try LoopbackServer.unusedPort()
+        let port = try LoopbackPort.unused()
         let transport = try CurlTransport(environment: [:])
         let error = await #expect(throws: HTTPTransportError.self) {
             try await transport.send(HTTPRequest(url: "http://127.0.0.1:\(port)/x"))

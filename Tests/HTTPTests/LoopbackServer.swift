@@ -1,3 +1,4 @@
+import ConnectorTesting
 import Foundation
 
 /// A tiny TCP server on 127.0.0.1 for transport tests: each connection is handed to `handle` on
@@ -12,31 +13,11 @@ final class LoopbackServer: @unchecked Sendable {
 
     init(handle: @escaping @Sendable (Int32) -> Void) throws {
         self.handle = handle
-        (listener, port) = try LoopbackServer.listen()
+        (listener, port) = try LoopbackPort.listen()
         Thread.detachNewThread { [self] in acceptLoop() }
     }
 
     deinit { stop() }
-
-    /// A port nothing listens on (bound, then closed again).
-    static func unusedPort() throws -> UInt16 {
-        let (fd, port) = try listen()
-        close(fd)
-        return port
-    }
-
-    private static func listen() throws -> (Int32, UInt16) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound, Glibc.listen(fd, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
-        return (fd, UInt16(bigEndian: address.sin_port))
-    }
 
     func stop() {
         let open = lock.withLock {

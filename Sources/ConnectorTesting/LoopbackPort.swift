@@ -1,0 +1,35 @@
+import Foundation
+
+/// Ports on 127.0.0.1 for tests and benchmarks that start servers of their own.
+public enum LoopbackPort {
+    /// A listening socket on 127.0.0.1 at a port the system chose.
+    ///
+    /// - Returns: The socket and its port.
+    /// - Throws: `POSIXError` when no socket can be bound.
+    public static func listen() throws -> (socket: Int32, port: UInt16) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound, Glibc.listen(fd, 16) == 0 else {
+            close(fd)
+            throw POSIXError(.EADDRNOTAVAIL)
+        }
+        return (fd, UInt16(bigEndian: address.sin_port))
+    }
+
+    /// A port nothing listens on: bound, then closed again (for "connection refused", or for a
+    /// server started by another process).
+    ///
+    /// - Returns: The port.
+    /// - Throws: `POSIXError` when no socket can be bound.
+    public static func unused() throws -> UInt16 {
+        let (fd, port) = try listen()
+        close(fd)
+        return port
+    }
+}
