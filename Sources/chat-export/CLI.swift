@@ -25,7 +25,7 @@ struct CLI {
 
     /// Runs the command line and returns the exit status.
     mutating func run(_ arguments: [String]) async -> Int32 {
-        let command = arguments.first { !$0.hasPrefix("-") }
+        let command = CLI.command(in: arguments)
         do {
             let known = command.flatMap { CLI.commandOptions[$0] } ?? []
             let flags = command.flatMap { CLI.commandFlags[$0] } ?? []
@@ -36,8 +36,21 @@ struct CLI {
                 level: Logger.Level.allCases.first { $0.description == level } ?? .info,
                 handler: StreamLogHandler(format: format.flatMap(StreamLogHandler.Format.init(rawValue:)) ?? .human)
             )
-            if parsed.flags.contains("--version") {
+            if parsed.flags.contains("--version") || parsed.positionals == ["version"] {
                 print(Help.version)
+                return 0
+            }
+            if parsed.positionals.first == "help" {
+                // `help` and `help COMMAND`, as `--help` and `COMMAND --help`.
+                guard let topic = parsed.positionals.dropFirst().first else {
+                    print(Help.main)
+                    return 0
+                }
+                guard let text = Help.commands[topic] else {
+                    let hint = Suggestion.closest(to: topic, in: Array(Help.commands.keys)).map { "; did you mean \"\($0)\"?" } ?? ""
+                    throw UsageError(message: "no help for \"\(topic)\"\(hint)")
+                }
+                print(text)
                 return 0
             }
             guard let command = parsed.positionals.first else {
@@ -84,7 +97,8 @@ struct CLI {
                 return try await commands.stateReset(config: operands[1], streams: parsed.options["--stream"])
             }
         } catch let error as UsageError {
-            let helpCommand = (error.command ?? command).map { "chat-export \($0) --help" } ?? "chat-export --help"
+            let known = (error.command ?? command).flatMap { Help.commands[$0] != nil ? $0 : nil }
+            let helpCommand = known.map { "chat-export \($0) --help" } ?? "chat-export --help"
             FileHandle.standardError.write(Data("chat-export: error: \(error.message)\nRun '\(helpCommand)' for usage.\n".utf8))
             return 64
         } catch let error as ConfigError {
@@ -99,6 +113,20 @@ struct CLI {
             logger.error("\(error)")
             return 1
         }
+    }
+
+    /// The command word: the first argument that is neither an option nor a global option's
+    /// value, so global options may stand before it (`--log-level debug run job.json`).
+    static func command(in arguments: [String]) -> String? {
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument == "--" { return index + 1 < arguments.count ? arguments[index + 1] : nil }
+            if !argument.hasPrefix("-") || argument == "-" { return argument }
+            if globalOptions.contains(argument) { index += 1 }
+            index += 1
+        }
+        return nil
     }
 
     private func single(_ operands: [String], _ name: String, _ command: String) throws -> String {

@@ -24,6 +24,10 @@ enum Help {
           state show CONFIG     print the job's checkpoint
           state reset CONFIG    forget the job's checkpoint (all streams, or --stream NAME)
           sandbox               run the local fake of the vendors' export APIs in the foreground
+          help [COMMAND]        show this help, or a command's
+          version               print the version
+
+        Global options may stand anywhere, before or after the command.
 
         \(globalOptions)
           --version             print the version

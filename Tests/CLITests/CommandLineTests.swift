@@ -37,6 +37,26 @@ struct CommandLineTests {
         #expect(try CLIHarness.run(["--version"]).stdout.hasPrefix("chat-export "))
     }
 
+    @Test("global options stand anywhere; help, help COMMAND and version are commands; hints name real commands")
+    func globalOptionsAndHelp() throws {
+        let directory = TemporaryDirectory()
+        let file = try directory.write(
+            "job.json", #"{"source": {"type": "synthetic", "records": 5, "streams": ["messages"]}, "sinks": [{"type": "stdout"}]}"#)
+        let run = try CLIHarness.run(["--log-level", "debug", "run", file, "--progress", "off"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.split(separator: "\n").count == 5)
+        #expect(try CLIHarness.run(["--log-format", "json", "list"]).stdout.contains("synthetic"))
+        #expect(try CLIHarness.run(["help"]).stdout.contains("Usage: chat-export COMMAND"))
+        #expect(try CLIHarness.run(["help", "run"]).stdout.contains("Usage: chat-export run CONFIG"))
+        #expect(try CLIHarness.run(["version"]).stdout.hasPrefix("chat-export "))
+        let unknownTopic = try CLIHarness.run(["help", "rnu"])
+        #expect(unknownTopic.status == 64)
+        #expect(unknownTopic.stderr.contains("did you mean \"run\""))
+        let unknown = try CLIHarness.run(["--log-level", "debug", "frobnicate"])
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains("Run 'chat-export --help' for usage."))
+    }
+
     @Test("list names the registered types and spec prints JSON Schema")
     func listAndSpec() throws {
         let list = try CLIHarness.run(["list"])

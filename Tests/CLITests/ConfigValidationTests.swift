@@ -1,3 +1,4 @@
+import ConnectorRuntime
 import ConnectorTesting
 import Foundation
 import Testing
@@ -49,7 +50,8 @@ struct ConfigValidationTests {
         ),
         ("{\"source\": {\"type\": \"synthetic\", \"streams\": []}, \"sinks\": [{\"type\": \"stdout\"}]}", "source.streams", "non-empty"),
         (
-            "{\"source\": {\"type\": \"synthetic\", \"streams\": [\"mesages\"]}, \"sinks\": [{\"type\": \"stdout\"}]}", "source.streams",
+            "{\"source\": {\"type\": \"synthetic\", \"streams\": [\"messages\", \"mesages\"]}, \"sinks\": [{\"type\": \"stdout\"}]}",
+            "source.streams[1]",
             "did you mean \"messages\""
         ),
         (
@@ -131,6 +133,48 @@ struct ConfigValidationTests {
         #expect(outcome.stderr.contains(fragment), "expected \(fragment) in: \(outcome.stderr)")
         #expect(!outcome.stderr.contains("Fatal error"))
         #expect(outcome.stdout.isEmpty)
+    }
+
+    @Test("one problem, one line: an unset variable or a mistyped key is not reported a second time")
+    func oneLinePerProblem() throws {
+        let directory = TemporaryDirectory()
+        let unset = try directory.write(
+            "unset.json",
+            #"{"source": {"type": "ada-v2", "base_url": "https://a.ada.support", "token": "${CHAT_EXPORT_UNSET_VARIABLE}"}, "sinks": [{"type": "stdout"}]}"#
+        )
+        let first = try CLIHarness.run(["validate", unset])
+        #expect(first.status == 78)
+        #expect(first.stderr.split(separator: "\n").filter { $0.contains("source.token") }.count == 1, "\(first.stderr)")
+        let typo = try directory.write(
+            "typo.json", #"{"source": {"type": "ada-v2", "base_url": "https://a.ada.support", "tokn": "x"}, "sinks": [{"type": "stdout"}]}"#
+        )
+        let second = try CLIHarness.run(["validate", typo])
+        #expect(second.status == 78)
+        #expect(second.stderr.contains("did you mean \"token\""))
+        #expect(!second.stderr.contains("missing required key"), "\(second.stderr)")
+    }
+
+    @Test("a $NAME-shaped value is used literally, with a warning saying how to read the variable")
+    func bareVariable() throws {
+        let directory = TemporaryDirectory()
+        let file = try directory.write(
+            "job.json",
+            #"{"source": {"type": "ada-v2", "base_url": "https://a.ada.support", "token": "$ADA_TOKEN"}, "sinks": [{"type": "stdout"}]}"#)
+        let outcome = try CLIHarness.run(["validate", file])
+        #expect(outcome.status == 0)
+        #expect(outcome.stderr.contains(#"source.token: "$ADA_TOKEN" is used literally; write "${ADA_TOKEN}""#))
+    }
+
+    @Test("the schema of a timestamp accepts what the tool accepts: a date, or a date and time")
+    func timestampSchema() throws {
+        let spec = try JSONValue.parse(try CLIHarness.run(["spec", "ada-v2"]).stdout)
+        let start = try #require(spec["properties"]?["start"])
+        #expect(start["format"] == nil)
+        let pattern = try NSRegularExpression(pattern: try #require(start["pattern"]?.stringValue))
+        for text in ["2026-01-01", "2026-01-01T00:00:00Z", "2026-01-01T10:00:00.5+02:00"] {
+            #expect(pattern.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil, "\(text)")
+        }
+        #expect(pattern.firstMatch(in: "yesterday", range: NSRange(location: 0, length: 9)) == nil)
     }
 
     @Test("every problem is reported in one run")

@@ -67,6 +67,7 @@ public struct JobConfigLoader: Sendable {
     public func load(document: JSONValue, baseDirectory: String, defaultCheckpoint: String, file: String? = nil) throws -> JobConfig {
         var issues: [ConfigIssue] = []
         let document = EnvironmentSubstitution.apply(to: document, environment: environment, issues: &issues)
+        JobConfigLoader.warnAboutBareVariables(in: document, path: "$", logger: logger)
         guard case .object(let members) = document else {
             throw ConfigError(
                 issues: issues + [
@@ -154,6 +155,28 @@ public struct JobConfigLoader: Sendable {
             checkpointIsExplicit: document["checkpoint"] != nil,
             file: file
         )
+    }
+
+    /// Warns about strings that look like an environment reference without braces (`$ADA_TOKEN`):
+    /// they are used literally, which a person rarely means.
+    static func warnAboutBareVariables(in value: JSONValue, path: String, logger: Logger) {
+        switch value {
+        case .string(let text):
+            guard text.count > 1, text.first == "$", let first = text.dropFirst().first, first == "_" || first.isLetter,
+                text.dropFirst().allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) })
+            else { return }
+            let name = String(text.dropFirst())
+            logger.warning(
+                "\(path): \"\(text)\" is used literally; write \"${\(name)}\" to read the environment variable \(name)", ["path": path])
+        case .array(let elements):
+            for (index, element) in elements.enumerated() { warnAboutBareVariables(in: element, path: "\(path)[\(index)]", logger: logger) }
+        case .object(let members):
+            for (key, member) in members {
+                warnAboutBareVariables(in: member, path: path == "$" ? key : path + "." + key, logger: logger)
+            }
+        default:
+            return
+        }
     }
 
     /// Validates one component object: its `type` and its options.

@@ -43,7 +43,15 @@ extension OptionSpec.ValueType {
             if let range { schema += [("minimum", .double(range.lowerBound)), ("maximum", .double(range.upperBound))] }
             return schema
         case .boolean: return [("type", .string("boolean"))]
-        case .timestamp: return [("type", .string("string")), ("format", .string("date-time"))]
+        case .timestamp:
+            // What the tool accepts: a date, or a date and time with or without a zone (not only RFC 3339's date-time).
+            return [
+                ("type", .string("string")),
+                (
+                    "pattern",
+                    .string("^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?([Zz]|[+-][0-9]{2}:?[0-9]{2})?)?$")
+                ),
+            ]
         case .duration:
             return [
                 ("type", .array([.string("string"), .string("number")])),

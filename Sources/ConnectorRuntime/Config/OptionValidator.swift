@@ -14,6 +14,7 @@ enum OptionValidator {
         var values: [String: JSONValue] = [:]
         var given = Set<String>()
         var seen = Set<String>()
+        var suggested = Set<String>()
         let names = specs.map(\.name)
         for (key, value) in members where key != "type" {
             let memberPath = path + "." + key
@@ -22,7 +23,10 @@ enum OptionValidator {
                 continue
             }
             guard let spec = specs.first(where: { $0.name == key }) else {
-                let hint = Suggestion.closest(to: key, in: names).map { "; did you mean \"\($0)\"?" } ?? ""
+                let suggestion = Suggestion.closest(to: key, in: names)
+                // The suggestion already says where the value belongs: no second line for it.
+                if let suggestion { suggested.insert(suggestion) }
+                let hint = suggestion.map { "; did you mean \"\($0)\"?" } ?? ""
                 let known = names.isEmpty ? "it takes no options" : "known keys: \(names.joined(separator: ", "))"
                 issues.append(ConfigIssue(path: memberPath, "unknown key for \"\(type)\"\(hint) (\(known))"))
                 continue
@@ -38,14 +42,18 @@ enum OptionValidator {
                 for member in inner where member.key != "type" { given.insert(key + "." + member.key) }
                 continue
             }
+            if issues.contains(where: { $0.path == memberPath }) {
+                // Already reported (an unset variable): one problem, one line.
+                continue
+            }
             if let problem = check(value, against: spec.type, secret: spec.type.isSecret) {
-                issues.append(ConfigIssue(path: memberPath, problem))
+                issues.append(ConfigIssue(path: memberPath + problem.suffix, problem.message))
             } else {
                 values[key] = value
                 given.insert(key)
             }
         }
-        for spec in specs where values[spec.name] == nil && !seen.contains(spec.name) {
+        for spec in specs where values[spec.name] == nil && !seen.contains(spec.name) && !suggested.contains(spec.name) {
             if spec.required {
                 issues.append(ConfigIssue(path: path + "." + spec.name, "missing required key (expected \(spec.type.expectation))"))
             } else if let value = spec.defaultValue {
@@ -57,8 +65,29 @@ enum OptionValidator {
         return options
     }
 
-    /// Why `value` does not fit `type`, or nil when it does.
-    static func check(_ value: JSONValue, against type: OptionSpec.ValueType, secret: Bool) -> String? {
+    /// Why `value` does not fit `type`, with the path suffix of the offending element
+    /// (`[1]`), or nil when it fits.
+    static func check(_ value: JSONValue, against type: OptionSpec.ValueType, secret: Bool) -> (suffix: String, message: String)? {
+        checkValue(value, against: type, secret: secret)
+    }
+
+    private static func checkValue(_ value: JSONValue, against type: OptionSpec.ValueType, secret: Bool) -> (
+        suffix: String, message: String
+    )? {
+        if case .list(let element) = type, let elements = value.arrayValue {
+            guard !elements.isEmpty else { return ("", "expected a non-empty array") }
+            for (index, item) in elements.enumerated() {
+                if let problem = checkValue(item, against: element, secret: secret) {
+                    return ("[\(index)]" + problem.suffix, problem.message)
+                }
+            }
+            if Set(elements).count != elements.count { return ("", "expected distinct values, got duplicates") }
+            return nil
+        }
+        return checkScalar(value, against: type, secret: secret).map { ("", $0) }
+    }
+
+    private static func checkScalar(_ value: JSONValue, against type: OptionSpec.ValueType, secret: Bool) -> String? {
         func wrong() -> String { "expected \(type.expectation), got \(value.kindDescription)" }
         func shown(_ text: String) -> String { secret ? "the given value" : JSONValue.quoted(String(text.prefix(80))) }
         switch type {
@@ -99,14 +128,8 @@ enum OptionValidator {
                 return "expected one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", ")), got \(shown(text))\(hint)"
             }
             return nil
-        case .list(let element):
-            guard let elements = value.arrayValue else { return wrong() }
-            guard !elements.isEmpty else { return "expected a non-empty array" }
-            for (index, item) in elements.enumerated() {
-                if let problem = check(item, against: element, secret: secret) { return "[\(index)]: \(problem)" }
-            }
-            if Set(elements).count != elements.count { return "expected distinct values, got duplicates" }
-            return nil
+        case .list:
+            return wrong()
         case .object:
             return value.objectValue == nil ? wrong() : nil
         }
