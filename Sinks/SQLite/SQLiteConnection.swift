@@ -8,8 +8,23 @@ final class SQLiteConnection {
     let path: String
     private(set) var handle: OpaquePointer?
 
-    init(path: String, busyTimeout: Double) throws {
+    /// Opens (creating) a database for writing, or with `readOnly` an existing one for reading
+    /// (no WAL set-up, nothing written, no lock taken beyond SQLite's own).
+    init(path: String, busyTimeout: Double, readOnly: Bool = false) throws {
         self.path = path
+        if readOnly {
+            var db: OpaquePointer?
+            let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil)
+            handle = db
+            guard rc == SQLITE_OK else {
+                let error = SQLiteConnection.error(rc, db, path: path, doing: "open")
+                sqlite3_close_v2(db)
+                handle = nil
+                throw error
+            }
+            sqlite3_busy_timeout(db, Int32(busyTimeout * 1000))
+            return
+        }
         // A new database holds customer data: create it readable by its owner only. SQLite gives
         // its -wal and -shm files the database file's permissions.
         if !FileSystem.exists(path) {

@@ -157,6 +157,17 @@ public actor SQLiteSink: CheckpointingSink {
 
     // MARK: - Checkpoints in the database
 
+    /// The stored states, read through a read-only connection without the job's lock, so a
+    /// running job's checkpoint can be shown.
+    public func peekCheckpoint() async throws -> [String: StreamState] {
+        guard FileSystem.exists(settings.path) else { return [:] }
+        let reader = try SQLiteConnection(path: settings.path, busyTimeout: settings.busyTimeout, readOnly: true)
+        defer { reader.close() }
+        let name = settings.tablePrefix + "_chat_export_state"
+        guard try !reader.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", [name]).isEmpty else { return [:] }
+        return try loadStates(from: reader)
+    }
+
     /// A checkpoint store in this database, holding the job's lock (`<path>.<prefix>lock`).
     public func checkpointStore() async throws -> any CheckpointStore {
         if lock == nil {
@@ -177,9 +188,9 @@ public actor SQLiteSink: CheckpointingSink {
         try statement.step()
     }
 
-    func loadStates() throws -> [String: StreamState] {
+    func loadStates(from connection: SQLiteConnection? = nil) throws -> [String: StreamState] {
         var states: [String: StreamState] = [:]
-        for row in try database().rows("SELECT stream, state FROM \(stateTable)") {
+        for row in try (connection ?? database()).rows("SELECT stream, state FROM \(stateTable)") {
             guard let stream = row[0], let text = row[1] else { continue }
             do {
                 states[stream] = try CheckpointFileFormat.decode(stream: stream, try JSONValue.parse(text))

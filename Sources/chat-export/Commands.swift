@@ -81,11 +81,9 @@ struct Commands {
     func stateShow(config file: String) async throws -> Int32 {
         let job = try loader.load(file: file)
         let states: [String: StreamState]
-        if job.checkpointingSink != nil {
-            let store = try await job.openCheckpointStore()
-            let loaded = await Result(catching: { try await store.load() })
-            await store.close()
-            states = try loaded.get()
+        if let sink = job.checkpointingSink {
+            // Reading needs no lock: a running job's checkpoint can be shown.
+            states = try await sink.peekCheckpoint()
         } else {
             states = try FileCheckpointStore.read(path: job.checkpointPath)
         }

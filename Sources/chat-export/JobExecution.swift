@@ -56,8 +56,18 @@ enum JobExecution {
             return finished ?? .finished(.failure(CancellationError()))
         }
         await store.close()
+        /// What a run that stopped early achieved, so Ctrl-C or a failure never leaves the person guessing.
+        func stoppedSummary(_ how: String) {
+            let streams = progress.committedSoFar.map { "\($0.stream) \($0.records) records in \($0.pages) pages" }
+            let counters = job.source.counters.map { "\($0.name) \($0.value)" }
+            let parts = (streams.isEmpty ? ["nothing committed"] : streams) + counters
+            logger.info(
+                "run \(how) after \(String(format: "%.2f", progress.elapsed)) s: " + parts.joined(separator: ", ")
+                    + "; the checkpoint keeps all of it")
+        }
         switch event {
         case .signal(let number):
+            stoppedSummary("stopped by \(number == SIGINT ? "SIGINT" : "SIGTERM")")
             return Outcome(status: 128 + number, summary: nil)
         case .finished(.success(let summary)):
             for (name, stream) in summary.streams.sorted(by: { $0.key < $1.key }) {
@@ -71,6 +81,7 @@ enum JobExecution {
             )
             return Outcome(status: 0, summary: summary)
         case .finished(.failure(let error)):
+            stoppedSummary("failed")
             throw error
         }
     }

@@ -96,6 +96,7 @@ struct CommandLineTests {
         let first = try CLIHarness.run(["run", failing, "--progress", "off"])
         #expect(first.status == 75, "\(first.stderr)")
         #expect(first.stderr.contains("fail_after_pages"))
+        #expect(first.stderr.contains("run failed after"))
         let state = try JSONValue.parse(try CLIHarness.run(["state", "show", failing]).stdout)
         // The first stream to fail cancels the other, so each holds up to three committed pages.
         for stream in ["messages", "conversations"] {
@@ -132,6 +133,31 @@ struct CommandLineTests {
         #expect(first.wait().status == 143)
     }
 
+    @Test("state show reads a checkpoint kept in SQLite while the job runs (no lock needed)")
+    func stateShowWhileRunning() throws {
+        let directory = TemporaryDirectory()
+        let file = try directory.write(
+            "job.json",
+            #"{"source": {"type": "synthetic", "records": 200, "page_size": 1, "page_delay": "50ms"}, "sinks": [{"type": "sqlite", "path": "out/db.sqlite"}]}"#
+        )
+        let running = try CLIHarness.start(["run", file, "--progress", "off"])
+        defer {
+            running.signal(SIGTERM)
+            _ = running.wait()
+        }
+        var committed = 0
+        #expect(
+            CLIHarness.waitUntil {
+                let shown = (try? CLIHarness.run(["state", "show", file])) ?? CLIHarness.Outcome(status: -1, stdout: "", stderr: "")
+                guard shown.status == 0 else { return false }
+                committed = (try? JSONValue.parse(shown.stdout))?["streams"]?["messages"]?["records"]?.intValue ?? 0
+                return committed > 0
+            })
+        #expect(committed > 0 && committed < 200)
+        // The job still holds its lock: a second run is refused meanwhile.
+        #expect(try CLIHarness.run(["run", file]).status == 75)
+    }
+
     @Test("SIGINT and SIGTERM stop cleanly with 130 and 143, keeping the last durable checkpoint", arguments: [SIGINT, SIGTERM])
     func signals(number: Int32) throws {
         let directory = TemporaryDirectory()
@@ -151,6 +177,9 @@ struct CommandLineTests {
         let outcome = running.wait()
         #expect(outcome.status == 128 + number, "\(outcome.stderr)")
         #expect(outcome.stderr.contains("stopping at the last durable checkpoint"))
+        // What the run achieved is said on the way out.
+        #expect(outcome.stderr.contains("run stopped by \(number == SIGINT ? "SIGINT" : "SIGTERM") after"))
+        #expect(outcome.stderr.contains("messages ") && outcome.stderr.contains(" records in "))
         let state = try JSONValue.parse(try CLIHarness.run(["state", "show", file]).stdout)
         let committed = state["streams"]?["messages"]?["records"]?.intValue ?? 0
         #expect(committed > 0 && committed < 400)

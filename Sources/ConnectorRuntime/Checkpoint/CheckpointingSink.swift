@@ -12,6 +12,12 @@ public protocol CheckpointingSink: Sink {
     /// - Throws: ``ChatExportError`` when the storage cannot be opened or is locked.
     func checkpointStore() async throws -> any CheckpointStore
 
+    /// Reads the stored states without taking the job's lock (for `state show` while a job runs).
+    ///
+    /// - Returns: States keyed by stream; empty when nothing is stored yet.
+    /// - Throws: ``ChatExportError`` when the storage cannot be read.
+    func peekCheckpoint() async throws -> [String: StreamState]
+
     /// Makes everything written for `commit.stream` durable together with `state`, atomically.
     ///
     /// - Parameters:

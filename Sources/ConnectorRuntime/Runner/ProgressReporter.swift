@@ -95,6 +95,17 @@ public final class ProgressReporter: @unchecked Sendable {
         }
     }
 
+    /// What was committed so far, per stream in the order streams first reported:
+    /// records and pages (for a summary when a run stops early).
+    public var committedSoFar: [(stream: String, records: Int, pages: Int)] {
+        lock.lock()
+        defer { lock.unlock() }
+        return streams.map { ($0.0, $0.1.records, $0.1.pages) }
+    }
+
+    /// Seconds since the reporter was made (the run's start).
+    public var elapsed: Double { Double(Timestamp.now.microseconds - started.microseconds) / 1e6 }
+
     /// Renders the current state as one line.
     public func line() -> String {
         lock.lock()

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Serialised, whole-line writes to a file descriptor, shared by loggers and the progress line.
-final class FileOutput: @unchecked Sendable {
+package final class FileOutput: @unchecked Sendable {
     private static let registryLock = NSLock()
     nonisolated(unsafe) private static var outputs: [Int32: FileOutput] = [:]
 
@@ -33,11 +33,28 @@ final class FileOutput: @unchecked Sendable {
         if let live = liveLine { writeAll(live) }
     }
 
+    /// Shows `line` as the live line, cut to the terminal's width: a line that wrapped would
+    /// leave its first rows behind on every redraw.
     func setLiveLine(_ line: String?) {
+        let fitted = line.map { FileOutput.fit($0, columns: columns) }
         lock.lock()
         defer { lock.unlock() }
-        writeAll("\r\u{1B}[K" + (line ?? ""))
-        liveLine = line
+        writeAll("\r\u{1B}[K" + (fitted ?? ""))
+        liveLine = fitted
+    }
+
+    /// The terminal's width, or 80 when it cannot be read.
+    var columns: Int {
+        var size = winsize()
+        guard ioctl(fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
+        return Int(size.ws_col)
+    }
+
+    /// `line` shortened to fit `columns - 1` characters, ending in `…` when cut.
+    package static func fit(_ line: String, columns: Int) -> String {
+        let room = max(8, columns - 1)
+        guard line.count > room else { return line }
+        return String(line.prefix(room - 1)) + "…"
     }
 
     private func writeAll(_ text: String) {
