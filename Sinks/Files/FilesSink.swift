@@ -153,6 +153,22 @@ public actor FilesSink: Sink {
         }
     }
 
+    /// Creates the directory if needed and writes (then removes) a probe file in it.
+    ///
+    /// - Returns: `files:<dir>: directory writable`.
+    /// - Throws: ``ChatExportError`` naming the directory and the cause.
+    public func check() async throws -> [CheckResult] {
+        try FileSystem.makeDirectories(settings.directory)
+        let probe = settings.directory + "/.chat-export-check-\(getpid())"
+        let fd = Glibc.open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, FileSystem.fileMode)
+        guard fd >= 0 else {
+            throw ChatExportError(.storageFailure, "files sink: cannot write in \(settings.directory): \(FileSystem.errorText())")
+        }
+        close(fd)
+        unlink(probe)
+        return [CheckResult(subject: identity, detail: "directory writable")]
+    }
+
     /// Moves the stream's parts to `dir/.replaced-<UTC time>/<stream>/` for a full refresh.
     ///
     /// - Parameter stream: The stream.

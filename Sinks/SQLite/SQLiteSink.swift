@@ -157,6 +157,18 @@ public actor SQLiteSink: CheckpointingSink {
 
     // MARK: - Checkpoints in the database
 
+    /// Opens the database for writing (creating it and its directory if needed) and begins and
+    /// rolls back a write transaction, which fails on a read-only file, directory or filesystem.
+    ///
+    /// - Returns: `sqlite:<path>#<prefix>: database writable`.
+    /// - Throws: ``ChatExportError`` naming the file and the cause.
+    public func check() async throws -> [CheckResult] {
+        let db = try database()
+        try db.execute("BEGIN IMMEDIATE", doing: "begin a write transaction")
+        try db.execute("ROLLBACK", doing: "roll back")
+        return [CheckResult(subject: identity, detail: "database writable")]
+    }
+
     /// The stored states, read through a read-only connection without the job's lock, so a
     /// running job's checkpoint can be shown.
     public func peekCheckpoint() async throws -> [String: StreamState] {

@@ -30,6 +30,13 @@ public protocol Sink: Sendable {
     ///   `checkpointLocked` when another run is using it).
     func claim(for job: JobIdentity) async throws
 
+    /// Verifies that the sink can write where it is configured to (`chat-export check`), without
+    /// writing any record: a directory is writable, a database opens for writing.
+    ///
+    /// - Returns: One line per thing checked.
+    /// - Throws: ``ChatExportError`` saying what is wrong and where.
+    func check() async throws -> [CheckResult]
+
     /// A full refresh starts `stream` over from the configured start: set aside what the sink
     /// holds for it, if the re-export would otherwise double it. Called before ``open(_:restoring:)``.
     ///
@@ -73,6 +80,11 @@ public protocol Sink: Sendable {
 }
 
 extension Sink {
+    /// By default there is nothing to check.
+    ///
+    /// - Returns: An empty list.
+    public func check() async throws -> [CheckResult] { [] }
+
     /// By default a sink owns nothing.
     ///
     /// - Parameter job: Unused.

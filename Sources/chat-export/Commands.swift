@@ -33,7 +33,11 @@ struct Commands {
         // One try per request: check reports what is wrong now, it does not wait it out.
         let results = try await HTTPClient.$singleAttempt.withValue(true) { try await job.source.check(logger: logger) }
         for result in results { print("ok  \(result.subject): \(result.detail)") }
-        print("config \(file) is valid; \(job.sourceOptions.type) source reachable")
+        for sink in job.sinks {
+            for result in try await sink.check() { print("ok  \(result.subject): \(result.detail)") }
+            try await sink.finish(succeeded: false)
+        }
+        print("config \(file) is valid; \(job.sourceOptions.type) source reachable; sinks writable")
         return 0
     }
 

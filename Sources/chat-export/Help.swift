@@ -65,8 +65,9 @@ enum Help {
         "check": """
         Usage: chat-export check CONFIG
 
-        Validates CONFIG, then asks the source to verify its credentials and reachability with
-        as few requests as possible. Exit 77 when the vendor rejects the credentials.
+        Validates CONFIG, asks the source to verify its credentials and reachability with as few
+        requests as possible (each tried once), and checks that every sink can write where it is
+        configured. Exit 77 when the vendor rejects the credentials.
 
         \(globalOptions)
         """,

@@ -260,6 +260,36 @@ struct VendorJobTests {
 }
 
 extension VendorJobTests {
+    @Test("check also checks the sinks: writable ones report ok, an immutable output directory fails naming it")
+    func checkSinks() throws {
+        let sandbox = try VendorSandbox()
+        defer { sandbox.stop() }
+        let directory = TemporaryDirectory()
+        let file = try directory.write(
+            "job.json",
+            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(sandbox.settings.adaToken)"}, "sinks": [{"type": "files", "dir": "out"}, {"type": "sqlite", "path": "db/x.sqlite"}]}"#
+        )
+        let ok = try CLIHarness.run(["check", file])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(ok.stdout.contains("ok  files:"))
+        #expect(ok.stdout.contains("directory writable"))
+        #expect(ok.stdout.contains("database writable"))
+        // An immutable directory cannot be written even by root (tests run as root here).
+        func chattr(_ flag: String) -> Int32 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/chattr")
+            process.arguments = [flag, directory.path + "/out"]
+            guard (try? process.run()) != nil else { return -1 }
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        try #require(chattr("+i") == 0, "chattr +i must work on the test file system")
+        defer { _ = chattr("-i") }
+        let refused = try CLIHarness.run(["check", file])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("files sink: cannot write in \(directory.path)/out"))
+    }
+
     @Test("check against a port with no listener tries once, names host:port and the cause, and suggests no re-run")
     func checkNoListener() throws {
         let port = try LoopbackPort.unused()
