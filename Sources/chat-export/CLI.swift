@@ -7,7 +7,7 @@ struct CLI {
     static let globalFlags: Set<String> = ["--help", "--version"]
     static let commandOptions: [String: Set<String>] = [
         "run": ["--stream", "--progress"],
-        "check": [], "validate": [], "spec": [], "list": [],
+        "check": [], "validate": [], "spec": [], "list": [], "init": ["--sink"],
         "state": ["--stream"],
         "sandbox": SandboxCommand.options,
         "demo": ["--dir", "--progress"],
@@ -86,6 +86,8 @@ struct CLI {
             case "list":
                 guard operands.isEmpty else { throw UsageError(message: "list takes no operands", command: command) }
                 return commands.list()
+            case "init":
+                return try InitCommand.run(type: try single(operands, "TYPE", command), sink: parsed.options["--sink"]?.last)
             default:  // state
                 guard operands.count == 2, ["show", "reset"].contains(operands[0]) else {
                     throw UsageError(message: "expected \"state show CONFIG\" or \"state reset CONFIG\"", command: command)

@@ -21,6 +21,7 @@ enum Help {
           validate CONFIG       validate the config offline
           spec [TYPE]           print the JSON Schema of a source or sink type (or of a job config)
           list                  list the registered sources and sinks
+          init TYPE [--sink S]  print a job config for a source type (sink: sqlite, files or stdout)
           state show CONFIG     print the job's checkpoint
           state reset CONFIG    forget the job's checkpoint (all streams, or --stream NAME)
           sandbox               run the local fake of the vendors' export APIs in the foreground
@@ -84,6 +85,15 @@ enum Help {
 
         Prints the JSON Schema of a source or sink TYPE, or of a whole job config when TYPE
         is omitted.
+
+        \(globalOptions)
+        """,
+        "init": """
+        Usage: chat-export init TYPE [--sink sqlite|files|stdout]
+
+        Prints a job config for source TYPE with every required option present and credentials
+        as environment references (${ADA_TOKEN}, ${DEEPCONVERSE_API_KEY}): save it, set the
+        variable, edit the placeholders, and `chat-export validate` it.
 
         \(globalOptions)
         """,

@@ -27,7 +27,8 @@ struct CommandLineTests {
     }
 
     @Test(
-        "--help works on every command and --version prints the version", arguments: ["run", "check", "validate", "spec", "list", "state"])
+        "--help works on every command and --version prints the version",
+        arguments: ["run", "check", "validate", "spec", "list", "state", "init"])
     func help(command: String) throws {
         let outcome = try CLIHarness.run([command, "--help"])
         #expect(outcome.status == 0)
@@ -55,6 +56,26 @@ struct CommandLineTests {
         let unknown = try CLIHarness.run(["--log-level", "debug", "frobnicate"])
         #expect(unknown.status == 64)
         #expect(unknown.stderr.contains("Run 'chat-export --help' for usage."))
+    }
+
+    @Test(
+        "init prints a config for each source that validates once its variable is set",
+        arguments: ["ada-v2", "ada-v1.4", "deepconverse", "synthetic"])
+    func scaffold(type: String) throws {
+        let directory = TemporaryDirectory()
+        for sink in ["sqlite", "files", "stdout"] {
+            let printed = try CLIHarness.run(["init", type, "--sink", sink])
+            #expect(printed.status == 0, "\(printed.stderr)")
+            let file = try directory.write("\(sink).json", printed.stdout)
+            let environment = ["ADA_TOKEN": "t", "DEEPCONVERSE_API_KEY": "k"]
+            let validated = try CLIHarness.run(["validate", file], environment: environment)
+            #expect(validated.status == 0, "\(type) \(sink): \(validated.stderr)")
+        }
+        if type.hasPrefix("ada") { #expect(try CLIHarness.run(["init", type]).stdout.contains("${ADA_TOKEN}")) }
+        if type == "deepconverse" { #expect(try CLIHarness.run(["init", type]).stdout.contains("${DEEPCONVERSE_API_KEY}")) }
+        let unknown = try CLIHarness.run(["init", "ada-v3"])
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains("did you mean"))
     }
 
     @Test("list names the registered types and spec prints JSON Schema")

@@ -1,0 +1,60 @@
+import ConnectorRuntime
+import Foundation
+
+/// `chat-export init TYPE [--sink TYPE]`: prints a job config for a source with every required
+/// option present, credentials as environment references, ready for `validate` once the
+/// variable is set.
+enum InitCommand {
+    static let sinks = ["sqlite", "files", "stdout"]
+
+    static func run(type: String, sink: String?) throws -> Int32 {
+        let registry = BuiltIns.registry
+        guard let entry = registry.source(type) else {
+            let known = registry.sources.map(\.type)
+            let hint = Suggestion.closest(to: type, in: known).map { "; did you mean \"\($0)\"?" } ?? ""
+            throw UsageError(message: "unknown source type \"\(type)\"\(hint) (known: \(known.joined(separator: ", ")))", command: "init")
+        }
+        let sinkType = sink ?? "sqlite"
+        guard sinks.contains(sinkType) else {
+            throw UsageError(message: "--sink must be one of \(sinks.joined(separator: ", ")), got \"\(sinkType)\"", command: "init")
+        }
+        let stem = type.replacingOccurrences(of: ".", with: "")
+        var source: [(key: String, value: JSONValue)] = [("type", .string(type))]
+        for option in entry.options where option.required {
+            source.append((option.name, value(for: option, source: type)))
+        }
+        let sinkObject: JSONValue =
+            switch sinkType {
+            case "files": .object([("type", .string("files")), ("dir", .string("out/" + stem))])
+            case "stdout": .object([("type", .string("stdout"))])
+            default: .object([("type", .string("sqlite")), ("path", .string("out/\(stem).sqlite"))])
+            }
+        print(JSONValue.object([("source", .object(source)), ("sinks", .array([sinkObject]))]).serialized(pretty: true))
+        return 0
+    }
+
+    /// A value that passes validation and says what to put there.
+    static func value(for option: OptionSpec, source type: String) -> JSONValue {
+        switch option.type {
+        case .secret:
+            return .string("${\(environmentName(for: option.name, source: type))}")
+        case .url:
+            return option.defaultValue ?? .string(type.hasPrefix("ada") ? "https://your-bot.ada.support" : "https://api.example.com")
+        case .timestamp:
+            return .string(String(Timestamp.now.adding(seconds: -30 * 86_400).iso8601().prefix(10)))
+        case .oneOf(let allowed):
+            return option.defaultValue ?? .string(allowed.first ?? "")
+        case .integer(let range):
+            return option.defaultValue ?? .integer(range?.lowerBound ?? 1)
+        default:
+            return option.defaultValue ?? .string(option.name == "bot_name" ? "your-bot" : "CHANGE-ME")
+        }
+    }
+
+    /// The names the examples use: `ADA_TOKEN`, `DEEPCONVERSE_API_KEY`; otherwise `TYPE_OPTION`.
+    static func environmentName(for option: String, source type: String) -> String {
+        if type.hasPrefix("ada") { return "ADA_TOKEN" }
+        let vendor = type.uppercased().filter { $0.isLetter || $0.isNumber }
+        return vendor + "_" + option.uppercased()
+    }
+}
