@@ -12,7 +12,7 @@ struct CLI {
         "sandbox": SandboxCommand.options,
         "demo": ["--dir", "--progress"],
     ]
-    static let commandFlags: [String: Set<String>] = ["run": ["--full-refresh"]]
+    static let commandFlags: [String: Set<String>] = ["run": ["--full-refresh"], "state": ["--json"]]
 
     var environment: [String: String]
     var logger = Logger(handler: StreamLogHandler())
@@ -94,8 +94,9 @@ struct CLI {
                 }
                 if operands[0] == "show" {
                     if parsed.options["--stream"] != nil { throw UsageError(message: "--stream goes with state reset", command: command) }
-                    return try await commands.stateShow(config: operands[1])
+                    return try await commands.stateShow(config: operands[1], json: parsed.flags.contains("--json"))
                 }
+                if parsed.flags.contains("--json") { throw UsageError(message: "--json goes with state show", command: command) }
                 return try await commands.stateReset(config: operands[1], streams: parsed.options["--stream"])
             }
         } catch let error as UsageError {

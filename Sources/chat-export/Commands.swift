@@ -82,7 +82,7 @@ struct Commands {
     }
 
     /// `state show CONFIG`
-    func stateShow(config file: String) async throws -> Int32 {
+    func stateShow(config file: String, json: Bool) async throws -> Int32 {
         let job = try loader.load(file: file)
         let states: [String: StreamState]
         if let sink = job.checkpointingSink {
@@ -91,9 +91,39 @@ struct Commands {
         } else {
             states = try FileCheckpointStore.read(path: job.checkpointPath)
         }
-        if states.isEmpty { logger.info("no checkpoint yet in \(job.checkpointLocation)") }
-        print(CheckpointFileFormat.encode(states).serialized(pretty: true))
+        if json {
+            if states.isEmpty { logger.info("no checkpoint yet in \(job.checkpointLocation)") }
+            print(CheckpointFileFormat.encode(states).serialized(pretty: true))
+            return 0
+        }
+        print("checkpoint: \(job.checkpointLocation)")
+        if states.isEmpty { print("no checkpoint yet: the next run starts from the configured start") }
+        let now = Timestamp.now
+        for (name, state) in states.sorted(by: { $0.key < $1.key }) {
+            var parts = ["\(state.records) records in \(state.sequence) batches"]
+            parts.append("last committed \(state.updatedAt.iso8601()) (\(Commands.age(from: state.updatedAt, to: now)) ago)")
+            if let through = Commands.readThrough(state.checkpoint.state) {
+                parts.append("complete through \(through.iso8601()) (\(Commands.age(from: through, to: now)) behind now)")
+            }
+            if let identity = state.identity { parts.append("source \(identity)") }
+            print("\(name): " + parts.joined(separator: ", "))
+        }
         return 0
+    }
+
+    /// How far a windowed reader's state is complete (`done_through`, at the top or under `reader`).
+    static func readThrough(_ state: JSONValue) -> Timestamp? {
+        (state["done_through"] ?? state["reader"]?["done_through"])?.stringValue.flatMap(Timestamp.init(iso8601:))
+    }
+
+    /// `3d 4h`, `2h 5m`, `4m`, `12s`.
+    static func age(from earlier: Timestamp, to later: Timestamp) -> String {
+        let seconds = max(0, later.epochSeconds - earlier.epochSeconds)
+        let (days, hours, minutes) = (seconds / 86_400, seconds % 86_400 / 3600, seconds % 3600 / 60)
+        if days > 0 { return "\(days)d \(hours)h" }
+        if hours > 0 { return "\(hours)h \(minutes)m" }
+        if minutes > 0 { return "\(minutes)m" }
+        return "\(seconds)s"
     }
 
     /// `state reset CONFIG [--stream NAME]...`

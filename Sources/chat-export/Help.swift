@@ -22,7 +22,7 @@ enum Help {
           spec [TYPE]           print the JSON Schema of a source or sink type (or of a job config)
           list                  list the registered sources and sinks
           init TYPE [--sink S]  print a job config for a source type (sink: sqlite, files or stdout)
-          state show CONFIG     print the job's checkpoint
+          state show CONFIG     the job's state per stream (--json: the checkpoint as stored)
           state reset CONFIG    forget the job's checkpoint (all streams, or --stream NAME)
           sandbox               run the local fake of the vendors' export APIs in the foreground
           help [COMMAND]        show this help, or a command's
@@ -105,12 +105,15 @@ enum Help {
         \(globalOptions)
         """,
         "state": """
-        Usage: chat-export state show CONFIG
+        Usage: chat-export state show CONFIG [--json]
                chat-export state reset CONFIG [--stream NAME]...
 
-        show prints the job's checkpoint as JSON on stdout.
+        show prints, per stream, the records and batches so far, when it last committed, how far
+        behind now it is complete, and the source it describes; --json prints the checkpoint as
+        stored. It needs no lock: it reads a running job's state too.
         reset forgets the checkpoint of every stream, or of the named streams, so the next run
-        starts from the configured start. It takes the job's lock: it fails while a run is active.
+        starts from the configured start, keeping a backup of what it replaces (it also recovers
+        a corrupt checkpoint). It takes the job's lock: it fails while a run is active.
 
         \(globalOptions)
         """,

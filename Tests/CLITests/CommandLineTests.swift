@@ -118,7 +118,7 @@ struct CommandLineTests {
         #expect(first.status == 75, "\(first.stderr)")
         #expect(first.stderr.contains("fail_after_pages"))
         #expect(first.stderr.contains("run failed after"))
-        let state = try JSONValue.parse(try CLIHarness.run(["state", "show", failing]).stdout)
+        let state = try JSONValue.parse(try CLIHarness.run(["state", "show", failing, "--json"]).stdout)
         // The first stream to fail cancels the other, so each holds up to three committed pages.
         for stream in ["messages", "conversations"] {
             let committed = state["streams"]?[stream]?["records"]?.intValue ?? 0
@@ -169,12 +169,18 @@ struct CommandLineTests {
         var committed = 0
         #expect(
             CLIHarness.waitUntil {
-                let shown = (try? CLIHarness.run(["state", "show", file])) ?? CLIHarness.Outcome(status: -1, stdout: "", stderr: "")
+                let shown =
+                    (try? CLIHarness.run(["state", "show", file, "--json"])) ?? CLIHarness.Outcome(status: -1, stdout: "", stderr: "")
                 guard shown.status == 0 else { return false }
                 committed = (try? JSONValue.parse(shown.stdout))?["streams"]?["messages"]?["records"]?.intValue ?? 0
                 return committed > 0
             })
         #expect(committed > 0 && committed < 200)
+        let human = try CLIHarness.run(["state", "show", file])
+        #expect(human.status == 0)
+        #expect(human.stdout.contains("messages: "))
+        #expect(human.stdout.contains(" records in ") && human.stdout.contains("last committed"))
+        #expect(human.stdout.contains("source synthetic"))
         // The job still holds its lock: a second run is refused meanwhile.
         #expect(try CLIHarness.run(["run", file]).status == 75)
     }
@@ -201,7 +207,7 @@ struct CommandLineTests {
         // What the run achieved is said on the way out.
         #expect(outcome.stderr.contains("run stopped by \(number == SIGINT ? "SIGINT" : "SIGTERM") after"))
         #expect(outcome.stderr.contains("messages ") && outcome.stderr.contains(" records in "))
-        let state = try JSONValue.parse(try CLIHarness.run(["state", "show", file]).stdout)
+        let state = try JSONValue.parse(try CLIHarness.run(["state", "show", file, "--json"]).stdout)
         let committed = state["streams"]?["messages"]?["records"]?.intValue ?? 0
         #expect(committed > 0 && committed < 400)
         #expect(try CLIHarness.run(["run", file, "--progress", "off"]).status == 0)
@@ -357,11 +363,11 @@ struct SQLiteCrashTests {
             conversations
                 == Dictionary(uniqueKeysWithValues: dataset.adaConversations.map { ($0.id, String(decoding: $0.json, as: UTF8.self)) }))
         // The checkpoint lives in the database, and state show reads it there.
-        let state = try JSONValue.parse(try CLIHarness.run(["state", "show", file]).stdout)
+        let state = try JSONValue.parse(try CLIHarness.run(["state", "show", file, "--json"]).stdout)
         #expect(state["streams"]?["messages"] != nil)
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/job.checkpoint.json"))
         #expect(try CLIHarness.run(["state", "reset", file, "--stream", "messages"]).status == 0)
-        let after = try JSONValue.parse(try CLIHarness.run(["state", "show", file]).stdout)
+        let after = try JSONValue.parse(try CLIHarness.run(["state", "show", file, "--json"]).stdout)
         #expect(after["streams"]?["messages"] == nil)
         #expect(after["streams"]?["conversations"] != nil)
     }

@@ -168,7 +168,7 @@ struct StateIntegrityTests {
         let outcome = try run(file)
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stderr.contains("is later than now − lag"))
-        let state = try JSONValue.parse(try CLIHarness.run(["state", "show", file]).stdout)
+        let state = try JSONValue.parse(try CLIHarness.run(["state", "show", file, "--json"]).stdout)
         for stream in ["messages", "conversations"] {
             let end = state["streams"]?[stream]?["checkpoint"]?["reader"]?["range_end"]?.stringValue.flatMap(Timestamp.init(iso8601:))
             #expect(end != nil && end! <= Timestamp.now.adding(seconds: -7200 + 60))

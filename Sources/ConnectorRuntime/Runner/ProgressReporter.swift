@@ -22,6 +22,8 @@ public final class ProgressReporter: @unchecked Sendable {
         var pages = 0
         var fraction: Double?
         var done = false
+        /// Seconds from the run's start to the stream's end, once it finished.
+        var finishedAfter: Double?
     }
 
     private let lock = NSLock()
@@ -77,9 +79,11 @@ public final class ProgressReporter: @unchecked Sendable {
     ///
     /// - Parameter stream: The stream.
     public func finished(stream: String) {
+        let elapsed = self.elapsed
         update(stream) {
             $0.done = true
             $0.fraction = 1
+            $0.finishedAfter = elapsed
         }
     }
 
@@ -116,7 +120,9 @@ public final class ProgressReporter: @unchecked Sendable {
         let notice = throttled.map { [" | throttled by the vendor; next request at \($0.clockText)"] } ?? []
         return
             (snapshot.map { name, progress in
-                var part = "\(name): \(progress.records) records, \(progress.pages) pages, \(Int(Double(progress.records) / elapsed)) rec/s"
+                // A finished stream's rate is over its own time, not the whole job's.
+                let seconds = max(0.001, progress.finishedAfter ?? elapsed)
+                var part = "\(name): \(progress.records) records, \(progress.pages) pages, \(Int(Double(progress.records) / seconds)) rec/s"
                 if progress.done {
                     part += ", done"
                 } else if let fraction = progress.fraction {
