@@ -6,13 +6,13 @@ struct CLI {
     static let globalOptions: Set<String> = ["--log-level", "--log-format"]
     static let globalFlags: Set<String> = ["--help", "--version"]
     static let commandOptions: [String: Set<String>] = [
-        "run": ["--stream", "--progress"],
+        "run": ["--stream", "--progress", "--limit"],
         "check": [], "validate": [], "spec": [], "list": [], "init": ["--sink"],
         "state": ["--stream"],
         "sandbox": SandboxCommand.options,
         "demo": ["--dir", "--progress"],
     ]
-    static let commandFlags: [String: Set<String>] = ["run": ["--full-refresh"], "state": ["--json"]]
+    static let commandFlags: [String: Set<String>] = ["run": ["--full-refresh", "--dry-run"], "state": ["--json"]]
 
     var environment: [String: String]
     var logger = Logger(handler: StreamLogHandler())

@@ -1,5 +1,7 @@
 import ConnectorRuntime
+import ConnectorTesting
 import Foundation
+import StdoutSink
 
 /// The commands' bodies. Each returns an exit status or throws an error the CLI maps to one.
 struct Commands {
@@ -21,10 +23,33 @@ struct Commands {
                 command: "run")
         }
         let mode = try arguments.value("--progress", allowed: ProgressReporter.Mode.allCases.map(\.rawValue))
+        if arguments.flags.contains("--dry-run") {
+            return try await dryRun(job, only: only, limit: try arguments.value("--limit"), file: file)
+        }
+        if arguments.options["--limit"] != nil { throw UsageError(message: "--limit goes with --dry-run", command: "run") }
         let outcome = try await JobExecution.run(
             job, label: file, only: only, progress: mode.flatMap(ProgressReporter.Mode.init(rawValue:)) ?? .auto,
             fullRefresh: arguments.flags.contains("--full-refresh"), logger: logger)
         return outcome.status
+    }
+
+    /// `run CONFIG --dry-run [--limit N]`: up to N records per stream from the configured start
+    /// to stdout; no sink is written and no checkpoint is read or stored.
+    func dryRun(_ job: JobConfig, only: Set<String>?, limit text: String?, file: String) async throws -> Int32 {
+        let limit =
+            try text.map { text -> Int in
+                guard let value = Int(text), value > 0 else {
+                    throw UsageError(message: "--limit must be a positive whole number, got \"\(text)\"", command: "run")
+                }
+                return value
+            } ?? 10
+        var runner = JobRunner(
+            source: job.source, sinks: [StdoutSink()], checkpoints: InMemoryCheckpointStore(), logger: logger, onlyStreams: only)
+        runner.recordLimit = limit
+        let summary = try await runner.run()
+        let counts = summary.streams.sorted { $0.key < $1.key }.map { "\($0.value.records) \($0.key)" }.joined(separator: ", ")
+        logger.info("dry run of \(file): \(counts) (at most \(limit) per stream); no sink written, no checkpoint stored")
+        return 0
     }
 
     /// `check CONFIG`

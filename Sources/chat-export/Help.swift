@@ -50,6 +50,7 @@ enum Help {
         """,
         "run": """
         Usage: chat-export run CONFIG [--stream NAME]... [--progress MODE] [--full-refresh]
+               chat-export run CONFIG --dry-run [--limit N] [--stream NAME]...
 
         Runs the job in CONFIG. Each batch is written to every sink and made durable before the
         checkpoint moves, so an interrupted run (Ctrl-C, kill, crash) resumes where it stopped.
@@ -57,6 +58,10 @@ enum Help {
         Options:
           --stream NAME         run only this stream (repeatable)
           --progress MODE       auto (live line on a terminal, log lines otherwise), live, log or off
+          --dry-run             fetch at most --limit records per stream (default 10) from the
+                                configured start and print them as {"stream": …, "record": …}
+                                lines; no sink is written, no checkpoint read or stored
+          --limit N             records per stream for --dry-run
           --full-refresh        start the streams over from the configured start: forget their
                                 checkpoints; a files sink moves its earlier parts to
                                 DIR/.replaced-<UTC time>/ (SQLite upserts the re-export)

@@ -287,6 +287,28 @@ struct VendorJobTests {
 }
 
 extension VendorJobTests {
+    @Test("a dry run prints at most --limit records per stream and writes no sink and no checkpoint")
+    func dryRun() throws {
+        let sandbox = try VendorSandbox()
+        defer { sandbox.stop() }
+        let directory = TemporaryDirectory()
+        let file = try directory.write(
+            "job.json",
+            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(sandbox.settings.adaToken)", "page_size": 100, "max_concurrent_windows": 1, "start": "\#(sandbox.dataset.start.iso8601())", "end": "\#(sandbox.settings.end.iso8601())"}, "sinks": [{"type": "files", "dir": "out"}]}"#
+        )
+        let outcome = try CLIHarness.run(["run", file, "--dry-run", "--limit", "7"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let lines = try outcome.stdout.split(separator: "\n").map { try JSONValue.parse(String($0)) }
+        #expect(lines.count == 14)
+        #expect(lines.filter { $0["stream"] == .string("messages") }.count == 7)
+        #expect(lines.allSatisfy { $0["record"]?["_id"] != nil })
+        // One page per stream was enough.
+        #expect(sandbox.requests.count == 2)
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/out"))
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/job.checkpoint.json"))
+        #expect(try CLIHarness.run(["run", file, "--limit", "3"]).status == 64)
+    }
+
     @Test("check also checks the sinks: writable ones report ok, an immutable output directory fails naming it")
     func checkSinks() throws {
         let sandbox = try VendorSandbox()

@@ -29,6 +29,8 @@ public struct JobRunner: Sendable {
     /// Start the selected streams over from the configured start: forget their stored states
     /// and let each sink set aside what it holds for them (``Sink/setAside(_:)``).
     public var fullRefresh = false
+    /// Stop each stream once this many records reached the sinks (a dry run); nil for no limit.
+    public var recordLimit: Int?
 
     /// Creates a runner.
     ///
@@ -124,10 +126,14 @@ public struct JobRunner: Sendable {
         let identity = source.identity(of: stream)
         logger.info(state == nil ? "starting from the configured start" : "resuming from checkpoint (batch \(state!.sequence))")
         let request = ReadRequest(stream: stream, checkpoint: state?.checkpoint, logger: logger)
-        try await JobRunContext.$store.withValue(checkpoints) {
-            try await JobRunContext.$progress.withValue(progress) {
-                try await read(request, identity: identity, tracker: tracker)
+        do {
+            try await JobRunContext.$store.withValue(checkpoints) {
+                try await JobRunContext.$progress.withValue(progress) {
+                    try await read(request, identity: identity, tracker: tracker)
+                }
             }
+        } catch is RecordLimitReached {
+            logger.info("stream stopped at its record limit (\(recordLimit ?? 0))")
         }
         progress?.finished(stream: stream.name)
         var summary = await tracker.summary
@@ -140,6 +146,12 @@ public struct JobRunner: Sendable {
         let stream = request.stream
         try await source.read(request) { batch in
             try Task.checkCancellation()
+            var batch = batch
+            if let recordLimit {
+                let done = await tracker.summary.records
+                guard done < recordLimit else { throw RecordLimitReached() }
+                if batch.records.count > recordLimit - done { batch.records = Array(batch.records.prefix(recordLimit - done)) }
+            }
             guard batch.stream == stream.name else {
                 throw ChatExportError(.failure, "source emitted a batch for stream \(batch.stream) while reading \(stream.name)")
             }
@@ -169,9 +181,14 @@ public struct JobRunner: Sendable {
             await tracker.committed(next, batch: batch)
             for sink in sinks { try await sink.checkpointSaved(commit) }
             progress?.committed(stream: stream.name, records: batch.records.count, pages: batch.pages, fraction: batch.progress)
+            // Enough for a dry run: end the stream without fetching another page.
+            if let recordLimit, await tracker.summary.records >= recordLimit { throw RecordLimitReached() }
         }
     }
 }
+
+/// Thrown from `emit` to end a stream that reached ``JobRunner/recordLimit``.
+struct RecordLimitReached: Error {}
 
 /// One stream's committed state and counters during a run.
 actor StreamTracker {
