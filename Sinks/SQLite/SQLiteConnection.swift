@@ -12,27 +12,14 @@ final class SQLiteConnection {
     /// (no WAL set-up, nothing written, no lock taken beyond SQLite's own).
     init(path: String, busyTimeout: Double, readOnly: Bool = false) throws {
         self.path = path
-        if readOnly {
-            var db: OpaquePointer?
-            let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil)
-            handle = db
-            guard rc == SQLITE_OK else {
-                let error = SQLiteConnection.error(rc, db, path: path, doing: "open")
-                sqlite3_close_v2(db)
-                handle = nil
-                throw error
-            }
-            sqlite3_busy_timeout(db, Int32(busyTimeout * 1000))
-            return
-        }
         // A new database holds customer data: create it readable by its owner only. SQLite gives
         // its -wal and -shm files the database file's permissions.
-        if !FileSystem.exists(path) {
+        if !readOnly, !FileSystem.exists(path) {
             let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, FileSystem.fileMode)
             if fd >= 0 { Glibc.close(fd) }
         }
         var db: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let flags = readOnly ? SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         handle = db
         guard rc == SQLITE_OK else {
@@ -42,6 +29,7 @@ final class SQLiteConnection {
             throw error
         }
         sqlite3_busy_timeout(db, Int32(busyTimeout * 1000))
+        if readOnly { return }
         sqlite3_extended_result_codes(db, 1)
         // Validate the file before changing anything (a corrupt or foreign file fails here).
         try execute("SELECT count(*) FROM sqlite_master", doing: "read")
