@@ -17,8 +17,10 @@ public struct SchedulingClock: Sendable {
         }
     }
 
-    /// The system's monotonic clock.
-    public static var continuous: SchedulingClock { SchedulingClock(ContinuousClock()) }
+    /// The system's monotonic clock, adopted once per process: every limiter and client on it
+    /// reads the same seconds, so an instant one hands another (a limiter's resume time) means
+    /// the same moment to both.
+    public static let continuous = SchedulingClock(ContinuousClock())
 
     /// Seconds since the clock was adopted.
     public var now: Double { reading() }
