@@ -42,7 +42,7 @@ public struct AdaSource: Source {
     /// another API version, bot (host) or conversations cursor.
     public func identity(of stream: StreamDescriptor) -> StreamIdentity {
         StreamIdentity(
-            source: api.type, instance: StreamIdentity.instance(of: client.configuration.baseURL), stream: stream.name,
+            source: api.type, instance: client.configuration.origin.instance, stream: stream.name,
             cursor: boundField(stream.name))
     }
 

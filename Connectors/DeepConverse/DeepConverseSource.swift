@@ -115,7 +115,7 @@ public struct DeepConverseSource: Source {
     /// `deepconverse <host> bot <bot_name> <stream>`: a checkpoint is never applied to another bot.
     public func identity(of stream: StreamDescriptor) -> StreamIdentity {
         StreamIdentity(
-            source: "deepconverse", instance: StreamIdentity.instance(of: client.configuration.baseURL), bot: settings.botName,
+            source: "deepconverse", instance: client.configuration.origin.instance, bot: settings.botName,
             stream: stream.name, cursor: stream.cursorField)
     }
 
@@ -174,7 +174,8 @@ public struct DeepConverseSource: Source {
         let url = requestURL(
             stream, start: window.start.epochSeconds, end: window.end.epochSeconds, cursor: window.position?.cursor,
             perPage: settings.perPage)
-        let page = try await client.get(url, passThrough: window.position == nil ? [404] : [400, 404]) { response -> PageScanner.Page? in
+        let answer = try await client.get(url, passThrough: window.position == nil ? [404] : [400, 404]) {
+            response -> (page: PageScanner.Page, next: String?)? in
             if response.status == 404 { throw botNotFound(url) }
             if response.status == 400 { return nil }
             let page = try PageScanner.scan(response.body, stream: stream, recordKeys: ["data"], layout: layout)
@@ -184,9 +185,9 @@ public struct DeepConverseSource: Source {
             }
             let next = cursor.stringValue.flatMap { $0.isEmpty ? nil : $0 }
             try paging.accept(window: key, given: window.position?.cursor, next: next, ids: page.records.map(\.id))
-            return page
+            return (page, next)
         }
-        guard let page else {
+        guard let (page, cursor) = answer else {
             logger.warning(
                 "\(stream): DeepConverse rejected the stored cursor for \(window.start.iso8601())–\(window.end.iso8601()) (expired?); "
                     + "restarting that window from its beginning (its records are sent again)"
@@ -200,7 +201,7 @@ public struct DeepConverseSource: Source {
             }
             return try await fetch(stream, restarted, layout: layout, paging: paging, logger: logger)
         }
-        let next = page.members["cursor"]?.stringValue.flatMap { $0.isEmpty ? nil : Position(cursor: $0) }
+        let next = cursor.map(Position.init(cursor:))
         return .init(records: page.records, next: next, reached: next == nil ? window.end : page.records.compactMap(\.cursor).max())
     }
 

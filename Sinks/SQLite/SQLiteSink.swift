@@ -58,8 +58,9 @@ public actor SQLiteSink: CheckpointingSink {
         self.identity = "sqlite:" + settings.path + "#" + settings.tablePrefix
     }
 
-    /// The table keeping this sink's checkpoints.
-    var stateTable: String { SQLiteSchema.quote(settings.tablePrefix + "_chat_export_state") }
+    /// The table keeping this sink's checkpoints, unquoted (for catalogue look-ups) and quoted.
+    var stateTableName: String { settings.tablePrefix + "_chat_export_state" }
+    var stateTable: String { SQLiteSchema.quote(stateTableName) }
     /// The table keeping the states `state reset` replaced.
     var backupTable: String { SQLiteSchema.quote(settings.tablePrefix + "_chat_export_state_backup") }
     /// The table keeping the job-level values (the job's id, requests per day).
@@ -175,8 +176,9 @@ public actor SQLiteSink: CheckpointingSink {
         guard FileSystem.exists(settings.path) else { return [:] }
         let reader = try SQLiteConnection(path: settings.path, busyTimeout: settings.busyTimeout, readOnly: true)
         defer { reader.close() }
-        let name = settings.tablePrefix + "_chat_export_state"
-        guard try !reader.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", [name]).isEmpty else { return [:] }
+        guard try !reader.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", [stateTableName]).isEmpty else {
+            return [:]
+        }
         return try loadStates(from: reader)
     }
 

@@ -87,7 +87,8 @@ struct CLI {
                 guard operands.isEmpty else { throw UsageError(message: "list takes no operands", command: command) }
                 return commands.list()
             case "init":
-                return try InitCommand.run(type: try single(operands, "TYPE", command), sink: parsed.options["--sink"]?.last)
+                return try InitCommand.run(
+                    type: try single(operands, "TYPE", command), sink: try parsed.value("--sink", allowed: InitCommand.sinks))
             default:  // state
                 guard operands.count == 2, ["show", "reset"].contains(operands[0]) else {
                     throw UsageError(message: "expected \"state show CONFIG\" or \"state reset CONFIG\"", command: command)

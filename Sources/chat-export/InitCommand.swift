@@ -15,9 +15,6 @@ enum InitCommand {
             throw UsageError(message: "unknown source type \"\(type)\"\(hint) (known: \(known.joined(separator: ", ")))", command: "init")
         }
         let sinkType = sink ?? "sqlite"
-        guard sinks.contains(sinkType) else {
-            throw UsageError(message: "--sink must be one of \(sinks.joined(separator: ", ")), got \"\(sinkType)\"", command: "init")
-        }
         let stem = type.replacingOccurrences(of: ".", with: "")
         var source: [(key: String, value: JSONValue)] = [("type", .string(type))]
         for option in entry.options where option.required {

@@ -294,8 +294,7 @@ extension VendorJobTests {
         let directory = TemporaryDirectory()
         let file = try directory.write(
             "job.json",
-            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(sandbox.settings.adaToken)", "page_size": 100, "max_concurrent_windows": 1, "start": "\#(sandbox.dataset.start.iso8601())", "end": "\#(sandbox.settings.end.iso8601())"}, "sinks": [{"type": "files", "dir": "out"}]}"#
-        )
+            adaJob(sandbox, pageSize: 100, extra: #", "max_concurrent_windows": 1"#, sinks: #"[{"type": "files", "dir": "out"}]"#))
         let outcome = try CLIHarness.run(["run", file, "--dry-run", "--limit", "7"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let lines = try outcome.stdout.split(separator: "\n").map { try JSONValue.parse(String($0)) }
@@ -315,9 +314,7 @@ extension VendorJobTests {
         defer { sandbox.stop() }
         let directory = TemporaryDirectory()
         let file = try directory.write(
-            "job.json",
-            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(sandbox.settings.adaToken)"}, "sinks": [{"type": "files", "dir": "out"}, {"type": "sqlite", "path": "db/x.sqlite"}]}"#
-        )
+            "job.json", adaJob(sandbox, sinks: #"[{"type": "files", "dir": "out"}, {"type": "sqlite", "path": "db/x.sqlite"}]"#))
         let ok = try CLIHarness.run(["check", file])
         #expect(ok.status == 0, "\(ok.stderr)")
         #expect(ok.stdout.contains("ok  files:"))

@@ -4,14 +4,6 @@ import Foundation
 import Testing
 import VendorSandbox
 
-/// A job config for the sandbox, as JSON text.
-private func adaJob(
-    _ sandbox: VendorSandbox, type: String = "ada-v2", baseURL: String? = nil, extra: String = "",
-    sinks: String = #"[{"type": "sqlite", "path": "out/db.sqlite"}]"#
-) -> String {
-    #"{"source": {"type": "\#(type)", "base_url": "\#(baseURL ?? sandbox.baseURL)", "token": "\#(sandbox.settings.adaToken)", "page_size": 500, "rate_limits": {"per_endpoint_per_second": 50, "per_minute": 0}, "start": "\#(sandbox.dataset.start.iso8601())", "end": "\#(sandbox.settings.end.iso8601())"\#(extra)}, "sinks": \#(sinks)}"#
-}
-
 private func messageRows(_ sandbox: VendorSandbox, from start: Timestamp? = nil) -> [String: String] {
     Dictionary(
         uniqueKeysWithValues: sandbox.dataset.adaMessages.filter { start == nil || $0.created >= start! }.map {

@@ -2,7 +2,7 @@
 ///
 /// ```json
 /// { "format": "chat-export-checkpoint", "version": 2,
-///   "job": { "id": "…", "requests": {…} },
+///   "job": { "id": "…", "requests:acme.ada.support": {"day": "2026-01-01", "used": 25} },
 ///   "streams": { "messages": { "source": {"source": "ada-v2", "instance": "acme.ada.support", …},
 ///                              "checkpoint": {…}, "sinks": {…}, "sequence": 3,
 ///                              "records": 30000, "updated_at": "2026-01-01T00:00:00.000000Z" } } }

@@ -39,7 +39,7 @@ enum OptionValidator {
                 for member in spec.defaultValue?.objectValue ?? [] where merged[member.key] == nil { merged[member.key] = member.value }
                 values[key] = .object(nested.compactMap { option in merged[option.name].map { (option.name, $0) } })
                 given.insert(key)
-                for member in inner where member.key != "type" { given.insert(key + "." + member.key) }
+                given.formUnion(options.given.map { key + "." + $0 })
                 continue
             }
             if issues.contains(where: { $0.path == memberPath }) {

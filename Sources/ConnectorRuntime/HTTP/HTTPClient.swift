@@ -107,7 +107,7 @@ public struct HTTPClient: Sendable {
         let limiter = await limiters.limiter(for: instance, limits: configuration.rateLimits, clock: clock)
         var budget: RequestBudget?
         if let perDay = configuration.rateLimits.perDay {
-            budget = await limiters.budget(for: instance, limit: perDay, instance: StreamIdentity.instance(of: configuration.baseURL))
+            budget = await limiters.budget(for: instance, limit: perDay, instance: configuration.origin.instance)
         }
         var random = SystemRandomNumberGenerator()
         var lastProblem = ""
@@ -140,7 +140,7 @@ public struct HTTPClient: Sendable {
                     try await clock.sleep(for: 0.5)
                     continue
                 }
-                try await backoff(shown, attempt: &attempt, problem: lastProblem, retryAfter: nil, random: &random)
+                try await backoff(shown, attempt: &attempt, of: maxAttempts, problem: lastProblem, retryAfter: nil, random: &random)
                 if attempt > maxAttempts { break }
                 continue
             }
@@ -161,11 +161,11 @@ public struct HTTPClient: Sendable {
                 } catch let error as JSONSyntaxError {
                     invalid = false
                     lastProblem = "answered \(response.status) with an invalid body (\(error))"
-                    try await backoff(shown, attempt: &attempt, problem: lastProblem, retryAfter: nil, random: &random)
+                    try await backoff(shown, attempt: &attempt, of: maxAttempts, problem: lastProblem, retryAfter: nil, random: &random)
                 } catch let error as InvalidResponse {
                     invalid = true
                     lastProblem = "answered \(response.status) with an unusable page: \(scrub(error.reason))"
-                    try await backoff(shown, attempt: &attempt, problem: lastProblem, retryAfter: nil, random: &random)
+                    try await backoff(shown, attempt: &attempt, of: maxAttempts, problem: lastProblem, retryAfter: nil, random: &random)
                 }
             case 429:
                 let retryAfter = RetryPolicy.parseRetryAfter(response.headers["retry-after"]).map { min($0, configuration.retry.maxDelay) }
@@ -191,7 +191,7 @@ public struct HTTPClient: Sendable {
                 invalid = false
                 lastProblem = "answered \(status)" + vendorMessage(response).map { ": \($0)" }.orEmpty
                 let retryAfter = RetryPolicy.parseRetryAfter(response.headers["retry-after"])
-                try await backoff(shown, attempt: &attempt, problem: lastProblem, retryAfter: retryAfter, random: &random)
+                try await backoff(shown, attempt: &attempt, of: maxAttempts, problem: lastProblem, retryAfter: retryAfter, random: &random)
             case 300..<400:
                 let location = response.headers["location"].flatMap { HTTPURL.resolve($0, against: request.url) }.flatMap(HTTPOrigin.init)
                 throw ChatExportError(
@@ -236,16 +236,17 @@ public struct HTTPClient: Sendable {
     private func backoff<R: RandomNumberGenerator>(
         _ shown: String,
         attempt: inout Int,
+        of maxAttempts: Int,
         problem: String,
         retryAfter: Double?,
         random: inout R
     ) async throws {
         defer { attempt += 1 }
-        guard attempt < (HTTPClient.singleAttempt ? 1 : configuration.retry.maxAttempts) else { return }
+        guard attempt < maxAttempts else { return }
         metrics.recordRetry(throttled: false)
         let delay = configuration.retry.delay(afterAttempt: attempt, retryAfter: retryAfter, using: &random)
         logger.warning(
-            "\(shown) \(problem); retrying in \(String(format: "%.2f", delay)) s (attempt \(attempt + 1) of \(configuration.retry.maxAttempts))"
+            "\(shown) \(problem); retrying in \(String(format: "%.2f", delay)) s (attempt \(attempt + 1) of \(maxAttempts))"
         )
         try await clock.sleep(for: delay)
     }

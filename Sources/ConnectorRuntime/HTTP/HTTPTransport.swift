@@ -53,7 +53,7 @@ public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
         self.detail = detail
     }
 
-    /// `kind: detail`
+    /// The detail, which already says what failed in words (the kind is for code to branch on).
     public var description: String { detail }
 }
 

@@ -48,15 +48,6 @@ public actor RateLimiter {
         self.clock = clock
     }
 
-    /// Creates a limiter for one per-second rate.
-    ///
-    /// - Parameters:
-    ///   - rate: Requests per second (> 0).
-    ///   - clock: The clock it schedules on.
-    public init(rate: Double, clock: SchedulingClock = .continuous) {
-        self.init(limits: RateLimits(perEndpointPerSecond: max(rate, 0.001)), clock: clock)
-    }
-
     /// The current spacing between requests to one endpoint, and to the instance, in seconds.
     public var intervals: (endpoint: Double, instance: Double) {
         (

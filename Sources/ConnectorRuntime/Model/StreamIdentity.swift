@@ -37,9 +37,7 @@ public struct StreamIdentity: Sendable, Hashable, CustomStringConvertible {
     /// - Parameter baseURL: The configured base URL.
     /// - Returns: For example `acme.ada.support` or `127.0.0.1:8080`; the text itself when it is not a URL.
     public static func instance(of baseURL: String) -> String {
-        guard let origin = HTTPOrigin(baseURL) else { return baseURL }
-        let usual = origin.scheme == "https" ? 443 : 80
-        return origin.port == usual ? origin.host : "\(origin.host):\(origin.port)"
+        HTTPOrigin(baseURL)?.instance ?? baseURL
     }
 
     /// The identity as stored: `{"source": …, "instance": …, "bot": …, "stream": …, "cursor": …}`.

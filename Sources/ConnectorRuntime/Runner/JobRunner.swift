@@ -76,19 +76,21 @@ public struct JobRunner: Sendable {
             for stream in streams { try verify(stream, against: states[stream.name]) }
         }
         let job = try await identifyJob()
+        // Each sink's key in stored states, worked out once (it may consult the working directory).
+        let keys = sinks.map { JobRunner.canonicalSinkKey($0.identity) }
         var summary = RunSummary()
         do {
             for sink in sinks { try await sink.claim(for: job) }
             for stream in streams {
-                for sink in sinks {
+                for (sink, key) in zip(sinks, keys) {
                     if fullRefresh { try await sink.setAside(stream) }
-                    try await sink.open(stream, restoring: states[stream.name]?.sinkStates[JobRunner.canonicalSinkKey(sink.identity)])
+                    try await sink.open(stream, restoring: states[stream.name]?.sinkStates[key])
                 }
             }
             let resumed = states
             try await withThrowingTaskGroup(of: (String, RunSummary.StreamSummary)?.self) { group in
                 for stream in streams {
-                    group.addTask { (stream.name, try await runStream(stream, from: resumed[stream.name])) }
+                    group.addTask { (stream.name, try await runStream(stream, from: resumed[stream.name], sinkKeys: keys)) }
                 }
                 if let progress {
                     group.addTask {
@@ -120,7 +122,9 @@ public struct JobRunner: Sendable {
         return summary
     }
 
-    private func runStream(_ stream: StreamDescriptor, from state: StreamState?) async throws -> RunSummary.StreamSummary {
+    private func runStream(_ stream: StreamDescriptor, from state: StreamState?, sinkKeys: [String]) async throws
+        -> RunSummary.StreamSummary
+    {
         let logger = self.logger.with("stream", stream.name)
         let tracker = StreamTracker(state: state)
         let identity = source.identity(of: stream)
@@ -129,7 +133,7 @@ public struct JobRunner: Sendable {
         do {
             try await JobRunContext.$store.withValue(checkpoints) {
                 try await JobRunContext.$progress.withValue(progress) {
-                    try await read(request, identity: identity, tracker: tracker)
+                    try await read(request, identity: identity, sinkKeys: sinkKeys, tracker: tracker)
                 }
             }
         } catch is RecordLimitReached {
@@ -142,15 +146,15 @@ public struct JobRunner: Sendable {
         return summary
     }
 
-    private func read(_ request: ReadRequest, identity: StreamIdentity, tracker: StreamTracker) async throws {
+    private func read(_ request: ReadRequest, identity: StreamIdentity, sinkKeys: [String], tracker: StreamTracker) async throws {
         let stream = request.stream
         try await source.read(request) { batch in
             try Task.checkCancellation()
             var batch = batch
             if let recordLimit {
-                let done = await tracker.summary.records
-                guard done < recordLimit else { throw RecordLimitReached() }
-                if batch.records.count > recordLimit - done { batch.records = Array(batch.records.prefix(recordLimit - done)) }
+                // The stream ends right after the batch that reaches the limit; this one is cut to it.
+                let room = recordLimit - (await tracker.summary.records)
+                if batch.records.count > room { batch.records = Array(batch.records.prefix(room)) }
             }
             guard batch.stream == stream.name else {
                 throw ChatExportError(.failure, "source emitted a batch for stream \(batch.stream) while reading \(stream.name)")
@@ -162,9 +166,9 @@ public struct JobRunner: Sendable {
             let commit = SinkCommit(stream: stream.name, sequence: previous.sequence + 1, checkpoint: batch.checkpoint)
             var sinkStates = previous.sinkStates
             let holder = checkpointingSink?.identity
-            for sink in sinks where sink.identity != holder {
+            for (sink, key) in zip(sinks, sinkKeys) where sink.identity != holder {
                 // `.null` records that the sink was covered, for sinks that keep no position.
-                sinkStates[JobRunner.canonicalSinkKey(sink.identity)] = try await sink.commit(commit) ?? .null
+                sinkStates[key] = try await sink.commit(commit) ?? .null
             }
             let next = StreamState(
                 checkpoint: batch.checkpoint,

@@ -116,7 +116,7 @@ public final class ProgressReporter: @unchecked Sendable {
         let snapshot = streams
         let throttled = throttledUntil.flatMap { $0 > .now ? $0 : nil }
         lock.unlock()
-        let elapsed = max(0.001, Double(Timestamp.now.microseconds - started.microseconds) / 1e6)
+        let elapsed = max(0.001, self.elapsed)
         let notice = throttled.map { [" | throttled by the vendor; next request at \($0.clockText)"] } ?? []
         return
             (snapshot.map { name, progress in

@@ -27,6 +27,13 @@ public struct HTTPOrigin: Sendable, Hashable, CustomStringConvertible {
         host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"
     }
 
+    /// Whose data it is: the host, with the port only when it is not the scheme's default, so
+    /// `http`/`https` and a trailing slash name the same vendor instance (`acme.ada.support`,
+    /// `127.0.0.1:8080`).
+    public var instance: String {
+        port == (scheme == "https" ? 443 : 80) ? host : "\(host):\(port)"
+    }
+
     /// `scheme://host:port`
     public var description: String { "\(scheme)://\(host):\(port)" }
 }
