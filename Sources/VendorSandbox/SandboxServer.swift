@@ -105,7 +105,9 @@ public final class SandboxServer: @unchecked Sendable {
         lock.lock()
         let alreadyStopped = stopped
         stopped = true
-        let open = connections
+        // Under the lock: a connection's fd leaves the set before it is closed, so a number the
+        // kernel has since given to another socket is never shut down.
+        if !alreadyStopped { for fd in connections { shutdown(fd, Int32(SHUT_RDWR)) } }
         lock.unlock()
         guard !alreadyStopped else { return }
         stopping.lock()
@@ -114,7 +116,6 @@ public final class SandboxServer: @unchecked Sendable {
         stopping.unlock()
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
-        for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
         threads.wait()
     }
 
@@ -140,8 +141,10 @@ public final class SandboxServer: @unchecked Sendable {
             threads.enter()
             let thread = Thread { [self] in
                 serve(fd)
-                lock.withLock { _ = connections.remove(fd) }
-                close(fd)
+                lock.withLock {
+                    _ = connections.remove(fd)
+                    close(fd)
+                }
                 threads.leave()
             }
             thread.stackSize = 1 << 20

@@ -294,7 +294,9 @@ extension VendorJobTests {
         let directory = TemporaryDirectory()
         let file = try directory.write(
             "job.json",
-            adaJob(sandbox, pageSize: 100, extra: #", "max_concurrent_windows": 1"#, sinks: #"[{"type": "files", "dir": "out"}]"#))
+            // One page holds each stream's whole range: no next page exists, so none can be
+            // fetched ahead of the limit, whatever the timing.
+            adaJob(sandbox, pageSize: 10_000, extra: #", "max_concurrent_windows": 1"#, sinks: #"[{"type": "files", "dir": "out"}]"#))
         let outcome = try CLIHarness.run(["run", file, "--dry-run", "--limit", "7"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let lines = try outcome.stdout.split(separator: "\n").map { try JSONValue.parse(String($0)) }

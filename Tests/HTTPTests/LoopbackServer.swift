@@ -19,14 +19,19 @@ final class LoopbackServer: @unchecked Sendable {
 
     deinit { stop() }
 
+    /// Stops accepting and ends open connections; once only (`deinit` calls it again).
     func stop() {
-        let open = lock.withLock {
+        let open: [Int32]? = lock.withLock {
+            guard !stopped else { return nil }
             stopped = true
+            // Shut down under the lock: a connection's fd leaves the list before it is closed, so
+            // a number the kernel has since given to another socket is never touched.
+            for fd in connections { shutdown(fd, Int32(SHUT_RDWR)) }
             return connections
         }
+        guard open != nil else { return }
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
-        for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
     private func acceptLoop() {
@@ -44,7 +49,10 @@ final class LoopbackServer: @unchecked Sendable {
             }
             Thread.detachNewThread { [self] in
                 handle(fd)
-                close(fd)
+                lock.withLock {
+                    connections.removeAll { $0 == fd }
+                    close(fd)
+                }
             }
         }
     }
