@@ -107,11 +107,11 @@ struct CLI {
             return 64
         } catch let error as ConfigError {
             for issue in error.issues {
-                logger.error("invalid config: \(error.file.map { "\($0): " } ?? "")\(issue)", ["path": issue.path])
+                logger.error("invalid config: \(error.file.map { "\($0): " } ?? "")\(issue)", ["path": .string(issue.path)])
             }
             return ChatExportError.Code.invalidConfig.exitStatus
         } catch let error as ChatExportError {
-            logger.error(error.message, ["code": error.code.name])
+            logger.error(error.message, ["code": .string(error.code.name)])
             return error.code.exitStatus
         } catch {
             logger.error("\(error)")

@@ -69,6 +69,20 @@ struct Commands {
     /// `validate CONFIG`
     func validate(config file: String) throws -> Int32 {
         let job = try loader.load(file: file)
+        // Where the job writes must be writable: a read-only disk found now, not at the first batch.
+        var problems: [ConfigIssue] = []
+        for options in job.sinkOptions {
+            for spec in BuiltIns.registry.sink(options.type)?.options ?? [] {
+                guard case .path = spec.type else { continue }
+                if let path = options.path(spec.name), let problem = FileSystem.writeProblem(at: path) {
+                    problems.append(ConfigIssue(path: options.path + "." + spec.name, problem))
+                }
+            }
+        }
+        if job.checkpointingSink == nil, let problem = FileSystem.writeProblem(at: job.checkpointPath) {
+            problems.append(ConfigIssue(path: job.checkpointIsExplicit ? "checkpoint.path" : "checkpoint", problem))
+        }
+        if !problems.isEmpty { throw ConfigError(file: file, issues: problems) }
         print(
             "config \(file) is valid: source \(job.sourceOptions.type) (\(job.source.streams.map(\.name).joined(separator: ", "))), "
                 + "sinks \(job.sinkOptions.map(\.type).joined(separator: ", ")), checkpoint \(job.checkpointLocation)")

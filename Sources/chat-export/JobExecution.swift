@@ -25,7 +25,9 @@ enum JobExecution {
         )
         configured.fullRefresh = fullRefresh
         let runner = configured
-        logger.info("job started", ["config": label, "checkpoint": job.checkpointLocation, "source": job.sourceOptions.type])
+        logger.info(
+            "job started",
+            ["event": "job_started", "config": .string(label), "checkpoint": .string(job.checkpointLocation), "source": .string(job.sourceOptions.type)])
 
         enum Event: Sendable {
             case finished(Result<RunSummary, any Error>)
@@ -58,12 +60,24 @@ enum JobExecution {
         await store.close()
         /// What a run that stopped early achieved, so Ctrl-C or a failure never leaves the person guessing.
         func stoppedSummary(_ how: String) {
-            let streams = progress.committedSoFar.map { "\($0.stream) \($0.records) records in \($0.pages) pages" }
+            let committed = progress.committedSoFar
+            for stream in committed {
+                logger.info(
+                    "\(stream.stream): \(stream.records) records, \(stream.pages) pages committed",
+                    Self.fields("stream_stopped", stream: stream.stream, records: stream.records, pages: stream.pages))
+            }
+            let streams = committed.map { "\($0.stream) \($0.records) records in \($0.pages) pages" }
             let counters = job.source.counters.map { "\($0.name) \($0.value)" }
             let parts = (streams.isEmpty ? ["nothing committed"] : streams) + counters
+            var fields = Self.counterFields(job.source.counters)
+            fields["event"] = "job_stopped"
+            fields["outcome"] = .string(how)
+            fields["records"] = .int(committed.reduce(0) { $0 + $1.records })
+            fields["pages"] = .int(committed.reduce(0) { $0 + $1.pages })
+            fields["duration_s"] = .double(Self.rounded(progress.elapsed))
             logger.info(
                 "run \(how) after \(String(format: "%.2f", progress.elapsed)) s: " + parts.joined(separator: ", ")
-                    + "; the checkpoint keeps all of it")
+                    + "; the checkpoint keeps all of it", fields)
         }
         switch event {
         case .signal(let number):
@@ -71,13 +85,24 @@ enum JobExecution {
             return Outcome(status: 128 + number, summary: nil)
         case .finished(.success(let summary)):
             for (name, stream) in summary.streams.sorted(by: { $0.key < $1.key }) {
-                logger.info("\(name): \(stream.records) records, \(stream.pages) pages, \(stream.bytes) bytes", ["stream": name])
+                var fields = Self.fields("stream_finished", stream: name, records: stream.records, pages: stream.pages)
+                fields["bytes"] = .int(stream.bytes)
+                fields["completed"] = .bool(stream.completed)
+                logger.info("\(name): \(stream.records) records, \(stream.pages) pages, \(stream.bytes) bytes", fields)
             }
             let counters = summary.counters.map { "\($0.name) \($0.value)" }.joined(separator: ", ")
             let rate = summary.seconds > 0 ? Int(Double(summary.totalRecords) / summary.seconds) : 0
+            var fields = Self.counterFields(summary.counters)
+            fields["event"] = "job_finished"
+            fields["records"] = .int(summary.totalRecords)
+            fields["pages"] = .int(summary.streams.values.reduce(0) { $0 + $1.pages })
+            fields["bytes"] = .int(summary.streams.values.reduce(0) { $0 + $1.bytes })
+            fields["duration_s"] = .double(Self.rounded(summary.seconds))
+            fields["records_per_s"] = .int(rate)
             logger.info(
                 "job finished: \(summary.totalRecords) records in \(String(format: "%.2f", summary.seconds)) s (\(rate) records/s)"
-                    + (counters.isEmpty ? "" : "; \(counters)")
+                    + (counters.isEmpty ? "" : "; \(counters)"),
+                fields
             )
             return Outcome(status: 0, summary: summary)
         case .finished(.failure(let error)):
@@ -85,4 +110,19 @@ enum JobExecution {
             throw error
         }
     }
+
+    /// The numeric fields of a stream event, for `--log-format json`.
+    static func fields(_ event: String, stream: String, records: Int, pages: Int) -> Logger.Metadata {
+        ["event": .string(event), "stream": .string(stream), "records": .int(records), "pages": .int(pages)]
+    }
+
+    /// The source's counters (`requests`, `throttled`, `retries`, …) as numeric fields.
+    static func counterFields(_ counters: [(name: String, value: Int)]) -> Logger.Metadata {
+        var fields: Logger.Metadata = [:]
+        for counter in counters { fields[counter.name == "bytes" ? "http_bytes" : counter.name] = .int(counter.value) }
+        return fields
+    }
+
+    /// Seconds to the millisecond.
+    static func rounded(_ seconds: Double) -> Double { (seconds * 1000).rounded() / 1000 }
 }

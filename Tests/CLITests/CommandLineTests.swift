@@ -101,7 +101,16 @@ struct CommandLineTests {
         let lines = outcome.stdout.split(separator: "\n")
         #expect(lines.count == 25)
         for line in lines { #expect(try JSONValue.parse(String(line))["stream"] == .string("messages")) }
-        for line in outcome.stderr.split(separator: "\n") { #expect(try JSONValue.parse(String(line))["level"] != nil) }
+        let events = try outcome.stderr.split(separator: "\n").map { try JSONValue.parse(String($0)) }
+        for event in events { #expect(event["level"] != nil) }
+        // Run and stream events carry their counts as JSON numbers, not only inside the message.
+        let stream = try #require(events.first { $0["event"] == .string("stream_finished") })
+        #expect(stream["records"] == .number("25"))
+        #expect(stream["pages"] == .number("3"))
+        #expect(stream["stream"] == .string("messages"))
+        let job = try #require(events.first { $0["event"] == .string("job_finished") })
+        #expect(job["records"] == .number("25"))
+        guard case .number = job["duration_s"] else { Issue.record("duration_s is not a number: \(job)"); return }
         #expect(FileManager.default.fileExists(atPath: directory.path + "/job.checkpoint.json"))
         // A re-run resumes at the end: nothing new.
         #expect(try CLIHarness.run(["run", file, "--progress", "off"]).stdout.isEmpty)
@@ -336,6 +345,15 @@ extension VendorJobTests {
         let refused = try CLIHarness.run(["check", file])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("files sink: cannot write in \(directory.path)/out"))
+        // validate looks too (offline, changing nothing): the output path and where it is in the config.
+        let invalid = try CLIHarness.run(["validate", file])
+        #expect(invalid.status == 78, "\(invalid.stderr)")
+        #expect(invalid.stderr.contains("sinks[0].dir: \(directory.path)/out is not writable"), "\(invalid.stderr)")
+        #expect(!invalid.stderr.contains("sinks[1]"), "\(invalid.stderr)")
+        let nested = try directory.write("nested.json", adaJob(sandbox, sinks: #"[{"type": "files", "dir": "out/deeper/x"}]"#))
+        let cannotCreate = try CLIHarness.run(["validate", nested])
+        #expect(cannotCreate.status == 78)
+        #expect(cannotCreate.stderr.contains("sinks[0].dir: cannot create \(directory.path)/out/deeper/x: \(directory.path)/out is not writable"))
     }
 
     @Test("check against a port with no listener tries once, names host:port and the cause, and suggests no re-run")

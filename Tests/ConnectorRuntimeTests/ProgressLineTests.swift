@@ -13,3 +13,43 @@ struct ProgressLineTests {
         #expect(FileOutput.fit("short", columns: 80) == "short")
     }
 }
+
+@Suite("Progress by records read")
+struct ProgressThroughTests {
+    /// Collects the batches a reader emits.
+    actor Collected {
+        var throughs: [Timestamp?] = []
+        func add(_ batch: RecordBatch) { throughs.append(batch.through) }
+    }
+
+    @Test("a windowed read reports the record time it has read up to, never a share of time as if it were work")
+    func throughNotPercentage() async throws {
+        let start = try #require(Timestamp(iso8601: "2026-10-01T00:00:00Z"))
+        let day: Int64 = 86_400
+        let windows = (0..<3).map { TimeWindow<Int>(start: start.adding(seconds: Int64($0) * day), end: start.adding(seconds: Int64($0 + 1) * day)) }
+        let state = WindowedReader<Int>.State(doneThrough: start, rangeEnd: start.adding(seconds: 3 * day), windows: windows)
+        let collected = Collected()
+        // One window at a time: the first page reaches noon of day one, the second finishes it.
+        try await WindowedReader<Int>(stream: "messages", concurrency: 1).read(
+            from: state, encode: { try Checkpoint(encoding: $0) },
+            fetch: { window in
+                if window.position == nil, window.start == start {
+                    return .init(records: [], next: 1, reached: start.adding(seconds: day / 2))
+                }
+                return .init(records: [], next: nil, reached: nil)
+            },
+            emit: { await collected.add($0) })
+        let throughs = await collected.throughs
+        #expect(throughs.first == start.adding(seconds: day / 2))
+        #expect(throughs.dropFirst().first == start.adding(seconds: day))
+        #expect(throughs.last == start.adding(seconds: 3 * day))
+
+        let reporter = ProgressReporter(mode: .off, logger: .disabled)
+        reporter.committed(stream: "messages", records: 6, pages: 1, fraction: 0.45, through: start.adding(seconds: day / 2))
+        let line = reporter.line()
+        #expect(line.contains("through 2026-10-01T12:00Z"), "\(line)")
+        #expect(!line.contains("%"), "\(line)")
+        reporter.committed(stream: "conversations", records: 6, pages: 1, fraction: 0.45)
+        #expect(reporter.line().contains("45.0% of its time range"))
+    }
+}

@@ -167,7 +167,7 @@ public struct JobConfigLoader: Sendable {
             else { return }
             let name = String(text.dropFirst())
             logger.warning(
-                "\(path): \"\(text)\" is used literally; write \"${\(name)}\" to read the environment variable \(name)", ["path": path])
+                "\(path): \"\(text)\" is used literally; write \"${\(name)}\" to read the environment variable \(name)", ["path": .string(path)])
         case .array(let elements):
             for (index, element) in elements.enumerated() { warnAboutBareVariables(in: element, path: "\(path)[\(index)]", logger: logger) }
         case .object(let members):

@@ -13,7 +13,7 @@ public struct LogEvent: Sendable {
     /// The message.
     public var message: String
     /// Key-value context.
-    public var metadata: [String: String]
+    public var metadata: Logger.Metadata
     /// When it happened.
     public var timestamp: Timestamp
 }

@@ -36,7 +36,7 @@ public struct Logger: Sendable {
     /// Where events go.
     public var handler: any LogHandler
     /// Metadata added to every event of this logger (for example the stream name).
-    public var metadata: [String: String]
+    public var metadata: Metadata
 
     /// Creates a logger.
     ///
@@ -44,7 +44,7 @@ public struct Logger: Sendable {
     ///   - level: The minimum level.
     ///   - handler: Where events go.
     ///   - metadata: Metadata for every event.
-    public init(level: Level = .info, handler: any LogHandler, metadata: [String: String] = [:]) {
+    public init(level: Level = .info, handler: any LogHandler, metadata: Metadata = [:]) {
         self.level = level
         self.handler = handler
         self.metadata = metadata
@@ -61,7 +61,7 @@ public struct Logger: Sendable {
     /// - Returns: The new logger.
     public func with(_ key: String, _ value: String) -> Logger {
         var copy = self
-        copy.metadata[key] = value
+        copy.metadata[key] = .string(value)
         return copy
     }
 
@@ -71,7 +71,7 @@ public struct Logger: Sendable {
     ///   - level: The severity.
     ///   - message: The message, built only when logged.
     ///   - metadata: Extra key-value pairs.
-    public func log(_ level: Level, _ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) {
+    public func log(_ level: Level, _ message: @autoclosure () -> String, _ metadata: Metadata = [:]) {
         guard level >= self.level else { return }
         let merged = metadata.isEmpty ? self.metadata : self.metadata.merging(metadata) { $1 }
         handler.log(LogEvent(level: level, message: message(), metadata: merged, timestamp: .now))
@@ -82,7 +82,7 @@ public struct Logger: Sendable {
     /// - Parameters:
     ///   - message: The message.
     ///   - metadata: Extra key-value pairs.
-    public func trace(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) {
+    public func trace(_ message: @autoclosure () -> String, _ metadata: Metadata = [:]) {
         log(.trace, message(), metadata)
     }
 
@@ -91,7 +91,7 @@ public struct Logger: Sendable {
     /// - Parameters:
     ///   - message: The message.
     ///   - metadata: Extra key-value pairs.
-    public func debug(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) {
+    public func debug(_ message: @autoclosure () -> String, _ metadata: Metadata = [:]) {
         log(.debug, message(), metadata)
     }
 
@@ -100,7 +100,7 @@ public struct Logger: Sendable {
     /// - Parameters:
     ///   - message: The message.
     ///   - metadata: Extra key-value pairs.
-    public func info(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) {
+    public func info(_ message: @autoclosure () -> String, _ metadata: Metadata = [:]) {
         log(.info, message(), metadata)
     }
 
@@ -109,7 +109,7 @@ public struct Logger: Sendable {
     /// - Parameters:
     ///   - message: The message.
     ///   - metadata: Extra key-value pairs.
-    public func warning(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) {
+    public func warning(_ message: @autoclosure () -> String, _ metadata: Metadata = [:]) {
         log(.warning, message(), metadata)
     }
 
@@ -118,7 +118,7 @@ public struct Logger: Sendable {
     /// - Parameters:
     ///   - message: The message.
     ///   - metadata: Extra key-value pairs.
-    public func error(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) {
+    public func error(_ message: @autoclosure () -> String, _ metadata: Metadata = [:]) {
         log(.error, message(), metadata)
     }
 }

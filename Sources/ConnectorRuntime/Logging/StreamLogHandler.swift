@@ -43,7 +43,7 @@ public struct StreamLogHandler: LogHandler {
             var line = event.timestamp.iso8601(fractionDigits: 3) + " " + event.level.description
             line += String(repeating: " ", count: max(1, 8 - event.level.description.count)) + event.message
             for key in keys {
-                let value = event.metadata[key] ?? ""
+                let value = event.metadata[key]?.description ?? ""
                 line += " \(key)=" + (value.contains(" ") || value.isEmpty ? JSONValue.quoted(value) : value)
             }
             return line
@@ -53,7 +53,7 @@ public struct StreamLogHandler: LogHandler {
                 ("level", .string(event.level.description)),
                 ("msg", .string(event.message)),
             ]
-            for key in keys { members.append((key, .string(event.metadata[key] ?? ""))) }
+            for key in keys { members.append((key, event.metadata[key]?.json ?? .null)) }
             return JSONValue.object(members).jsonText
         }
     }

@@ -11,6 +11,9 @@ public struct RecordBatch: Sendable {
     public var checkpoint: Checkpoint
     /// How far through the stream's planned range the source is, 0...1, when it knows.
     public var progress: Double?
+    /// The record time up to which the stream's range is read without a gap, when the source knows:
+    /// shown as progress instead of a percentage, which would count time, not records.
+    public var through: Timestamp?
     /// The number of vendor pages this batch stands for (for progress and summaries).
     public var pages: Int
     /// The number of bytes of record JSON in the batch.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Shows how a run is going: per stream records, pages, records/s and how far through its range.
+/// Shows how a run is going: per stream records, pages, records/s and the record time it has read up to.
 ///
 /// On a terminal it keeps one live line on stderr; otherwise it logs a line every
 /// ``interval`` seconds. Safe to call from any stream.
@@ -21,6 +21,7 @@ public final class ProgressReporter: @unchecked Sendable {
         var records = 0
         var pages = 0
         var fraction: Double?
+        var through: Timestamp?
         var done = false
         /// Seconds from the run's start to the stream's end, once it finished.
         var finishedAfter: Double?
@@ -57,12 +58,14 @@ public final class ProgressReporter: @unchecked Sendable {
     ///   - stream: The stream.
     ///   - records: Records in the batch.
     ///   - pages: Pages in the batch.
-    ///   - fraction: How far through the stream's range, if known.
-    public func committed(stream: String, records: Int, pages: Int, fraction: Double?) {
+    ///   - fraction: How far through the stream's range by time, if known.
+    ///   - through: The record time read up to without a gap, if known (shown instead of `fraction`).
+    public func committed(stream: String, records: Int, pages: Int, fraction: Double?, through: Timestamp? = nil) {
         update(stream) {
             $0.records += records
             $0.pages += pages
             if let fraction { $0.fraction = fraction }
+            if let through { $0.through = max($0.through ?? through, through) }
         }
     }
 
@@ -125,8 +128,12 @@ public final class ProgressReporter: @unchecked Sendable {
                 var part = "\(name): \(progress.records) records, \(progress.pages) pages, \(Int(Double(progress.records) / seconds)) rec/s"
                 if progress.done {
                     part += ", done"
+                } else if let through = progress.through {
+                    // A time, not a percentage: records are rarely spread evenly over a range,
+                    // so a share of the time covered would overstate the work done.
+                    part += ", through \(String(through.iso8601().prefix(16)))Z"
                 } else if let fraction = progress.fraction {
-                    part += ", \(String(format: "%.1f", min(1, max(0, fraction)) * 100))%"
+                    part += ", \(String(format: "%.1f", min(1, max(0, fraction)) * 100))% of its time range"
                 }
                 return part
             }.joined(separator: " | ") + notice.joined())

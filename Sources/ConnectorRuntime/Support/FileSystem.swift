@@ -126,6 +126,30 @@ package enum FileSystem {
         return stat(path, &info) == 0
     }
 
+    /// Why the tool could not create or write `path` (a file or a directory, with whatever parents
+    /// it lacks), or nil when it can. Looks only; changes nothing (for `validate`).
+    package static func writeProblem(at path: String) -> String? {
+        var info = stat()
+        if stat(path, &info) == 0 {
+            let isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
+            if access(path, W_OK) != 0 { return "\(path) is not writable: \(errorText())" }
+            // A file is replaced by renaming a new one into its directory (or journalled there).
+            if !isDirectory, access(directory(of: path), W_OK | X_OK) != 0 {
+                return "\(directory(of: path)) is not writable: \(errorText())"
+            }
+            return nil
+        }
+        var ancestor = directory(of: path)
+        while stat(ancestor, &info) != 0 {
+            let parent = directory(of: ancestor)
+            if parent == ancestor { return "no existing directory above \(path)" }
+            ancestor = parent
+        }
+        if (info.st_mode & S_IFMT) != S_IFDIR { return "\(ancestor) is not a directory, so \(path) cannot be created" }
+        if access(ancestor, W_OK | X_OK) != 0 { return "cannot create \(path): \(ancestor) is not writable: \(errorText())" }
+        return nil
+    }
+
     /// A short text for an error, without Foundation's noise.
     package static func describe(_ error: any Error) -> String {
         if let error = error as? ChatExportError { return error.message }
