@@ -74,6 +74,19 @@ public struct AdaSource: Source {
         return results
     }
 
+    /// The checkpoint of `stream` read up to `position` (`chat-export state set`).
+    ///
+    /// - Parameters:
+    ///   - position: Every record before it counts as read.
+    ///   - stream: The stream.
+    /// - Returns: The checkpoint; the next run reads from `position` on.
+    /// - Throws: An encoding error.
+    public func checkpoint(position: Timestamp, for stream: StreamDescriptor) throws -> Checkpoint {
+        let oldest = Timestamp.now.adding(seconds: -AdaSettings.retentionSeconds + 3600)
+        let reader = WindowedReader<AdaPosition>.State.readThrough(position, start: max(settings.start ?? oldest, oldest))
+        return try Checkpoint(encoding: AdaCheckpoint(field: boundField(stream.name), reader: reader))
+    }
+
     /// Reads a stream from its checkpoint (or the configured start) to the end of the range.
     public func read(_ request: ReadRequest, emit: @Sendable (RecordBatch) async throws -> Void) async throws {
         let stream = request.stream.name

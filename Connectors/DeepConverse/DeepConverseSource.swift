@@ -134,6 +134,17 @@ public struct DeepConverseSource: Source {
         return results
     }
 
+    /// The checkpoint of `stream` read up to `position` (`chat-export state set`).
+    ///
+    /// - Parameters:
+    ///   - position: Every record before it counts as read.
+    ///   - stream: The stream.
+    /// - Returns: The checkpoint; the next run reads from `position` on.
+    /// - Throws: An encoding error.
+    public func checkpoint(position: Timestamp, for stream: StreamDescriptor) throws -> Checkpoint {
+        try Checkpoint(encoding: WindowedReader<Position>.State.readThrough(position, start: settings.start))
+    }
+
     /// Reads a stream from its checkpoint (or the configured start).
     public func read(_ request: ReadRequest, emit: @Sendable (RecordBatch) async throws -> Void) async throws {
         let stream = request.stream

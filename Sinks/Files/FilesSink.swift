@@ -23,6 +23,10 @@ import Foundation
 /// (``ChatExportError/Code/checkpointLocked``), and a stream whose published parts no checkpoint
 /// covers (its state was reset or deleted) is refused rather than exported again beside them:
 /// `run --full-refresh` moves the old parts to `dir/.replaced-<UTC time>/<stream>/` and starts over.
+///
+/// ## Generations
+/// A backfill (`run --since/--until`) writes a generation of its own, `dir/<stream>/<generation>/`
+/// (see ``Settings/generation``), hidden until the run succeeds.
 public actor FilesSink: Sink {
     /// The sink's settings.
     public struct Settings: Sendable, Hashable {
@@ -30,15 +34,21 @@ public actor FilesSink: Sink {
         public var directory: String
         /// Rotate a part before it would exceed this size (a single larger record gets a part of its own).
         public var maxFileBytes: Int
+        /// A separate generation of parts (a backfill): each stream writes into
+        /// `dir/<stream>/.<generation>.inprogress/`, renamed to `dir/<stream>/<generation>/` when
+        /// the run succeeds, beside the job's regular parts and never mixed with them.
+        public var generation: String?
 
         /// Creates settings.
         ///
         /// - Parameters:
         ///   - directory: The output directory.
         ///   - maxFileBytes: The rotation size.
-        public init(directory: String, maxFileBytes: Int = 128 * 1024 * 1024) {
+        ///   - generation: A separate generation of parts, if the run needs one.
+        public init(directory: String, maxFileBytes: Int = 128 * 1024 * 1024, generation: String? = nil) {
             self.directory = directory
             self.maxFileBytes = maxFileBytes
+            self.generation = generation
         }
     }
 
@@ -200,7 +210,8 @@ public actor FilesSink: Sink {
     ///   - state: The position stored with the checkpoint, or nil for a fresh start.
     /// - Throws: ``ChatExportError`` when the directory cannot be prepared or committed data is missing.
     public func open(_ stream: StreamDescriptor, restoring state: JSONValue?) async throws {
-        let folder = settings.directory + "/" + stream.name
+        var folder = settings.directory + "/" + stream.name
+        if let generation = settings.generation { folder += "/." + generation + ".inprogress" }
         try FileSystem.makeDirectories(folder)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         let published = Set(names.compactMap(FilesSink.partNumber(published:)))
@@ -330,6 +341,15 @@ public actor FilesSink: Sink {
                 try publish(files.current, in: files.directory, truncate: false)
                 try FileSystem.syncDirectory(files.directory)
             }
+            if succeeded, let generation = settings.generation {
+                let parent = settings.directory + "/" + name
+                let finished = parent + "/" + generation
+                guard rename(files.directory, finished) == 0 else {
+                    throw ChatExportError(
+                        .storageFailure, "files sink: cannot rename \(files.directory) to \(finished): \(FileSystem.errorText())")
+                }
+                try FileSystem.syncDirectory(parent)
+            }
             streams[name] = files
         }
         streams = [:]
@@ -435,7 +455,8 @@ extension FilesSink {
         make: { options, context in
             FilesSink(
                 settings: Settings(
-                    directory: options.path("dir") ?? ".", maxFileBytes: options.integer("max_file_bytes") ?? 128 * 1024 * 1024),
+                    directory: options.path("dir") ?? ".", maxFileBytes: options.integer("max_file_bytes") ?? 128 * 1024 * 1024,
+                    generation: context.generation),
                 logger: context.logger
             )
         }

@@ -42,6 +42,16 @@ public protocol Source: Sendable {
     ///   - emit: Receives each batch; returns once the batch is written (not necessarily durable).
     /// - Throws: ``ChatExportError``, `CancellationError`, or what `emit` throws.
     func read(_ request: ReadRequest, emit: @Sendable (RecordBatch) async throws -> Void) async throws
+
+    /// The checkpoint of a stream read up to `position` and nothing after it, for
+    /// `chat-export state set` (a manual repair): the next run reads from `position` on.
+    ///
+    /// - Parameters:
+    ///   - position: Every record before this time counts as read.
+    ///   - stream: The stream.
+    /// - Returns: The checkpoint.
+    /// - Throws: ``ChatExportError`` when the source has no time position to set.
+    func checkpoint(position: Timestamp, for stream: StreamDescriptor) throws -> Checkpoint
 }
 
 extension Source {
@@ -54,6 +64,17 @@ extension Source {
     /// - Returns: An identity without instance or bot; override it for a source that has them.
     public func identity(of stream: StreamDescriptor) -> StreamIdentity {
         StreamIdentity(source: String(describing: Self.self), stream: stream.name, cursor: stream.cursorField)
+    }
+
+    /// By default a source has no position that can be set by hand.
+    ///
+    /// - Parameters:
+    ///   - position: Unused.
+    ///   - stream: The stream.
+    /// - Returns: Never.
+    /// - Throws: ``ChatExportError`` saying so.
+    public func checkpoint(position: Timestamp, for stream: StreamDescriptor) throws -> Checkpoint {
+        throw ChatExportError(.failure, "\(stream.name): this source has no time position to set")
     }
 
     /// By default a source has nothing to check.

@@ -6,9 +6,9 @@ struct CLI {
     static let globalOptions: Set<String> = ["--log-level", "--log-format"]
     static let globalFlags: Set<String> = ["--help", "--version"]
     static let commandOptions: [String: Set<String>] = [
-        "run": ["--stream", "--progress", "--limit"],
+        "run": ["--stream", "--progress", "--limit", "--since", "--until"],
         "check": [], "validate": [], "spec": [], "list": [], "init": ["--sink"],
-        "state": ["--stream"],
+        "state": ["--stream", "--position"],
         "sandbox": SandboxCommand.options,
         "demo": ["--dir", "--progress"],
     ]
@@ -90,14 +90,22 @@ struct CLI {
                 return try InitCommand.run(
                     type: try single(operands, "TYPE", command), sink: try parsed.value("--sink", allowed: InitCommand.sinks))
             default:  // state
-                guard operands.count == 2, ["show", "reset"].contains(operands[0]) else {
-                    throw UsageError(message: "expected \"state show CONFIG\" or \"state reset CONFIG\"", command: command)
+                guard operands.count == 2, ["show", "reset", "set"].contains(operands[0]) else {
+                    throw UsageError(
+                        message: "expected \"state show CONFIG\", \"state set CONFIG\" or \"state reset CONFIG\"", command: command)
                 }
                 if operands[0] == "show" {
-                    if parsed.options["--stream"] != nil { throw UsageError(message: "--stream goes with state reset", command: command) }
+                    if parsed.options["--stream"] != nil {
+                        throw UsageError(message: "--stream goes with state set or reset", command: command)
+                    }
                     return try await commands.stateShow(config: operands[1], json: parsed.flags.contains("--json"))
                 }
                 if parsed.flags.contains("--json") { throw UsageError(message: "--json goes with state show", command: command) }
+                if operands[0] == "set" {
+                    return try await commands.stateSet(
+                        config: operands[1], streams: parsed.options["--stream"], position: try parsed.value("--position"))
+                }
+                if parsed.options["--position"] != nil { throw UsageError(message: "--position goes with state set", command: command) }
                 return try await commands.stateReset(config: operands[1], streams: parsed.options["--stream"])
             }
         } catch let error as UsageError {

@@ -14,6 +14,12 @@ struct Commands {
 
     /// `run CONFIG`
     func run(config file: String, arguments: Arguments) async throws -> Int32 {
+        let backfill = try backfillRange(config: file, arguments: arguments)
+        var loader = self.loader
+        if let backfill {
+            loader.sourceOverrides = ["start": .string(backfill.since.iso8601()), "end": backfill.until.map { .string($0.iso8601()) }]
+            loader.generation = "backfill-" + Timestamp.now.compactStamp
+        }
         let job = try loader.load(file: file)
         let streamNames = Set(job.source.streams.map(\.name))
         let only = arguments.options["--stream"].map(Set.init)
@@ -29,8 +35,42 @@ struct Commands {
         if arguments.options["--limit"] != nil { throw UsageError(message: "--limit goes with --dry-run", command: "run") }
         let outcome = try await JobExecution.run(
             job, label: file, only: only, progress: mode.flatMap(ProgressReporter.Mode.init(rawValue:)) ?? .auto,
-            fullRefresh: arguments.flags.contains("--full-refresh"), logger: logger)
+            fullRefresh: arguments.flags.contains("--full-refresh"), detached: backfill != nil, logger: logger)
+        if let backfill, outcome.status == 0 {
+            logger.info(
+                "backfill of \(backfill.since.iso8601()) to \(backfill.until?.iso8601() ?? "now") written; the job's checkpoint is unchanged"
+                    + (loader.generation.map { " (a files sink keeps it in DIR/<stream>/\($0)/)" } ?? ""))
+        }
         return outcome.status
+    }
+
+    /// `--since T [--until T]`: the range a backfill reads, checked against the job's source.
+    private func backfillRange(config file: String, arguments: Arguments) throws -> (since: Timestamp, until: Timestamp?)? {
+        let since = try arguments.value("--since")
+        let until = try arguments.value("--until")
+        guard since != nil || until != nil else { return nil }
+        guard let since else { throw UsageError(message: "--until goes with --since", command: "run") }
+        if arguments.flags.contains("--full-refresh") {
+            throw UsageError(message: "--since reads a range beside the checkpoint; --full-refresh replaces it: use one", command: "run")
+        }
+        func parse(_ text: String, _ name: String) throws -> Timestamp {
+            guard let time = Timestamp(iso8601: text) else {
+                throw UsageError(
+                    message: "\(name): expected a time like 2026-10-01 or 2026-10-01T12:00:00Z, got \"\(text)\"", command: "run")
+            }
+            return time
+        }
+        let range = (since: try parse(since, "--since"), until: try until.map { try parse($0, "--until") })
+        if let end = range.until, end <= range.since {
+            throw UsageError(message: "--until \(end.iso8601()) is not after --since \(range.since.iso8601())", command: "run")
+        }
+        if let type = (try? FileSystem.readFile(file)).flatMap({ $0 }).flatMap({ try? JSONValue.parse($0) })?["source"]?["type"]?
+            .stringValue,
+            let entry = BuiltIns.registry.source(type), !entry.options.contains(where: { $0.name == "start" })
+        {
+            throw UsageError(message: "--since: source \(type) reads no time range", command: "run")
+        }
+        return range
     }
 
     /// `run CONFIG --dry-run [--limit N]`: up to N records per stream from the configured start
@@ -163,6 +203,53 @@ struct Commands {
         if hours > 0 { return "\(hours)h \(minutes)m" }
         if minutes > 0 { return "\(minutes)m" }
         return "\(seconds)s"
+    }
+
+    /// `state set CONFIG --stream NAME --position TIME`: a manual repair. The stream counts as
+    /// read up to TIME and the next run reads from there; the sinks' positions are kept.
+    func stateSet(config file: String, streams: [String]?, position text: String?) async throws -> Int32 {
+        guard let streams, !streams.isEmpty, let text else {
+            throw UsageError(message: "state set needs --stream NAME and --position TIME", command: "state")
+        }
+        guard let position = Timestamp(iso8601: text) else {
+            throw UsageError(
+                message: "--position: expected a time like 2026-10-01 or 2026-10-01T12:00:00Z, got \"\(text)\"", command: "state")
+        }
+        if position > .now { throw UsageError(message: "--position \(position.iso8601()) is in the future", command: "state") }
+        let job = try loader.load(file: file)
+        let descriptors = Dictionary(uniqueKeysWithValues: job.source.streams.map { ($0.name, $0) })
+        if let unknown = streams.first(where: { descriptors[$0] == nil }) {
+            throw UsageError(
+                message: "--stream \(unknown): the job has no such stream (it has \(descriptors.keys.sorted().joined(separator: ", ")))",
+                command: "state")
+        }
+        let store = try await job.openCheckpointStore(logger: logger)
+        do {
+            let states = try await store.load()
+            for name in streams {
+                guard let stream = descriptors[name] else { continue }
+                let old = states[name]
+                let identity = job.source.identity(of: stream)
+                if let stored = old?.identity, case let differences = identity.differences(from: stored), !differences.isEmpty {
+                    throw ChatExportError(
+                        .invalidConfig,
+                        "\(name): the stored state describes another source (\(differences.joined(separator: "; "))); reset it instead of setting it"
+                    )
+                }
+                var state = StreamState(
+                    checkpoint: try job.source.checkpoint(position: position, for: stream), sinkStates: old?.sinkStates ?? [:],
+                    sequence: (old?.sequence ?? 0) + 1, records: old?.records ?? 0, identity: identity)
+                state.updatedAt = .now
+                try await store.save(state, for: name)
+                let was = old.flatMap { Commands.readThrough($0.checkpoint.state) }.map { " (was complete through \($0.iso8601()))" } ?? ""
+                logger.info("\(name): set to read from \(position.iso8601())\(was) in \(job.checkpointLocation)")
+            }
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+        return 0
     }
 
     /// `state reset CONFIG [--stream NAME]...`

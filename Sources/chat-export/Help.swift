@@ -17,12 +17,14 @@ enum Help {
         Commands:
           demo                  run a real job against the built-in vendor sandbox (no account needed)
           run CONFIG            run the job; re-running resumes from the last checkpoint
+                                (--since/--until: backfill a range, --dry-run: a sample to stdout)
           check CONFIG          validate the config, then verify credentials with the vendor
           validate CONFIG       validate the config offline
           spec [TYPE]           print the JSON Schema of a source or sink type (or of a job config)
           list                  list the registered sources and sinks
           init TYPE [--sink S]  print a job config for a source type (sink: sqlite, files or stdout)
           state show CONFIG     the job's state per stream (--json: the checkpoint as stored)
+          state set CONFIG      set where a stream reads from next (--stream NAME --position TIME)
           state reset CONFIG    forget the job's checkpoint (all streams, or --stream NAME)
           sandbox               run the local fake of the vendors' export APIs in the foreground
           help [COMMAND]        show this help, or a command's
@@ -50,6 +52,7 @@ enum Help {
         """,
         "run": """
         Usage: chat-export run CONFIG [--stream NAME]... [--progress MODE] [--full-refresh]
+               chat-export run CONFIG --since TIME [--until TIME] [--stream NAME]...
                chat-export run CONFIG --dry-run [--limit N] [--stream NAME]...
 
         Runs the job in CONFIG. Each batch is written to every sink and made durable before the
@@ -62,6 +65,10 @@ enum Help {
                                 configured start and print them as {"stream": …, "record": …}
                                 lines; no sink is written, no checkpoint read or stored
           --limit N             records per stream for --dry-run
+          --since TIME          backfill: read exactly TIME up to --until (default: now − lag) into
+                                the sinks and leave the checkpoint as it is; a files sink writes the
+                                range to DIR/<stream>/backfill-<UTC time>/ (SQLite upserts it)
+          --until TIME          the end of a backfill (exclusive)
           --full-refresh        start the streams over from the configured start: forget their
                                 checkpoints; a files sink moves its earlier parts to
                                 DIR/.replaced-<UTC time>/ (SQLite upserts the re-export)
@@ -111,11 +118,14 @@ enum Help {
         """,
         "state": """
         Usage: chat-export state show CONFIG [--json]
+               chat-export state set CONFIG --stream NAME... --position TIME
                chat-export state reset CONFIG [--stream NAME]...
 
         show prints, per stream, the records and batches so far, when it last committed, how far
         behind now it is complete, and the source it describes; --json prints the checkpoint as
         stored. It needs no lock: it reads a running job's state too.
+        set is a manual repair: the streams count as read up to TIME and the next run reads from
+        TIME on (earlier to read again, later to skip); the sinks' positions are kept.
         reset forgets the checkpoint of every stream, or of the named streams, so the next run
         starts from the configured start, keeping a backup of what it replaces (it also recovers
         a corrupt checkpoint). It takes the job's lock: it fails while a run is active.

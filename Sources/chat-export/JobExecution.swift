@@ -10,9 +10,13 @@ enum JobExecution {
 
     /// Runs `job`; SIGINT/SIGTERM cancel it and return 130/143 with the last durable checkpoint kept.
     static func run(
-        _ job: JobConfig, label: String, only: Set<String>?, progress mode: ProgressReporter.Mode, fullRefresh: Bool = false, logger: Logger
+        _ job: JobConfig, label: String, only: Set<String>?, progress mode: ProgressReporter.Mode, fullRefresh: Bool = false,
+        detached: Bool = false,
+        logger: Logger
     ) async throws -> Outcome {
-        let store = try await job.openCheckpointStore()
+        let jobStore = try await job.openCheckpointStore()
+        // A backfill leaves the job's checkpoint as it is: its stream states stay in memory.
+        let store: any CheckpointStore = detached ? DetachedCheckpointStore(base: jobStore) : jobStore
         let progress = ProgressReporter(mode: mode, logger: logger)
         var configured = JobRunner(
             source: job.source,
@@ -21,13 +25,16 @@ enum JobExecution {
             logger: logger,
             progress: progress,
             onlyStreams: only,
-            checkpointingSink: job.checkpointingSink
+            checkpointingSink: detached ? nil : job.checkpointingSink
         )
         configured.fullRefresh = fullRefresh
         let runner = configured
         logger.info(
             "job started",
-            ["event": "job_started", "config": .string(label), "checkpoint": .string(job.checkpointLocation), "source": .string(job.sourceOptions.type)])
+            [
+                "event": "job_started", "config": .string(label), "checkpoint": .string(job.checkpointLocation),
+                "source": .string(job.sourceOptions.type),
+            ])
 
         enum Event: Sendable {
             case finished(Result<RunSummary, any Error>)

@@ -110,7 +110,10 @@ struct CommandLineTests {
         #expect(stream["stream"] == .string("messages"))
         let job = try #require(events.first { $0["event"] == .string("job_finished") })
         #expect(job["records"] == .number("25"))
-        guard case .number = job["duration_s"] else { Issue.record("duration_s is not a number: \(job)"); return }
+        guard case .number = job["duration_s"] else {
+            Issue.record("duration_s is not a number: \(job)")
+            return
+        }
         #expect(FileManager.default.fileExists(atPath: directory.path + "/job.checkpoint.json"))
         // A re-run resumes at the end: nothing new.
         #expect(try CLIHarness.run(["run", file, "--progress", "off"]).stdout.isEmpty)
@@ -353,7 +356,9 @@ extension VendorJobTests {
         let nested = try directory.write("nested.json", adaJob(sandbox, sinks: #"[{"type": "files", "dir": "out/deeper/x"}]"#))
         let cannotCreate = try CLIHarness.run(["validate", nested])
         #expect(cannotCreate.status == 78)
-        #expect(cannotCreate.stderr.contains("sinks[0].dir: cannot create \(directory.path)/out/deeper/x: \(directory.path)/out is not writable"))
+        #expect(
+            cannotCreate.stderr.contains(
+                "sinks[0].dir: cannot create \(directory.path)/out/deeper/x: \(directory.path)/out is not writable"))
     }
 
     @Test("check against a port with no listener tries once, names host:port and the cause, and suggests no re-run")

@@ -26,7 +26,9 @@ struct ProgressThroughTests {
     func throughNotPercentage() async throws {
         let start = try #require(Timestamp(iso8601: "2026-10-01T00:00:00Z"))
         let day: Int64 = 86_400
-        let windows = (0..<3).map { TimeWindow<Int>(start: start.adding(seconds: Int64($0) * day), end: start.adding(seconds: Int64($0 + 1) * day)) }
+        let windows = (0..<3).map {
+            TimeWindow<Int>(start: start.adding(seconds: Int64($0) * day), end: start.adding(seconds: Int64($0 + 1) * day))
+        }
         let state = WindowedReader<Int>.State(doneThrough: start, rangeEnd: start.adding(seconds: 3 * day), windows: windows)
         let collected = Collected()
         // One window at a time: the first page reaches noon of day one, the second finishes it.

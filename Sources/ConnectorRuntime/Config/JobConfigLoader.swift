@@ -15,6 +15,11 @@ public struct JobConfigLoader: Sendable {
     public var environment: [String: String]
     /// The logger handed to factories.
     public var logger: Logger
+    /// Source options that replace the config's (`run --since/--until` set `start` and `end`),
+    /// validated like the rest; a nil value removes the option.
+    public var sourceOverrides: [String: JSONValue?] = [:]
+    /// Handed to factories as ``Registry/Context/generation``.
+    public var generation: String?
 
     /// Creates a loader.
     ///
@@ -84,12 +89,19 @@ public struct JobConfigLoader: Sendable {
                 issues.append(ConfigIssue(path: JSONPath.member("$", key), "unknown key\(hint) (known keys: source, sinks, checkpoint)"))
             }
         }
-        let context = Registry.Context(logger: logger, environment: environment)
+        let context = Registry.Context(logger: logger, environment: environment, generation: generation)
 
         // Source.
         var source: (any Source)?
         var sourceOptions: ComponentOptions?
-        if let value = document["source"] {
+        if var value = document["source"] {
+            if case .object(var members) = value, !sourceOverrides.isEmpty {
+                for (key, replacement) in sourceOverrides.sorted(by: { $0.key < $1.key }) {
+                    members.removeAll { $0.key == key }
+                    if let replacement { members.append((key, replacement)) }
+                }
+                value = .object(members)
+            }
             if let (entry, options) = component(
                 value, path: "source", kinds: registry.sources.map { ($0.type, $0.options) }, base: baseDirectory, issues: &issues),
                 let factory = registry.source(entry)
@@ -167,7 +179,8 @@ public struct JobConfigLoader: Sendable {
             else { return }
             let name = String(text.dropFirst())
             logger.warning(
-                "\(path): \"\(text)\" is used literally; write \"${\(name)}\" to read the environment variable \(name)", ["path": .string(path)])
+                "\(path): \"\(text)\" is used literally; write \"${\(name)}\" to read the environment variable \(name)",
+                ["path": .string(path)])
         case .array(let elements):
             for (index, element) in elements.enumerated() { warnAboutBareVariables(in: element, path: "\(path)[\(index)]", logger: logger) }
         case .object(let members):

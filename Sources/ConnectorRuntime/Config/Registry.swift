@@ -9,15 +9,20 @@ public struct Registry: Sendable {
         public var logger: Logger
         /// The environment (for components that read more variables).
         public var environment: [String: String]
+        /// Set when the run keeps its output apart from the job's regular output (a backfill of a
+        /// chosen range): a sink that appends (files) writes a separate generation with this name.
+        public var generation: String?
 
         /// Creates a context.
         ///
         /// - Parameters:
         ///   - logger: The job's logger.
         ///   - environment: The environment.
-        public init(logger: Logger, environment: [String: String]) {
+        ///   - generation: The name of a separate output generation, if the run needs one.
+        public init(logger: Logger, environment: [String: String], generation: String? = nil) {
             self.logger = logger
             self.environment = environment
+            self.generation = generation
         }
     }
 

@@ -30,7 +30,8 @@ extension Logger {
             switch self {
             case .string(let text): text
             case .int(let number): String(number)
-            case .double(let number): number.isFinite && number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
+            case .double(let number):
+                number.isFinite && number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
             case .bool(let flag): flag ? "true" : "false"
             }
         }

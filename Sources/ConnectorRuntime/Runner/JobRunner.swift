@@ -184,7 +184,8 @@ public struct JobRunner: Sendable {
             }
             await tracker.committed(next, batch: batch)
             for sink in sinks { try await sink.checkpointSaved(commit) }
-            progress?.committed(stream: stream.name, records: batch.records.count, pages: batch.pages, fraction: batch.progress, through: batch.through)
+            progress?.committed(
+                stream: stream.name, records: batch.records.count, pages: batch.pages, fraction: batch.progress, through: batch.through)
             // Enough for a dry run: end the stream without fetching another page.
             if let recordLimit, await tracker.summary.records >= recordLimit { throw RecordLimitReached() }
         }

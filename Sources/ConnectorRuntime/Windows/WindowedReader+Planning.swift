@@ -95,3 +95,16 @@ extension WindowedReader.State {
         return state
     }
 }
+
+extension WindowedReader.State {
+    /// The state of a range read up to `position` and no further (`chat-export state set`): the
+    /// next run reads from `position` on, and nothing before it, whatever the configured start.
+    ///
+    /// - Parameters:
+    ///   - position: Every record before it counts as read.
+    ///   - start: The configured start (so an earlier start is not read as newly uncovered).
+    /// - Returns: The state.
+    public static func readThrough(_ position: Timestamp, start: Timestamp) -> Self {
+        Self(doneThrough: position, rangeEnd: position, windows: [], rangeStart: min(start, position))
+    }
+}

@@ -143,7 +143,8 @@ public struct WindowedReader<Position: Codable & Sendable & Equatable>: Sendable
                 }
                 let progress = min(1, (Double(windows[0].start.microseconds - origin.microseconds) + covered) / total)
                 var batch = RecordBatch(stream: stream, records: page.records, checkpoint: try encode(state), progress: progress)
-                batch.through = firstOpen.map { open in reached[open].map { min($0, windows[open].end) } ?? windows[open].start } ?? state.rangeEnd
+                batch.through =
+                    firstOpen.map { open in reached[open].map { min($0, windows[open].end) } ?? windows[open].start } ?? state.rangeEnd
                 try await emit(batch)
             }
         }
