@@ -9,10 +9,12 @@ struct CLI {
         "run": ["--stream", "--progress", "--limit", "--since", "--until"],
         "check": [], "validate": [], "spec": [], "list": [], "init": ["--sink"],
         "state": ["--stream", "--position"],
+        "discover": ["--limit"],
+        "completion": [],
         "sandbox": SandboxCommand.options,
         "demo": ["--dir", "--progress"],
     ]
-    static let commandFlags: [String: Set<String>] = ["run": ["--full-refresh", "--dry-run"], "state": ["--json"]]
+    static let commandFlags: [String: Set<String>] = ["run": ["--full-refresh", "--dry-run"], "state": ["--json"], "discover": ["--json"]]
 
     var environment: [String: String]
     var logger = Logger(handler: StreamLogHandler())
@@ -86,6 +88,16 @@ struct CLI {
             case "list":
                 guard operands.isEmpty else { throw UsageError(message: "list takes no operands", command: command) }
                 return commands.list()
+            case "completion":
+                let shell = try single(operands, "SHELL", command)
+                guard CompletionCommand.shells.contains(shell) else {
+                    throw UsageError(message: "completion: expected bash or zsh, got \"\(shell)\"", command: command)
+                }
+                return CompletionCommand.run(shell: shell)
+            case "discover":
+                return try await DiscoverCommand(environment: environment, logger: logger).run(
+                    target: try single(operands, "CONFIG or TYPE", command), limit: try parsed.value("--limit"),
+                    json: parsed.flags.contains("--json"))
             case "init":
                 return try InitCommand.run(
                     type: try single(operands, "TYPE", command), sink: try parsed.value("--sink", allowed: InitCommand.sinks))

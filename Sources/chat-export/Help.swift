@@ -22,11 +22,13 @@ enum Help {
           validate CONFIG       validate the config offline
           spec [TYPE]           print the JSON Schema of a source or sink type (or of a job config)
           list                  list the registered sources and sinks
+          discover CONFIG|TYPE  each stream's fields: declared columns, and with CONFIG a real sample
           init TYPE [--sink S]  print a job config for a source type (sink: sqlite, files or stdout)
           state show CONFIG     the job's state per stream (--json: the checkpoint as stored)
           state set CONFIG      set where a stream reads from next (--stream NAME --position TIME)
           state reset CONFIG    forget the job's checkpoint (all streams, or --stream NAME)
           sandbox               run the local fake of the vendors' export APIs in the foreground
+          completion bash|zsh   print a shell completion script
           help [COMMAND]        show this help, or a command's
           version               print the version
 
@@ -106,6 +108,32 @@ enum Help {
         Prints a job config for source TYPE with every required option present and credentials
         as environment references (${ADA_TOKEN}, ${DEEPCONVERSE_API_KEY}): save it, set the
         variable, edit the placeholders, and `chat-export validate` it.
+
+        \(globalOptions)
+        """,
+        "discover": """
+        Usage: chat-export discover CONFIG [--limit N] [--json]
+               chat-export discover TYPE [--json]
+
+        Prints each stream of the job (or of source TYPE): its table columns (the id, the cursor
+        and parent columns and the vendor field each comes from), the declared well-known fields
+        with their types and the view columns they become, and, with CONFIG, every field seen in
+        a sample of up to N real records from the configured start (default 100 per stream): its
+        JSON types and how often it is present. Writes no sink and no checkpoint.
+
+        Options:
+          --limit N             records sampled per stream (default 100)
+          --json                print the same as JSON
+
+        \(globalOptions)
+        """,
+        "completion": """
+        Usage: chat-export completion bash|zsh
+
+        Prints a completion script for commands, options, their fixed values, source and sink
+        types, and file names. Install it once:
+          bash: chat-export completion bash > ~/.local/share/bash-completion/completions/chat-export
+          zsh:  chat-export completion zsh > "${fpath[1]}/_chat-export"   (or: source <(chat-export completion zsh))
 
         \(globalOptions)
         """,

@@ -8,6 +8,12 @@ enum InitCommand {
     static let sinks = ["sqlite", "files", "stdout"]
 
     static func run(type: String, sink: String?) throws -> Int32 {
+        print(try config(type: type, sink: sink))
+        return 0
+    }
+
+    /// The config text for source `type` and a sink.
+    static func config(type: String, sink: String?) throws -> String {
         let registry = BuiltIns.registry
         guard let entry = registry.source(type) else {
             let known = registry.sources.map(\.type)
@@ -26,8 +32,7 @@ enum InitCommand {
             case "stdout": .object([("type", .string("stdout"))])
             default: .object([("type", .string("sqlite")), ("path", .string("out/\(stem).sqlite"))])
             }
-        print(JSONValue.object([("source", .object(source)), ("sinks", .array([sinkObject]))]).serialized(pretty: true))
-        return 0
+        return JSONValue.object([("source", .object(source)), ("sinks", .array([sinkObject]))]).serialized(pretty: true)
     }
 
     /// A value that passes validation and says what to put there.

@@ -28,7 +28,7 @@ struct CommandLineTests {
 
     @Test(
         "--help works on every command and --version prints the version",
-        arguments: ["run", "check", "validate", "spec", "list", "state", "init"])
+        arguments: ["run", "check", "validate", "spec", "list", "state", "init", "discover", "completion"])
     func help(command: String) throws {
         let outcome = try CLIHarness.run([command, "--help"])
         #expect(outcome.status == 0)
@@ -47,7 +47,14 @@ struct CommandLineTests {
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.split(separator: "\n").count == 5)
         #expect(try CLIHarness.run(["--log-format", "json", "list"]).stdout.contains("synthetic"))
-        #expect(try CLIHarness.run(["help"]).stdout.contains("Usage: chat-export COMMAND"))
+        let help = try CLIHarness.run(["help"]).stdout
+        #expect(help.contains("Usage: chat-export COMMAND"))
+        for verb in [
+            "demo", "run", "check", "validate", "spec", "list", "init", "state show", "state set", "state reset", "discover", "completion",
+            "sandbox", "help", "version",
+        ] {
+            #expect(help.contains("\n  \(verb) "), "the help lists \(verb)")
+        }
         #expect(try CLIHarness.run(["help", "run"]).stdout.contains("Usage: chat-export run CONFIG"))
         #expect(try CLIHarness.run(["version"]).stdout.hasPrefix("chat-export "))
         let unknownTopic = try CLIHarness.run(["help", "rnu"])
@@ -320,6 +327,86 @@ extension VendorJobTests {
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/out"))
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/job.checkpoint.json"))
         #expect(try CLIHarness.run(["run", file, "--limit", "3"]).status == 64)
+    }
+
+    @Test("discover shows declared columns for a type, and for a config the fields seen in a real sample, writing nothing")
+    func discover() throws {
+        let byType = try CLIHarness.run(["discover", "ada-v2"])
+        #expect(byType.status == 0, "\(byType.stderr)")
+        #expect(byType.stdout.contains("created_at ← date_created (cursor)"))
+        #expect(byType.stdout.contains("message_type      text       ← message_data._type"))
+        #expect(!byType.stdout.contains("sampled records"))
+
+        let sandbox = try VendorSandbox()
+        defer { sandbox.stop() }
+        let directory = TemporaryDirectory()
+        let file = try directory.write("job.json", adaJob(sandbox, pageSize: 100, extra: #", "streams": ["messages"]"#))
+        let sampled = try CLIHarness.run(["discover", file, "--limit", "20", "--json"])
+        #expect(sampled.status == 0, "\(sampled.stderr)")
+        let stream = try #require(try JSONValue.parse(sampled.stdout)["streams"]?.arrayValue?.first)
+        #expect(stream["name"] == .string("messages"))
+        #expect(stream["sampled"] == .integer(20))
+        let seen = stream["seen"]?.arrayValue ?? []
+        let parent = try #require(seen.first { $0["field"] == .string("conversation_id") })
+        #expect(parent["present"] == .integer(20))
+        #expect(parent["types"] == .array([.string("string")]))
+        #expect(seen.contains { $0["field"] == .string("message_data._type") })
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/out"), "discover writes no sink")
+        let human = try CLIHarness.run(["discover", file, "--limit", "5"])
+        #expect(human.stdout.contains("seen in 5 sampled records"))
+        #expect(try CLIHarness.run(["discover", "ada-v3"]).stderr.contains("did you mean \"ada-v2\""))
+    }
+
+    @Test("completion bash completes commands, options, fixed values and types, skipping global option values")
+    func bashCompletion() throws {
+        let script = try CLIHarness.run(["completion", "bash"])
+        #expect(script.status == 0)
+        let directory = TemporaryDirectory()
+        let file = try directory.write("chat-export.bash", script.stdout)
+        let cases: [([String], String)] = [
+            (["--log-level", "debug", "ru"], "run"), (["run", "job.json", "--pro"], "--progress"),
+            (["run", "job.json", "--progress", ""], "auto live log off"), (["state", "s"], "show set"),
+            (["init", "ada"], "ada-v2 ada-v1.4"), (["--log-format", ""], "human json"), (["disc"], "discover"),
+            (["completion", ""], "bash zsh"), (["run", "job.json", "--si"], "--since"),
+        ]
+        var lines = ["source \(file)"]
+        for (words, _) in cases {
+            let quoted = (["chat-export"] + words).map { "'\($0)'" }.joined(separator: " ")
+            lines.append("COMP_WORDS=(\(quoted)); COMP_CWORD=\(words.count); COMPREPLY=(); _chat_export; echo \"${COMPREPLY[*]}\"")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", lines.joined(separator: "\n")]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(
+            separator: "\n", omittingEmptySubsequences: false)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        for (index, (words, expected)) in cases.enumerated() {
+            #expect(
+                index < printed.count && printed[index] == expected[...],
+                "\(words): \(index < printed.count ? String(printed[index]) : "nothing")")
+        }
+        #expect(try CLIHarness.run(["completion", "fish"]).status == 64)
+    }
+
+    @Test(
+        "completion zsh is a valid zsh script",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/zsh"), "zsh is not installed"))
+    func zshCompletion() throws {
+        let script = try CLIHarness.run(["completion", "zsh"])
+        #expect(script.status == 0)
+        #expect(script.stdout.hasPrefix("#compdef chat-export"))
+        let directory = TemporaryDirectory()
+        let file = try directory.write("_chat-export", script.stdout)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/zsh")
+        process.arguments = ["-n", file]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
     }
 
     @Test("check also checks the sinks: writable ones report ok, an immutable output directory fails naming it")
