@@ -20,6 +20,7 @@ enum SQLiteBenchmark {
         let sink = SQLiteSink(settings: .init(path: directory + "/sink.sqlite"))
         let stream = StreamDescriptor(
             name: "messages", summary: "", cursorField: "date_created", cursorColumn: "created_at", parentField: "conversation_id")
+        let store = try await sink.checkpointStore()
         try await sink.open(stream, restoring: nil)
         let sinkStart = now()
         var sequence = 0
@@ -30,10 +31,11 @@ enum SQLiteBenchmark {
                 checkpoint: Checkpoint(.integer(sequence)))
             try await sink.write(batch)
             let commit = SinkCommit(stream: "messages", sequence: sequence, checkpoint: batch.checkpoint)
-            try await sink.commit(commit, storing: StreamState(checkpoint: batch.checkpoint, sequence: sequence, records: chunk))
+            try await store.commit(commit, storing: StreamState(checkpoint: batch.checkpoint, sequence: sequence, records: chunk))
         }
         let sinkSeconds = now() - sinkStart
         try await sink.finish(succeeded: true)
+        await store.close()
         let ratio = baseline / sinkSeconds * 100
         return [
             BenchmarkResult(

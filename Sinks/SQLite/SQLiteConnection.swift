@@ -72,6 +72,9 @@ final class SQLiteConnection {
         }
     }
 
+    /// Rows changed by the last statement.
+    var changes: Int { Int(sqlite3_changes(handle)) }
+
     /// Rows of a query, each as text columns.
     func rows(_ sql: String, _ parameters: [String] = []) throws -> [[String?]] {
         let statement = try prepare(sql)

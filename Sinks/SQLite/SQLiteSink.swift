@@ -65,6 +65,8 @@ public actor SQLiteSink: CheckpointingSink {
     var backupTable: String { SQLiteSchema.quote(settings.tablePrefix + "_chat_export_state_backup") }
     /// The table keeping the job-level values (the job's id, requests per day).
     var jobTable: String { SQLiteSchema.quote(settings.tablePrefix + "_chat_export_job") }
+    /// The one-row table holding the job's current fence.
+    var fenceTable: String { SQLiteSchema.quote(settings.tablePrefix + "_chat_export_fence") }
 
     func database() throws -> SQLiteConnection {
         if let connection { return connection }
@@ -76,6 +78,9 @@ public actor SQLiteSink: CheckpointingSink {
         )
         try opened.execute(
             "CREATE TABLE IF NOT EXISTS \(jobTable) (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)", doing: "create the job table")
+        try opened.execute(
+            "CREATE TABLE IF NOT EXISTS \(fenceTable) (id INTEGER PRIMARY KEY CHECK (id = 1), fence INTEGER NOT NULL)",
+            doing: "create the fence table")
         connection = opened
         return opened
     }
@@ -115,12 +120,35 @@ public actor SQLiteSink: CheckpointingSink {
         return nil
     }
 
-    /// Upserts the stream's pending records and stores `state`, in one transaction.
-    public func commit(_ commit: SinkCommit, storing state: StreamState) async throws {
+    /// Upserts the stream's pending records and stores `state`, in one transaction, if `fence`
+    /// is still the job's (see ``TransactionalCheckpointStore``).
+    func commit(_ commit: SinkCommit, storing state: StreamState, fence: Int) throws {
         let db = try database()
         try db.transaction {
+            let check = try db.prepare("UPDATE \(fenceTable) SET fence = fence WHERE id = 1 AND fence = ?")
+            check.bind(1, text: String(fence))
+            try check.step()
+            guard db.changes == 1 else {
+                throw ChatExportError(
+                    .checkpointLocked,
+                    "another run of this job took over the checkpoint in \(settings.path) (fence \(fence) is no longer current); "
+                        + "this run stops without committing \(commit.stream) batch \(commit.sequence)")
+            }
             try flush(commit.stream)
             try storeState(state, for: commit.stream, in: db)
+        }
+    }
+
+    /// Takes the next fence number for the job (a new run).
+    func takeFence() throws -> Int {
+        let db = try database()
+        return try db.transaction {
+            try db.execute("INSERT INTO \(fenceTable) (id, fence) VALUES (1, 0) ON CONFLICT(id) DO NOTHING", doing: "create the fence")
+            try db.execute("UPDATE \(fenceTable) SET fence = fence + 1 WHERE id = 1", doing: "take a fence")
+            guard let text = try db.rows("SELECT fence FROM \(fenceTable) WHERE id = 1").first?.first ?? nil, let fence = Int(text) else {
+                throw ChatExportError(.storageFailure, "SQLite database \(settings.path): the fence row is missing")
+            }
+            return fence
         }
     }
 
@@ -182,14 +210,15 @@ public actor SQLiteSink: CheckpointingSink {
         return try loadStates(from: reader)
     }
 
-    /// A checkpoint store in this database, holding the job's lock (`<path>.<prefix>lock`).
-    public func checkpointStore() async throws -> any CheckpointStore {
+    /// A checkpoint store in this database, holding the job's lock (`<path>.<prefix>lock`) and a
+    /// new fence.
+    public func checkpointStore() async throws -> any TransactionalCheckpointStore {
         if lock == nil {
             try FileSystem.makeDirectories(FileSystem.directory(of: settings.path))
             lock = try FileLock(path: settings.path + "." + settings.tablePrefix + "lock", purpose: "checkpoint in \(settings.path)")
         }
         _ = try database()
-        return SQLiteCheckpointStore(sink: self)
+        return SQLiteCheckpointStore(storage: self, fence: try takeFence())
     }
 
     func storeState(_ state: StreamState, for stream: String, in db: SQLiteConnection) throws {
@@ -279,27 +308,38 @@ public actor SQLiteSink: CheckpointingSink {
 }
 
 /// The job's checkpoint kept in the SQLite sink's database (see ``SQLiteSink``).
-public struct SQLiteCheckpointStore: CheckpointStore {
-    let sink: SQLiteSink
+public struct SQLiteCheckpointStore: TransactionalCheckpointStore {
+    let storage: SQLiteSink
+    /// The fence this store took when it was opened.
+    let fence: Int
+
+    /// The SQLite sink whose rows commit with each state.
+    public var sink: any Sink { storage }
+
+    /// Upserts the sink's pending rows of the stream and stores `state` in one transaction, if
+    /// no other run took a newer fence.
+    public func commit(_ commit: SinkCommit, storing state: StreamState) async throws {
+        try await storage.commit(commit, storing: state, fence: fence)
+    }
 
     /// `sqlite:<path>`
-    public var location: String { "sqlite:" + sink.settings.path }
+    public var location: String { "sqlite:" + storage.settings.path }
 
     /// Every stream's state from the database.
-    public func load() async throws -> [String: StreamState] { try await sink.loadStates() }
+    public func load() async throws -> [String: StreamState] { try await storage.loadStates() }
 
     /// Stores one stream's state in its own transaction.
-    public func save(_ state: StreamState, for stream: String) async throws { try await sink.saveState(state, for: stream) }
+    public func save(_ state: StreamState, for stream: String) async throws { try await storage.saveState(state, for: stream) }
 
     /// The job-level values from the database.
-    public func loadJobValues() async throws -> [String: JSONValue] { try await sink.loadJobValues() }
+    public func loadJobValues() async throws -> [String: JSONValue] { try await storage.loadJobValues() }
 
     /// Stores one job-level value in its own transaction.
-    public func saveJobValue(_ value: JSONValue?, for key: String) async throws { try await sink.saveJobValue(value, for: key) }
+    public func saveJobValue(_ value: JSONValue?, for key: String) async throws { try await storage.saveJobValue(value, for: key) }
 
     /// Forgets some or all streams, keeping the replaced states in `<prefix>_chat_export_state_backup`.
-    public func reset(streams: Set<String>?) async throws { try await sink.resetStates(streams) }
+    public func reset(streams: Set<String>?) async throws { try await storage.resetStates(streams) }
 
     /// Releases the job's lock.
-    public func close() async { await sink.releaseLock() }
+    public func close() async { await storage.releaseLock() }
 }

@@ -24,8 +24,7 @@ enum JobExecution {
             checkpoints: store,
             logger: logger,
             progress: progress,
-            onlyStreams: only,
-            checkpointingSink: detached ? nil : job.checkpointingSink
+            onlyStreams: only
         )
         configured.fullRefresh = fullRefresh
         let runner = configured

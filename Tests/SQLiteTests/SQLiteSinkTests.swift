@@ -31,7 +31,7 @@ struct SQLiteSinkTests {
     func run(_ sink: SQLiteSink, source: SyntheticSource? = nil, extra: [any Sink] = []) async throws -> any CheckpointStore {
         let store = try await sink.checkpointStore()
         try await JobRunner(
-            source: source ?? self.source, sinks: [sink] + extra, checkpoints: store, logger: .disabled, checkpointingSink: sink
+            source: source ?? self.source, sinks: [sink] + extra, checkpoints: store, logger: .disabled
         ).run()
         await store.close()
         return store
@@ -182,5 +182,74 @@ struct SQLiteSinkTests {
         let error = await #expect(throws: ChatExportError.self) { _ = try await SQLiteSink(settings: .init(path: path)).checkpointStore() }
         #expect(error?.code == .checkpointLocked)
         await store.close()
+    }
+}
+
+@Suite("One checkpoint authority")
+struct CheckpointAuthorityTests {
+    let directory = TemporaryDirectory()
+    let source = SyntheticSource(settings: .init(records: 200, pageSize: 50))
+
+    /// Writes to the database with a separate connection, as another worker would.
+    func execute(_ path: String, _ sql: String) throws {
+        var db: OpaquePointer?
+        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK else {
+            throw ChatExportError(.failure, "cannot open \(path)")
+        }
+        defer { sqlite3_close_v2(db) }
+        guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else {
+            throw ChatExportError(.failure, String(cString: sqlite3_errmsg(db)))
+        }
+    }
+
+    @Test("a runner refuses a database checkpoint store whose sink is not one of its sinks, before reading anything")
+    func storeOfAnotherSink() async throws {
+        let path = directory.path + "/out.sqlite"
+        let holder = SQLiteSink(settings: .init(path: path))
+        let store = try await holder.checkpointStore()
+        // A second object for the same database: its rows would never commit with the states.
+        let other = SQLiteSink(settings: .init(path: path))
+        let error = await #expect(throws: ChatExportError.self) {
+            try await JobRunner(source: source, sinks: [other], checkpoints: store, logger: .disabled).run()
+        }
+        await store.close()
+        #expect(error?.message.contains("not one of this job's sinks") == true)
+        #expect(try query(path, "SELECT count(*) FROM _chat_export_state").first?[0] == "0")
+    }
+
+    @Test("a SQLite sink beside a checkpoint file loads and saves through the file: a re-run reads nothing again")
+    func sinkWithFileStore() async throws {
+        let path = directory.path + "/out.sqlite"
+        for expected in [200, 0] {
+            let store = try FileCheckpointStore(path: directory.path + "/job.checkpoint.json")
+            let summary = try await JobRunner(
+                source: source, sinks: [SQLiteSink(settings: .init(path: path))], checkpoints: store, logger: .disabled
+            ).run()
+            await store.close()
+            #expect(summary.streams["messages"]?.records == expected)
+        }
+        #expect(try query(path, "SELECT count(*) FROM messages").first?[0] == "200")
+    }
+
+    @Test("a run whose fence another run replaced commits nothing: rows and state roll back together")
+    func fenced() async throws {
+        let path = directory.path + "/out.sqlite"
+        let sink = SQLiteSink(settings: .init(path: path))
+        let store = try await sink.checkpointStore()
+        // Another worker takes the job over (a new fence) while this run still holds its store.
+        try execute(path, "UPDATE _chat_export_fence SET fence = fence + 1")
+        let error = await #expect(throws: ChatExportError.self) {
+            try await JobRunner(source: source, sinks: [sink], checkpoints: store, logger: .disabled).run()
+        }
+        await store.close()
+        #expect(error?.code == .checkpointLocked)
+        #expect(error?.message.contains("another run of this job took over the checkpoint") == true)
+        #expect(try query(path, "SELECT count(*) FROM messages").first?[0] == "0")
+        #expect(try query(path, "SELECT count(*) FROM _chat_export_state").first?[0] == "0")
+        // The next run takes a fence of its own and completes.
+        let next = try await sink.checkpointStore()
+        let summary = try await JobRunner(source: source, sinks: [sink], checkpoints: next, logger: .disabled).run()
+        await next.close()
+        #expect(summary.streams["messages"]?.records == 200)
     }
 }

@@ -18,7 +18,7 @@ extension JobRunner {
                     + "resuming from it would skip or misread that source's data: \(recovery)"
             )
         }
-        let holder = checkpointingSink.map { JobRunner.canonicalSinkKey($0.identity) }
+        let holder = (checkpoints as? any TransactionalCheckpointStore).map { JobRunner.canonicalSinkKey($0.sink.identity) }
         for sink in sinks where sink.replay != .atLeastOnce {
             let key = JobRunner.canonicalSinkKey(sink.identity)
             guard key != holder, state.sinkStates[key] == nil else { continue }

@@ -24,8 +24,6 @@ public struct JobRunner: Sendable {
     public var progress: ProgressReporter?
     /// Only these streams, or all the source's streams when nil.
     public var onlyStreams: Set<String>?
-    /// The sink that keeps the checkpoint itself (``checkpoints`` is its store), if any.
-    public var checkpointingSink: (any CheckpointingSink)?
     /// Start the selected streams over from the configured start: forget their stored states
     /// and let each sink set aside what it holds for them (``Sink/setAside(_:)``).
     public var fullRefresh = false
@@ -37,19 +35,18 @@ public struct JobRunner: Sendable {
     /// - Parameters:
     ///   - source: The source.
     ///   - sinks: The sinks.
-    ///   - checkpoints: The checkpoint store (already opened and locked).
+    ///   - checkpoints: The checkpoint store (already opened and locked); a
+    ///     ``TransactionalCheckpointStore`` commits its sink's rows with each state.
     ///   - logger: The job's logger.
     ///   - progress: Progress display.
     ///   - onlyStreams: A subset of streams to run.
-    ///   - checkpointingSink: The sink whose storage holds `checkpoints`, committed atomically with them.
     public init(
         source: any Source,
         sinks: [any Sink],
         checkpoints: any CheckpointStore,
         logger: Logger,
         progress: ProgressReporter? = nil,
-        onlyStreams: Set<String>? = nil,
-        checkpointingSink: (any CheckpointingSink)? = nil
+        onlyStreams: Set<String>? = nil
     ) {
         self.source = source
         self.sinks = sinks
@@ -57,7 +54,6 @@ public struct JobRunner: Sendable {
         self.logger = logger
         self.progress = progress
         self.onlyStreams = onlyStreams
-        self.checkpointingSink = checkpointingSink
     }
 
     /// Runs every stream to its end.
@@ -68,6 +64,14 @@ public struct JobRunner: Sendable {
     public func run() async throws -> RunSummary {
         let started = Timestamp.now
         let streams = source.streams.filter { onlyStreams?.contains($0.name) ?? true }
+        if let transactional = checkpoints as? any TransactionalCheckpointStore,
+            !sinks.contains(where: { ($0 as AnyObject) === (transactional.sink as AnyObject) })
+        {
+            throw ChatExportError(
+                .failure,
+                "the checkpoint store \(checkpoints.location) commits with sink \(transactional.sink.identity), which is not one of this job's sinks "
+                    + "(pass that same sink object, or use a checkpoint store of its own)")
+        }
         var states = try await checkpoints.load().mapValues(JobRunner.canonicalSinkKeys)
         if fullRefresh {
             try await checkpoints.reset(streams: Set(streams.map(\.name)))
@@ -165,7 +169,8 @@ public struct JobRunner: Sendable {
             let previous = await tracker.current
             let commit = SinkCommit(stream: stream.name, sequence: previous.sequence + 1, checkpoint: batch.checkpoint)
             var sinkStates = previous.sinkStates
-            let holder = checkpointingSink?.identity
+            let transactional = checkpoints as? any TransactionalCheckpointStore
+            let holder = transactional?.sink.identity
             for (sink, key) in zip(sinks, sinkKeys) where sink.identity != holder {
                 // `.null` records that the sink was covered, for sinks that keep no position.
                 sinkStates[key] = try await sink.commit(commit) ?? .null
@@ -177,8 +182,8 @@ public struct JobRunner: Sendable {
                 records: previous.records + batch.records.count,
                 identity: identity
             )
-            if let checkpointingSink {
-                try await checkpointingSink.commit(commit, storing: next)
+            if let transactional {
+                try await transactional.commit(commit, storing: next)
             } else {
                 try await checkpoints.save(next, for: stream.name)
             }
