@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "StdoutSink", targets: ["StdoutSink"]),
         .library(name: "FilesSink", targets: ["FilesSink"]),
         .library(name: "SQLiteSink", targets: ["SQLiteSink"]),
+        .library(name: "PostgresSink", targets: ["PostgresSink"]),
         .executable(name: "chat-export", targets: ["chat-export"]),
     ],
     targets: [
@@ -33,16 +34,19 @@ let package = Package(
         .target(name: "DeepConverse", dependencies: ["ConnectorRuntime"], path: "Connectors/DeepConverse"),
         // The system SQLite library (libsqlite3-dev), the GRDB way: a prefixed system module.
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // libpq, PostgreSQL's client library (libpq-dev), behind a prefixed system module.
+        .systemLibrary(name: "CPostgres", providers: [.apt(["libpq-dev"])]),
         // Sinks: each depends on the runtime only.
         .target(name: "StdoutSink", dependencies: ["ConnectorRuntime"], path: "Sinks/Stdout"),
         .target(name: "FilesSink", dependencies: ["ConnectorRuntime"], path: "Sinks/Files"),
         .target(name: "SQLiteSink", dependencies: ["ConnectorRuntime", "CSQLite"], path: "Sinks/SQLite"),
+        .target(name: "PostgresSink", dependencies: ["ConnectorRuntime", "CPostgres"], path: "Sinks/Postgres"),
         // The CLI wires the built-ins together; nothing depends on it.
         .executableTarget(
             name: "chat-export",
             dependencies: [
                 "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "AdaV2", "AdaV14", "DeepConverse", "StdoutSink", "FilesSink",
-                "SQLiteSink", "CSQLite",
+                "SQLiteSink", "CSQLite", "PostgresSink",
             ]
         ),
         // Release-mode benchmarks; never part of `swift test`.
@@ -72,7 +76,9 @@ let package = Package(
             name: "SQLiteTests",
             dependencies: ["SQLiteSink", "CSQLite", "ConnectorRuntime", "ConnectorTesting", "FilesSink"]
         ),
-        .testTarget(name: "CLITests", dependencies: ["chat-export", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "CSQLite"]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["chat-export", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "CSQLite", "PostgresSink", "AdaV2"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -4,6 +4,7 @@ import ConnectorRuntime
 import ConnectorTesting
 import DeepConverse
 import FilesSink
+import PostgresSink
 import SQLiteSink
 import StdoutSink
 import VendorSandbox
@@ -19,6 +20,7 @@ enum BuiltIns {
         registry.register(StdoutSink.registryEntry)
         registry.register(FilesSink.registryEntry)
         registry.register(SQLiteSink.registryEntry)
+        registry.register(PostgresSink.registryEntry)
         return registry
     }
 

@@ -1,0 +1,87 @@
+import ConnectorRuntime
+
+/// Table, index, staging and view SQL for a stream in a PostgreSQL schema, derived from its
+/// ``StreamDescriptor`` as the SQLite sink's are: the same columns, `data` as `json` (the vendor's
+/// bytes exactly; `jsonb` would reorder keys and reject `\u0000`).
+struct PostgresSchema {
+    let schema: String
+    let prefix: String
+    let stream: StreamDescriptor
+
+    var tableName: String { prefix + stream.name }
+    var table: String { Self.quote(schema) + "." + Self.quote(tableName) }
+    var view: String { Self.quote(schema) + "." + Self.quote(tableName + "_view") }
+    /// A temporary table per stream and connection, emptied at every commit.
+    var staging: String { Self.quote("chat_export_stage_" + tableName) }
+    var cursorColumn: String { stream.cursorColumn }
+    var parentColumn: String? { stream.parentColumn }
+
+    /// The columns every stream table has.
+    var columns: [String] { ["_id", cursorColumn] + (parentColumn.map { [$0] } ?? []) + ["data", "synced_at"] }
+    /// The columns a batch is copied into the staging table with (`ord` keeps arrival order).
+    var copyColumns: [String] { ["ord", "_id", cursorColumn] + (parentColumn.map { [$0] } ?? []) + ["data"] }
+
+    static func quote(_ identifier: String) -> String { "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    static func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+
+    var createTable: String {
+        var columns = ["_id text PRIMARY KEY", "\(Self.quote(cursorColumn)) timestamptz"]
+        if let parentColumn { columns.append("\(Self.quote(parentColumn)) text") }
+        columns += ["data json NOT NULL", "synced_at timestamptz NOT NULL"]
+        var sql = "CREATE TABLE IF NOT EXISTS \(table) (\(columns.joined(separator: ", ")));"
+        sql += "CREATE INDEX IF NOT EXISTS \(Self.quote(tableName + "_" + cursorColumn)) ON \(table) (\(Self.quote(cursorColumn)));"
+        if let parentColumn {
+            sql += "CREATE INDEX IF NOT EXISTS \(Self.quote(tableName + "_" + parentColumn)) ON \(table) (\(Self.quote(parentColumn)));"
+        }
+        return sql
+    }
+
+    var createStaging: String {
+        var columns = ["ord integer NOT NULL", "_id text NOT NULL", "\(Self.quote(cursorColumn)) timestamptz"]
+        if let parentColumn { columns.append("\(Self.quote(parentColumn)) text") }
+        columns.append("data json NOT NULL")
+        return "CREATE TEMPORARY TABLE IF NOT EXISTS \(staging) (\(columns.joined(separator: ", "))) ON COMMIT DELETE ROWS"
+    }
+
+    var copy: String { "COPY \(staging) (\(copyColumns.map(Self.quote).joined(separator: ", "))) FROM STDIN" }
+
+    /// From staging into the table: the last copy of each `_id` in the batch wins (a page
+    /// boundary can repeat a record; `ON CONFLICT` refuses a row affected twice).
+    var merge: String {
+        let names = columns.map(Self.quote).joined(separator: ", ")
+        let selected = columns.dropLast().map(Self.quote).joined(separator: ", ") + ", now()"
+        let updates = columns.dropFirst().map { "\(Self.quote($0)) = excluded.\(Self.quote($0))" }.joined(separator: ", ")
+        return "INSERT INTO \(table) (\(names)) SELECT DISTINCT ON (_id) \(selected) FROM \(staging) ORDER BY _id, ord DESC "
+            + "ON CONFLICT (_id) DO UPDATE SET \(updates)"
+    }
+
+    /// The analyst view: the stream's well-known fields as typed columns, never failing on a
+    /// value of an unexpected type (it reads as NULL).
+    var createView: String {
+        var selected = columns.filter { $0 != "data" }.map(Self.quote)
+        for field in stream.fields where !columns.contains(field.name) {
+            selected.append("\(Self.expression(for: field)) AS \(Self.quote(field.name))")
+        }
+        return "DROP VIEW IF EXISTS \(view); CREATE VIEW \(view) AS SELECT " + selected.joined(separator: ", ") + " FROM \(table);"
+    }
+
+    static func expression(for field: FieldDescriptor) -> String {
+        let keys = field.path.map(literal)
+        let node = "data" + keys.map { "->" + $0 }.joined()
+        let text = "data" + keys.dropLast().map { "->" + $0 }.joined() + "->>" + (keys.last ?? "''")
+        let kind = "json_typeof(\(node))"
+        switch field.type {
+        case .text: return text
+        case .json: return node
+        case .integer, .real:
+            return "CASE WHEN \(kind) = 'number' THEN (\(text))::\(field.type == .integer ? "numeric" : "double precision") END"
+        case .boolean: return "CASE WHEN \(kind) = 'boolean' THEN (\(text))::boolean END"
+        case .timestamp:
+            // ISO-8601 text (a time without a zone is UTC), or epoch seconds or milliseconds.
+            return "CASE WHEN \(kind) = 'string' AND \(text) ~ '^\\d{4}-\\d{2}-\\d{2}' THEN "
+                + "(\(text) || CASE WHEN \(text) ~ '(Z|z|[+-]\\d{2}(:?\\d{2})?)$' OR \(text) !~ 'T|\\s\\d' THEN '' ELSE 'Z' END)::timestamptz "
+                + "WHEN \(kind) = 'number' THEN to_timestamp(CASE WHEN abs((\(text))::double precision) >= 1e11 "
+                + "THEN (\(text))::double precision / 1000 ELSE (\(text))::double precision END) END"
+        }
+    }
+}

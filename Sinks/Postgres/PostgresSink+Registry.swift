@@ -1,0 +1,41 @@
+import ConnectorRuntime
+
+extension PostgresSink {
+    /// The registry entry for `type: "postgres"`.
+    public static let registryEntry = Registry.SinkEntry(
+        type: "postgres",
+        summary:
+            "A PostgreSQL schema: a table (data json) and a view per stream, COPY + upsert by _id, checkpoints in the same transaction.",
+        options: [
+            OptionSpec(
+                "url", .secret, required: true,
+                summary:
+                    "postgresql://user@host:5432/database; the password from ${VAR} in the URL, PGPASSWORD or ~/.pgpass; libpq's URL parameters (sslmode, …) pass through."
+            ),
+            OptionSpec("schema", .string, default: .string("public"), summary: "The schema of the tables (created if missing)."),
+            OptionSpec("table_prefix", .string, default: .string(""), summary: "Prepended to every table and view name."),
+            OptionSpec("connect_timeout", .duration, default: .string("10s"), summary: "How long to wait for a connection."),
+        ],
+        make: { options, _ in
+            let prefix = options.string("table_prefix") ?? ""
+            var issues: [ConfigIssue] = []
+            if !prefix.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }) {
+                issues.append(ConfigIssue(path: options.path + ".table_prefix", "expected letters, digits and underscores only"))
+            }
+            let schema = options.string("schema") ?? "public"
+            if schema.isEmpty || !schema.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }) {
+                issues.append(ConfigIssue(path: options.path + ".schema", "expected letters, digits and underscores only"))
+            }
+            let url = options.string("url") ?? ""
+            do throws(PostgresAddressError) {
+                _ = try PostgresAddress(url: url)
+            } catch {
+                issues.append(ConfigIssue(path: options.path + ".url", error.message))
+            }
+            if !issues.isEmpty { throw ConfigError(issues: issues) }
+            return try PostgresSink(
+                settings: Settings(
+                    url: url, schema: schema, tablePrefix: prefix, connectTimeout: max(1, Int(options.duration("connect_timeout") ?? 10))))
+        }
+    )
+}

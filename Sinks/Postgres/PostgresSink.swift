@@ -1,0 +1,351 @@
+import ConnectorRuntime
+import Foundation
+
+/// Writes each stream into a PostgreSQL table `<schema>.<table_prefix><stream>`: `_id` (primary
+/// key), the cursor column as `timestamptz`, the parent column, `data json` (the vendor's bytes
+/// exactly) and `synced_at`; plus a view `<table_prefix><stream>_view` with the stream's
+/// well-known fields as typed columns.
+///
+/// ## Load path
+/// Records of a batch are escaped into `COPY` text as they arrive. At the commit, in one
+/// transaction: check the job's fence, `COPY` into a temporary staging table, merge with
+/// `INSERT … SELECT DISTINCT ON (_id) … ON CONFLICT (_id) DO UPDATE` (the last copy of an `_id`
+/// wins), and store the stream's checkpoint in `<table_prefix>_chat_export_state`: the rows and
+/// the checkpoint are committed together or not at all.
+///
+/// ## One run at a time
+/// The checkpoint store holds a session advisory lock for the job (`schema` + `table_prefix`):
+/// a second run is refused (exit 75). It also takes a new fence in
+/// `<table_prefix>_chat_export_fence`; a commit stores nothing once another run has taken a
+/// newer fence.
+public actor PostgresSink: CheckpointingSink {
+    /// The sink's settings.
+    public struct Settings: Sendable, Hashable {
+        /// `postgresql://user@host:5432/database?sslmode=…` (a password may come from `${VAR}`,
+        /// `PGPASSWORD` or `~/.pgpass`; libpq's URL parameters pass through).
+        public var url: String
+        /// The schema the tables live in (created if missing).
+        public var schema: String
+        /// Prepended to every table and view name.
+        public var tablePrefix: String
+        /// Seconds to wait for a connection.
+        public var connectTimeout: Int
+
+        /// Creates settings.
+        ///
+        /// - Parameters:
+        ///   - url: The server URL.
+        ///   - schema: The schema.
+        ///   - tablePrefix: The table name prefix.
+        ///   - connectTimeout: Seconds to wait for a connection.
+        public init(url: String, schema: String = "public", tablePrefix: String = "", connectTimeout: Int = 10) {
+            self.url = url
+            self.schema = schema
+            self.tablePrefix = tablePrefix
+            self.connectTimeout = connectTimeout
+        }
+    }
+
+    /// The settings.
+    public let settings: Settings
+    let address: PostgresAddress
+    /// `postgres:<user@host:port/database>/<schema>#<prefix>` (no password).
+    public nonisolated let identity: String
+    /// Re-sent records replace stored ones.
+    public nonisolated var replay: SinkReplay { .upsertByID }
+
+    private var connection: PostgresConnection?
+    private var schemas: [String: PostgresSchema] = [:]
+    /// Each stream's batch so far, as `COPY` text, and its row count.
+    private var pending: [String: (data: [UInt8], rows: Int)] = [:]
+    private var locked = false
+
+    /// Creates a sink; it connects on first use.
+    ///
+    /// - Parameter settings: The settings.
+    /// - Throws: ``ChatExportError`` (`invalidConfig`) when the URL cannot be read.
+    public init(settings: Settings) throws {
+        self.settings = settings
+        do {
+            self.address = try PostgresAddress(url: settings.url)
+        } catch {
+            throw ChatExportError(.invalidConfig, "postgres sink url: \(error.message)")
+        }
+        self.identity = "postgres:\(address.user)@\(address.server)/\(address.database)/\(settings.schema)#\(settings.tablePrefix)"
+    }
+
+    /// `"schema"."<prefix>_chat_export_<name>"`
+    func table(_ name: String) -> String {
+        PostgresSchema.quote(settings.schema) + "." + PostgresSchema.quote(settings.tablePrefix + "_chat_export_" + name)
+    }
+    var stateTable: String { table("state") }
+    var jobTable: String { table("job") }
+    var fenceTable: String { table("fence") }
+    var backupTable: String { table("state_backup") }
+
+    func database() throws -> PostgresConnection {
+        if let connection, connection.isOpen { return connection }
+        if connection != nil {
+            throw ChatExportError(.temporaryFailure, "PostgreSQL \(address): the connection was lost; re-run to resume")
+        }
+        let opened = try PostgresConnection(address, connectTimeout: settings.connectTimeout)
+        let exists = try opened.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [settings.schema], doing: "look up the schema").rows
+        if exists.isEmpty {
+            try opened.execute(
+                "CREATE SCHEMA IF NOT EXISTS \(PostgresSchema.quote(settings.schema))", doing: "create schema \(settings.schema)")
+        }
+        try opened.execute(
+            """
+            CREATE TABLE IF NOT EXISTS \(stateTable) (stream text PRIMARY KEY, state text NOT NULL, updated_at timestamptz NOT NULL);
+            CREATE TABLE IF NOT EXISTS \(jobTable) (key text PRIMARY KEY, value text NOT NULL);
+            CREATE TABLE IF NOT EXISTS \(fenceTable) (id integer PRIMARY KEY CHECK (id = 1), fence bigint NOT NULL);
+            """,
+            doing: "create the checkpoint tables in schema \(settings.schema)")
+        connection = opened
+        return opened
+    }
+
+    /// Creates the stream's table, indexes, view and staging table, checking an existing
+    /// table's shape.
+    public func open(_ stream: StreamDescriptor, restoring state: JSONValue?) async throws {
+        let db = try database()
+        let schema = PostgresSchema(schema: settings.schema, prefix: settings.tablePrefix, stream: stream)
+        let existing = try db.query(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2",
+            [settings.schema, schema.tableName],
+            doing: "read the shape of table \(schema.tableName)"
+        ).rows.compactMap { $0.first ?? nil }
+        if !existing.isEmpty {
+            let missing = schema.columns.filter { !existing.contains($0) }
+            guard missing.isEmpty else {
+                throw ChatExportError(
+                    .storageFailure,
+                    "table \(settings.schema).\(schema.tableName) in \(address) exists with an incompatible shape (missing \(missing.joined(separator: ", "))); "
+                        + "use another schema or table_prefix")
+            }
+        }
+        try db.execute(
+            "BEGIN; \(schema.createTable) \(schema.createView) COMMIT;",
+            doing: "create table \(settings.schema).\(schema.tableName) and its view")
+        try db.execute(schema.createStaging, doing: "create the staging table of \(stream.name)")
+        schemas[stream.name] = schema
+        pending[stream.name] = ([], 0)
+    }
+
+    /// Escapes the batch's records into the stream's pending `COPY` text.
+    public func write(_ batch: RecordBatch) async throws {
+        guard var entry = pending[batch.stream], let schema = schemas[batch.stream] else {
+            throw ChatExportError(.failure, "postgres sink: stream \(batch.stream) was not opened")
+        }
+        pending[batch.stream] = nil
+        PostgresCopyText.append(batch.records, startingAt: entry.rows, parentColumn: schema.parentColumn != nil, to: &entry.data)
+        entry.rows += batch.records.count
+        pending[batch.stream] = entry
+    }
+
+    /// Loads the stream's pending rows in their own transaction (when the checkpoint lives elsewhere).
+    public func commit(_ commit: SinkCommit) async throws -> JSONValue? {
+        let db = try database()
+        try transaction(db, doing: "load \(commit.stream)") { try load(commit.stream, db) }
+        return nil
+    }
+
+    /// Loads the stream's pending rows and stores `state` in one transaction, if `fence` is
+    /// still the job's.
+    func commit(_ commit: SinkCommit, storing state: StreamState, fence: Int) throws {
+        let db = try database()
+        try transaction(db, doing: "commit \(commit.stream)") {
+            let held = try db.query(
+                "UPDATE \(fenceTable) SET fence = fence WHERE id = 1 AND fence = $1", [String(fence)], doing: "check the job's fence")
+            guard held.affected == 1 else {
+                throw ChatExportError(
+                    .checkpointLocked,
+                    "another run of this job took over the checkpoint in \(address) schema \(settings.schema) (fence \(fence) is no longer current); "
+                        + "this run stops without committing \(commit.stream) batch \(commit.sequence)")
+            }
+            try load(commit.stream, db)
+            try db.query(
+                "INSERT INTO \(stateTable) (stream, state, updated_at) VALUES ($1, $2, $3) "
+                    + "ON CONFLICT (stream) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+                [commit.stream, CheckpointFileFormat.encode(state).serialized(pretty: false), state.updatedAt.iso8601(fractionDigits: 6)],
+                doing: "store the checkpoint of \(commit.stream)")
+        }
+    }
+
+    private func load(_ stream: String, _ db: PostgresConnection) throws {
+        guard let entry = pending[stream], entry.rows > 0, let schema = schemas[stream] else { return }
+        try db.copy(schema.copy, entry.data, doing: "copy \(entry.rows) \(stream) rows")
+        try db.query(schema.merge, doing: "merge \(stream) rows into \(settings.schema).\(schema.tableName)")
+        pending[stream] = ([], 0)
+    }
+
+    private func transaction(_ db: PostgresConnection, doing: String, _ body: () throws -> Void) throws {
+        try db.execute("BEGIN", doing: doing)
+        do {
+            try body()
+            try db.execute("COMMIT", doing: doing)
+        } catch {
+            if db.isOpen { try? db.execute("ROLLBACK", doing: "roll back") }
+            throw error
+        }
+    }
+
+    /// Connects, checks the schema can be used, and closes again (`chat-export check`).
+    public func check() async throws -> [CheckResult] {
+        let db = try PostgresConnection(address, connectTimeout: settings.connectTimeout)
+        defer { db.close() }
+        let rows = try db.query(
+            "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1), "
+                + "CASE WHEN EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) THEN has_schema_privilege($1, 'CREATE') "
+                + "ELSE has_database_privilege(current_database(), 'CREATE') END",
+            [settings.schema], doing: "check privileges"
+        ).rows
+        let exists = rows.first?[0] == "t"
+        guard rows.first?[1] == "t" else {
+            throw ChatExportError(
+                .invalidConfig,
+                "PostgreSQL \(address): user \(address.user) may not "
+                    + (exists ? "create tables in schema \(settings.schema)" : "create schema \(settings.schema)")
+                    + " (GRANT CREATE ON \(exists ? "SCHEMA \(settings.schema)" : "DATABASE \(address.database)") TO \(address.user))")
+        }
+        return [
+            CheckResult(
+                subject: identity,
+                detail: "server reachable as \(address.user); schema \(settings.schema) \(exists ? "writable" : "can be created")")
+        ]
+    }
+
+    /// Discards what was not committed and ends the run (releasing the job's lock).
+    public func finish(succeeded: Bool) async throws {
+        pending = pending.mapValues { _ in ([], 0) }
+        schemas = [:]
+        pending = [:]
+        connection?.close()
+        connection = nil
+        locked = false
+    }
+
+    // MARK: - Checkpoint store
+
+    /// The checkpoint store in this schema: takes the job's advisory lock and a new fence.
+    public func checkpointStore() async throws -> any TransactionalCheckpointStore {
+        let db = try database()
+        if !locked {
+            let key = "chat-export:" + settings.schema + "." + settings.tablePrefix
+            let taken = try db.query("SELECT pg_try_advisory_lock(hashtext($1))", [key], doing: "lock the job").rows
+            guard taken.first?[0] == "t" else {
+                let holder = try? db.query(
+                    "SELECT a.pid, a.client_addr, a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                        + "WHERE l.locktype = 'advisory' AND l.objid = (hashtext($1)::bigint & 4294967295) AND l.granted LIMIT 1",
+                    [key], doing: "find the lock's holder"
+                ).rows.first
+                let who = holder.map { " (server pid \($0[0] ?? "?"), \($0[2] ?? "")\($0[1].map { " from \($0)" } ?? ""))" } ?? ""
+                throw ChatExportError(
+                    .checkpointLocked,
+                    "the checkpoint in \(address) schema \(settings.schema) (table_prefix \"\(settings.tablePrefix)\") is locked by another run\(who); "
+                        + "wait for it to finish or stop it")
+            }
+            locked = true
+        }
+        let fence = try db.query(
+            "INSERT INTO \(fenceTable) (id, fence) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET fence = \(fenceTable).fence + 1 RETURNING fence",
+            doing: "take the job's fence"
+        ).rows.first?.first.flatMap { $0 }.flatMap(Int.init)
+        guard let fence else { throw ChatExportError(.storageFailure, "PostgreSQL \(address): could not take the job's fence") }
+        return PostgresCheckpointStore(storage: self, fence: fence)
+    }
+
+    /// Reads the stored states with a connection of its own, taking no lock.
+    public func peekCheckpoint() async throws -> [String: StreamState] {
+        let db = try PostgresConnection(address, connectTimeout: settings.connectTimeout)
+        defer { db.close() }
+        let exists = try db.query("SELECT to_regclass($1) IS NOT NULL", [stateTable], doing: "look up the checkpoint table").rows
+        guard exists.first?[0] == "t" else { return [:] }
+        return try loadStates(db)
+    }
+
+    func loadStates(_ connection: PostgresConnection? = nil) throws -> [String: StreamState] {
+        var states: [String: StreamState] = [:]
+        for row in try (connection ?? database()).query("SELECT stream, state FROM \(stateTable)", doing: "read the checkpoint").rows {
+            guard let stream = row[0], let text = row[1] else { continue }
+            do {
+                states[stream] = try CheckpointFileFormat.decode(stream: stream, try JSONValue.parse(text))
+            } catch {
+                throw ChatExportError(.storageFailure, "the checkpoint of \(stream) in \(address) is unreadable: \(error)")
+            }
+        }
+        return states
+    }
+
+    func saveState(_ state: StreamState, for stream: String, fence: Int) throws {
+        let db = try database()
+        try transaction(db, doing: "store the checkpoint of \(stream)") {
+            let held = try db.query(
+                "UPDATE \(fenceTable) SET fence = fence WHERE id = 1 AND fence = $1", [String(fence)], doing: "check the job's fence")
+            guard held.affected == 1 else {
+                throw ChatExportError(
+                    .checkpointLocked, "another run of this job took over the checkpoint in \(address) schema \(settings.schema)")
+            }
+            try db.query(
+                "INSERT INTO \(stateTable) (stream, state, updated_at) VALUES ($1, $2, $3) "
+                    + "ON CONFLICT (stream) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+                [stream, CheckpointFileFormat.encode(state).serialized(pretty: false), state.updatedAt.iso8601(fractionDigits: 6)],
+                doing: "store the checkpoint of \(stream)")
+        }
+    }
+
+    func loadJobValues() throws -> [String: JSONValue] {
+        var values: [String: JSONValue] = [:]
+        for row in try database().query("SELECT key, value FROM \(jobTable)", doing: "read the job's values").rows {
+            guard let key = row[0], let text = row[1] else { continue }
+            do {
+                values[key] = try JSONValue.parse(text)
+            } catch {
+                throw ChatExportError(.storageFailure, "the job value \(key) in \(address) is unreadable: \(error)")
+            }
+        }
+        return values
+    }
+
+    func saveJobValue(_ value: JSONValue?, for key: String) throws {
+        let db = try database()
+        if let value {
+            try db.query(
+                "INSERT INTO \(jobTable) (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value.serialized(pretty: false)], doing: "store the job value \(key)")
+        } else {
+            try db.query("DELETE FROM \(jobTable) WHERE key = $1", [key], doing: "remove the job value \(key)")
+        }
+    }
+
+    /// Deletes the states of some or all streams, copying them into the backup table first.
+    func resetStates(_ streams: Set<String>?) throws {
+        let db = try database()
+        try transaction(db, doing: "reset checkpoints") {
+            try db.execute(
+                "CREATE TABLE IF NOT EXISTS \(backupTable) (stream text NOT NULL, state text NOT NULL, updated_at timestamptz NOT NULL, replaced_at timestamptz NOT NULL)",
+                doing: "create the checkpoint backup table")
+            let names: [String?] = streams.map { Array($0) } ?? []
+            let filter = streams == nil ? "" : " WHERE stream = ANY($1::text[])"
+            let parameters: [String?] =
+                streams == nil
+                ? []
+                : [
+                    "{"
+                        + names.compactMap { $0 }.map {
+                            "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+                        }.joined(separator: ",") + "}"
+                ]
+            try db.query(
+                "INSERT INTO \(backupTable) SELECT stream, state, updated_at, now() FROM \(stateTable)\(filter)", parameters,
+                doing: "back up checkpoints")
+            try db.query("DELETE FROM \(stateTable)\(filter)", parameters, doing: "reset checkpoints")
+        }
+    }
+
+    func releaseLock() {
+        connection?.close()
+        connection = nil
+        locked = false
+    }
+}

@@ -1,0 +1,241 @@
+import ConnectorRuntime
+import ConnectorTesting
+import Foundation
+import PostgresSink
+import Testing
+import VendorSandbox
+
+/// One throwaway PostgreSQL cluster for the whole test run (started on first use, stopped when
+/// the process ends); each test gets a database of its own.
+enum TestPostgres {
+    static let server = Result { try PostgresServer() }
+    static let reason = Comment(rawValue: PostgresServer.unavailableReason ?? "")
+
+    /// A new database and the URL of it with `${PGTEST_PASSWORD}` standing for the password.
+    static func database() throws -> (server: PostgresServer, name: String, url: String) {
+        let server = try server.get()
+        let name = "t_" + UUID().uuidString.prefix(8).lowercased()
+        try server.psql("CREATE DATABASE \(name)")
+        return (server, name, "postgresql://postgres:${PGTEST_PASSWORD}@127.0.0.1:\(server.port)/\(name)")
+    }
+
+    /// `_id` → `data` as stored, byte for byte (`data::text` is the json value's exact text).
+    static func rows(_ server: PostgresServer, _ database: String, table: String) throws -> [String: String] {
+        let connection = try PostgresConnection(try PostgresAddress(url: server.url(database: database)))
+        defer { connection.close() }
+        let rows = try connection.query("SELECT _id, data::text FROM \(table)", doing: "read \(table)").rows
+        return Dictionary(uniqueKeysWithValues: rows.map { ($0[0] ?? "", $0[1] ?? "") })
+    }
+
+    static func environment(_ server: PostgresServer) -> [String: String] { ["PGTEST_PASSWORD": server.password] }
+}
+
+/// A source of hand-written records, for bytes the vendors' fakes never send.
+struct FixedSource: Source {
+    let records: [String]
+    var streams: [StreamDescriptor] {
+        [
+            StreamDescriptor(
+                name: "notes", summary: "", cursorField: "at", cursorColumn: "at", fields: [FieldDescriptor("n", type: .integer)])
+        ]
+    }
+
+    func read(_ request: ReadRequest, emit: @Sendable (RecordBatch) async throws -> Void) async throws {
+        guard request.checkpoint == nil else { return }
+        let parsed = records.enumerated().map { index, text in
+            Record(
+                stream: "notes", id: "r\(index % 3)", cursor: Timestamp(epochSeconds: 1_767_225_600 + Int64(index)),
+                json: ArraySlice(text.utf8))
+        }
+        try await emit(RecordBatch(stream: "notes", records: parsed, checkpoint: Checkpoint(.string("done"))))
+    }
+}
+
+@Suite("PostgreSQL sink against a real server", .enabled(if: PostgresServer.unavailableReason == nil, TestPostgres.reason))
+struct PostgresTests {
+    @Test("both Ada streams under 5xx, 429 and cut-off bodies: the tables equal the vendor's records exactly, byte for byte")
+    func exactUnderFaults() throws {
+        var settings = SandboxSettings()
+        settings.conversations = 300
+        settings.messagesPerConversation = 6
+        settings.errorRate = 0.1
+        settings.throttleRate = 0.05
+        settings.truncateRate = 0.05
+        settings.retryAfter = 0
+        let sandbox = try VendorSandbox(settings: settings)
+        defer { sandbox.stop() }
+        let (server, database, url) = try TestPostgres.database()
+        let directory = TemporaryDirectory()
+        let file = try directory.write(
+            "job.json",
+            adaJob(
+                sandbox, pageSize: 100, extra: #", "max_retry_delay": "20ms", "max_attempts": 20"#,
+                sinks: #"[{"type": "postgres", "url": "\#(url)"}]"#))
+        let outcome = try CLIHarness.run(["run", file, "--progress", "off"], environment: TestPostgres.environment(server))
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(!outcome.stderr.contains(server.password), "the password never appears in logs")
+        let dataset = sandbox.dataset
+        #expect(
+            try TestPostgres.rows(server, database, table: "messages")
+                == Dictionary(uniqueKeysWithValues: dataset.adaMessages.map { ($0.id, String(decoding: $0.json, as: UTF8.self)) }))
+        #expect(
+            try TestPostgres.rows(server, database, table: "conversations")
+                == Dictionary(uniqueKeysWithValues: dataset.adaConversations.map { ($0.id, String(decoding: $0.json, as: UTF8.self)) }))
+        // The checkpoint is in the database; a re-run finds nothing new.
+        let state = try CLIHarness.run(["state", "show", file], environment: TestPostgres.environment(server))
+        #expect(state.stdout.contains("checkpoint: postgres:postgres@127.0.0.1:\(server.port)/\(database)/public#"), "\(state.stdout)")
+        let again = try CLIHarness.run(
+            ["run", file, "--progress", "off", "--log-format", "json"], environment: TestPostgres.environment(server))
+        #expect(again.stderr.contains(#""event":"job_finished""#) && again.stderr.contains(#""records":0,"#), "\(again.stderr)")
+        // The analyst view reads the json column.
+        let csat = try server.psql("SELECT count(*) FROM conversations_view WHERE csat_score IS NOT NULL", database: database)
+        #expect((Int(csat.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 0)
+    }
+
+    @Test(
+        "bytes that jsonb would change are stored exactly: \\u0000, key order, whitespace, tabs, backslashes; a batch repeating an _id keeps its last copy"
+    )
+    func exactBytes() async throws {
+        let (server, database, _) = try TestPostgres.database()
+        let records = [
+            #"{"z": 1, "a": "nul \u0000 here", "n": 1}"#,
+            "{\n\t\"text\": \"tab\\tand \\\\ backslash\",\n\t\"n\": 2.0\n}",
+            #"{"b":"é 👋 \ud83d\ude00","n":3,"a":null}"#,
+            #"{"n": 4, "dup": "the last copy of r0"}"#,
+        ]
+        let sink = try PostgresSink(settings: .init(url: server.url(database: database)))
+        let store = try await sink.checkpointStore()
+        try await JobRunner(source: FixedSource(records: records), sinks: [sink], checkpoints: store, logger: .disabled).run()
+        await store.close()
+        let stored = try TestPostgres.rows(server, database, table: "notes")
+        #expect(stored == ["r0": records[3], "r1": records[1], "r2": records[2]])
+        let typed = try server.psql("SELECT n FROM notes_view ORDER BY _id", database: database)
+        #expect(typed.split(separator: "\n") == ["4", "2.0", "3"])
+    }
+
+    @Test("a second run of the job is locked out; a run whose fence was taken over commits nothing")
+    func lockedAndFenced() async throws {
+        let (server, database, _) = try TestPostgres.database()
+        let url = server.url(database: database)
+        let source = SyntheticSource(settings: .init(records: 300, pageSize: 50))
+        let first = try PostgresSink(settings: .init(url: url))
+        let store = try await first.checkpointStore()
+        let second = try PostgresSink(settings: .init(url: url))
+        let locked = await #expect(throws: ChatExportError.self) { _ = try await second.checkpointStore() }
+        #expect(locked?.code == .checkpointLocked)
+        #expect(locked?.message.contains("is locked by another run") == true)
+        // Another worker takes the job over (a newer fence): this run's first commit is refused.
+        try server.psql("UPDATE _chat_export_fence SET fence = fence + 1", database: database)
+        let fenced = await #expect(throws: ChatExportError.self) {
+            try await JobRunner(source: source, sinks: [first], checkpoints: store, logger: .disabled).run()
+        }
+        await store.close()
+        #expect(fenced?.message.contains("another run of this job took over the checkpoint") == true)
+        #expect(try server.psql("SELECT count(*) FROM messages", database: database).hasPrefix("0"))
+        #expect(try server.psql("SELECT count(*) FROM _chat_export_state", database: database).hasPrefix("0"))
+        // Once the first run ends, a new one takes the lock and a fence of its own.
+        let next = try await second.checkpointStore()
+        let summary = try await JobRunner(source: source, sinks: [second], checkpoints: next, logger: .disabled).run()
+        await next.close()
+        #expect(summary.streams["messages"]?.records == 300)
+    }
+
+    @Test("kill -9 at many points, then a final run: the tables equal the vendor's records exactly")
+    func killNine() throws {
+        var settings = SandboxSettings()
+        settings.conversations = 1000
+        settings.messagesPerConversation = 8
+        settings.latency = 0.01
+        let sandbox = try VendorSandbox(settings: settings)
+        defer { sandbox.stop() }
+        let (server, database, url) = try TestPostgres.database()
+        let directory = TemporaryDirectory()
+        let file = try directory.write(
+            "job.json",
+            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(settings.adaToken)", "page_size": 100, "rate_limits": {"per_endpoint_per_second": 15, "per_minute": 0}, "start": "\#(sandbox.dataset.start.iso8601())", "end": "\#(sandbox.settings.end.iso8601())"}, "sinks": [{"type": "postgres", "url": "\#(url)"}]}"#
+        )
+        setenv("PGTEST_PASSWORD", server.password, 1)
+        let kills = try CLIHarness.killRuns(of: file, times: 10, after: 0.1...0.6)
+        #expect(kills >= 1)
+        let final = try CLIHarness.run(["run", file, "--progress", "off"], environment: TestPostgres.environment(server))
+        #expect(final.status == 0, "\(final.stderr)")
+        let dataset = sandbox.dataset
+        #expect(
+            try TestPostgres.rows(server, database, table: "messages")
+                == Dictionary(uniqueKeysWithValues: dataset.adaMessages.map { ($0.id, String(decoding: $0.json, as: UTF8.self)) }))
+        #expect(
+            try TestPostgres.rows(server, database, table: "conversations")
+                == Dictionary(uniqueKeysWithValues: dataset.adaConversations.map { ($0.id, String(decoding: $0.json, as: UTF8.self)) }))
+    }
+
+    @Test("wrong password → 77 naming user and host; no server → 75; no permission → 78; never the password")
+    func connectionErrors() throws {
+        let (server, database, _) = try TestPostgres.database()
+        let directory = TemporaryDirectory()
+        func job(_ url: String) throws -> String {
+            try directory.write(
+                "job-\(UUID().uuidString.prefix(6)).json",
+                #"{"source": {"type": "synthetic", "records": 10}, "sinks": [{"type": "postgres", "url": "\#(url)"}]}"#)
+        }
+        let wrong = try CLIHarness.run(["run", try job(server.url(database: database, password: "not-it-9137"))])
+        #expect(wrong.status == 77, "\(wrong.stderr)")
+        #expect(wrong.stderr.contains("PostgreSQL at 127.0.0.1:\(server.port) rejected user postgres"), "\(wrong.stderr)")
+        #expect(!wrong.stderr.contains("not-it-9137"))
+        let port = try LoopbackPort.unused()
+        let down = try CLIHarness.run(["run", try job("postgresql://postgres:pw-x@127.0.0.1:\(port)/db")])
+        #expect(down.status == 75, "\(down.stderr)")
+        #expect(down.stderr.contains("PostgreSQL at 127.0.0.1:\(port) is unreachable"), "\(down.stderr)")
+        let check = try CLIHarness.run(["check", try job("postgresql://postgres:pw-x@127.0.0.1:\(port)/db")])
+        #expect(check.status == 75)
+        // A user who may not create tables in the schema.
+        try server.psql(
+            "CREATE ROLE reader LOGIN PASSWORD 'reader-pw-5521'; REVOKE CREATE ON SCHEMA public FROM PUBLIC; "
+                + "CREATE SCHEMA locked; GRANT USAGE ON SCHEMA locked TO reader", database: database)
+        let denied = try CLIHarness.run([
+            "run", try job("postgresql://reader:reader-pw-5521@127.0.0.1:\(server.port)/\(database)"),
+        ])
+        #expect(denied.status == 78, "\(denied.stderr)")
+        #expect(denied.stderr.contains("as user reader"), "\(denied.stderr)")
+        #expect(!denied.stderr.contains("reader-pw-5521"))
+        let bad = try CLIHarness.run(["validate", try job("mysql://x@y/z")])
+        #expect(bad.status == 78)
+        #expect(bad.stderr.contains("sinks[0].url: expected a postgresql:// URL"), "\(bad.stderr)")
+    }
+
+    @Test("the server restarted mid-run: the run stops with 75, and a re-run is exact")
+    func serverRestart() throws {
+        var settings = SandboxSettings()
+        settings.conversations = 600
+        settings.messagesPerConversation = 8
+        settings.latency = 0.02
+        let sandbox = try VendorSandbox(settings: settings)
+        defer { sandbox.stop() }
+        // A server of its own: the restart must not cut other tests' connections.
+        let server = try PostgresServer()
+        let database = "postgres"
+        let url = server.url().replacingOccurrences(of: server.password, with: "${PGTEST_PASSWORD}")
+        let directory = TemporaryDirectory()
+        let file = try directory.write(
+            "job.json",
+            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(settings.adaToken)", "page_size": 100, "rate_limits": {"per_endpoint_per_second": 10, "per_minute": 0}, "start": "\#(sandbox.dataset.start.iso8601())", "end": "\#(sandbox.settings.end.iso8601())", "streams": ["messages"]}, "sinks": [{"type": "postgres", "url": "\#(url)"}]}"#
+        )
+        let running = try CLIHarness.start(["run", file, "--progress", "off"], environment: TestPostgres.environment(server))
+        // Restart once the run has committed something, while it still has pages to go.
+        #expect(
+            CLIHarness.waitUntil {
+                (try? server.psql("SELECT count(*) FROM messages", database: database)).flatMap {
+                    Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+                } ?? 0 > 0
+            })
+        server.stop()
+        try server.start()
+        let stopped = running.wait()
+        #expect(stopped.status == 75, "\(stopped.stderr)")
+        #expect(stopped.stderr.contains("connection was lost"), "\(stopped.stderr)")
+        let final = try CLIHarness.run(["run", file, "--progress", "off"], environment: TestPostgres.environment(server))
+        #expect(final.status == 0, "\(final.stderr)")
+        #expect(
+            try TestPostgres.rows(server, database, table: "messages")
+                == Dictionary(uniqueKeysWithValues: sandbox.dataset.adaMessages.map { ($0.id, String(decoding: $0.json, as: UTF8.self)) }))
+    }
+}
