@@ -54,6 +54,7 @@ let package = Package(
             name: "chat-export-bench",
             dependencies: [
                 "ConnectorRuntime", "ConnectorTesting", "AdaCommon", "DeepConverse", "VendorSandbox", "FilesSink", "SQLiteSink", "CSQLite",
+                "PostgresSink",
             ],
             path: "Benchmarks/ChatExportBenchmarks"
         ),

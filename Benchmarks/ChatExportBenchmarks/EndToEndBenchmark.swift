@@ -35,8 +35,8 @@ struct EndToEndBenchmark {
     // MARK: - Jobs
 
     /// Writes a job config reading messages from `start` to the end of the data into `sink`.
-    func job(_ name: String, start: Timestamp, sink: JSONValue) throws -> String {
-        let config = JSONValue.object([
+    func job(_ name: String, start: Timestamp, sink: JSONValue, checkpointFile: Bool = true) throws -> String {
+        var members: [(key: String, value: JSONValue)] = [
             (
                 "source",
                 .object([
@@ -55,8 +55,9 @@ struct EndToEndBenchmark {
                 ])
             ),
             ("sinks", .array([sink])),
-            ("checkpoint", .object([("path", .string(name + ".checkpoint.json"))])),
-        ])
+        ]
+        if checkpointFile { members.append(("checkpoint", .object([("path", .string(name + ".checkpoint.json"))]))) }
+        let config = JSONValue.object(members)
         let path = directory + "/" + name + ".json"
         try Data((config.serialized(pretty: true) + "\n").utf8).write(to: URL(fileURLWithPath: path))
         return path
@@ -143,7 +144,8 @@ struct EndToEndBenchmark {
     }
 
     /// The parts to run: `files` (JSON Lines at 100k and 1M), `sqlite` (1M, next to SQLite's own
-    /// loop) and `resume` (a 1M job killed half way, then finished).
+    /// loop), `postgres` (1M into a throwaway PostgreSQL server, next to its own load loop) and
+    /// `resume` (a 1M job killed half way, then finished).
     func run(parts: Set<String>) throws -> [BenchmarkResult] {
         var results: [BenchmarkResult] = []
         // Warm-up: renders every page into the sandbox's cache (and warms the OS's caches).
@@ -157,6 +159,7 @@ struct EndToEndBenchmark {
             scratch = fullRun
         }
         if parts.contains("sqlite") { results += try sqlite() }
+        if parts.contains("postgres") { results += try postgres() }
         if parts.contains("resume") { results += try resume(scratch: scratch) }
         return results
     }

@@ -2,9 +2,9 @@ import ConnectorRuntime
 
 /// Rows in `COPY … FROM STDIN` text format: tab-separated, `\N` for NULL, and backslash, tab,
 /// newline and carriage return escaped (record JSON may hold them between tokens).
-enum PostgresCopyText {
+package enum PostgresCopyText {
     /// Appends one row per record: arrival order, `_id`, cursor, parent (if the stream has one), data.
-    static func append(_ records: [Record], startingAt ordinal: Int, parentColumn: Bool, to out: inout [UInt8]) {
+    package static func append(_ records: [Record], startingAt ordinal: Int, parentColumn: Bool, to out: inout [UInt8]) {
         out.reserveCapacity(out.count + records.reduce(0) { $0 + $1.json.count + 64 })
         for (offset, record) in records.enumerated() {
             out.append(contentsOf: String(ordinal + offset).utf8)

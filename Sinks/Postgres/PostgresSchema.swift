@@ -47,12 +47,15 @@ struct PostgresSchema {
 
     /// From staging into the table: the last copy of each `_id` in the batch wins (a page
     /// boundary can repeat a record; `ON CONFLICT` refuses a row affected twice).
-    var merge: String {
+    ///
+    /// - Parameter distinct: Whether the batch repeats an `_id` (else the sort is skipped).
+    func merge(distinct: Bool) -> String {
         let names = columns.map(Self.quote).joined(separator: ", ")
         let selected = columns.dropLast().map(Self.quote).joined(separator: ", ") + ", now()"
         let updates = columns.dropFirst().map { "\(Self.quote($0)) = excluded.\(Self.quote($0))" }.joined(separator: ", ")
-        return "INSERT INTO \(table) (\(names)) SELECT DISTINCT ON (_id) \(selected) FROM \(staging) ORDER BY _id, ord DESC "
-            + "ON CONFLICT (_id) DO UPDATE SET \(updates)"
+        let rows =
+            distinct ? "SELECT DISTINCT ON (_id) \(selected) FROM \(staging) ORDER BY _id, ord DESC" : "SELECT \(selected) FROM \(staging)"
+        return "INSERT INTO \(table) (\(names)) \(rows) ON CONFLICT (_id) DO UPDATE SET \(updates)"
     }
 
     /// The analyst view: the stream's well-known fields as typed columns, never failing on a

@@ -56,8 +56,16 @@ public actor PostgresSink: CheckpointingSink {
 
     private var connection: PostgresConnection?
     private var schemas: [String: PostgresSchema] = [:]
-    /// Each stream's batch so far, as `COPY` text, and its row count.
-    private var pending: [String: (data: [UInt8], rows: Int)] = [:]
+    /// Each stream's batch so far: `COPY` text, row count, and its `_id`s (to know whether the
+    /// merge must pick one copy of a repeated `_id`).
+    private var pending: [String: PendingRows] = [:]
+
+    struct PendingRows {
+        var data: [UInt8] = []
+        var rows = 0
+        var ids = Set<String>()
+        var repeats = false
+    }
     private var locked = false
 
     /// Creates a sink; it connects on first use.
@@ -129,7 +137,7 @@ public actor PostgresSink: CheckpointingSink {
             doing: "create table \(settings.schema).\(schema.tableName) and its view")
         try db.execute(schema.createStaging, doing: "create the staging table of \(stream.name)")
         schemas[stream.name] = schema
-        pending[stream.name] = ([], 0)
+        pending[stream.name] = PendingRows()
     }
 
     /// Escapes the batch's records into the stream's pending `COPY` text.
@@ -140,6 +148,7 @@ public actor PostgresSink: CheckpointingSink {
         pending[batch.stream] = nil
         PostgresCopyText.append(batch.records, startingAt: entry.rows, parentColumn: schema.parentColumn != nil, to: &entry.data)
         entry.rows += batch.records.count
+        for record in batch.records where !entry.ids.insert(record.id).inserted { entry.repeats = true }
         pending[batch.stream] = entry
     }
 
@@ -175,8 +184,8 @@ public actor PostgresSink: CheckpointingSink {
     private func load(_ stream: String, _ db: PostgresConnection) throws {
         guard let entry = pending[stream], entry.rows > 0, let schema = schemas[stream] else { return }
         try db.copy(schema.copy, entry.data, doing: "copy \(entry.rows) \(stream) rows")
-        try db.query(schema.merge, doing: "merge \(stream) rows into \(settings.schema).\(schema.tableName)")
-        pending[stream] = ([], 0)
+        try db.query(schema.merge(distinct: entry.repeats), doing: "merge \(stream) rows into \(settings.schema).\(schema.tableName)")
+        pending[stream] = PendingRows()
     }
 
     private func transaction(_ db: PostgresConnection, doing: String, _ body: () throws -> Void) throws {
@@ -217,7 +226,6 @@ public actor PostgresSink: CheckpointingSink {
 
     /// Discards what was not committed and ends the run (releasing the job's lock).
     public func finish(succeeded: Bool) async throws {
-        pending = pending.mapValues { _ in ([], 0) }
         schemas = [:]
         pending = [:]
         connection?.close()

@@ -32,6 +32,8 @@ public final class PostgresServer: @unchecked Sendable {
     private let binaries: String
     private let lock = NSLock()
     private var running = false
+    /// Whether commits are flushed to disk (`fsync`): off for tests, on for benchmarks.
+    public let durable: Bool
 
     /// `postgresql://postgres:<password>@127.0.0.1:<port>/<database>`
     ///
@@ -43,8 +45,11 @@ public final class PostgresServer: @unchecked Sendable {
 
     /// Creates and starts a cluster.
     ///
+    /// - Parameter durable: Flush commits to disk as a production server does (benchmarks);
+    ///   tests leave it off: a test cluster need survive a server restart, not a machine crash.
     /// - Throws: ``PostgresServerError`` with the tool's output when a step fails.
-    public init() throws {
+    public init(durable: Bool = false) throws {
+        self.durable = durable
         guard let binaries = Self.binaries, Self.unavailableReason == nil else {
             throw PostgresServerError(message: Self.unavailableReason ?? "unavailable")
         }
@@ -94,8 +99,9 @@ public final class PostgresServer: @unchecked Sendable {
     ///
     /// - Throws: ``PostgresServerError`` when it does not start.
     public func start() throws {
-        // fsync off: a test cluster need not survive a machine crash, only a server restart.
-        let options = "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=40"
+        let options =
+            "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c max_connections=40"
+            + (durable ? "" : " -c fsync=off -c full_page_writes=off")
         try run("pg_ctl", ["-D", directory + "/data", "-o", options, "-l", directory + "/log", "-w", "-t", "60", "start"])
         lock.withLock { running = true }
     }

@@ -23,7 +23,7 @@ enum Help {
           spec [TYPE]           print the JSON Schema of a source or sink type (or of a job config)
           list                  list the registered sources and sinks
           discover CONFIG|TYPE  each stream's fields: declared columns, and with CONFIG a real sample
-          init TYPE [--sink S]  print a job config for a source type (sink: sqlite, files or stdout)
+          init TYPE [--sink S]  print a job config for a source type (sink: sqlite, files, postgres, stdout)
           state show CONFIG     the job's state per stream (--json: the checkpoint as stored)
           state set CONFIG      set where a stream reads from next (--stream NAME --position TIME)
           state reset CONFIG    forget the job's checkpoint (all streams, or --stream NAME)
@@ -103,7 +103,7 @@ enum Help {
         \(globalOptions)
         """,
         "init": """
-        Usage: chat-export init TYPE [--sink sqlite|files|stdout]
+        Usage: chat-export init TYPE [--sink sqlite|files|postgres|stdout]
 
         Prints a job config for source TYPE with every required option present and credentials
         as environment references (${ADA_TOKEN}, ${DEEPCONVERSE_API_KEY}): save it, set the

@@ -5,7 +5,7 @@ import Foundation
 /// option present, credentials as environment references, ready for `validate` once the
 /// variable is set.
 enum InitCommand {
-    static let sinks = ["sqlite", "files", "stdout"]
+    static let sinks = ["sqlite", "files", "postgres", "stdout"]
 
     static func run(type: String, sink: String?) throws -> Int32 {
         print(try config(type: type, sink: sink))
@@ -30,6 +30,12 @@ enum InitCommand {
             switch sinkType {
             case "files": .object([("type", .string("files")), ("dir", .string("out/" + stem))])
             case "stdout": .object([("type", .string("stdout"))])
+            // The password comes from PGPASSWORD or ~/.pgpass (or ${VAR} in the URL).
+            case "postgres":
+                .object([
+                    ("type", .string("postgres")), ("url", .string("postgresql://chat_export@localhost:5432/chat")),
+                    ("schema", .string("public")), ("table_prefix", .string(stem.replacingOccurrences(of: "-", with: "_") + "_")),
+                ])
             default: .object([("type", .string("sqlite")), ("path", .string("out/\(stem).sqlite"))])
             }
         return JSONValue.object([("source", .object(source)), ("sinks", .array([sinkObject]))]).serialized(pretty: true)

@@ -70,7 +70,7 @@ struct CommandLineTests {
         arguments: ["ada-v2", "ada-v1.4", "deepconverse", "synthetic"])
     func scaffold(type: String) throws {
         let directory = TemporaryDirectory()
-        for sink in ["sqlite", "files", "stdout"] {
+        for sink in ["sqlite", "files", "postgres", "stdout"] {
             let printed = try CLIHarness.run(["init", type, "--sink", sink])
             #expect(printed.status == 0, "\(printed.stderr)")
             let file = try directory.write("\(sink).json", printed.stdout)

@@ -87,6 +87,14 @@ struct PostgresTests {
         let again = try CLIHarness.run(
             ["run", file, "--progress", "off", "--log-format", "json"], environment: TestPostgres.environment(server))
         #expect(again.stderr.contains(#""event":"job_finished""#) && again.stderr.contains(#""records":0,"#), "\(again.stderr)")
+        // state reset forgets one stream (backing its state up); the next run re-reads only it.
+        #expect(
+            try CLIHarness.run(["state", "reset", file, "--stream", "messages"], environment: TestPostgres.environment(server)).status == 0)
+        #expect(try server.psql("SELECT count(*) FROM _chat_export_state_backup", database: database).hasPrefix("1"))
+        let reread = try CLIHarness.run(
+            ["run", file, "--progress", "off", "--log-format", "json"], environment: TestPostgres.environment(server))
+        #expect(reread.stderr.contains(#""records":\#(dataset.adaMessages.count),"#), "\(reread.stderr)")
+        #expect(try TestPostgres.rows(server, database, table: "messages").count == dataset.adaMessages.count)
         // The analyst view reads the json column.
         let csat = try server.psql("SELECT count(*) FROM conversations_view WHERE csat_score IS NOT NULL", database: database)
         #expect((Int(csat.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 0)
