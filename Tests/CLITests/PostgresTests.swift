@@ -148,6 +148,26 @@ struct PostgresTests {
         #expect(summary.streams["messages"]?.records == 300)
     }
 
+    @Test("while a run holds the job, another run through the binary is locked out with exit 75; afterwards it completes")
+    func concurrentRuns() async throws {
+        let (server, database, url) = try TestPostgres.database()
+        let directory = TemporaryDirectory()
+        let file = try directory.write(
+            "job.json",
+            #"{"source": {"type": "synthetic", "records": 400, "page_size": 50}, "sinks": [{"type": "postgres", "url": "\#(url)"}]}"#)
+        let environment = TestPostgres.environment(server)
+        // A run in progress, as another process holding the job would be.
+        let holder = try PostgresSink(settings: .init(url: server.url(database: database)))
+        let store = try await holder.checkpointStore()
+        let second = try CLIHarness.run(["run", file, "--progress", "off"], environment: environment)
+        #expect(second.status == 75, "\(second.stderr)")
+        #expect(second.stderr.contains("is locked by another run (server pid"), "\(second.stderr)")
+        await store.close()
+        let after = try CLIHarness.run(["run", file, "--progress", "off"], environment: environment)
+        #expect(after.status == 0, "\(after.stderr)")
+        #expect(try TestPostgres.rows(server, database, table: "messages").count == 400)
+    }
+
     @Test("kill -9 at many points, then a final run: the tables equal the vendor's records exactly")
     func killNine() throws {
         var settings = SandboxSettings()
@@ -225,8 +245,14 @@ struct PostgresTests {
         let directory = TemporaryDirectory()
         let file = try directory.write(
             "job.json",
-            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(settings.adaToken)", "page_size": 100, "rate_limits": {"per_endpoint_per_second": 10, "per_minute": 0}, "start": "\#(sandbox.dataset.start.iso8601())", "end": "\#(sandbox.settings.end.iso8601())", "streams": ["messages"]}, "sinks": [{"type": "postgres", "url": "\#(url)"}]}"#
+            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(settings.adaToken)", "page_size": 100, "rate_limits": {"per_endpoint_per_second": 4, "per_minute": 0}, "start": "\#(sandbox.dataset.start.iso8601())", "end": "\#(sandbox.settings.end.iso8601())", "streams": ["messages"]}, "sinks": [{"type": "postgres", "url": "\#(url)"}]}"#
         )
+        // The same job paced faster, for the final run (pacing is not part of a checkpoint's identity).
+        let fast = try directory.write(
+            "fast.json",
+            try String(contentsOfFile: file, encoding: .utf8).replacingOccurrences(
+                of: #""per_endpoint_per_second": 4"#, with: #""per_endpoint_per_second": 50"#))
+        try #require(fast != file)
         let running = try CLIHarness.start(["run", file, "--progress", "off"], environment: TestPostgres.environment(server))
         // Restart once the run has committed something, while it still has pages to go.
         #expect(
@@ -240,7 +266,7 @@ struct PostgresTests {
         let stopped = running.wait()
         #expect(stopped.status == 75, "\(stopped.stderr)")
         #expect(stopped.stderr.contains("connection was lost"), "\(stopped.stderr)")
-        let final = try CLIHarness.run(["run", file, "--progress", "off"], environment: TestPostgres.environment(server))
+        let final = try CLIHarness.run(["run", fast, "--progress", "off"], environment: TestPostgres.environment(server))
         #expect(final.status == 0, "\(final.stderr)")
         #expect(
             try TestPostgres.rows(server, database, table: "messages")
