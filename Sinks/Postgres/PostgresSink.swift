@@ -164,20 +164,9 @@ public actor PostgresSink: CheckpointingSink {
     func commit(_ commit: SinkCommit, storing state: StreamState, fence: Int) throws {
         let db = try database()
         try transaction(db, doing: "commit \(commit.stream)") {
-            let held = try db.query(
-                "UPDATE \(fenceTable) SET fence = fence WHERE id = 1 AND fence = $1", [String(fence)], doing: "check the job's fence")
-            guard held.affected == 1 else {
-                throw ChatExportError(
-                    .checkpointLocked,
-                    "another run of this job took over the checkpoint in \(address) schema \(settings.schema) (fence \(fence) is no longer current); "
-                        + "this run stops without committing \(commit.stream) batch \(commit.sequence)")
-            }
+            try checkFence(fence, db, stopping: "\(commit.stream) batch \(commit.sequence)")
             try load(commit.stream, db)
-            try db.query(
-                "INSERT INTO \(stateTable) (stream, state, updated_at) VALUES ($1, $2, $3) "
-                    + "ON CONFLICT (stream) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-                [commit.stream, CheckpointFileFormat.encode(state).serialized(pretty: false), state.updatedAt.iso8601(fractionDigits: 6)],
-                doing: "store the checkpoint of \(commit.stream)")
+            try storeState(state, for: commit.stream, db)
         }
     }
 
@@ -197,6 +186,26 @@ public actor PostgresSink: CheckpointingSink {
             if db.isOpen { try? db.execute("ROLLBACK", doing: "roll back") }
             throw error
         }
+    }
+
+    /// Locks the fence row until the transaction ends and fails unless `fence` is still the job's.
+    private func checkFence(_ fence: Int, _ db: PostgresConnection, stopping what: String) throws {
+        let held = try db.query(
+            "UPDATE \(fenceTable) SET fence = fence WHERE id = 1 AND fence = $1", [String(fence)], doing: "check the job's fence")
+        guard held.affected == 1 else {
+            throw ChatExportError(
+                .checkpointLocked,
+                "another run of this job took over the checkpoint in \(address) schema \(settings.schema) (fence \(fence) is no longer current); "
+                    + "this run stops without committing \(what)")
+        }
+    }
+
+    private func storeState(_ state: StreamState, for stream: String, _ db: PostgresConnection) throws {
+        try db.query(
+            "INSERT INTO \(stateTable) (stream, state, updated_at) VALUES ($1, $2, $3) "
+                + "ON CONFLICT (stream) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+            [stream, CheckpointFileFormat.encode(state).serialized(pretty: false), state.updatedAt.iso8601(fractionDigits: 6)],
+            doing: "store the checkpoint of \(stream)")
     }
 
     /// Connects, checks the schema can be used, and closes again (`chat-export check`).
@@ -288,17 +297,8 @@ public actor PostgresSink: CheckpointingSink {
     func saveState(_ state: StreamState, for stream: String, fence: Int) throws {
         let db = try database()
         try transaction(db, doing: "store the checkpoint of \(stream)") {
-            let held = try db.query(
-                "UPDATE \(fenceTable) SET fence = fence WHERE id = 1 AND fence = $1", [String(fence)], doing: "check the job's fence")
-            guard held.affected == 1 else {
-                throw ChatExportError(
-                    .checkpointLocked, "another run of this job took over the checkpoint in \(address) schema \(settings.schema)")
-            }
-            try db.query(
-                "INSERT INTO \(stateTable) (stream, state, updated_at) VALUES ($1, $2, $3) "
-                    + "ON CONFLICT (stream) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-                [stream, CheckpointFileFormat.encode(state).serialized(pretty: false), state.updatedAt.iso8601(fractionDigits: 6)],
-                doing: "store the checkpoint of \(stream)")
+            try checkFence(fence, db, stopping: "the checkpoint of \(stream)")
+            try storeState(state, for: stream, db)
         }
     }
 

@@ -28,6 +28,19 @@ enum TestPostgres {
     }
 
     static func environment(_ server: PostgresServer) -> [String: String] { ["PGTEST_PASSWORD": server.password] }
+
+    /// Expects the `messages` (and, unless `messagesOnly`, `conversations`) tables to hold exactly
+    /// the sandbox's records, byte for byte.
+    static func expectExact(_ server: PostgresServer, _ database: String, _ sandbox: VendorSandbox, messagesOnly: Bool = false) throws {
+        let dataset = sandbox.dataset
+        #expect(
+            try rows(server, database, table: "messages")
+                == Dictionary(uniqueKeysWithValues: dataset.adaMessages.map { ($0.id, String(decoding: $0.json, as: UTF8.self)) }))
+        if messagesOnly { return }
+        #expect(
+            try rows(server, database, table: "conversations")
+                == Dictionary(uniqueKeysWithValues: dataset.adaConversations.map { ($0.id, String(decoding: $0.json, as: UTF8.self)) }))
+    }
 }
 
 /// A source of hand-written records, for bytes the vendors' fakes never send.
@@ -75,12 +88,7 @@ struct PostgresTests {
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(!outcome.stderr.contains(server.password), "the password never appears in logs")
         let dataset = sandbox.dataset
-        #expect(
-            try TestPostgres.rows(server, database, table: "messages")
-                == Dictionary(uniqueKeysWithValues: dataset.adaMessages.map { ($0.id, String(decoding: $0.json, as: UTF8.self)) }))
-        #expect(
-            try TestPostgres.rows(server, database, table: "conversations")
-                == Dictionary(uniqueKeysWithValues: dataset.adaConversations.map { ($0.id, String(decoding: $0.json, as: UTF8.self)) }))
+        try TestPostgres.expectExact(server, database, sandbox)
         // The checkpoint is in the database; a re-run finds nothing new.
         let state = try CLIHarness.run(["state", "show", file], environment: TestPostgres.environment(server))
         #expect(state.stdout.contains("checkpoint: postgres:postgres@127.0.0.1:\(server.port)/\(database)/public#"), "\(state.stdout)")
@@ -187,13 +195,7 @@ struct PostgresTests {
         #expect(kills >= 1)
         let final = try CLIHarness.run(["run", file, "--progress", "off"], environment: TestPostgres.environment(server))
         #expect(final.status == 0, "\(final.stderr)")
-        let dataset = sandbox.dataset
-        #expect(
-            try TestPostgres.rows(server, database, table: "messages")
-                == Dictionary(uniqueKeysWithValues: dataset.adaMessages.map { ($0.id, String(decoding: $0.json, as: UTF8.self)) }))
-        #expect(
-            try TestPostgres.rows(server, database, table: "conversations")
-                == Dictionary(uniqueKeysWithValues: dataset.adaConversations.map { ($0.id, String(decoding: $0.json, as: UTF8.self)) }))
+        try TestPostgres.expectExact(server, database, sandbox)
     }
 
     @Test("wrong password → 77 naming user and host; no server → 75; no permission → 78; never the password")
@@ -268,8 +270,6 @@ struct PostgresTests {
         #expect(stopped.stderr.contains("connection was lost"), "\(stopped.stderr)")
         let final = try CLIHarness.run(["run", fast, "--progress", "off"], environment: TestPostgres.environment(server))
         #expect(final.status == 0, "\(final.stderr)")
-        #expect(
-            try TestPostgres.rows(server, database, table: "messages")
-                == Dictionary(uniqueKeysWithValues: sandbox.dataset.adaMessages.map { ($0.id, String(decoding: $0.json, as: UTF8.self)) }))
+        try TestPostgres.expectExact(server, database, sandbox, messagesOnly: true)
     }
 }
