@@ -18,6 +18,15 @@ extension EndToEndBenchmark {
         let config = try job(
             "postgres", start: sandbox.dataset.start,
             sink: .object([("type", .string("postgres")), ("url", .string(server.url(database: "bench")))]), checkpointFile: false)
+        // A tenth of the data first, into a database of its own: peak RSS must not grow with the export.
+        try server.psql("CREATE DATABASE bench_small")
+        let tenth = start(forLast: all / 10)
+        let small = try run(
+            try job(
+                "postgres-small", start: tenth,
+                sink: .object([("type", .string("postgres")), ("url", .string(server.url(database: "bench_small")))]), checkpointFile: false
+            ),
+            expected: expected(from: tenth))
         let fresh = try run(config, expected: all)
         let conflicting = try exporter.run(["run", config, "--progress", "off", "--full-refresh"], in: directory)
         guard conflicting.status == 0, conflicting.records == all else {
@@ -32,6 +41,7 @@ extension EndToEndBenchmark {
         var conflictResult = exportResult("e2e → PostgreSQL (all conflict)", conflicting, target: "≥ 70% of PostgreSQL's own load loop")
         conflictResult.metrics.append(("of PostgreSQL", baselineConflicting / conflicting.wall * 100, "%"))
         return [
+            exportResult("e2e → PostgreSQL", small, target: "peak RSS flat from 100k to 1M"),
             BenchmarkResult(
                 benchmark: "e2e → PostgreSQL", contender: "PostgreSQL COPY + INSERT ON CONFLICT loop",
                 metrics: [("time", baselineFresh, "s"), ("rows/s", Double(all) / baselineFresh, "rows/s")]),

@@ -207,6 +207,10 @@ struct PostgresTests {
                 "job-\(UUID().uuidString.prefix(6)).json",
                 #"{"source": {"type": "synthetic", "records": 10}, "sinks": [{"type": "postgres", "url": "\#(url)"}]}"#)
         }
+        let ok = try CLIHarness.run(["check", try job(server.url(database: database))])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(ok.stdout.contains("server reachable as postgres; schema public writable"), "\(ok.stdout)")
+        #expect(!ok.stdout.contains(server.password) && !ok.stderr.contains(server.password))
         let wrong = try CLIHarness.run(["run", try job(server.url(database: database, password: "not-it-9137"))])
         #expect(wrong.status == 77, "\(wrong.stderr)")
         #expect(wrong.stderr.contains("PostgreSQL at 127.0.0.1:\(server.port) rejected user postgres"), "\(wrong.stderr)")
@@ -224,6 +228,9 @@ struct PostgresTests {
         let denied = try CLIHarness.run([
             "run", try job("postgresql://reader:reader-pw-5521@127.0.0.1:\(server.port)/\(database)"),
         ])
+        let deniedCheck = try CLIHarness.run(["check", try job("postgresql://reader:reader-pw-5521@127.0.0.1:\(server.port)/\(database)")])
+        #expect(deniedCheck.status == 78, "\(deniedCheck.stderr)")
+        #expect(deniedCheck.stderr.contains("GRANT CREATE ON SCHEMA public TO reader"), "\(deniedCheck.stderr)")
         #expect(denied.status == 78, "\(denied.stderr)")
         #expect(denied.stderr.contains("as user reader"), "\(denied.stderr)")
         #expect(!denied.stderr.contains("reader-pw-5521"))
