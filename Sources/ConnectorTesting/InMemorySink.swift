@@ -24,6 +24,10 @@ public final class InMemorySink: Sink, @unchecked Sendable {
         case write(Int)
         /// Throw from the n-th `commit` call (1-based).
         case commit(Int)
+        /// Throw from `open` of this stream.
+        case open(String)
+        /// Throw from a successful run's `finish`.
+        case finish
     }
 
     private let lock = NSLock()
@@ -56,6 +60,7 @@ public final class InMemorySink: Sink, @unchecked Sendable {
     /// Records `open`.
     public func open(_ stream: StreamDescriptor, restoring state: JSONValue?) async throws {
         lock.withLock { _events.append(.open(stream.name)) }
+        if case .open(stream.name) = failure { throw ChatExportError(.storageFailure, "injected open failure of \(stream.name)") }
     }
 
     /// Keeps the batch's records (or fails as configured).
@@ -91,5 +96,6 @@ public final class InMemorySink: Sink, @unchecked Sendable {
     /// Records `finish`.
     public func finish(succeeded: Bool) async throws {
         lock.withLock { _events.append(.finish(succeeded: succeeded)) }
+        if succeeded, case .finish = failure { throw ChatExportError(.storageFailure, "injected finish failure") }
     }
 }

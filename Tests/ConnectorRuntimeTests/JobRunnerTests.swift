@@ -117,6 +117,29 @@ struct JobRunnerTests {
         #expect(sink.events.last == .finish(succeeded: false))
     }
 
+    @Test("a sink failing to finish does not keep the others from finishing; the failure is reported")
+    func finishFailure() async throws {
+        let sinks = [InMemorySink(identity: "a", failure: .finish), InMemorySink(identity: "b")]
+        let runner = JobRunner(
+            source: SyntheticSource(streams: ["messages"], settings: settings), sinks: sinks, checkpoints: InMemoryCheckpointStore(),
+            logger: .disabled)
+        let error = await #expect(throws: ChatExportError.self) { try await runner.run() }
+        #expect(error?.message == "injected finish failure")
+        for sink in sinks { #expect(sink.events.last == .finish(succeeded: true)) }
+    }
+
+    @Test("a sink failing to open a stream: every sink is finished as failed and nothing is read")
+    func openFailure() async throws {
+        let sinks = [InMemorySink(identity: "a"), InMemorySink(identity: "b", failure: .open("messages"))]
+        let store = InMemoryCheckpointStore()
+        let runner = JobRunner(
+            source: SyntheticSource(streams: ["messages"], settings: settings), sinks: sinks, checkpoints: store, logger: .disabled)
+        await #expect(throws: ChatExportError.self) { try await runner.run() }
+        #expect(sinks[0].events == [.open("messages"), .finish(succeeded: false)])
+        #expect(sinks[1].events == [.open("messages"), .finish(succeeded: false)])
+        #expect(await store.history.isEmpty)
+    }
+
     @Test("a batch for another stream is refused")
     func wrongStream() async throws {
         struct Confused: Source {

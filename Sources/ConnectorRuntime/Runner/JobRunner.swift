@@ -120,7 +120,18 @@ public struct JobRunner: Sendable {
             }
             throw error
         }
-        for sink in sinks { try await sink.finish(succeeded: true) }
+        // Every sink is finished even when one fails (each publishes or releases its own place);
+        // the first failure is then reported.
+        var finishFailure: (any Error)?
+        for sink in sinks {
+            do {
+                try await sink.finish(succeeded: true)
+            } catch {
+                logger.warning("sink \(sink.identity) failed to finish: \(error)")
+                finishFailure = finishFailure ?? error
+            }
+        }
+        if let finishFailure { throw finishFailure }
         summary.seconds = Double(Timestamp.now.microseconds - started.microseconds) / 1e6
         summary.counters = source.counters
         return summary
