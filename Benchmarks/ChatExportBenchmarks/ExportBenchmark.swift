@@ -24,7 +24,7 @@ enum ExportBenchmark {
 
     static func source(_ sandbox: VendorSandbox, streams: [String], rate: Double, pageSize: Int) -> AdaSource {
         let settings = AdaSettings(streams: streams, start: sandbox.dataset.start, end: sandbox.settings.end, pageSize: pageSize)
-        let http = HTTPClient.Configuration(
+        let http = VendorHTTPClient.Configuration(
             baseURL: sandbox.baseURL, credential: .bearer(Secret(sandbox.settings.adaToken)), requestsPerSecond: rate)!
         return AdaSource(api: .v2, settings: settings, http: http, logger: .disabled)
     }
@@ -60,7 +60,7 @@ enum ExportBenchmark {
         defer { sandbox.stop() }
         let directory = FileManager.default.temporaryDirectory.path + "/chat-export-bench-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let http = HTTPClient.Configuration(
+        let http = VendorHTTPClient.Configuration(
             baseURL: sandbox.baseURL,
             credential: .header(name: "x-api-key", value: Secret(sandbox.settings.deepConverseKey)),
             requestsPerSecond: 10_000

@@ -12,10 +12,10 @@ enum IdleBenchmark {
         settings.latency = 2
         let sandbox = try VendorSandbox(settings: settings)
         defer { sandbox.stop() }
-        var configuration = HTTPClient.Configuration(
+        var configuration = VendorHTTPClient.Configuration(
             baseURL: sandbox.baseURL, credential: .bearer(Secret(settings.adaToken)), requestsPerSecond: 1000)!
         configuration.retry = RetryPolicy(maxAttempts: 1)
-        let client = HTTPClient(configuration: configuration, limiters: RateLimiterRegistry(), logger: .disabled)
+        let client = VendorHTTPClient(configuration: configuration, limiters: RateLimiterRegistry(), logger: .disabled)
         let url = client.url(
             "/api/v2/export/messages",
             query: [

@@ -3,12 +3,12 @@ import ConnectorRuntime
 /// Fetches one page of one window of an Ada stream and works out the next position.
 struct AdaPageReader: Sendable {
     let api: AdaAPI
-    let client: HTTPClient
+    let client: VendorHTTPClient
     let stream: String
     let field: String
     let pageSize: Int
     let layout: RecordLayout
-    let logger: Logger
+    let logger: ExportLogger
 
     /// The largest page Ada serves; a tie group longer than a page is re-read with it.
     static let largestPage = 10_000

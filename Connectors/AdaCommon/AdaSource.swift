@@ -12,8 +12,8 @@ public struct AdaSource: Source {
     /// The settings.
     public let settings: AdaSettings
     /// The HTTP client.
-    public let client: HTTPClient
-    private let logger: Logger
+    public let client: VendorHTTPClient
+    private let logger: ExportLogger
 
     /// The selected streams.
     public var streams: [StreamDescriptor] {
@@ -31,10 +31,13 @@ public struct AdaSource: Source {
     ///   - http: The HTTP settings.
     ///   - transport: The transport (a libcurl one by default).
     ///   - logger: The logger.
-    public init(api: AdaAPI, settings: AdaSettings, http: HTTPClient.Configuration, transport: (any HTTPTransport)? = nil, logger: Logger) {
+    public init(
+        api: AdaAPI, settings: AdaSettings, http: VendorHTTPClient.Configuration, transport: (any HTTPTransport)? = nil,
+        logger: ExportLogger
+    ) {
         self.api = api
         self.settings = settings
-        self.client = HTTPClient(configuration: http, transport: transport, logger: logger)
+        self.client = VendorHTTPClient(configuration: http, transport: transport, logger: logger)
         self.logger = logger
     }
 
@@ -52,7 +55,7 @@ public struct AdaSource: Source {
     }
 
     /// Sends one small request per stream and reports whether the token is accepted.
-    public func check(logger: Logger) async throws -> [CheckResult] {
+    public func check(logger: ExportLogger) async throws -> [CheckResult] {
         var results: [CheckResult] = []
         let end = Timestamp.now.adding(seconds: -Int64(settings.lag))
         let start = end.adding(seconds: -86_400)

@@ -90,7 +90,7 @@ public struct DeepConverseSource: Source {
     /// The settings.
     public let settings: Settings
     /// The HTTP client.
-    public let client: HTTPClient
+    public let client: VendorHTTPClient
 
     /// The selected streams.
     public var streams: [StreamDescriptor] { DeepConverseSource.allStreams.filter { settings.streams.contains($0.name) } }
@@ -105,9 +105,9 @@ public struct DeepConverseSource: Source {
     ///   - http: The HTTP settings.
     ///   - transport: The transport (a libcurl one by default).
     ///   - logger: The logger.
-    public init(settings: Settings, http: HTTPClient.Configuration, transport: (any HTTPTransport)? = nil, logger: Logger) {
+    public init(settings: Settings, http: VendorHTTPClient.Configuration, transport: (any HTTPTransport)? = nil, logger: ExportLogger) {
         self.settings = settings
-        self.client = HTTPClient(configuration: http, transport: transport, logger: logger)
+        self.client = VendorHTTPClient(configuration: http, transport: transport, logger: logger)
     }
 
     static let path = "/conversations/export/v1/"
@@ -120,7 +120,7 @@ public struct DeepConverseSource: Source {
     }
 
     /// One request per stream: the key is accepted and the bot exists.
-    public func check(logger: Logger) async throws -> [CheckResult] {
+    public func check(logger: ExportLogger) async throws -> [CheckResult] {
         var results: [CheckResult] = []
         let end = Timestamp.now
         for stream in streams {
@@ -178,7 +178,8 @@ public struct DeepConverseSource: Source {
         )
     }
 
-    func fetch(_ stream: String, _ window: TimeWindow<Position>, layout: RecordLayout, paging: PagingGuard, logger: Logger) async throws
+    func fetch(_ stream: String, _ window: TimeWindow<Position>, layout: RecordLayout, paging: PagingGuard, logger: ExportLogger)
+        async throws
         -> WindowedReader<Position>.Page
     {
         let key = "\(window.start.epochSeconds)-\(window.end.epochSeconds)"

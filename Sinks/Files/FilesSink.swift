@@ -74,7 +74,7 @@ public actor FilesSink: Sink {
     private var scratch: [UInt8] = []
     /// Bytes gathered before each `write(2)`.
     static let chunkBytes = 1 << 20
-    private let logger: Logger
+    private let logger: ExportLogger
     private var lock: FileLock?
 
     /// `files:<dir>`
@@ -87,7 +87,7 @@ public actor FilesSink: Sink {
     /// - Parameters:
     ///   - settings: The settings.
     ///   - logger: Where warnings go.
-    public init(settings: Settings, logger: Logger = .disabled) {
+    public init(settings: Settings, logger: ExportLogger = .disabled) {
         self.settings = settings
         self.logger = logger
         self.identity = "files:" + settings.directory

@@ -21,7 +21,7 @@ public protocol Source: Sendable {
     /// - Parameter logger: Where to log.
     /// - Returns: One line per thing checked.
     /// - Throws: ``ChatExportError`` (``ChatExportError/Code/credentialsRejected`` for 401/403).
-    func check(logger: Logger) async throws -> [CheckResult]
+    func check(logger: ExportLogger) async throws -> [CheckResult]
 
     /// Counters for the run summary (requests, retries, throttles), if the source keeps any.
     var counters: [(name: String, value: Int)] { get }
@@ -81,7 +81,7 @@ extension Source {
     ///
     /// - Parameter logger: Unused.
     /// - Returns: An empty list.
-    public func check(logger: Logger) async throws -> [CheckResult] { [] }
+    public func check(logger: ExportLogger) async throws -> [CheckResult] { [] }
 }
 
 /// What the runner asks a source to read.
@@ -91,7 +91,7 @@ public struct ReadRequest: Sendable {
     /// Where the last run stopped, or nil for a first run.
     public var checkpoint: Checkpoint?
     /// A logger carrying the stream's name.
-    public var logger: Logger
+    public var logger: ExportLogger
 
     /// Creates a request.
     ///
@@ -99,7 +99,7 @@ public struct ReadRequest: Sendable {
     ///   - stream: The stream.
     ///   - checkpoint: The checkpoint to resume from.
     ///   - logger: A logger.
-    public init(stream: StreamDescriptor, checkpoint: Checkpoint?, logger: Logger) {
+    public init(stream: StreamDescriptor, checkpoint: Checkpoint?, logger: ExportLogger) {
         self.stream = stream
         self.checkpoint = checkpoint
         self.logger = logger

@@ -95,7 +95,7 @@ public struct SyntheticSource: Source {
     }
 
     /// Reports that nothing needs checking.
-    public func check(logger: Logger) async throws -> [CheckResult] {
+    public func check(logger: ExportLogger) async throws -> [CheckResult] {
         streams.map { CheckResult(subject: $0.name, detail: "synthetic stream, \(settings.records) records") }
     }
 

@@ -17,7 +17,7 @@ struct CLI {
     static let commandFlags: [String: Set<String>] = ["run": ["--full-refresh", "--dry-run"], "state": ["--json"], "discover": ["--json"]]
 
     var environment: [String: String]
-    var logger = Logger(handler: StreamLogHandler())
+    var logger = ExportLogger(handler: ExportStreamLogHandler())
 
     /// Runs a command line and returns the exit status.
     static func main(arguments: [String], environment: [String: String]) async -> Int32 {
@@ -32,11 +32,11 @@ struct CLI {
             let known = command.flatMap { CLI.commandOptions[$0] } ?? []
             let flags = command.flatMap { CLI.commandFlags[$0] } ?? []
             let parsed = try Arguments.parse(arguments, options: CLI.globalOptions.union(known), flags: CLI.globalFlags.union(flags))
-            let level = try parsed.value("--log-level", allowed: Logger.Level.allCases.map(\.description))
-            let format = try parsed.value("--log-format", allowed: StreamLogHandler.Format.allCases.map(\.rawValue))
-            logger = Logger(
-                level: Logger.Level.allCases.first { $0.description == level } ?? .info,
-                handler: StreamLogHandler(format: format.flatMap(StreamLogHandler.Format.init(rawValue:)) ?? .human)
+            let level = try parsed.value("--log-level", allowed: ExportLogger.Level.allCases.map(\.description))
+            let format = try parsed.value("--log-format", allowed: ExportStreamLogHandler.Format.allCases.map(\.rawValue))
+            logger = ExportLogger(
+                level: ExportLogger.Level.allCases.first { $0.description == level } ?? .info,
+                handler: ExportStreamLogHandler(format: format.flatMap(ExportStreamLogHandler.Format.init(rawValue:)) ?? .human)
             )
             if parsed.flags.contains("--version") || parsed.positionals == ["version"] {
                 print(Help.version)

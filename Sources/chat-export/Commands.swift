@@ -6,7 +6,7 @@ import StdoutSink
 /// The commands' bodies. Each returns an exit status or throws an error the CLI maps to one.
 struct Commands {
     var environment: [String: String]
-    var logger: Logger
+    var logger: ExportLogger
 
     private var loader: JobConfigLoader {
         JobConfigLoader(registry: BuiltIns.registry, environment: environment, logger: logger)
@@ -96,7 +96,7 @@ struct Commands {
     func check(config file: String) async throws -> Int32 {
         let job = try loader.load(file: file)
         // One try per request: check reports what is wrong now, it does not wait it out.
-        let results = try await HTTPClient.$singleAttempt.withValue(true) { try await job.source.check(logger: logger) }
+        let results = try await VendorHTTPClient.$singleAttempt.withValue(true) { try await job.source.check(logger: logger) }
         for result in results { print("ok  \(result.subject): \(result.detail)") }
         for sink in job.sinks {
             for result in try await sink.check() { print("ok  \(result.subject): \(result.detail)") }

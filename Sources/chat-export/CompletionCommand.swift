@@ -8,8 +8,8 @@ enum CompletionCommand {
     /// Values offered after an option that takes one from a fixed set.
     static var optionValues: [(option: String, values: [String])] {
         [
-            ("--log-level", Logger.Level.allCases.map(\.description)),
-            ("--log-format", StreamLogHandler.Format.allCases.map(\.rawValue)),
+            ("--log-level", ExportLogger.Level.allCases.map(\.description)),
+            ("--log-format", ExportStreamLogHandler.Format.allCases.map(\.rawValue)),
             ("--progress", ProgressReporter.Mode.allCases.map(\.rawValue)),
             ("--sink", InitCommand.sinks),
         ]

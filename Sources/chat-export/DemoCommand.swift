@@ -5,7 +5,7 @@ import VendorSandbox
 /// `chat-export demo`: the main job on an embedded default, for a newcomer with no vendor account.
 struct DemoCommand {
     var environment: [String: String]
-    var logger: Logger
+    var logger: ExportLogger
 
     func run(_ arguments: Arguments) async throws -> Int32 {
         let directory = arguments.options["--dir"]?.last ?? "chat-export-demo"

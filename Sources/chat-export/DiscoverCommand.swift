@@ -6,7 +6,7 @@ import Foundation
 /// columns they become; with a config (and so credentials), also the fields seen in a sample.
 struct DiscoverCommand {
     var environment: [String: String]
-    var logger: Logger
+    var logger: ExportLogger
 
     /// What one field looked like across the sampled records.
     struct SeenField {

@@ -12,7 +12,7 @@ enum JobExecution {
     static func run(
         _ job: JobConfig, label: String, only: Set<String>?, progress mode: ProgressReporter.Mode, fullRefresh: Bool = false,
         detached: Bool = false,
-        logger: Logger
+        logger: ExportLogger
     ) async throws -> Outcome {
         let jobStore = try await job.openCheckpointStore()
         // A backfill leaves the job's checkpoint as it is: its stream states stay in memory.
@@ -118,13 +118,13 @@ enum JobExecution {
     }
 
     /// The numeric fields of a stream event, for `--log-format json`.
-    static func fields(_ event: String, stream: String, records: Int, pages: Int) -> Logger.Metadata {
+    static func fields(_ event: String, stream: String, records: Int, pages: Int) -> ExportLogger.Metadata {
         ["event": .string(event), "stream": .string(stream), "records": .int(records), "pages": .int(pages)]
     }
 
     /// The source's counters (`requests`, `throttled`, `retries`, …) as numeric fields.
-    static func counterFields(_ counters: [(name: String, value: Int)]) -> Logger.Metadata {
-        var fields: Logger.Metadata = [:]
+    static func counterFields(_ counters: [(name: String, value: Int)]) -> ExportLogger.Metadata {
+        var fields: ExportLogger.Metadata = [:]
         for counter in counters { fields[counter.name == "bytes" ? "http_bytes" : counter.name] = .int(counter.value) }
         return fields
     }

@@ -107,7 +107,7 @@ enum SandboxCommand {
         return settings
     }
 
-    static func run(_ arguments: Arguments, logger: Logger) async throws -> Int32 {
+    static func run(_ arguments: Arguments, logger: ExportLogger) async throws -> Int32 {
         let settings = try settings(arguments)
         var port: UInt16 = 0
         if let text = arguments.options["--port"]?.last {

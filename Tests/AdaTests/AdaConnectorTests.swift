@@ -55,7 +55,7 @@ struct AdaConnectorTests {
         defer { sandbox.stop() }
         let handler = InMemoryLogHandler()
         let source = adaSource(.v2, sandbox) { $0.start = Timestamp.now.adding(seconds: -400 * 86_400) }
-        let written = try await export(source, logger: Logger(level: .info, handler: handler))
+        let written = try await export(source, logger: ExportLogger(level: .info, handler: handler))
         #expect(written.count == sandbox.dataset.adaMessages.count + sandbox.dataset.adaConversations.count)
         #expect(handler.text.contains("older than the 12 months Ada keeps"))
         for request in sandbox.requests {
@@ -154,7 +154,7 @@ struct AdaConnectorTests {
     func credentials() async throws {
         let sandbox = try VendorSandbox(settings: sandboxSettings())
         defer { sandbox.stop() }
-        var http = HTTPClient.Configuration(baseURL: sandbox.baseURL, credential: .bearer(Secret("wrong")), requestsPerSecond: 100)!
+        var http = VendorHTTPClient.Configuration(baseURL: sandbox.baseURL, credential: .bearer(Secret("wrong")), requestsPerSecond: 100)!
         http.retry = RetryPolicy(maxAttempts: 2, baseDelay: 0.001)
         let bad = AdaSource(
             api: .v2, settings: AdaSettings(start: sandbox.dataset.start, end: sandbox.settings.end), http: http, logger: .disabled)

@@ -5,12 +5,14 @@ import Foundation
 import VendorSandbox
 
 /// An Ada source for the sandbox with fast retries and a private rate limiter registry.
-func adaSource(_ api: AdaAPI, _ sandbox: VendorSandbox, _ configure: (inout AdaSettings) -> Void = { _ in }, logger: Logger = .disabled)
+func adaSource(
+    _ api: AdaAPI, _ sandbox: VendorSandbox, _ configure: (inout AdaSettings) -> Void = { _ in }, logger: ExportLogger = .disabled
+)
     -> AdaSource
 {
     var settings = AdaSettings(start: sandbox.dataset.start, end: sandbox.settings.end, pageSize: 100)
     configure(&settings)
-    var http = HTTPClient.Configuration(
+    var http = VendorHTTPClient.Configuration(
         baseURL: sandbox.baseURL, credential: .bearer(Secret(sandbox.settings.adaToken)), requestsPerSecond: 1000)!
     http.retry = RetryPolicy(maxAttempts: 8, baseDelay: 0.005, maxDelay: 0.05)
     return AdaSource(api: api, settings: settings, http: http, logger: logger)
@@ -22,7 +24,7 @@ func export(
     _ source: any Source,
     store: InMemoryCheckpointStore = InMemoryCheckpointStore(),
     sinks: [any Sink] = [],
-    logger: Logger = .disabled
+    logger: ExportLogger = .disabled
 ) async throws -> [Record] {
     let sink = InMemorySink()
     try await JobRunner(source: source, sinks: sinks + [sink], checkpoints: store, logger: logger).run()

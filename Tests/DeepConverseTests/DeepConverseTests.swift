@@ -20,7 +20,7 @@ func deepConverse(
         windowSeconds: 10 * 86_400
     )
     configure(&settings)
-    var http = HTTPClient.Configuration(
+    var http = VendorHTTPClient.Configuration(
         baseURL: sandbox.baseURL,
         credential: .header(name: "x-api-key", value: Secret(key ?? sandbox.settings.deepConverseKey)),
         requestsPerSecond: 1000
@@ -30,7 +30,8 @@ func deepConverse(
 }
 
 func run(
-    _ source: any Source, store: InMemoryCheckpointStore = InMemoryCheckpointStore(), sinks: [any Sink] = [], logger: Logger = .disabled
+    _ source: any Source, store: InMemoryCheckpointStore = InMemoryCheckpointStore(), sinks: [any Sink] = [],
+    logger: ExportLogger = .disabled
 ) async throws -> [Record] {
     let sink = InMemorySink()
     try await JobRunner(source: source, sinks: sinks + [sink], checkpoints: store, logger: logger).run()
@@ -116,7 +117,7 @@ struct DeepConverseTests {
         }
         sandbox.expireCursors()
         let handler = InMemoryLogHandler()
-        let second = try await run(source, store: store, logger: Logger(level: .info, handler: handler))
+        let second = try await run(source, store: store, logger: ExportLogger(level: .info, handler: handler))
         #expect(handler.text.contains("rejected the stored cursor"))
         #expect(Set((first.written + second).map(\.id)) == Set(sandbox.dataset.deepConverseMessages.map(\.id)))
         #expect(sandbox.requests.contains { $0.status == 400 })

@@ -73,13 +73,13 @@ struct CurlTransportTests {
         defer { fixture.stop() }
         let trusted = try CurlTransport(
             options: .init(connectTimeout: 10, requestTimeout: 20, caFile: fixture.certificate), environment: [:])
-        let response = try await trusted.send(HTTPRequest(url: fixture.baseURL + "/page.json"))
+        let response = try await trusted.send(VendorHTTPRequest(url: fixture.baseURL + "/page.json"))
         #expect(response.status == 200)
         #expect(String(decoding: response.body, as: UTF8.self).contains(Self.page))
 
         let system = try CurlTransport(options: .init(connectTimeout: 10, requestTimeout: 20), environment: [:])
         let error = await #expect(throws: HTTPTransportError.self) {
-            try await system.send(HTTPRequest(url: fixture.baseURL + "/page.json"))
+            try await system.send(VendorHTTPRequest(url: fixture.baseURL + "/page.json"))
         }
         #expect(error?.kind == .tls)
         #expect(error?.detail.contains("TLS certificate of localhost:\(fixture.port) not trusted") == true)
@@ -91,8 +91,8 @@ struct CurlTransportTests {
         defer { sandbox.stop() }
         let proxy = try LoopbackProxy()
         defer { proxy.stop() }
-        let client = HTTPClient(
-            configuration: HTTPClient.Configuration(
+        let client = VendorHTTPClient(
+            configuration: VendorHTTPClient.Configuration(
                 baseURL: sandbox.baseURL, credential: .bearer(Secret(sandbox.settings.adaToken)), requestsPerSecond: 1000)!,
             transport: try CurlTransport(environment: ["HTTP_PROXY": "http://127.0.0.1:\(proxy.port)"]),
             limiters: RateLimiterRegistry(), logger: .disabled)
@@ -102,7 +102,7 @@ struct CurlTransportTests {
         #expect(proxy.requestLines.first?.hasPrefix("GET http://127.0.0.1:\(sandbox.port)/api/v2/export/messages?") == true)
 
         let bypass = try CurlTransport(environment: ["http_proxy": "http://127.0.0.1:\(proxy.port)", "NO_PROXY": "127.0.0.1"])
-        #expect(try await bypass.send(HTTPRequest(url: sandbox.baseURL + "/nothing")).status == 404)
+        #expect(try await bypass.send(VendorHTTPRequest(url: sandbox.baseURL + "/nothing")).status == 404)
         #expect(proxy.requestLines.count == 1)
     }
 
@@ -115,7 +115,7 @@ struct CurlTransportTests {
         let transport = try CurlTransport(
             options: .init(connectTimeout: 10, requestTimeout: 20, caFile: fixture.certificate),
             environment: ["HTTPS_PROXY": "http://127.0.0.1:\(proxy.port)"])
-        #expect(try await transport.send(HTTPRequest(url: fixture.baseURL + "/page.json")).status == 200)
+        #expect(try await transport.send(VendorHTTPRequest(url: fixture.baseURL + "/page.json")).status == 200)
         #expect(proxy.requestLines == ["CONNECT localhost:\(fixture.port) HTTP/1.1"])
     }
 
@@ -132,7 +132,7 @@ struct CurlTransportTests {
         defer { trickle.stop() }
         let timed = try CurlTransport(options: .init(connectTimeout: 5, requestTimeout: 1.5), environment: [:])
         let timeout = await #expect(throws: HTTPTransportError.self) {
-            try await timed.send(HTTPRequest(url: "http://127.0.0.1:\(trickle.port)/page"))
+            try await timed.send(VendorHTTPRequest(url: "http://127.0.0.1:\(trickle.port)/page"))
         }
         #expect(timeout?.kind == .timeout)
         #expect(timeout?.detail == "timed out after 1.5 s waiting for a response from 127.0.0.1:\(trickle.port)")
@@ -146,7 +146,7 @@ struct CurlTransportTests {
         defer { silent.stop() }
         let stalling = try CurlTransport(options: .init(connectTimeout: 1, requestTimeout: 60), environment: [:])
         let stalled = await #expect(throws: HTTPTransportError.self) {
-            try await stalling.send(HTTPRequest(url: "http://127.0.0.1:\(silent.port)/page"))
+            try await stalling.send(VendorHTTPRequest(url: "http://127.0.0.1:\(silent.port)/page"))
         }
         #expect(stalled?.kind == .stalled)
         #expect(stalled?.detail == "response stalled: 127.0.0.1:\(silent.port) sent nothing for 1 s")
@@ -157,15 +157,15 @@ struct CurlTransportTests {
         let port = try LoopbackPort.unused()
         let transport = try CurlTransport(environment: [:])
         let error = await #expect(throws: HTTPTransportError.self) {
-            try await transport.send(HTTPRequest(url: "http://127.0.0.1:\(port)/x"))
+            try await transport.send(VendorHTTPRequest(url: "http://127.0.0.1:\(port)/x"))
         }
         #expect(error?.kind == .connectionRefused)
         #expect(error?.detail == "connection refused by 127.0.0.1:\(port)")
 
         let clock = ManualClock()
-        var configuration = HTTPClient.Configuration(baseURL: "http://127.0.0.1:\(port)", credential: nil, requestsPerSecond: 1000)!
+        var configuration = VendorHTTPClient.Configuration(baseURL: "http://127.0.0.1:\(port)", credential: nil, requestsPerSecond: 1000)!
         configuration.retry = RetryPolicy(maxAttempts: 8, baseDelay: 30, maxDelay: 60)
-        let client = HTTPClient(
+        let client = VendorHTTPClient(
             configuration: configuration, limiters: RateLimiterRegistry(), clock: SchedulingClock(clock), logger: .disabled)
         let request = Task { try await client.get(client.url("/x", query: [])) { $0.status } }
         for _ in 0..<2 {
@@ -192,7 +192,9 @@ struct CurlTransportTests {
         }
         defer { server.stop() }
         let transport = try CurlTransport(environment: [:])
-        for _ in 0..<5 { #expect(try await transport.send(HTTPRequest(url: "http://127.0.0.1:\(server.port)/x")).body == Array("{}".utf8)) }
+        for _ in 0..<5 {
+            #expect(try await transport.send(VendorHTTPRequest(url: "http://127.0.0.1:\(server.port)/x")).body == Array("{}".utf8))
+        }
         #expect(count.lock.withLock { count.connections } == 1)
     }
 }

@@ -5,19 +5,19 @@ import Testing
 import VendorSandbox
 
 /// A client for the sandbox's Ada endpoints with fast retries.
-func adaClient(_ sandbox: VendorSandbox, token: String? = nil, rate: Double = 1000, attempts: Int = 4, logger: Logger = .disabled)
-    -> HTTPClient
+func adaClient(_ sandbox: VendorSandbox, token: String? = nil, rate: Double = 1000, attempts: Int = 4, logger: ExportLogger = .disabled)
+    -> VendorHTTPClient
 {
-    var configuration = HTTPClient.Configuration(
+    var configuration = VendorHTTPClient.Configuration(
         baseURL: sandbox.baseURL,
         credential: .bearer(Secret(token ?? sandbox.settings.adaToken)),
         requestsPerSecond: rate
     )!
     configuration.retry = RetryPolicy(maxAttempts: attempts, baseDelay: 0.01, maxDelay: 2)
-    return HTTPClient(configuration: configuration, limiters: RateLimiterRegistry(), logger: logger)
+    return VendorHTTPClient(configuration: configuration, limiters: RateLimiterRegistry(), logger: logger)
 }
 
-func messagesURL(_ client: HTTPClient, _ sandbox: VendorSandbox, pageSize: Int = 100) -> String {
+func messagesURL(_ client: VendorHTTPClient, _ sandbox: VendorSandbox, pageSize: Int = 100) -> String {
     let start = sandbox.dataset.start
     return client.url(
         "/api/v2/export/messages",
@@ -27,7 +27,7 @@ func messagesURL(_ client: HTTPClient, _ sandbox: VendorSandbox, pageSize: Int =
     )
 }
 
-func readPage(_ response: HTTPResponse) throws -> PageScanner.Page {
+func readPage(_ response: VendorHTTPResponse) throws -> PageScanner.Page {
     try PageScanner.scan(
         response.body, stream: "messages", recordKeys: ["data", "items"], layout: RecordLayout(cursorField: "date_created"))
 }
@@ -204,7 +204,7 @@ struct HTTPClientTests {
             ]
         )
         let handler = InMemoryLogHandler()
-        let client = adaClient(sandbox, logger: Logger(level: .trace, handler: handler))
+        let client = adaClient(sandbox, logger: ExportLogger(level: .trace, handler: handler))
         let error = try await #require(throws: ChatExportError.self) {
             try await client.get(messagesURL(client, sandbox) + "&token=\(token)", read: readPage)
         }

@@ -111,7 +111,7 @@ struct ThrottlingTests {
         let throttled = SandboxServer.Response.json(429, Array(#"{"errors":[{"type":"rate_limited","message":"slow down"}]}"#.utf8))
         sandbox.script("/api/v2/export/messages", Array(repeating: throttled, count: 6))
         let handler = InMemoryLogHandler()
-        let client = adaClient(sandbox, attempts: 1, logger: Logger(handler: handler))
+        let client = adaClient(sandbox, attempts: 1, logger: ExportLogger(handler: handler))
         let page = try await client.get(messagesURL(client, sandbox), read: readPage)
         #expect(!page.records.isEmpty)
         #expect(sandbox.requests.count == 7)
@@ -126,10 +126,10 @@ struct ThrottlingTests {
         defer { sandbox.stop() }
         let throttled = SandboxServer.Response.json(429, Array("{}".utf8), headers: [("Retry-After", "30")])
         sandbox.script("/api/v2/export/messages", Array(repeating: throttled, count: 3))
-        var configuration = HTTPClient.Configuration(
+        var configuration = VendorHTTPClient.Configuration(
             baseURL: sandbox.baseURL, credential: .bearer(Secret(sandbox.settings.adaToken)), requestsPerSecond: 1000)!
         configuration.retry = RetryPolicy(maxAttempts: 3, maxDelay: 60, maxThrottledWait: 10)
-        let client = HTTPClient(configuration: configuration, limiters: RateLimiterRegistry(), logger: .disabled)
+        let client = VendorHTTPClient(configuration: configuration, limiters: RateLimiterRegistry(), logger: .disabled)
         let error = await #expect(throws: ChatExportError.self) { try await client.get(messagesURL(client, sandbox), read: readPage) }
         #expect(error?.code.exitStatus == 75)
         #expect(error?.message.contains("kept throttling") == true)
@@ -143,10 +143,10 @@ struct ThrottlingTests {
         let failing = SandboxServer.Response.json(503, Array("{}".utf8))
         sandbox.script("/api/v2/export/messages", [failing, failing])
         let clock = ManualClock()
-        var configuration = HTTPClient.Configuration(
+        var configuration = VendorHTTPClient.Configuration(
             baseURL: sandbox.baseURL, credential: .bearer(Secret(sandbox.settings.adaToken)), requestsPerSecond: 1000)!
         configuration.retry = RetryPolicy(maxAttempts: 3, baseDelay: 100, maxDelay: 100)
-        let client = HTTPClient(
+        let client = VendorHTTPClient(
             configuration: configuration, limiters: RateLimiterRegistry(), clock: SchedulingClock(clock), logger: .disabled)
         let url = messagesURL(client, sandbox)
         let request = Task { try await client.get(url, read: readPage) }

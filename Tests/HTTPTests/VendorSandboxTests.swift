@@ -6,12 +6,12 @@ import VendorSandbox
 @Suite("Vendor sandbox rules")
 struct VendorSandboxTests {
     func get(_ sandbox: VendorSandbox, _ path: String, _ query: [(String, String)], headers: [(String, String)]? = nil) async throws
-        -> HTTPResponse
+        -> VendorHTTPResponse
     {
         let transport = try CurlTransport()
         let url = HTTPURL.build(base: sandbox.baseURL, path: path, query: query)
         return try await transport.send(
-            HTTPRequest(url: url, headers: headers ?? [("Authorization", "Bearer " + sandbox.settings.adaToken)]))
+            VendorHTTPRequest(url: url, headers: headers ?? [("Authorization", "Bearer " + sandbox.settings.adaToken)]))
     }
 
     @Test("Ada v2 rejects what the vendor rejects")
@@ -61,7 +61,7 @@ struct VendorSandboxTests {
         var pages = 0
         while let current = url {
             let response = try await try CurlTransport().send(
-                HTTPRequest(url: current, headers: [("Authorization", "Bearer " + settings.adaToken)]))
+                VendorHTTPRequest(url: current, headers: [("Authorization", "Bearer " + settings.adaToken)]))
             #expect(response.status == 200)
             let page = try PageScanner.scan(
                 response.body, stream: "messages", recordKeys: [settings.recordKey], layout: RecordLayout(cursorField: "date_created"))

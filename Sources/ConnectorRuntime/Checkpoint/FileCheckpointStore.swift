@@ -32,7 +32,7 @@ public actor FileCheckpointStore: CheckpointStore {
     ///   - logger: Where setting a corrupt file aside is reported.
     /// - Throws: ``ChatExportError/Code/checkpointLocked`` when another run holds the lock;
     ///   ``ChatExportError/Code/storageFailure`` when the file is unreadable or corrupt.
-    public init(path: String, ifCorrupt corrupt: CorruptFile = .fail, logger: Logger = .disabled) throws {
+    public init(path: String, ifCorrupt corrupt: CorruptFile = .fail, logger: ExportLogger = .disabled) throws {
         try FileSystem.makeDirectories(FileSystem.directory(of: path))
         self.path = path
         self.lock = try FileLock(path: path + ".lock", purpose: "checkpoint \(path)")

@@ -28,7 +28,7 @@ public struct JobConfig: Sendable {
     /// - Returns: The store.
     /// - Throws: ``ChatExportError`` (locked: exit 75).
     public func openCheckpointStore(
-        ifCorrupt corrupt: FileCheckpointStore.CorruptFile = .fail, logger: Logger = .disabled
+        ifCorrupt corrupt: FileCheckpointStore.CorruptFile = .fail, logger: ExportLogger = .disabled
     ) async throws -> any CheckpointStore {
         if let sink = checkpointingSink { return try await sink.checkpointStore() }
         return try FileCheckpointStore(path: checkpointPath, ifCorrupt: corrupt, logger: logger)

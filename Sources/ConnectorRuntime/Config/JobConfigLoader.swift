@@ -14,7 +14,7 @@ public struct JobConfigLoader: Sendable {
     /// The environment for `${NAME}` substitution.
     public var environment: [String: String]
     /// The logger handed to factories.
-    public var logger: Logger
+    public var logger: ExportLogger
     /// Source options that replace the config's (`run --since/--until` set `start` and `end`),
     /// validated like the rest; a nil value removes the option.
     public var sourceOverrides: [String: JSONValue?] = [:]
@@ -27,7 +27,7 @@ public struct JobConfigLoader: Sendable {
     ///   - registry: The registered sources and sinks.
     ///   - environment: The environment for `${NAME}`.
     ///   - logger: The logger handed to factories.
-    public init(registry: Registry, environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger) {
+    public init(registry: Registry, environment: [String: String] = ProcessInfo.processInfo.environment, logger: ExportLogger) {
         self.registry = registry
         self.environment = environment
         self.logger = logger
@@ -171,7 +171,7 @@ public struct JobConfigLoader: Sendable {
 
     /// Warns about strings that look like an environment reference without braces (`$ADA_TOKEN`):
     /// they are used literally, which a person rarely means.
-    static func warnAboutBareVariables(in value: JSONValue, path: String, logger: Logger) {
+    static func warnAboutBareVariables(in value: JSONValue, path: String, logger: ExportLogger) {
         switch value {
         case .string(let text):
             guard text.count > 1, text.first == "$", let first = text.dropFirst().first, first == "_" || first.isLetter,

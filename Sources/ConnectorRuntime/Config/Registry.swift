@@ -6,7 +6,7 @@ public struct Registry: Sendable {
     /// What a factory gets besides its options.
     public struct Context: Sendable {
         /// The job's logger.
-        public var logger: Logger
+        public var logger: ExportLogger
         /// The environment (for components that read more variables).
         public var environment: [String: String]
         /// Set when the run keeps its output apart from the job's regular output (a backfill of a
@@ -19,7 +19,7 @@ public struct Registry: Sendable {
         ///   - logger: The job's logger.
         ///   - environment: The environment.
         ///   - generation: The name of a separate output generation, if the run needs one.
-        public init(logger: Logger, environment: [String: String], generation: String? = nil) {
+        public init(logger: ExportLogger, environment: [String: String], generation: String? = nil) {
             self.logger = logger
             self.environment = environment
             self.generation = generation

@@ -8,7 +8,7 @@ final class CurlExchange: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer
     let origin: HTTPOrigin
     let options: CurlTransport.Options
-    var continuation: CheckedContinuation<HTTPResponse, any Error>?
+    var continuation: CheckedContinuation<VendorHTTPResponse, any Error>?
     /// Set (under the loop's lock) when the caller's task is cancelled.
     var cancelled = false
     private(set) var status = 0
@@ -22,7 +22,7 @@ final class CurlExchange: @unchecked Sendable {
     /// CURL_ERROR_SIZE.
     static let errorSize = 256
 
-    init(request: HTTPRequest, origin: HTTPOrigin, options: CurlTransport.Options, proxy: (url: String, exclusions: String?)) throws {
+    init(request: VendorHTTPRequest, origin: HTTPOrigin, options: CurlTransport.Options, proxy: (url: String, exclusions: String?)) throws {
         guard let handle = curl_easy_init() else { throw HTTPTransportError(.other, "libcurl could not create a request") }
         self.handle = handle
         self.origin = origin
@@ -92,11 +92,11 @@ final class CurlExchange: @unchecked Sendable {
     }
 
     /// The outcome once libcurl says the transfer is done.
-    func outcome(_ code: CURLcode) -> Result<HTTPResponse, any Error> {
+    func outcome(_ code: CURLcode) -> Result<VendorHTTPResponse, any Error> {
         guard code == CCURLE_OK else { return .failure(error(code)) }
         var responseCode = 0
         ccurl_getinfo_long(handle, Int32(CCURLINFO_RESPONSE_CODE), &responseCode)
-        return .success(HTTPResponse(status: responseCode != 0 ? responseCode : status, headers: headers, body: body))
+        return .success(VendorHTTPResponse(status: responseCode != 0 ? responseCode : status, headers: headers, body: body))
     }
 
     /// A libcurl failure in words, naming `host:port`.

@@ -83,7 +83,7 @@ final class CurlLoop: @unchecked Sendable {
         }
     }
 
-    private func finish(_ exchange: CurlExchange, _ result: Result<HTTPResponse, any Error>) {
+    private func finish(_ exchange: CurlExchange, _ result: Result<VendorHTTPResponse, any Error>) {
         let continuation = lock.withLock {
             defer { exchange.continuation = nil }
             return exchange.continuation

@@ -64,7 +64,7 @@ public final class CurlTransport: HTTPTransport, Sendable {
     /// - Parameter request: The request.
     /// - Returns: The response, whatever its status.
     /// - Throws: ``HTTPTransportError`` in words naming `host:port`, or `CancellationError`.
-    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+    public func send(_ request: VendorHTTPRequest) async throws -> VendorHTTPResponse {
         guard let origin = HTTPOrigin(request.url) else {
             throw HTTPTransportError(.other, "invalid URL \(HTTPURL.redacted(request.url))")
         }

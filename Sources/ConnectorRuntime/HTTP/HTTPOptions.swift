@@ -92,12 +92,12 @@ public enum HTTPOptions {
     public static func configuration(
         from options: ComponentOptions,
         baseURLKey: String = "base_url",
-        credential: HTTPClient.Credential?,
-        errorMessage: @escaping @Sendable (HTTPResponse) -> String? = HTTPClient.genericErrorMessage
-    ) throws -> HTTPClient.Configuration {
+        credential: VendorHTTPClient.Credential?,
+        errorMessage: @escaping @Sendable (VendorHTTPResponse) -> String? = VendorHTTPClient.genericErrorMessage
+    ) throws -> VendorHTTPClient.Configuration {
         let path = options.path + "." + baseURLKey
         guard let baseURL = options.string(baseURLKey),
-            var configuration = HTTPClient.Configuration(
+            var configuration = VendorHTTPClient.Configuration(
                 baseURL: baseURL,
                 credential: credential,
                 requestsPerSecond: 1,

@@ -1,12 +1,12 @@
 /// Does the HTTP I/O for one request. Auth, pinning, rate limits and retries wrap it (see
-/// ``HTTPClient``), so a transport only moves bytes.
+/// ``VendorHTTPClient``), so a transport only moves bytes.
 public protocol HTTPTransport: Sendable {
     /// Sends a request and reads the whole response.
     ///
     /// - Parameter request: The request, credentials included.
     /// - Returns: The response.
     /// - Throws: ``HTTPTransportError`` for connection failures, timeouts and cut-off bodies.
-    func send(_ request: HTTPRequest) async throws -> HTTPResponse
+    func send(_ request: VendorHTTPRequest) async throws -> VendorHTTPResponse
 }
 
 /// A failure below HTTP: no connection, a timeout, a body cut off. Always worth a retry.
@@ -61,5 +61,5 @@ public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
 struct UnavailableTransport: HTTPTransport {
     let error: any Error
 
-    func send(_ request: HTTPRequest) async throws -> HTTPResponse { throw error }
+    func send(_ request: VendorHTTPRequest) async throws -> VendorHTTPResponse { throw error }
 }

@@ -1,4 +1,4 @@
-/// Thrown by an ``HTTPClient`` `read` closure when a 2xx answer cannot be used: a page without
+/// Thrown by an ``VendorHTTPClient`` `read` closure when a 2xx answer cannot be used: a page without
 /// its paging object, a cursor or link that does not advance. The client retries the request
 /// (a vendor may answer correctly next time) and, when every attempt gets such an answer, stops
 /// with ``ChatExportError/Code/invalidResponse`` naming the request (without secrets) and

@@ -116,7 +116,7 @@ public actor RateLimiter {
 /// The process-wide limiters and daily budgets, one per vendor instance (origin and
 /// credential), so everything in the process that calls an instance shares its limits.
 public actor RateLimiterRegistry {
-    /// The registry every ``HTTPClient`` uses by default.
+    /// The registry every ``VendorHTTPClient`` uses by default.
     public static let shared = RateLimiterRegistry()
 
     private var limiters: [String: RateLimiter] = [:]

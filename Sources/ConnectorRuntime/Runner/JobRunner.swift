@@ -19,7 +19,7 @@ public struct JobRunner: Sendable {
     /// Where checkpoints go.
     public var checkpoints: any CheckpointStore
     /// The job's logger.
-    public var logger: Logger
+    public var logger: ExportLogger
     /// Progress display, if any.
     public var progress: ProgressReporter?
     /// Only these streams, or all the source's streams when nil.
@@ -44,7 +44,7 @@ public struct JobRunner: Sendable {
         source: any Source,
         sinks: [any Sink],
         checkpoints: any CheckpointStore,
-        logger: Logger,
+        logger: ExportLogger,
         progress: ProgressReporter? = nil,
         onlyStreams: Set<String>? = nil
     ) {

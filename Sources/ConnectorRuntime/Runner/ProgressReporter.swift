@@ -31,7 +31,7 @@ public final class ProgressReporter: @unchecked Sendable {
     private var streams: [(String, StreamProgress)] = []
     private var throttledUntil: Timestamp?
     private let started = Timestamp.now
-    private let logger: Logger
+    private let logger: ExportLogger
     private let live: Bool
     private let enabled: Bool
     private let output = FileOutput.shared(2)
@@ -44,7 +44,7 @@ public final class ProgressReporter: @unchecked Sendable {
     ///   - mode: How to show progress.
     ///   - logger: Where periodic lines go.
     ///   - logInterval: Seconds between periodic log lines.
-    public init(mode: Mode, logger: Logger, logInterval: Double = 10) {
+    public init(mode: Mode, logger: ExportLogger, logInterval: Double = 10) {
         self.logger = logger
         let terminal = FileOutput.shared(2).isTerminal
         self.live = mode == .live || (mode == .auto && terminal)

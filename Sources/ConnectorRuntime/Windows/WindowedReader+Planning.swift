@@ -50,7 +50,7 @@ extension WindowedReader.State {
         _ stored: Self?,
         _ plan: Plan,
         stream: String,
-        logger: Logger,
+        logger: ExportLogger,
         windows: (Timestamp, Timestamp) -> [TimeWindow<Position>]
     ) -> Self {
         let readable = plan.now.adding(seconds: -Int64(plan.lag))

@@ -1,6 +1,6 @@
 import Foundation
 
-extension HTTPClient {
+extension VendorHTTPClient {
     /// How a source authenticates.
     public enum Credential: Sendable, Hashable {
         /// `Authorization: Bearer <token>` (Ada).
@@ -38,7 +38,7 @@ extension HTTPClient {
         /// A PEM file of CA certificates to trust instead of the system store.
         public var caFile: String?
         /// Pulls the vendor's message out of an error response; a generic reader by default.
-        public var errorMessage: @Sendable (HTTPResponse) -> String?
+        public var errorMessage: @Sendable (VendorHTTPResponse) -> String?
 
         /// Creates settings.
         ///
@@ -60,7 +60,7 @@ extension HTTPClient {
             retry: RetryPolicy = RetryPolicy(),
             connectTimeout: Double = 30,
             requestTimeout: Double = 300,
-            errorMessage: @escaping @Sendable (HTTPResponse) -> String? = HTTPClient.genericErrorMessage
+            errorMessage: @escaping @Sendable (VendorHTTPResponse) -> String? = VendorHTTPClient.genericErrorMessage
         ) {
             guard let origin = HTTPOrigin(baseURL) else { return nil }
             self.baseURL = baseURL
@@ -103,7 +103,7 @@ extension HTTPClient {
     ///
     /// - Parameter response: The error response.
     /// - Returns: The message, or nil.
-    public static func genericErrorMessage(_ response: HTTPResponse) -> String? {
+    public static func genericErrorMessage(_ response: VendorHTTPResponse) -> String? {
         if let value = try? JSONValue.parse(response.body) {
             if let errors = value["errors"]?.arrayValue {
                 let messages = errors.compactMap { error -> String? in

@@ -1,5 +1,5 @@
 /// An HTTP request as connectors describe it: a method, an absolute URL and headers.
-public struct HTTPRequest: Sendable {
+public struct VendorHTTPRequest: Sendable {
     /// The method (`GET`).
     public var method: String
     /// The absolute URL.
@@ -24,7 +24,7 @@ public struct HTTPRequest: Sendable {
 }
 
 /// An HTTP response: status, headers (names lowercased) and the whole body.
-public struct HTTPResponse: Sendable {
+public struct VendorHTTPResponse: Sendable {
     /// The status code.
     public var status: Int
     /// Header fields keyed by lowercased name.

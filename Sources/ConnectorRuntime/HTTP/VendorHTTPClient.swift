@@ -15,14 +15,14 @@ import Foundation
 /// unusable (it threw ``InvalidResponse``: a missing paging object, a cursor that repeats). `Retry-After` (seconds or an
 /// HTTP date) is honoured when positive. Not retried: other 4xx (401/403 →
 /// ``ChatExportError/Code/credentialsRejected``), redirects, requests to another origin.
-public struct HTTPClient: Sendable {
+public struct VendorHTTPClient: Sendable {
     /// The client's settings.
     public let configuration: Configuration
     private let transport: any HTTPTransport
     private let limiters: RateLimiterRegistry
     private let clock: SchedulingClock
     /// The logger requests are logged to (at debug level).
-    public let logger: Logger
+    public let logger: ExportLogger
     /// Traffic counters.
     public let metrics: HTTPMetrics
 
@@ -39,10 +39,10 @@ public struct HTTPClient: Sendable {
         transport: (any HTTPTransport)? = nil,
         limiters: RateLimiterRegistry = .shared,
         clock: SchedulingClock = .continuous,
-        logger: Logger
+        logger: ExportLogger
     ) {
         self.configuration = configuration
-        self.transport = transport ?? HTTPClient.defaultTransport(configuration)
+        self.transport = transport ?? VendorHTTPClient.defaultTransport(configuration)
         self.limiters = limiters
         self.clock = clock
         self.logger = logger
@@ -82,8 +82,8 @@ public struct HTTPClient: Sendable {
     /// - Returns: What `read` returns.
     /// - Throws: ``ChatExportError`` (`credentialsRejected`, `vendorError`, `temporaryFailure`,
     ///   `budgetExhausted`), `CancellationError`, or what `read` throws.
-    public func get<T>(_ url: String, passThrough: Set<Int> = [], read: (HTTPResponse) throws -> T) async throws -> T {
-        try await send(HTTPRequest(url: url), passThrough: passThrough, read: read)
+    public func get<T>(_ url: String, passThrough: Set<Int> = [], read: (VendorHTTPResponse) throws -> T) async throws -> T {
+        try await send(VendorHTTPRequest(url: url), passThrough: passThrough, read: read)
     }
 
     /// Sends a request and reads the answer; see ``get(_:passThrough:read:)``.
@@ -94,7 +94,8 @@ public struct HTTPClient: Sendable {
     ///   - read: Turns a 2xx (or `passThrough`) response into a value.
     /// - Returns: What `read` returns.
     /// - Throws: See ``get(_:passThrough:read:)``.
-    public func send<T>(_ request: HTTPRequest, passThrough: Set<Int> = [], read: (HTTPResponse) throws -> T) async throws -> T {
+    public func send<T>(_ request: VendorHTTPRequest, passThrough: Set<Int> = [], read: (VendorHTTPResponse) throws -> T) async throws -> T
+    {
         let shown = "\(request.method) \(HTTPURL.redacted(request.url))"
         guard let origin = HTTPOrigin(request.url), origin == configuration.origin else {
             let target = HTTPOrigin(request.url)?.description ?? "an unparseable URL"
@@ -113,7 +114,7 @@ public struct HTTPClient: Sendable {
         var lastProblem = ""
         var invalid = false
         var attempt = 1
-        let maxAttempts = HTTPClient.singleAttempt ? 1 : configuration.retry.maxAttempts
+        let maxAttempts = VendorHTTPClient.singleAttempt ? 1 : configuration.retry.maxAttempts
         var throttledSince: Double?
         while true {
             try Task.checkCancellation()
@@ -122,7 +123,7 @@ public struct HTTPClient: Sendable {
             var authorized = request
             authorized.headers += configuration.headers
             let started = MonotonicClock.seconds()
-            let response: HTTPResponse
+            let response: VendorHTTPResponse
             do {
                 response = try await transport.send(authorized)
             } catch let error as HTTPTransportError {
@@ -133,10 +134,11 @@ public struct HTTPClient: Sendable {
                 if error.kind == .tls { throw ChatExportError(.vendorError, "\(shown): \(lastProblem)") }
                 if error.kind == .connectionRefused || error.kind == .hostNotFound {
                     // Nothing there: a few quick tries (a restarting server, a DNS blip), not minutes of backoff.
-                    if attempt >= min(maxAttempts, HTTPClient.quickAttempts) { break }
+                    if attempt >= min(maxAttempts, VendorHTTPClient.quickAttempts) { break }
                     attempt += 1
                     metrics.recordRetry(throttled: false)
-                    logger.warning("\(shown): \(lastProblem); trying again in 0.5 s (attempt \(attempt) of \(HTTPClient.quickAttempts))")
+                    logger.warning(
+                        "\(shown): \(lastProblem); trying again in 0.5 s (attempt \(attempt) of \(VendorHTTPClient.quickAttempts))")
                     try await clock.sleep(for: 0.5)
                     continue
                 }
@@ -215,7 +217,7 @@ public struct HTTPClient: Sendable {
             throw ChatExportError(
                 .invalidResponse, "\(shown) \(lastProblem)" + (tries > 1 ? " (the same after \(tries) attempts)" : ""))
         }
-        if HTTPClient.singleAttempt {
+        if VendorHTTPClient.singleAttempt {
             throw ChatExportError(.temporaryFailure, "\(shown) failed: \(lastProblem)")
         }
         throw ChatExportError(
@@ -252,7 +254,7 @@ public struct HTTPClient: Sendable {
     }
 
     /// The vendor's error message from an error body, without secrets, on one line.
-    private func vendorMessage(_ response: HTTPResponse) -> String? {
+    private func vendorMessage(_ response: VendorHTTPResponse) -> String? {
         configuration.errorMessage(response).map { scrub($0) }
     }
 

@@ -1,4 +1,4 @@
-extension Logger {
+extension ExportLogger {
     /// A metadata value that keeps its type, so JSON logs carry numbers as numbers.
     ///
     /// A string literal or interpolation makes a ``string(_:)``; write `.int(records)` or

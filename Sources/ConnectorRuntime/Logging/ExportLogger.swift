@@ -1,8 +1,8 @@
 /// A small structured logger: a level, a label and a handler that decides where events go.
 ///
-/// Logs go to stderr by default (see ``StreamLogHandler``); data never goes through a logger.
+/// Logs go to stderr by default (see ``ExportStreamLogHandler``); data never goes through a logger.
 /// Never put a secret in a message or metadata: ``Secret`` prints as `<redacted>`.
-public struct Logger: Sendable {
+public struct ExportLogger: Sendable {
     /// Severity, lowest first.
     public enum Level: Int, Sendable, Comparable, CaseIterable, CustomStringConvertible {
         /// Very detailed tracing.
@@ -34,7 +34,7 @@ public struct Logger: Sendable {
     /// Events below this level are dropped.
     public var level: Level
     /// Where events go.
-    public var handler: any LogHandler
+    public var handler: any ExportLogHandler
     /// Metadata added to every event of this logger (for example the stream name).
     public var metadata: Metadata
 
@@ -44,14 +44,14 @@ public struct Logger: Sendable {
     ///   - level: The minimum level.
     ///   - handler: Where events go.
     ///   - metadata: Metadata for every event.
-    public init(level: Level = .info, handler: any LogHandler, metadata: Metadata = [:]) {
+    public init(level: Level = .info, handler: any ExportLogHandler, metadata: Metadata = [:]) {
         self.level = level
         self.handler = handler
         self.metadata = metadata
     }
 
     /// A logger that drops everything.
-    public static var disabled: Logger { Logger(level: .error, handler: NullLogHandler()) }
+    public static var disabled: ExportLogger { ExportLogger(level: .error, handler: NullLogHandler()) }
 
     /// A copy with one more metadata entry.
     ///
@@ -59,7 +59,7 @@ public struct Logger: Sendable {
     ///   - key: The metadata key.
     ///   - value: The value.
     /// - Returns: The new logger.
-    public func with(_ key: String, _ value: String) -> Logger {
+    public func with(_ key: String, _ value: String) -> ExportLogger {
         var copy = self
         copy.metadata[key] = .string(value)
         return copy
@@ -74,7 +74,7 @@ public struct Logger: Sendable {
     public func log(_ level: Level, _ message: @autoclosure () -> String, _ metadata: Metadata = [:]) {
         guard level >= self.level else { return }
         let merged = metadata.isEmpty ? self.metadata : self.metadata.merging(metadata) { $1 }
-        handler.log(LogEvent(level: level, message: message(), metadata: merged, timestamp: .now))
+        handler.log(ExportLogEvent(level: level, message: message(), metadata: merged, timestamp: .now))
     }
 
     /// Logs at ``Level/trace``.

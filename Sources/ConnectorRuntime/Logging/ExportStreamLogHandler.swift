@@ -1,7 +1,7 @@
 import Foundation
 
 /// Writes log events to a file descriptor (stderr by default), as human text or JSON lines.
-public struct StreamLogHandler: LogHandler {
+public struct ExportStreamLogHandler: ExportLogHandler {
     /// The output format.
     public enum Format: String, Sendable, CaseIterable {
         /// `2026-01-01T00:00:00Z info  message key=value`
@@ -26,7 +26,7 @@ public struct StreamLogHandler: LogHandler {
     /// Formats and writes the event.
     ///
     /// - Parameter event: The event.
-    public func log(_ event: LogEvent) {
+    public func log(_ event: ExportLogEvent) {
         output.writeLine(Self.render(event, format: format))
     }
 
@@ -36,7 +36,7 @@ public struct StreamLogHandler: LogHandler {
     ///   - event: The event.
     ///   - format: Human text or JSON.
     /// - Returns: The line, without a newline.
-    public static func render(_ event: LogEvent, format: Format) -> String {
+    public static func render(_ event: ExportLogEvent, format: Format) -> String {
         let keys = event.metadata.keys.sorted()
         switch format {
         case .human:
