@@ -159,7 +159,7 @@ struct AdaConnectorTests {
         let bad = AdaSource(
             api: .v2, settings: AdaSettings(start: sandbox.dataset.start, end: sandbox.settings.end), http: http, logger: .disabled)
         let error = await #expect(throws: ChatExportError.self) { try await export(bad) }
-        #expect(error?.code.exitStatus == 77)
+        #expect(error?.code == .credentialsRejected)
         let checked = try await adaSource(.v2, sandbox).check(logger: .disabled)
         #expect(checked.count == 2)
         #expect(checked.allSatisfy { $0.detail.contains("token accepted") })

@@ -128,7 +128,7 @@ struct DeepConverseTests {
         let sandbox = try VendorSandbox(settings: settings())
         defer { sandbox.stop() }
         let keyError = await #expect(throws: ChatExportError.self) { try await run(deepConverse(sandbox, key: "nope")) }
-        #expect(keyError?.code.exitStatus == 77)
+        #expect(keyError?.code == .credentialsRejected)
         let botError = await #expect(throws: ChatExportError.self) { try await run(deepConverse(sandbox, bot: "someone-else")) }
         #expect(botError?.message.contains("no bot named \"someone-else\"") == true)
         #expect(botError?.code == .invalidConfig)

@@ -173,7 +173,7 @@ struct CurlTransportTests {
             clock.advance(by: .milliseconds(500))
         }
         let failure = await #expect(throws: ChatExportError.self) { try await request.value }
-        #expect(failure?.code.exitStatus == 75)
+        #expect(failure?.code == .temporaryFailure)
         #expect(failure?.message.contains("failed after 3 attempts; last: connection refused by 127.0.0.1:\(port)") == true)
     }
 

@@ -131,7 +131,7 @@ struct ThrottlingTests {
         configuration.retry = RetryPolicy(maxAttempts: 3, maxDelay: 60, maxThrottledWait: 10)
         let client = VendorHTTPClient(configuration: configuration, limiters: RateLimiterRegistry(), logger: .disabled)
         let error = await #expect(throws: ChatExportError.self) { try await client.get(messagesURL(client, sandbox), read: readPage) }
-        #expect(error?.code.exitStatus == 75)
+        #expect(error?.code == .temporaryFailure)
         #expect(error?.message.contains("kept throttling") == true)
         #expect(sandbox.requests.count == 1)
     }

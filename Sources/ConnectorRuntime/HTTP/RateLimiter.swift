@@ -160,13 +160,3 @@ public actor RateLimiterRegistry {
         return budget
     }
 }
-
-/// Monotonic time in seconds, for measuring intervals.
-public enum MonotonicClock {
-    /// Seconds since an arbitrary start, never going backwards.
-    public static func seconds() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
-    }
-}

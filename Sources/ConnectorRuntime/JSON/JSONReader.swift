@@ -9,12 +9,12 @@ import Foundation
 ///
 /// A reader is only valid inside the closure of ``JSONReader/withReader(_:_:)``; do not let it
 /// escape. Nesting deeper than ``maximumDepth`` is rejected rather than overflowing the stack.
-public struct JSONReader {
+package struct JSONReader {
     /// The deepest nesting of arrays and objects the reader accepts.
-    public static let maximumDepth = 512
+    package static let maximumDepth = 512
 
     /// The kind of the value at the reader's position.
-    public enum Kind: Sendable, Hashable {
+    package enum Kind: Sendable, Hashable {
         /// `{ ... }`
         case object
         /// `[ ... ]`
@@ -30,13 +30,13 @@ public struct JSONReader {
     }
 
     /// Iteration state for the members of one object; see ``nextMember(_:)``.
-    public struct ObjectCursor: Sendable {
+    package struct ObjectCursor: Sendable {
         var count = 0
         let depth: Int
     }
 
     /// Iteration state for the elements of one array; see ``nextElement(_:)``.
-    public struct ArrayCursor: Sendable {
+    package struct ArrayCursor: Sendable {
         var count = 0
         let depth: Int
     }
@@ -44,7 +44,7 @@ public struct JSONReader {
     @usableFromInline let base: UnsafePointer<UInt8>
     @usableFromInline let end: Int
     /// The byte offset of the next unread byte.
-    public private(set) var position: Int
+    package private(set) var position: Int
     private var depth = 0
 
     init(base: UnsafePointer<UInt8>, count: Int) {
@@ -60,7 +60,7 @@ public struct JSONReader {
     ///   - body: Reads from the reader; the reader must not escape it.
     /// - Returns: What `body` returns.
     /// - Throws: What `body` throws, typically ``JSONSyntaxError``.
-    public static func withReader<Bytes: ContiguousBytes, T>(
+    package static func withReader<Bytes: ContiguousBytes, T>(
         _ bytes: Bytes,
         _ body: (inout JSONReader) throws -> T
     ) throws -> T {
@@ -84,7 +84,7 @@ public struct JSONReader {
     ///
     /// - Returns: The iteration state for this object.
     /// - Throws: ``JSONSyntaxError`` when the next value is not an object.
-    public mutating func beginObject() throws -> ObjectCursor {
+    package mutating func beginObject() throws -> ObjectCursor {
         skipWhitespace()
         guard byte(at: position) == UInt8(ascii: "{") else { throw error(expecting: "'{'") }
         try enter()
@@ -100,7 +100,7 @@ public struct JSONReader {
     /// - Parameter cursor: The state returned by ``beginObject()``.
     /// - Returns: The key, or `nil` after the closing `}` has been consumed.
     /// - Throws: ``JSONSyntaxError`` on a malformed object.
-    public mutating func nextMember(_ cursor: inout ObjectCursor) throws -> JSONStringSpan? {
+    package mutating func nextMember(_ cursor: inout ObjectCursor) throws -> JSONStringSpan? {
         skipWhitespace()
         var c = byte(at: position)
         if c == UInt8(ascii: "}") {
@@ -129,7 +129,7 @@ public struct JSONReader {
     ///
     /// - Returns: The iteration state for this array.
     /// - Throws: ``JSONSyntaxError`` when the next value is not an array.
-    public mutating func beginArray() throws -> ArrayCursor {
+    package mutating func beginArray() throws -> ArrayCursor {
         skipWhitespace()
         guard byte(at: position) == UInt8(ascii: "[") else { throw error(expecting: "'['") }
         try enter()
@@ -142,7 +142,7 @@ public struct JSONReader {
     /// - Parameter cursor: The state returned by ``beginArray()``.
     /// - Returns: `true` with the reader at the element, or `false` after the closing `]`.
     /// - Throws: ``JSONSyntaxError`` on a malformed array.
-    public mutating func nextElement(_ cursor: inout ArrayCursor) throws -> Bool {
+    package mutating func nextElement(_ cursor: inout ArrayCursor) throws -> Bool {
         skipWhitespace()
         let c = byte(at: position)
         if c == UInt8(ascii: "]") {
@@ -165,7 +165,7 @@ public struct JSONReader {
     ///
     /// - Returns: The kind.
     /// - Throws: ``JSONSyntaxError`` when no value starts here.
-    public mutating func peekKind() throws -> Kind {
+    package mutating func peekKind() throws -> Kind {
         skipWhitespace()
         switch byte(at: position) {
         case UInt8(ascii: "{"): return .object
@@ -183,7 +183,7 @@ public struct JSONReader {
     /// - Returns: The byte range of the value, without surrounding whitespace.
     /// - Throws: ``JSONSyntaxError`` when the value is malformed.
     @discardableResult
-    public mutating func skipValue() throws -> Range<Int> {
+    package mutating func skipValue() throws -> Range<Int> {
         skipWhitespace()
         let start = position
         switch byte(at: position) {
@@ -213,7 +213,7 @@ public struct JSONReader {
     ///
     /// - Returns: The span of the string's content, between the quotes.
     /// - Throws: ``JSONSyntaxError`` when the next value is not a valid string.
-    public mutating func readString() throws -> JSONStringSpan {
+    package mutating func readString() throws -> JSONStringSpan {
         skipWhitespace()
         guard byte(at: position) == UInt8(ascii: "\"") else { throw error(expecting: "a string") }
         return try scanString()
@@ -223,7 +223,7 @@ public struct JSONReader {
     ///
     /// - Returns: The span, or `nil` for `null`.
     /// - Throws: ``JSONSyntaxError`` when the next value is neither.
-    public mutating func readStringOrNull() throws -> JSONStringSpan? {
+    package mutating func readStringOrNull() throws -> JSONStringSpan? {
         if try peekKind() == .null {
             try scanLiteral("null")
             return nil
@@ -235,7 +235,7 @@ public struct JSONReader {
     ///
     /// - Returns: The byte range of the number literal.
     /// - Throws: ``JSONSyntaxError`` when the next value is not a number.
-    public mutating func readNumber() throws -> Range<Int> {
+    package mutating func readNumber() throws -> Range<Int> {
         skipWhitespace()
         let start = position
         guard try peekKind() == .number else { throw error(expecting: "a number") }
@@ -247,7 +247,7 @@ public struct JSONReader {
     ///
     /// - Returns: The boolean.
     /// - Throws: ``JSONSyntaxError`` when the next value is not a boolean.
-    public mutating func readBool() throws -> Bool {
+    package mutating func readBool() throws -> Bool {
         skipWhitespace()
         if byte(at: position) == UInt8(ascii: "t") {
             try scanLiteral("true")
@@ -261,7 +261,7 @@ public struct JSONReader {
     /// Consumes `null`.
     ///
     /// - Throws: ``JSONSyntaxError`` when the next value is not `null`.
-    public mutating func readNull() throws {
+    package mutating func readNull() throws {
         skipWhitespace()
         guard byte(at: position) == UInt8(ascii: "n") else { throw error(expecting: "null") }
         try scanLiteral("null")
@@ -270,7 +270,7 @@ public struct JSONReader {
     /// Requires that only whitespace remains.
     ///
     /// - Throws: ``JSONSyntaxError`` when anything else follows.
-    public mutating func finish() throws {
+    package mutating func finish() throws {
         skipWhitespace()
         guard position >= end else { throw error("unexpected data after the end of the document") }
     }
@@ -281,7 +281,7 @@ public struct JSONReader {
     ///
     /// - Parameter range: A range the reader returned.
     /// - Returns: A buffer over those bytes, valid as long as the reader is.
-    public func bytes(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> {
+    package func bytes(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> {
         UnsafeBufferPointer(start: base + range.lowerBound, count: range.count)
     }
 
@@ -291,7 +291,7 @@ public struct JSONReader {
     ///
     /// - Parameter span: A span the reader returned.
     /// - Returns: The decoded string.
-    public func string(_ span: JSONStringSpan) -> String {
+    package func string(_ span: JSONStringSpan) -> String {
         let raw = bytes(span.range)
         guard span.hasEscapes else { return String(decoding: raw, as: UTF8.self) }
         return JSONReader.unescape(raw)
@@ -306,7 +306,7 @@ public struct JSONReader {
     ///   - span: A span the reader returned.
     ///   - utf8: The text to compare with, as UTF-8 bytes.
     /// - Returns: `true` when they are equal.
-    public func string(_ span: JSONStringSpan, equalsUTF8 utf8: [UInt8]) -> Bool {
+    package func string(_ span: JSONStringSpan, equalsUTF8 utf8: [UInt8]) -> Bool {
         guard !span.hasEscapes else { return Array(string(span).utf8) == utf8 }
         return utf8.withUnsafeBufferPointer { rawBytes(of: span, equal: $0) }
     }
@@ -317,7 +317,7 @@ public struct JSONReader {
     ///   - span: A span the reader returned.
     ///   - literal: The text to compare with.
     /// - Returns: `true` when they are equal.
-    public func string(_ span: JSONStringSpan, equals literal: StaticString) -> Bool {
+    package func string(_ span: JSONStringSpan, equals literal: StaticString) -> Bool {
         guard !span.hasEscapes else { return string(span) == literal.description }
         return rawBytes(of: span, equal: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
@@ -510,7 +510,7 @@ public struct JSONReader {
     }
 
     /// An error at the current position, with line and column counted from the buffer's start.
-    public func error(_ reason: String) -> JSONSyntaxError {
+    package func error(_ reason: String) -> JSONSyntaxError {
         JSONReader.syntaxError(reason, at: position, in: UnsafeBufferPointer(start: base, count: end))
     }
 
@@ -535,9 +535,9 @@ public struct JSONReader {
 }
 
 /// The content of a JSON string value: the bytes between its quotes.
-public struct JSONStringSpan: Sendable, Hashable {
+package struct JSONStringSpan: Sendable, Hashable {
     /// The byte range between the quotes.
-    public var range: Range<Int>
+    package var range: Range<Int>
     /// Whether the content holds backslash escapes (and so must be decoded before use as text).
-    public var hasEscapes: Bool
+    package var hasEscapes: Bool
 }
