@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "AdaV2", targets: ["AdaV2"]),
         .library(name: "AdaV14", targets: ["AdaV14"]),
         .library(name: "DeepConverse", targets: ["DeepConverse"]),
+        .library(name: "SyntheticConnector", targets: ["SyntheticConnector"]),
         .library(name: "StdoutSink", targets: ["StdoutSink"]),
         .library(name: "FilesSink", targets: ["FilesSink"]),
         .library(name: "SQLiteSink", targets: ["SQLiteSink"]),
@@ -32,6 +33,8 @@ let package = Package(
         .target(name: "AdaV2", dependencies: ["AdaCommon", "ConnectorRuntime"], path: "Connectors/AdaV2"),
         .target(name: "AdaV14", dependencies: ["AdaCommon", "ConnectorRuntime"], path: "Connectors/AdaV14"),
         .target(name: "DeepConverse", dependencies: ["ConnectorRuntime"], path: "Connectors/DeepConverse"),
+        // A deterministic generated source (no vendor): the demo, examples and tests.
+        .target(name: "SyntheticConnector", dependencies: ["ConnectorRuntime"], path: "Connectors/Synthetic"),
         // The system SQLite library (libsqlite3-dev), the GRDB way: a prefixed system module.
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         // libpq, PostgreSQL's client library (libpq-dev), behind a prefixed system module.
@@ -45,7 +48,7 @@ let package = Package(
         .executableTarget(
             name: "chat-export",
             dependencies: [
-                "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "AdaV2", "AdaV14", "DeepConverse", "StdoutSink", "FilesSink",
+                "ConnectorRuntime", "SyntheticConnector", "VendorSandbox", "AdaV2", "AdaV14", "DeepConverse", "StdoutSink", "FilesSink",
                 "SQLiteSink", "CSQLite", "PostgresSink",
             ]
         ),
@@ -58,11 +61,12 @@ let package = Package(
             ],
             path: "Benchmarks/ChatExportBenchmarks"
         ),
-        .testTarget(name: "ConnectorRuntimeTests", dependencies: ["ConnectorRuntime", "ConnectorTesting"]),
+        .testTarget(name: "ConnectorRuntimeTests", dependencies: ["ConnectorRuntime", "ConnectorTesting", "SyntheticConnector"]),
         .testTarget(
             name: "SinkTests",
             dependencies: [
                 "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "AdaV2", "AdaV14", "DeepConverse", "StdoutSink", "FilesSink",
+                "SyntheticConnector",
             ]),
         .testTarget(name: "HTTPTests", dependencies: ["ConnectorRuntime", "ConnectorTesting", "VendorSandbox"]),
         .testTarget(
@@ -75,11 +79,14 @@ let package = Package(
         ),
         .testTarget(
             name: "SQLiteTests",
-            dependencies: ["SQLiteSink", "CSQLite", "ConnectorRuntime", "ConnectorTesting", "FilesSink"]
+            dependencies: ["SQLiteSink", "CSQLite", "ConnectorRuntime", "ConnectorTesting", "FilesSink", "SyntheticConnector"]
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["chat-export", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "CSQLite", "PostgresSink", "AdaV2"]),
+            dependencies: [
+                "chat-export", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "CSQLite", "PostgresSink", "AdaV2",
+                "SyntheticConnector",
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,12 +1,12 @@
 import AdaV14
 import AdaV2
 import ConnectorRuntime
-import ConnectorTesting
 import DeepConverse
 import FilesSink
 import PostgresSink
 import SQLiteSink
 import StdoutSink
+import SyntheticConnector
 import VendorSandbox
 
 /// The sources and sinks this binary ships with.

@@ -1,5 +1,4 @@
 import ConnectorRuntime
-import ConnectorTesting
 import Foundation
 import StdoutSink
 
@@ -84,7 +83,7 @@ struct Commands {
                 return value
             } ?? 10
         var runner = JobRunner(
-            source: job.source, sinks: [StdoutSink()], checkpoints: InMemoryCheckpointStore(), logger: logger, onlyStreams: only)
+            source: job.source, sinks: [StdoutSink()], checkpoints: EphemeralCheckpointStore(), logger: logger, onlyStreams: only)
         runner.recordLimit = limit
         let summary = try await runner.run()
         let counts = summary.streams.sorted { $0.key < $1.key }.map { "\($0.value.records) \($0.key)" }.joined(separator: ", ")

@@ -1,5 +1,4 @@
 import ConnectorRuntime
-import ConnectorTesting
 import Foundation
 
 /// `chat-export discover CONFIG|TYPE [--limit N] [--json]`: each stream's declared fields and the
@@ -45,11 +44,11 @@ struct DiscoverCommand {
         }
         var samples: [String: [Record]] = [:]
         if sampling {
-            let sink = InMemorySink(identity: "discover")
-            var runner = JobRunner(source: job.source, sinks: [sink], checkpoints: InMemoryCheckpointStore(), logger: logger)
+            let sink = SampleSink()
+            var runner = JobRunner(source: job.source, sinks: [sink], checkpoints: EphemeralCheckpointStore(), logger: logger)
             runner.recordLimit = limit
             _ = try await runner.run()
-            samples = Dictionary(grouping: sink.written, by: \.stream)
+            samples = sink.records
         }
         var documents: [JSONValue] = []
         for stream in job.source.streams {

@@ -2,6 +2,7 @@ import ConnectorRuntime
 import ConnectorTesting
 import Foundation
 import PostgresSink
+import SyntheticConnector
 import Testing
 import VendorSandbox
 

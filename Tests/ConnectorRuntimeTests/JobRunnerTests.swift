@@ -1,5 +1,6 @@
 import ConnectorRuntime
 import ConnectorTesting
+import SyntheticConnector
 import Testing
 
 @Suite("Job runner")

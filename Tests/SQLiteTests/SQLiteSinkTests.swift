@@ -4,6 +4,7 @@ import ConnectorTesting
 import FilesSink
 import Foundation
 import SQLiteSink
+import SyntheticConnector
 import Testing
 
 /// Reads rows with a separate connection, as an analyst would.

@@ -3,6 +3,7 @@ import ConnectorTesting
 import FilesSink
 import Foundation
 import StdoutSink
+import SyntheticConnector
 import Testing
 
 @Suite("Files sink")
