@@ -85,93 +85,37 @@ public struct AdaSource: Source {
     /// - Returns: The checkpoint; the next run reads from `position` on.
     /// - Throws: An encoding error.
     public func checkpoint(position: Timestamp, for stream: StreamDescriptor) throws -> Checkpoint {
-        let oldest = Timestamp.now.adding(seconds: -AdaSettings.retentionSeconds + 3600)
-        let reader = WindowedReader<AdaPosition>.State.readThrough(position, start: max(settings.start ?? oldest, oldest))
-        return try Checkpoint(encoding: AdaCheckpoint(field: boundField(stream.name), reader: reader))
+        try reading(stream.name).checkpoint(readThrough: position, range: range(stream.name))
     }
 
     /// Reads a stream from its checkpoint (or the configured start) to the end of the range.
     public func read(_ request: ReadRequest, emit: @Sendable (RecordBatch) async throws -> Void) async throws {
         let stream = request.stream.name
-        let field = boundField(stream)
-        let now = Timestamp.now
-        let oldest = now.adding(seconds: -AdaSettings.retentionSeconds + 3600)
-        var stored: WindowedReader<AdaPosition>.State?
-        if let checkpoint = request.checkpoint {
-            let decoded: AdaCheckpoint
-            do {
-                decoded = try checkpoint.decode(AdaCheckpoint.self)
-            } catch {
-                throw ChatExportError(
-                    .failure,
-                    "\(stream): the stored checkpoint is not an \(api.type) checkpoint; reset it with `chat-export state reset CONFIG --stream \(stream)`"
-                )
-            }
-            guard decoded.field == field else {
-                throw ChatExportError(
-                    .invalidConfig,
-                    "\(stream): the checkpoint was made reading by \(decoded.field)_since, the config now says \(field); "
-                        + "reset the stream (`chat-export state reset CONFIG --stream \(stream)`) to change the cursor"
-                )
-            }
-            var state = decoded.reader
-            if state.doneThrough < oldest {
-                request.logger.warning(
-                    "\(stream): the checkpoint (\(state.doneThrough.iso8601())) is older than Ada keeps data; continuing from \(oldest.iso8601())"
-                )
-                state.windows = state.windows.filter { $0.end > oldest }.map { window in
-                    var window = window
-                    if window.start < oldest { window = TimeWindow(start: oldest, end: window.end) }
-                    return window
-                }
-                state.doneThrough = max(state.doneThrough, oldest)
-                if state.rangeEnd < oldest { state.rangeEnd = oldest }
-                if let start = state.rangeStart, start < oldest { state.rangeStart = oldest }
-            }
-            stored = state
-        }
-        var start = settings.start ?? oldest
-        if start < oldest {
-            if stored == nil {
-                request.logger.warning(
-                    "\(stream): start \(start.iso8601()) is older than the 12 months Ada keeps; starting at \(oldest.iso8601())")
-            }
-            start = oldest
-        }
-        let state = WindowedReader<AdaPosition>.State.resuming(
-            stored,
-            .init(
-                start: start, end: settings.end, lag: settings.lag, lookback: stream == "conversations" ? settings.lookback : 0, now: now),
-            stream: stream, logger: request.logger, windows: plan(from:to:))
-        request.logger.info(
-            "\(stream): reading \(state.doneThrough.iso8601()) to \(state.rangeEnd.iso8601()) in \(state.windows.count) windows")
-        let reader = WindowedReader<AdaPosition>(stream: stream, concurrency: settings.maxConcurrentWindows)
         let pages = AdaPageReader(
-            api: api, client: client, stream: stream, field: field, pageSize: settings.pageSize, layout: layout(request.stream),
+            api: api, client: client, stream: stream, field: boundField(stream), pageSize: settings.pageSize,
+            layout: layout(request.stream),
             logger: request.logger)
-        try await reader.read(
-            from: state,
-            encode: { try Checkpoint(encoding: AdaCheckpoint(field: field, reader: $0)) },
-            fetch: { window in try await pages.fetch(window) },
-            emit: emit
-        )
+        try await reading(stream).read(request, range: range(stream), fetch: { window in try await pages.fetch(window) }, emit: emit)
     }
 
-    func plan(from start: Timestamp, to end: Timestamp) -> [TimeWindow<AdaPosition>] {
-        WindowPlanner.plan(
-            from: start, to: end, maxSeconds: Int64(settings.windowDays * 86_400), concurrency: settings.maxConcurrentWindows,
-            minSeconds: 600)
+    /// The windowed-source skeleton; the checkpoint records the bound field it was read by.
+    func reading(_ stream: String) -> WindowedReading<AdaPosition> {
+        WindowedReading(sourceType: api.type, cursorTag: boundField(stream))
+    }
+
+    /// The configured range, within the 12 months Ada keeps (less an hour, so a window's start
+    /// never falls out of retention while it is read).
+    func range(_ stream: String, now: Timestamp = .now) -> WindowedReading<AdaPosition>.Range {
+        let oldest = now.adding(seconds: -AdaSettings.retentionSeconds + 3600)
+        return .init(
+            start: settings.start ?? oldest, end: settings.end, lag: settings.lag,
+            lookback: stream == "conversations" ? settings.lookback : 0, retention: (oldest, "the 12 months Ada keeps"),
+            maxWindowSeconds: Int64(settings.windowDays * 86_400), concurrency: settings.maxConcurrentWindows)
     }
 
     func layout(_ stream: StreamDescriptor) -> RecordLayout {
         RecordLayout(cursorField: stream.cursorField, parentField: stream.parentField)
     }
-}
-
-/// An Ada stream's checkpoint: the bound field it was read by and the windows' state.
-struct AdaCheckpoint: Codable, Sendable {
-    var field: String
-    var reader: WindowedReader<AdaPosition>.State
 }
 
 /// Where a window resumes: the lower bound to ask for, the ids already emitted at or after it,

@@ -142,40 +142,27 @@ public struct DeepConverseSource: Source {
     /// - Returns: The checkpoint; the next run reads from `position` on.
     /// - Throws: An encoding error.
     public func checkpoint(position: Timestamp, for stream: StreamDescriptor) throws -> Checkpoint {
-        try Checkpoint(encoding: WindowedReader<Position>.State.readThrough(position, start: settings.start))
+        try reading.checkpoint(readThrough: position, range: range(stream.name))
     }
 
     /// Reads a stream from its checkpoint (or the configured start).
     public func read(_ request: ReadRequest, emit: @Sendable (RecordBatch) async throws -> Void) async throws {
         let stream = request.stream
-        var stored: WindowedReader<Position>.State?
-        if let checkpoint = request.checkpoint {
-            do {
-                stored = try checkpoint.decode(WindowedReader<Position>.State.self)
-            } catch {
-                throw ChatExportError(
-                    .failure,
-                    "\(stream.name): the stored checkpoint is not a deepconverse checkpoint; reset it with `chat-export state reset CONFIG --stream \(stream.name)`"
-                )
-            }
-        }
-        let state = WindowedReader<Position>.State.resuming(
-            stored,
-            .init(
-                start: settings.start, end: settings.end, lag: settings.lag,
-                lookback: stream.name == "conversations" ? settings.lookback : 0),
-            stream: stream.name, logger: request.logger, windows: plan(from:to:))
-        request.logger.info(
-            "\(stream.name): reading \(state.doneThrough.iso8601()) to \(state.rangeEnd.iso8601()) in \(state.windows.count) windows")
         let layout = RecordLayout(cursorField: stream.cursorField, cursorFormat: .epochOrISO8601, parentField: stream.parentField)
-        let reader = WindowedReader<Position>(stream: stream.name, concurrency: settings.maxConcurrentWindows)
         let paging = PagingGuard()
-        try await reader.read(
-            from: state,
-            encode: { try Checkpoint(encoding: $0) },
-            fetch: { window in try await fetch(stream.name, window, layout: layout, paging: paging, logger: request.logger) },
-            emit: emit
-        )
+        try await reading.read(
+            request, range: range(stream.name),
+            fetch: { window in try await fetch(stream.name, window, layout: layout, paging: paging, logger: request.logger) }, emit: emit)
+    }
+
+    /// The windowed-source skeleton: DeepConverse checkpoints are the reader's state alone.
+    var reading: WindowedReading<Position> { WindowedReading(sourceType: "deepconverse") }
+
+    /// The configured range: whole-second bounds (DeepConverse takes integer Unix seconds).
+    func range(_ stream: String) -> WindowedReading<Position>.Range {
+        .init(
+            start: settings.start, end: settings.end, lag: settings.lag, lookback: stream == "conversations" ? settings.lookback : 0,
+            maxWindowSeconds: settings.windowSeconds, concurrency: settings.maxConcurrentWindows, wholeSeconds: true)
     }
 
     func fetch(_ stream: String, _ window: TimeWindow<Position>, layout: RecordLayout, paging: PagingGuard, logger: ExportLogger)
@@ -228,13 +215,5 @@ public struct DeepConverseSource: Source {
             .invalidConfig,
             "DeepConverse has no bot named \(JSONValue.quoted(settings.botName)) for this API key (GET \(HTTPURL.redacted(url)) answered 404); check source.bot_name"
         )
-    }
-
-    func plan(from start: Timestamp, to end: Timestamp) -> [TimeWindow<Position>] {
-        // DeepConverse bounds are whole seconds: round the range outwards.
-        let from = Timestamp(epochSeconds: start.epochSeconds)
-        let to = Timestamp(epochSeconds: end.epochSeconds + (end.microseconds % 1_000_000 == 0 ? 0 : 1))
-        return WindowPlanner.plan(
-            from: from, to: to, maxSeconds: settings.windowSeconds, concurrency: settings.maxConcurrentWindows, minSeconds: 600)
     }
 }
