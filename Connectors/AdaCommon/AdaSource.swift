@@ -118,38 +118,9 @@ public struct AdaSource: Source {
     }
 }
 
-/// Where a window resumes: the lower bound to ask for, the ids already emitted at or after it,
-/// and the vendor's next link when there is one.
-public struct AdaPosition: Codable, Sendable, Equatable {
-    /// The inclusive lower bound of the next request.
-    public var since: Timestamp
-    /// Ids already emitted whose cursor is at or after ``since`` (sent again by the vendor).
-    public var seen: [String]
-    /// The vendor's next link, when the last page had one.
-    public var next: String?
-    /// The page size to ask for instead of the configured one (the largest, to get past a
-    /// tie group longer than a page).
-    public var pageSize: Int?
-
-    enum CodingKeys: String, CodingKey {
-        case since, seen, next
-        case pageSize = "page_size"
-    }
-
-    /// Creates a position.
-    ///
-    /// - Parameters:
-    ///   - since: The inclusive lower bound of the next request.
-    ///   - seen: Ids already emitted at or after `since`.
-    ///   - next: The vendor's next link.
-    ///   - pageSize: A page size overriding the configured one.
-    public init(since: Timestamp, seen: [String], next: String?, pageSize: Int? = nil) {
-        self.since = since
-        self.seen = seen
-        self.next = next
-        self.pageSize = pageSize
-    }
-}
+/// Where an Ada window resumes: the lower bound to ask for, the ids already emitted at or after
+/// it, and the vendor's next link when there is one (see ``LowerBoundPaginator``).
+public typealias AdaPosition = PagePosition
 
 /// Ada's query timestamps: UTC ISO-8601 ending in `Z`, with microseconds when needed.
 enum AdaTime {

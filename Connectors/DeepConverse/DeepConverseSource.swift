@@ -54,11 +54,8 @@ public struct DeepConverseSource: Source {
         }
     }
 
-    /// Where a window resumes: the cursor the vendor gave for the next page.
-    public struct Position: Codable, Sendable, Equatable {
-        /// The opaque cursor.
-        public var cursor: String
-    }
+    /// Where a window resumes: the cursor the vendor gave for the next page (see ``CursorPaginator``).
+    public typealias Position = PagePosition
 
     /// The streams DeepConverse offers.
     public static let allStreams: [StreamDescriptor] = [
@@ -149,10 +146,11 @@ public struct DeepConverseSource: Source {
     public func read(_ request: ReadRequest, emit: @Sendable (RecordBatch) async throws -> Void) async throws {
         let stream = request.stream
         let layout = RecordLayout(cursorField: stream.cursorField, cursorFormat: .epochOrISO8601, parentField: stream.parentField)
-        let paging = PagingGuard()
+        let paginator = CursorPaginator(path: ["cursor"])
         try await reading.read(
             request, range: range(stream.name),
-            fetch: { window in try await fetch(stream.name, window, layout: layout, paging: paging, logger: request.logger) }, emit: emit)
+            fetch: { window in try await fetch(stream.name, window, layout: layout, paginator: paginator, logger: request.logger) },
+            emit: emit)
     }
 
     /// The windowed-source skeleton: DeepConverse checkpoints are the reader's state alone.
@@ -165,43 +163,33 @@ public struct DeepConverseSource: Source {
             maxWindowSeconds: settings.windowSeconds, concurrency: settings.maxConcurrentWindows, wholeSeconds: true)
     }
 
-    func fetch(_ stream: String, _ window: TimeWindow<Position>, layout: RecordLayout, paging: PagingGuard, logger: ExportLogger)
-        async throws
-        -> WindowedReader<Position>.Page
+    func fetch(_ stream: String, _ window: TimeWindow<Position>, layout: RecordLayout, paginator: CursorPaginator, logger: ExportLogger)
+        async throws -> WindowedReader<Position>.Page
     {
-        let key = "\(window.start.epochSeconds)-\(window.end.epochSeconds)"
         let url = requestURL(
             stream, start: window.start.epochSeconds, end: window.end.epochSeconds, cursor: window.position?.cursor,
             perPage: settings.perPage)
-        let answer = try await client.get(url, passThrough: window.position == nil ? [404] : [400, 404]) {
-            response -> (page: PageScanner.Page, next: String?)? in
+        let page = try await client.get(url, passThrough: window.position == nil ? [404] : [400, 404]) {
+            response -> WindowedReader<Position>.Page? in
             if response.status == 404 { throw botNotFound(url) }
             if response.status == 400 { return nil }
             let page = try PageScanner.scan(response.body, stream: stream, recordKeys: ["data"], layout: layout)
             guard page.recordsKey != nil else { throw InvalidResponse("no \"data\" array") }
-            guard let cursor = page.members["cursor"], cursor == .null || cursor.stringValue != nil else {
-                throw InvalidResponse("no \"cursor\" (expected a string, or null on the last page)")
-            }
-            let next = cursor.stringValue.flatMap { $0.isEmpty ? nil : $0 }
-            try paging.accept(window: key, given: window.position?.cursor, next: next, ids: page.records.map(\.id))
-            return (page, next)
+            return try paginator.advance(page, in: window, requested: url)
         }
-        guard let (page, cursor) = answer else {
-            logger.warning(
-                "\(stream): DeepConverse rejected the stored cursor for \(window.start.iso8601())–\(window.end.iso8601()) (expired?); "
-                    + "restarting that window from its beginning (its records are sent again)"
-            )
-            var restarted = window
-            restarted.position = nil
-            do {
-                try paging.restart(window: key)
-            } catch let error as InvalidResponse {
-                throw ChatExportError(.invalidResponse, "GET \(HTTPURL.redacted(url)): \(error.reason)")
-            }
-            return try await fetch(stream, restarted, layout: layout, paging: paging, logger: logger)
+        if let page { return page }
+        logger.warning(
+            "\(stream): DeepConverse rejected the stored cursor for \(window.start.iso8601())–\(window.end.iso8601()) (expired?); "
+                + "restarting that window from its beginning (its records are sent again)"
+        )
+        var restarted = window
+        restarted.position = nil
+        do {
+            try paginator.restart(window)
+        } catch let error as InvalidResponse {
+            throw ChatExportError(.invalidResponse, "GET \(HTTPURL.redacted(url)): \(error.reason)")
         }
-        let next = cursor.map(Position.init(cursor:))
-        return .init(records: page.records, next: next, reached: next == nil ? window.end : page.records.compactMap(\.cursor).max())
+        return try await fetch(stream, restarted, layout: layout, paginator: paginator, logger: logger)
     }
 
     func requestURL(_ stream: String, start: Int64, end: Int64, cursor: String?, perPage: Int) -> String {
