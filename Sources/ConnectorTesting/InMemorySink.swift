@@ -32,6 +32,8 @@ public final class InMemorySink: Sink, @unchecked Sendable {
 
     private let lock = NSLock()
     private var _written: [Record] = []
+    private var _pending: [String: [Record]] = [:]
+    private var _checkpointed: [Record] = []
     private var _committedCount: [String: Int] = [:]
     private var _events: [Event] = []
     private var writes = 0
@@ -54,6 +56,8 @@ public final class InMemorySink: Sink, @unchecked Sendable {
 
     /// Every record written, in order, including uncommitted ones.
     public var written: [Record] { lock.withLock { _written } }
+    /// The records whose batch's checkpoint was stored, in order: what a run delivered for good.
+    public var checkpointed: [Record] { lock.withLock { _checkpointed } }
     /// The calls made, in order.
     public var events: [Event] { lock.withLock { _events } }
 
@@ -70,9 +74,11 @@ public final class InMemorySink: Sink, @unchecked Sendable {
             _events.append(.write(batch.stream, batch.records.count))
             if case .write(let n) = failure, n == writes {
                 _written += batch.records.prefix(batch.records.count / 2)
+                _pending[batch.stream, default: []] += batch.records.prefix(batch.records.count / 2)
                 throw ChatExportError(.storageFailure, "injected write failure at write \(n)")
             }
             _written += batch.records
+            _pending[batch.stream, default: []] += batch.records
         }
     }
 
@@ -90,7 +96,11 @@ public final class InMemorySink: Sink, @unchecked Sendable {
 
     /// Records that the checkpoint was saved.
     public func checkpointSaved(_ commit: SinkCommit) async throws {
-        lock.withLock { _events.append(.saved(commit.stream, commit.sequence)) }
+        lock.withLock {
+            _events.append(.saved(commit.stream, commit.sequence))
+            _checkpointed += _pending[commit.stream] ?? []
+            _pending[commit.stream] = nil
+        }
     }
 
     /// Records `finish`.

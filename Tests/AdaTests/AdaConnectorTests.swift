@@ -8,6 +8,33 @@ import VendorSandbox
 
 @Suite("Ada connectors against the sandbox")
 struct AdaConnectorTests {
+    @Test(
+        "passes the connector conformance suite (v2 and v1.4): exact, exactly once across an interruption at every batch, 401 → credentials"
+    )
+    func conformance() async throws {
+        let sandbox = try VendorSandbox(settings: sandboxSettings { $0.conversations = 80 })
+        defer { sandbox.stop() }
+        for api in [AdaAPI.v2, .v14] {
+            let suite = SourceConformance(
+                expected: [
+                    "conversations": Set(sandbox.dataset.adaConversations.map(\.id)),
+                    "messages": Set(sandbox.dataset.adaMessages.map(\.id)),
+                ],
+                maxInterruptions: 10,
+                makeSource: { adaSource(api, sandbox) },
+                makeSourceWithBadCredentials: {
+                    var http = VendorHTTPClient.Configuration(
+                        baseURL: sandbox.baseURL, credential: .bearer(Secret("wrong")), requestsPerSecond: 1000)!
+                    http.retry = RetryPolicy(maxAttempts: 2, baseDelay: 0.005, maxDelay: 0.05)
+                    return AdaSource(
+                        api: api, settings: AdaSettings(start: sandbox.dataset.start, end: sandbox.settings.end), http: http,
+                        logger: .disabled)
+                })
+            let problems = await suite.problems()
+            #expect(problems.isEmpty, "\(api.type): \(problems)")
+        }
+    }
+
     static let variants: [(AdaAPI, SandboxSettings.NextLink, String)] = [
         (.v2, .absolute, "data"), (.v2, .rooted, "items"), (.v2, .relative, "data"), (.v14, .absolute, "data"),
     ]

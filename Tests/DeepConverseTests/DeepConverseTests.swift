@@ -48,6 +48,22 @@ func settings(_ configure: (inout SandboxSettings) -> Void = { _ in }) -> Sandbo
 
 @Suite("DeepConverse connector against the sandbox")
 struct DeepConverseTests {
+    @Test("passes the connector conformance suite: exact, exactly once across an interruption at every batch, 401 → credentials")
+    func conformance() async throws {
+        let sandbox = try VendorSandbox(settings: settings { $0.conversations = 60 })
+        defer { sandbox.stop() }
+        let suite = SourceConformance(
+            expected: [
+                "conversations": Set(sandbox.dataset.deepConverseConversations.map(\.id)),
+                "messages": Set(sandbox.dataset.deepConverseMessages.map(\.id)),
+            ],
+            maxInterruptions: 12,
+            makeSource: { deepConverse(sandbox) },
+            makeSourceWithBadCredentials: { deepConverse(sandbox, key: "wrong") })
+        let problems = await suite.problems()
+        #expect(problems.isEmpty, "\(problems)")
+    }
+
     @Test("a full export of both streams equals the dataset exactly, across many cursor pages")
     func fullExport() async throws {
         let sandbox = try VendorSandbox(settings: settings())
