@@ -1,40 +1,51 @@
 import ConnectorRuntime
 
 extension AdaAPI {
+    /// The options of an Ada source, each declared once (schema, validation, value).
+    public enum Options {
+        /// `base_url`
+        public static let baseURL = OptionSpec(
+            "base_url", .url, required: true, summary: "The bot's base URL, https://<handle>.ada.support.")
+        /// `token`
+        public static let token = Option.secret(
+            "token", summary: "The Data Export API token; use \"${ADA_TOKEN}\" to read it from the environment.")
+        /// `streams`
+        public static let streams = Option.list(
+            "streams", of: ["conversations", "messages"], default: ["conversations", "messages"], summary: "The streams to read.")
+        /// `start`
+        public static let start = Option.timestamp(
+            "start", summary: "Where a first run starts; default and limit: the oldest data Ada keeps (now − 365 days).")
+        /// `end`
+        public static let end = Option.timestamp("end", summary: "Where reading ends; default: now − lag.")
+        /// `lag`
+        public static let lag = Option.duration(
+            "lag", default: "2h", summary: "How far behind now to stop, as data appears in the API late (up to 48h).")
+        /// `page_size`
+        public static let pageSize = Option.integer("page_size", 100...10_000, default: 10_000, summary: "Records per page.")
+        /// `conversations_cursor`
+        public static let conversationsCursor = Option.oneOf(
+            "conversations_cursor", AdaStreams.ConversationsCursor.allCases.map(\.rawValue), default: "updated",
+            summary: "Read conversations by date_updated (catches later changes) or date_created.")
+        /// `window_days`
+        public static let windowDays = Option.number(
+            "window_days", 0.001...60, default: 59, summary: "The longest query window in days (the API allows 60).")
+        /// `max_concurrent_windows`
+        public static let maxConcurrentWindows = Option.integer(
+            "max_concurrent_windows", 1...64, default: 4, summary: "Windows of a stream fetched at once.")
+        /// `lookback`
+        public static let lookback = Option.duration(
+            "lookback", default: "24h",
+            summary:
+                "How far before its checkpoint a re-run reads conversations again, to pick up ones whose date_updated landed behind it; 0s to turn off."
+        )
+    }
+
     /// The options an Ada source takes.
     public var options: [OptionSpec] {
         [
-            OptionSpec("base_url", .url, required: true, summary: "The bot's base URL, https://<handle>.ada.support."),
-            OptionSpec(
-                "token", .secret, required: true,
-                summary: "The Data Export API token; use \"${ADA_TOKEN}\" to read it from the environment."),
-            OptionSpec(
-                "streams",
-                .list(.oneOf(["conversations", "messages"])),
-                default: .array([.string("conversations"), .string("messages")]),
-                summary: "The streams to read."
-            ),
-            OptionSpec(
-                "start", .timestamp, summary: "Where a first run starts; default and limit: the oldest data Ada keeps (now − 365 days)."),
-            OptionSpec("end", .timestamp, summary: "Where reading ends; default: now − lag."),
-            OptionSpec(
-                "lag", .duration, default: .string("2h"),
-                summary: "How far behind now to stop, as data appears in the API late (up to 48h)."),
-            OptionSpec("page_size", .integer(100...10_000), default: .integer(10_000), summary: "Records per page."),
-            OptionSpec(
-                "conversations_cursor",
-                .oneOf(AdaStreams.ConversationsCursor.allCases.map(\.rawValue)),
-                default: .string("updated"),
-                summary: "Read conversations by date_updated (catches later changes) or date_created."
-            ),
-            OptionSpec(
-                "window_days", .number(0.001...60), default: .integer(59), summary: "The longest query window in days (the API allows 60)."),
-            OptionSpec("max_concurrent_windows", .integer(1...64), default: .integer(4), summary: "Windows of a stream fetched at once."),
-            OptionSpec(
-                "lookback", .duration, default: .string("24h"),
-                summary:
-                    "How far before its checkpoint a re-run reads conversations again, to pick up ones whose date_updated landed behind it; 0s to turn off."
-            ),
+            Options.baseURL, Options.token.spec, Options.streams.spec, Options.start.spec, Options.end.spec, Options.lag.spec,
+            Options.pageSize.spec, Options.conversationsCursor.spec, Options.windowDays.spec, Options.maxConcurrentWindows.spec,
+            Options.lookback.spec,
         ] + HTTPOptions.specs(limits: rateLimits)
     }
 
@@ -46,18 +57,17 @@ extension AdaAPI {
             summary: "\(title): conversations and messages from https://<handle>.ada.support.",
             options: options,
             make: { options, context in
-                let http = try HTTPOptions.configuration(from: options, credential: .bearer(options.secret("token") ?? Secret("")))
+                let http = try HTTPOptions.configuration(from: options, credential: .bearer(options[Options.token]))
                 var settings = AdaSettings()
-                settings.streams = options.strings("streams") ?? settings.streams
-                settings.start = options.timestamp("start")
-                settings.end = options.timestamp("end")
-                settings.lag = options.duration("lag") ?? settings.lag
-                settings.pageSize = options.integer("page_size") ?? settings.pageSize
-                settings.conversationsCursor =
-                    options.string("conversations_cursor").flatMap(AdaStreams.ConversationsCursor.init) ?? .updated
-                settings.windowDays = options.number("window_days") ?? settings.windowDays
-                settings.maxConcurrentWindows = options.integer("max_concurrent_windows") ?? settings.maxConcurrentWindows
-                settings.lookback = options.duration("lookback") ?? settings.lookback
+                settings.streams = options[Options.streams]
+                settings.start = options[Options.start]
+                settings.end = options[Options.end]
+                settings.lag = options[Options.lag]
+                settings.pageSize = options[Options.pageSize]
+                settings.conversationsCursor = AdaStreams.ConversationsCursor(rawValue: options[Options.conversationsCursor]) ?? .updated
+                settings.windowDays = options[Options.windowDays]
+                settings.maxConcurrentWindows = options[Options.maxConcurrentWindows]
+                settings.lookback = options[Options.lookback]
                 if let start = settings.start, let end = settings.end, end <= start {
                     throw ConfigError(issues: [ConfigIssue(path: options.path + ".end", "must be after start (\(start.iso8601()))")])
                 }

@@ -1,59 +1,66 @@
 import ConnectorRuntime
 
 extension DeepConverseSource {
+    /// The options of `type: "deepconverse"`, each declared once (schema, validation, value).
+    public enum Options {
+        /// `base_url`
+        public static let baseURL = OptionSpec(
+            "base_url", .url, default: .string("https://api.converseapps.com"), summary: "The API's base URL.")
+        /// `api_key`
+        public static let apiKey = Option.secret(
+            "api_key", summary: "The export API key, sent as x-api-key; use \"${DEEPCONVERSE_API_KEY}\".")
+        /// `bot_name`
+        public static let botName = Option.required("bot_name", summary: "The bot whose conversations to export.")
+        /// `streams`
+        public static let streams = Option.list(
+            "streams", of: allStreams.map(\.name), default: allStreams.map(\.name), summary: "The streams to read.")
+        /// `start`
+        public static let start = Option.timestamp("start", required: true, summary: "Where a first run starts.")
+        /// `end`
+        public static let end = Option.timestamp("end", summary: "Where reading ends; default: now − lag.")
+        /// `lag`
+        public static let lag = Option.duration("lag", default: "2h", summary: "How far behind now to stop.")
+        /// `per_page`
+        public static let perPage = Option.integer("per_page", 1...1000, default: 1000, summary: "Records per request.")
+        /// `window_hours`
+        public static let windowHours = OptionSpec(
+            "window_hours", .number(0.01...24 * 366), summary: "The window length in hours (instead of window_days).")
+        /// `window_days`
+        public static let windowDays = Option.number("window_days", 0.001...366, default: 7, summary: "The window length in days.")
+        /// `max_concurrent_windows`
+        public static let maxConcurrentWindows = Option.integer(
+            "max_concurrent_windows", 1...64, default: 4, summary: "Windows of a stream fetched at once.")
+        /// `lookback`
+        public static let lookback = Option.duration(
+            "lookback", default: "0s",
+            summary: "How far before the checkpoint a re-run reads conversations again, to pick up ones whose lastActionAt moved.")
+    }
+
     /// The registry entry for `type: "deepconverse"`.
     public static let registryEntry = Registry.SourceEntry(
         type: "deepconverse",
         summary: "DeepConverse (Workato AgentX Support) export API: conversations and messages of one bot.",
         options: [
-            OptionSpec("base_url", .url, default: .string("https://api.converseapps.com"), summary: "The API's base URL."),
-            OptionSpec(
-                "api_key", .secret, required: true, summary: "The export API key, sent as x-api-key; use \"${DEEPCONVERSE_API_KEY}\"."),
-            OptionSpec("bot_name", .string, required: true, summary: "The bot whose conversations to export."),
-            OptionSpec(
-                "streams",
-                .list(.oneOf(allStreams.map(\.name))),
-                default: .array(allStreams.map { .string($0.name) }),
-                summary: "The streams to read."
-            ),
-            OptionSpec("start", .timestamp, required: true, summary: "Where a first run starts."),
-            OptionSpec("end", .timestamp, summary: "Where reading ends; default: now − lag."),
-            OptionSpec("lag", .duration, default: .string("2h"), summary: "How far behind now to stop."),
-            OptionSpec("per_page", .integer(1...1000), default: .integer(1000), summary: "Records per request."),
-            OptionSpec("window_hours", .number(0.01...24 * 366), summary: "The window length in hours (instead of window_days)."),
-            OptionSpec("window_days", .number(0.001...366), summary: "The window length in days (default 7)."),
-            OptionSpec("max_concurrent_windows", .integer(1...64), default: .integer(4), summary: "Windows of a stream fetched at once."),
-            OptionSpec(
-                "lookback",
-                .duration,
-                default: .string("0s"),
-                summary: "How far before the checkpoint a re-run reads conversations again, to pick up ones whose lastActionAt moved."
-            ),
+            Options.baseURL, Options.apiKey.spec, Options.botName.spec, Options.streams.spec, Options.start.spec, Options.end.spec,
+            Options.lag.spec, Options.perPage.spec, Options.windowHours, Options.windowDays.spec, Options.maxConcurrentWindows.spec,
+            Options.lookback.spec,
         ] + HTTPOptions.specs(limits: .deepConverse),
         make: { options, context in
             var issues: [ConfigIssue] = []
-            if options["window_hours"] != nil, options["window_days"] != nil {
+            if options.given.contains("window_hours"), options.given.contains("window_days") {
                 issues.append(ConfigIssue(path: options.path + ".window_hours", "use window_hours or window_days, not both"))
             }
-            let start = options.timestamp("start") ?? .now
-            let end = options.timestamp("end")
+            let start = options[Options.start] ?? .now
+            let end = options[Options.end]
             if let end, end <= start { issues.append(ConfigIssue(path: options.path + ".end", "must be after start (\(start.iso8601()))")) }
             guard issues.isEmpty else { throw ConfigError(issues: issues) }
-            let http = try HTTPOptions.configuration(
-                from: options, credential: .header(name: "x-api-key", value: options.secret("api_key") ?? Secret("")))
-            let windowSeconds = options.number("window_hours").map { $0 * 3600 } ?? (options.number("window_days") ?? 7) * 86_400
+            let http = try HTTPOptions.configuration(from: options, credential: .header(name: "x-api-key", value: options[Options.apiKey]))
+            let windowSeconds = options.number("window_hours").map { $0 * 3600 } ?? options[Options.windowDays] * 86_400
             return DeepConverseSource(
                 settings: Settings(
-                    botName: options.string("bot_name") ?? "",
-                    streams: options.strings("streams") ?? allStreams.map(\.name),
-                    start: start,
-                    end: end,
-                    lag: options.duration("lag") ?? 7200,
-                    perPage: options.integer("per_page") ?? 1000,
-                    windowSeconds: Int64(max(1, windowSeconds)),
-                    maxConcurrentWindows: options.integer("max_concurrent_windows") ?? 4,
-                    lookback: options.duration("lookback") ?? 0
-                ),
+                    botName: options[Options.botName], streams: options[Options.streams], start: start, end: end, lag: options[Options.lag],
+                    perPage: options[Options.perPage], windowSeconds: Int64(max(1, windowSeconds)),
+                    maxConcurrentWindows: options[Options.maxConcurrentWindows], lookback: options[Options.lookback]),
                 http: http,
                 logger: context.logger
             )

@@ -439,24 +439,26 @@ public actor FilesSink: Sink {
 }
 
 extension FilesSink {
+    /// The options of `type: "files"`, each declared once (schema, validation, value).
+    public enum Options {
+        /// `dir`
+        public static let directory = OptionSpec(
+            "dir", .path, required: true, summary: "The output directory; relative to the config file's directory.")
+        /// `max_file_bytes`
+        public static let maxFileBytes = Option.integer(
+            "max_file_bytes", 1024...1 << 40, default: 128 * 1024 * 1024,
+            summary: "Start a new part before one would exceed this many bytes.")
+    }
+
     /// The registry entry for `type: "files"`.
     public static let registryEntry = Registry.SinkEntry(
         type: "files",
         summary: "JSON Lines files under dir/<stream>/, published atomically, rotated by size, exactly once.",
-        options: [
-            OptionSpec("dir", .path, required: true, summary: "The output directory; relative to the config file's directory."),
-            OptionSpec(
-                "max_file_bytes",
-                .integer(1024...1 << 40),
-                default: .integer(128 * 1024 * 1024),
-                summary: "Start a new part before one would exceed this many bytes."
-            ),
-        ],
+        options: [Options.directory, Options.maxFileBytes.spec],
         make: { options, context in
             FilesSink(
                 settings: Settings(
-                    directory: options.path("dir") ?? ".", maxFileBytes: options.integer("max_file_bytes") ?? 128 * 1024 * 1024,
-                    generation: context.generation),
+                    directory: options.path("dir") ?? ".", maxFileBytes: options[Options.maxFileBytes], generation: context.generation),
                 logger: context.logger
             )
         }

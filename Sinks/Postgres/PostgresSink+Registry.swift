@@ -1,6 +1,16 @@
 import ConnectorRuntime
 
 extension PostgresSink {
+    /// The options of `type: "postgres"`, each declared once (schema, validation, value).
+    public enum Options {
+        /// `schema`
+        public static let schema = Option.string("schema", default: "public", summary: "The schema of the tables (created if missing).")
+        /// `table_prefix`
+        public static let tablePrefix = Option.string("table_prefix", default: "", summary: "Prepended to every table and view name.")
+        /// `connect_timeout`
+        public static let connectTimeout = Option.duration("connect_timeout", default: "10s", summary: "How long to wait for a connection.")
+    }
+
     /// The registry entry for `type: "postgres"`.
     public static let registryEntry = Registry.SinkEntry(
         type: "postgres",
@@ -12,17 +22,15 @@ extension PostgresSink {
                 summary:
                     "postgresql://user@host:5432/database; the password from ${VAR} in the URL, PGPASSWORD or ~/.pgpass; libpq's URL parameters (sslmode, …) pass through."
             ),
-            OptionSpec("schema", .string, default: .string("public"), summary: "The schema of the tables (created if missing)."),
-            OptionSpec("table_prefix", .string, default: .string(""), summary: "Prepended to every table and view name."),
-            OptionSpec("connect_timeout", .duration, default: .string("10s"), summary: "How long to wait for a connection."),
+            Options.schema.spec, Options.tablePrefix.spec, Options.connectTimeout.spec,
         ],
         make: { options, _ in
-            let prefix = options.string("table_prefix") ?? ""
+            let prefix = options[Options.tablePrefix]
             var issues: [ConfigIssue] = []
             if !prefix.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }) {
                 issues.append(ConfigIssue(path: options.path + ".table_prefix", "expected letters, digits and underscores only"))
             }
-            let schema = options.string("schema") ?? "public"
+            let schema = options[Options.schema]
             if schema.isEmpty || !schema.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }) {
                 issues.append(ConfigIssue(path: options.path + ".schema", "expected letters, digits and underscores only"))
             }
@@ -35,7 +43,7 @@ extension PostgresSink {
             if !issues.isEmpty { throw ConfigError(issues: issues) }
             return try PostgresSink(
                 settings: Settings(
-                    url: url, schema: schema, tablePrefix: prefix, connectTimeout: max(1, Int(options.duration("connect_timeout") ?? 10))))
+                    url: url, schema: schema, tablePrefix: prefix, connectTimeout: max(1, Int(options[Options.connectTimeout]))))
         }
     )
 }

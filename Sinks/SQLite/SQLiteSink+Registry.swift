@@ -1,18 +1,25 @@
 import ConnectorRuntime
 
 extension SQLiteSink {
+    /// The options of `type: "sqlite"`, each declared once (schema, validation, value).
+    public enum Options {
+        /// `path`
+        public static let path = OptionSpec(
+            "path", .path, required: true, summary: "The database file; relative to the config file's directory.")
+        /// `table_prefix`
+        public static let tablePrefix = Option.string("table_prefix", default: "", summary: "Prepended to every table and view name.")
+        /// `busy_timeout`
+        public static let busyTimeout = Option.duration(
+            "busy_timeout", default: "5s", summary: "How long to wait for a lock held by another connection.")
+    }
+
     /// The registry entry for `type: "sqlite"`.
     public static let registryEntry = Registry.SinkEntry(
         type: "sqlite",
         summary: "A SQLite database: a table and a view per stream, upserts by _id, checkpoints in the same transaction.",
-        options: [
-            OptionSpec("path", .path, required: true, summary: "The database file; relative to the config file's directory."),
-            OptionSpec("table_prefix", .string, default: .string(""), summary: "Prepended to every table and view name."),
-            OptionSpec(
-                "busy_timeout", .duration, default: .string("5s"), summary: "How long to wait for a lock held by another connection."),
-        ],
+        options: [Options.path, Options.tablePrefix.spec, Options.busyTimeout.spec],
         make: { options, _ in
-            let prefix = options.string("table_prefix") ?? ""
+            let prefix = options[Options.tablePrefix]
             guard prefix.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }) else {
                 throw ConfigError(issues: [
                     ConfigIssue(path: options.path + ".table_prefix", "expected letters, digits and underscores only")
@@ -20,8 +27,7 @@ extension SQLiteSink {
             }
             return SQLiteSink(
                 settings: Settings(
-                    path: options.path("path") ?? "out.sqlite", tablePrefix: prefix, busyTimeout: options.duration("busy_timeout") ?? 5)
-            )
+                    path: options.path("path") ?? "out.sqlite", tablePrefix: prefix, busyTimeout: options[Options.busyTimeout]))
         }
     )
 }

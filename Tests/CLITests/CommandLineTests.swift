@@ -95,6 +95,10 @@ struct CommandLineTests {
         #expect(spec["properties"]?["max_file_bytes"]?["default"] == .integer(128 * 1024 * 1024))
         let job = try JSONValue.parse(try CLIHarness.run(["spec"]).stdout)
         #expect(job["required"] == .array([.string("source"), .string("sinks")]))
+        // Defaults come from the one declaration the factory reads (window_days used to be code only).
+        let deepConverse = try JSONValue.parse(try CLIHarness.run(["spec", "deepconverse"]).stdout)
+        #expect(deepConverse["properties"]?["window_days"]?["default"] == .integer(7))
+        #expect(deepConverse["properties"]?["lag"]?["default"] == .string("2h"))
     }
 
     @Test("run to stdout prints one line per record and logs only to stderr; json logs are JSON")

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Validates a component's JSON object against its option specs, collecting every problem.
-enum OptionValidator {
+package enum OptionValidator {
     /// Validates `object` (the component's members other than `type`) against `specs`.
-    static func validate(
+    package static func validate(
         _ members: [(key: String, value: JSONValue)],
         specs: [OptionSpec],
         type: String,

@@ -1,6 +1,23 @@
 /// The HTTP options every vendor source accepts, declared once so connectors share names,
 /// defaults and validation.
 public enum HTTPOptions {
+    /// `max_attempts`
+    public static let maxAttempts = Option.integer(
+        "max_attempts", 1...100, default: 8,
+        summary: "Attempts per request, the first included, for errors and timeouts (429 throttling never counts).")
+    /// `max_retry_delay`
+    public static let maxRetryDelay = Option.duration("max_retry_delay", default: "60s", summary: "The longest wait between attempts.")
+    /// `connect_timeout`
+    public static let connectTimeout = Option.duration(
+        "connect_timeout", default: "30s", summary: "Time to connect and between received bytes.")
+    /// `request_timeout`
+    public static let requestTimeout = Option.duration(
+        "request_timeout", default: "5m", summary: "Time for a whole request, body included.")
+    /// `allow_insecure_http`
+    public static let allowInsecureHTTP = Option.boolean(
+        "allow_insecure_http", default: false,
+        summary: "Allow a plain http:// base_url on a non-loopback host (credentials would travel unencrypted).")
+
     /// The option specs.
     ///
     /// - Parameter limits: The vendor's documented limits (the defaults of `rate_limits`).
@@ -31,21 +48,11 @@ public enum HTTPOptions {
             OptionSpec(
                 "requests_per_second", .number(0.01...1000), summary: "Alias of rate_limits.per_endpoint_per_second."),
             OptionSpec("daily_request_budget", .integer(1...10_000_000), summary: "Alias of rate_limits.per_day."),
-            OptionSpec(
-                "max_attempts", .integer(1...100), default: .integer(8),
-                summary: "Attempts per request, the first included, for errors and timeouts (429 throttling never counts)."),
-            OptionSpec("max_retry_delay", .duration, default: .string("60s"), summary: "The longest wait between attempts."),
-            OptionSpec("connect_timeout", .duration, default: .string("30s"), summary: "Time to connect and between received bytes."),
-            OptionSpec("request_timeout", .duration, default: .string("5m"), summary: "Time for a whole request, body included."),
+            maxAttempts.spec, maxRetryDelay.spec, connectTimeout.spec, requestTimeout.spec,
             OptionSpec(
                 "ca_file", .path,
                 summary: "A PEM file of CA certificates to trust instead of the system store (a private CA); relative to the config file."),
-            OptionSpec(
-                "allow_insecure_http",
-                .boolean,
-                default: .bool(false),
-                summary: "Allow a plain http:// base_url on a non-loopback host (credentials would travel unencrypted)."
-            ),
+            allowInsecureHTTP.spec,
         ]
     }
 
@@ -104,7 +111,7 @@ public enum HTTPOptions {
                 errorMessage: errorMessage
             )
         else { throw ConfigError(issues: [ConfigIssue(path: path, "expected an absolute http(s) URL")]) }
-        if configuration.origin.scheme == "http", !configuration.origin.isLoopback, options.bool("allow_insecure_http") != true {
+        if configuration.origin.scheme == "http", !configuration.origin.isLoopback, !options[allowInsecureHTTP] {
             throw ConfigError(issues: [
                 ConfigIssue(
                     path: path,
@@ -119,10 +126,9 @@ public enum HTTPOptions {
             }
             configuration.caFile = caFile
         }
-        configuration.retry = RetryPolicy(
-            maxAttempts: options.integer("max_attempts") ?? 8, maxDelay: options.duration("max_retry_delay") ?? 60)
-        configuration.connectTimeout = options.duration("connect_timeout") ?? 30
-        configuration.requestTimeout = options.duration("request_timeout") ?? 300
+        configuration.retry = RetryPolicy(maxAttempts: options[maxAttempts], maxDelay: options[maxRetryDelay])
+        configuration.connectTimeout = options[connectTimeout]
+        configuration.requestTimeout = options[requestTimeout]
         return configuration
     }
 }
