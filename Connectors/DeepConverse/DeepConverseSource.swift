@@ -68,7 +68,14 @@ public struct DeepConverseSource: Source {
                 FieldDescriptor("start_time", path: ["startTime"], type: .timestamp),
                 FieldDescriptor("last_action_at", path: ["lastActionAt"], type: .timestamp), FieldDescriptor("locale"),
                 FieldDescriptor("tags", type: .json), FieldDescriptor("metadata", type: .json),
-            ]
+            ],
+            canonical: CanonicalMapping(
+                .conversation, vendor: "deepconverse",
+                [
+                    "conversation_id": .column("_id"), "started_at": .column("started_at"), "updated_at": .path([["lastActionAt"]]),
+                    "channel": .path([["metadata", "channel"]]), "language": .path([["locale"]]),
+                    "is_escalated": .contains(["tags"], "liveChat"),
+                ])
         ),
         StreamDescriptor(
             name: "messages",
@@ -80,7 +87,19 @@ public struct DeepConverseSource: Source {
             fields: [
                 FieldDescriptor("type"), FieldDescriptor("user_action_type", path: ["userActionType"]),
                 FieldDescriptor("user_input", path: ["userInput"]), FieldDescriptor("out_message", path: ["outMsg"], type: .json),
-            ]
+                FieldDescriptor("text", path: ["outMsg", "text"]),
+            ],
+            canonical: CanonicalMapping(
+                .message, vendor: "deepconverse",
+                [
+                    "message_id": .column("_id"), "conversation_id": .column("conversation_id"), "sent_at": .column("sent_at"),
+                    "role": .role(
+                        rules: [
+                            .init(["type"], equals: "UserInput", role: "user"), .init(["type"], equals: "BotMessage", role: "bot"),
+                            .init(["type"], equals: "AgentMessage", role: "agent"),
+                        ], otherwise: "system"),
+                    "text": .path([["userInput"], ["outMsg", "text"]]), "message_type": .path([["type"]]),
+                ])
         ),
     ]
 

@@ -132,12 +132,38 @@ public actor PostgresSink: CheckpointingSink {
                         + "use another schema or table_prefix")
             }
         }
-        try db.execute(
-            "BEGIN; \(schema.createTable) \(schema.createView) COMMIT;",
-            doing: "create table \(settings.schema).\(schema.tableName) and its view")
+        try transaction(db, doing: "create table \(settings.schema).\(schema.tableName) and its view") {
+            try db.execute(
+                schema.createTable + schema.createView, doing: "create table \(settings.schema).\(schema.tableName) and its view")
+            if let select = schema.canonicalSelect, let mapping = stream.canonical {
+                try rebuildCanonicalView(mapping.view, adding: schema, select: select, db)
+            }
+        }
         try db.execute(schema.createStaging, doing: "create the staging table of \(stream.name)")
         schemas[stream.name] = schema
         pending[stream.name] = PendingRows()
+    }
+
+    /// Records this table's mapping and rebuilds `view` (`chat_conversations`, `chat_messages`)
+    /// as the union of every mapped table in the schema that still exists.
+    private func rebuildCanonicalView(_ view: String, adding schema: PostgresSchema, select: String, _ db: PostgresConnection) throws {
+        let model = schema.modelTable
+        try db.execute(
+            "CREATE TABLE IF NOT EXISTS \(model) (table_name text PRIMARY KEY, view text NOT NULL, select_sql text NOT NULL)",
+            doing: "create the conversation model table")
+        try db.query(
+            "INSERT INTO \(model) (table_name, view, select_sql) VALUES ($1, $2, $3) "
+                + "ON CONFLICT (table_name) DO UPDATE SET view = excluded.view, select_sql = excluded.select_sql",
+            [schema.tableName, view, select], doing: "record \(schema.tableName) in the conversation model")
+        let selects = try db.query(
+            "SELECT select_sql FROM \(model) WHERE view = $1 AND to_regclass(quote_ident($2) || '.' || quote_ident(table_name)) IS NOT NULL "
+                + "ORDER BY table_name",
+            [view, settings.schema], doing: "read the conversation model"
+        ).rows.compactMap { $0.first ?? nil }
+        let name = PostgresSchema.quote(settings.schema) + "." + PostgresSchema.quote(view)
+        try db.execute(
+            "DROP VIEW IF EXISTS \(name); CREATE VIEW \(name) AS " + selects.joined(separator: " UNION ALL "), doing: "rebuild view \(view)"
+        )
     }
 
     /// Escapes the batch's records into the stream's pending `COPY` text.

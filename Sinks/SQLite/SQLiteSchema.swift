@@ -40,6 +40,8 @@ struct SQLiteSchema {
             switch field.type {
             case .integer: expression = "CAST(\(value) AS INTEGER)"
             case .real: expression = "CAST(\(value) AS REAL)"
+            // Times as ISO-8601 UTC text, whatever the vendor wrote (with or without a zone, epoch s or ms).
+            case .timestamp: expression = SQLiteSchema.canonicalExpression(.path([field.path]), type: .time)
             default: expression = value
             }
             selected.append("\(expression) AS \(SQLiteSchema.quote(field.name))")

@@ -103,9 +103,36 @@ public actor SQLiteSink: CheckpointingSink {
         try db.transaction {
             try db.execute(schema.createTable, doing: "create table \(schema.table)")
             try db.execute(schema.createView, doing: "create view \(schema.view)")
+            if let select = schema.canonicalSelect, let mapping = stream.canonical {
+                try rebuildCanonicalView(mapping.view, adding: schema.table, select: select, in: db)
+            }
         }
         schemas[stream.name] = schema
         upserts[stream.name] = try db.prepare(schema.upsert)
+    }
+
+    /// Records this table's mapping and rebuilds `view` (`chat_conversations`, `chat_messages`)
+    /// as the union of every mapped table in the database that still exists.
+    private func rebuildCanonicalView(_ view: String, adding table: String, select: String, in db: SQLiteConnection) throws {
+        let model = SQLiteSchema.quote(SQLiteSchema.modelTable)
+        try db.execute(
+            "CREATE TABLE IF NOT EXISTS \(model) (table_name TEXT PRIMARY KEY NOT NULL, view TEXT NOT NULL, select_sql TEXT NOT NULL)",
+            doing: "create the conversation model table")
+        let upsert = try db.prepare(
+            "INSERT INTO \(model) (table_name, view, select_sql) VALUES (?, ?, ?) "
+                + "ON CONFLICT(table_name) DO UPDATE SET view = excluded.view, select_sql = excluded.select_sql")
+        upsert.bind(1, text: table)
+        upsert.bind(2, text: view)
+        upsert.bind(3, text: select)
+        try upsert.step()
+        let selects = try db.rows(
+            "SELECT select_sql FROM \(model) WHERE view = ? AND table_name IN (SELECT name FROM sqlite_master WHERE type = 'table') ORDER BY table_name",
+            [view]
+        ).compactMap { $0.first ?? nil }
+        try db.execute(
+            "DROP VIEW IF EXISTS \(SQLiteSchema.quote(view)); CREATE VIEW \(SQLiteSchema.quote(view)) AS "
+                + selects.joined(separator: " UNION ALL "),
+            doing: "rebuild view \(view)")
     }
 
     /// Keeps the batch's records until the commit.

@@ -18,6 +18,8 @@ public struct StreamDescriptor: Sendable, Hashable {
     public var parentColumn: String?
     /// The vendor's well-known fields, for views.
     public var fields: [FieldDescriptor]
+    /// How the records map onto the vendor-neutral conversation model, if they do.
+    public var canonical: CanonicalMapping?
 
     /// Creates a descriptor.
     ///
@@ -29,6 +31,7 @@ public struct StreamDescriptor: Sendable, Hashable {
     ///   - parentField: The vendor field holding the parent's id.
     ///   - parentColumn: The normalised parent column name.
     ///   - fields: Well-known fields.
+    ///   - canonical: The mapping onto the conversation model.
     public init(
         name: String,
         summary: String,
@@ -36,7 +39,8 @@ public struct StreamDescriptor: Sendable, Hashable {
         cursorColumn: String = "cursor_at",
         parentField: String? = nil,
         parentColumn: String? = nil,
-        fields: [FieldDescriptor] = []
+        fields: [FieldDescriptor] = [],
+        canonical: CanonicalMapping? = nil
     ) {
         self.name = name
         self.summary = summary
@@ -45,6 +49,7 @@ public struct StreamDescriptor: Sendable, Hashable {
         self.parentField = parentField
         self.parentColumn = parentColumn ?? parentField
         self.fields = fields
+        self.canonical = canonical
     }
 }
 

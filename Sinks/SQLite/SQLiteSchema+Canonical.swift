@@ -1,0 +1,50 @@
+import ConnectorRuntime
+
+extension SQLiteSchema {
+    /// The table keeping, per stream table of any job, the SELECT that maps it onto the
+    /// conversation model (so the union views cover every connector in the database).
+    static let modelTable = "chat_export_model"
+
+    /// The SELECT mapping this stream's table onto its canonical view, or nil without a mapping.
+    var canonicalSelect: String? {
+        guard let mapping = stream.canonical else { return nil }
+        let columns = mapping.columns.map { column in
+            "\(Self.canonicalExpression(mapping.values[column.name] ?? .none, type: column.type)) AS \(Self.quote(column.name))"
+        }
+        // The job's table prefix tells apart two jobs' rows (a join on it and the id is exact).
+        return "SELECT " + columns.joined(separator: ", ") + ", \(Self.literal(prefix)) AS \"table_prefix\" FROM " + Self.quote(table)
+    }
+
+    static func jsonPath(_ path: [String]) -> String {
+        "'$" + path.map { "." + "\"" + $0.replacingOccurrences(of: "'", with: "''") + "\"" }.joined() + "'"
+    }
+
+    static func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+
+    /// A value as SQLite SQL: times as ISO-8601 UTC text (ISO input with or without a zone, or
+    /// epoch seconds or milliseconds by magnitude).
+    static func canonicalExpression(_ value: CanonicalMapping.Value, type: CanonicalMapping.ColumnType) -> String {
+        switch value {
+        case .column(let name): return quote(name)
+        case .constant(let text): return literal(text)
+        case .none: return "NULL"
+        case .path(let paths):
+            let each = paths.map { path -> String in
+                let node = "json_extract(data, \(jsonPath(path)))"
+                guard type == .time else { return node }
+                let kind = "json_type(data, \(jsonPath(path)))"
+                return "CASE WHEN \(kind) IN ('integer', 'real') THEN strftime('%Y-%m-%dT%H:%M:%fZ', "
+                    + "CASE WHEN abs(\(node)) >= 1e11 THEN \(node) / 1000.0 ELSE \(node) END, 'unixepoch') "
+                    + "WHEN \(kind) = 'text' THEN strftime('%Y-%m-%dT%H:%M:%fZ', \(node)) END"
+            }
+            return each.count == 1 ? each[0] : "coalesce(" + each.joined(separator: ", ") + ")"
+        case .role(let rules, let otherwise):
+            let whens = rules.map { "WHEN json_extract(data, \(jsonPath($0.path))) = \(literal($0.equals)) THEN \(literal($0.role))" }
+            return "CASE " + whens.joined(separator: " ") + " ELSE \(literal(otherwise)) END"
+        case .contains(let path, let text):
+            return "EXISTS (SELECT 1 FROM json_each(data, \(jsonPath(path))) WHERE value = \(literal(text)))"
+        case .scaled(let path, let min, let max):
+            return "(CAST(json_extract(data, \(jsonPath(path))) AS REAL) - \(min)) / \(max - min)"
+        }
+    }
+}

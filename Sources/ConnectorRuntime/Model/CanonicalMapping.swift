@@ -1,0 +1,97 @@
+/// How a stream's records map onto the vendor-neutral model of a chatbot conversation, declared
+/// by its connector: SQL sinks build the `chat_conversations` and `chat_messages` views from it
+/// (a union over every connector's tables in the database), reading the stored JSON as is.
+public struct CanonicalMapping: Sendable, Hashable {
+    /// What a stream's records are.
+    public enum Kind: String, Sendable, Hashable {
+        /// Conversations (`chat_conversations`).
+        case conversation
+        /// Messages (`chat_messages`).
+        case message
+    }
+
+    /// A canonical column's type.
+    public enum ColumnType: Sendable, Hashable {
+        /// Text.
+        case text
+        /// A UTC time (ISO-8601 text in SQLite, `timestamptz` in PostgreSQL).
+        case time
+        /// A boolean.
+        case boolean
+        /// A number.
+        case number
+    }
+
+    /// Where a canonical value comes from.
+    public indirect enum Value: Sendable, Hashable {
+        /// A column of the stream's table (`_id`, the cursor or parent column).
+        case column(String)
+        /// The first of these JSON paths that holds a value.
+        case path([[String]])
+        /// A constant text.
+        case constant(String)
+        /// Nothing known (NULL).
+        case none
+        /// The role of a message: the first rule whose path equals its value gives the role;
+        /// `otherwise` when none does.
+        case role(rules: [RoleRule], otherwise: String)
+        /// Whether the JSON array at a path contains a text.
+        case contains([String], String)
+        /// A number at a path scaled from `min...max` to 0...1.
+        case scaled([String], min: Double, max: Double)
+    }
+
+    /// A rule of ``Value/role(rules:otherwise:)``.
+    public struct RoleRule: Sendable, Hashable {
+        /// The JSON path compared.
+        public var path: [String]
+        /// The text it must equal.
+        public var equals: String
+        /// The role it gives.
+        public var role: String
+
+        /// Creates a rule.
+        public init(_ path: [String], equals: String, role: String) {
+            self.path = path
+            self.equals = equals
+            self.role = role
+        }
+    }
+
+    /// The columns of `chat_conversations`, in order, with their types.
+    public static let conversationColumns: [(name: String, type: ColumnType)] = [
+        ("vendor", .text), ("conversation_id", .text), ("started_at", .time), ("updated_at", .time), ("channel", .text),
+        ("language", .text), ("is_escalated", .boolean), ("is_engaged", .boolean), ("csat_score", .number),
+        ("csat_normalized", .number), ("end_user_id", .text),
+    ]
+
+    /// The columns of `chat_messages`, in order, with their types.
+    public static let messageColumns: [(name: String, type: ColumnType)] = [
+        ("vendor", .text), ("message_id", .text), ("conversation_id", .text), ("sent_at", .time), ("role", .text), ("text", .text),
+        ("message_type", .text), ("intent", .text),
+    ]
+
+    /// What the stream's records are.
+    public var kind: Kind
+    /// The values by canonical column name (`vendor` is added from ``vendor``); absent ones are NULL.
+    public var values: [String: Value]
+
+    /// The view a stream's rows join: `chat_conversations` or `chat_messages`.
+    public var view: String { kind == .conversation ? "chat_conversations" : "chat_messages" }
+
+    /// The canonical columns of ``kind``.
+    public var columns: [(name: String, type: ColumnType)] {
+        kind == .conversation ? Self.conversationColumns : Self.messageColumns
+    }
+
+    /// Creates a mapping.
+    ///
+    /// - Parameters:
+    ///   - kind: Conversations or messages.
+    ///   - vendor: The vendor's name in the `vendor` column (`ada`, `deepconverse`).
+    ///   - values: The other columns.
+    public init(_ kind: Kind, vendor: String, _ values: [String: Value]) {
+        self.kind = kind
+        self.values = values.merging(["vendor": .constant(vendor)]) { $1 }
+    }
+}

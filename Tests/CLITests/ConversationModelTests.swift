@@ -1,0 +1,99 @@
+import CSQLite
+import ConnectorRuntime
+import ConnectorTesting
+import Foundation
+import Testing
+import VendorSandbox
+
+/// The README's conversation-model queries, as written (the ```sql block after "One conversation model").
+func readmeModelQueries() throws -> [String] {
+    let readme = try String(
+        contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../README.md").path,
+        encoding: .utf8)
+    let section = try #require(readme.range(of: "**One conversation model across vendors.**"))
+    let block = try #require(readme[section.upperBound...].range(of: "```sql\n"))
+    let end = try #require(readme[block.upperBound...].range(of: "```"))
+    return readme[block.upperBound..<end.lowerBound].components(separatedBy: ";")
+        .map {
+            $0.split(separator: "\n").filter { !$0.hasPrefix("--") }.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        .filter { !$0.isEmpty }
+}
+
+/// Rows of a query as text, with a connection of the test's own.
+func sqliteQuery(_ path: String, _ sql: String) throws -> [[String?]] {
+    var db: OpaquePointer?
+    guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, nil) == SQLITE_OK else { throw ChatExportError(.failure, "cannot open \(path)") }
+    defer { sqlite3_close_v2(db) }
+    var statement: OpaquePointer?
+    guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else {
+        throw ChatExportError(.failure, "\(String(cString: sqlite3_errmsg(db))) in: \(sql)")
+    }
+    defer { sqlite3_finalize(statement) }
+    var rows: [[String?]] = []
+    while sqlite3_step(statement) == SQLITE_ROW {
+        rows.append((0..<sqlite3_column_count(statement)).map { sqlite3_column_text(statement, $0).map { String(cString: $0) } })
+    }
+    return rows
+}
+
+@Suite("One conversation model")
+struct ConversationModelTests {
+    @Test("after the demo, chat_messages holds every vendor message row, user and bot roles, text on most; the README queries run")
+    func demoDatabase() throws {
+        let directory = TemporaryDirectory()
+        let outcome = try CLIHarness.run(["demo", "--dir", directory.path + "/demo", "--progress", "off"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let database = directory.path + "/demo/out/demo.sqlite"
+        func count(_ sql: String) throws -> Int { Int(try sqliteQuery(database, sql).first?.first.flatMap { $0 } ?? "") ?? -1 }
+        let vendorMessages = try ["ada_v2_messages", "ada_v14_messages", "deepconverse_messages"].map {
+            try count("SELECT count(*) FROM \($0)")
+        }
+        #expect(vendorMessages.allSatisfy { $0 > 0 })
+        #expect(try count("SELECT count(*) FROM chat_messages") == vendorMessages.reduce(0, +))
+        #expect(try count("SELECT count(DISTINCT vendor) FROM chat_messages") >= 2)
+        #expect(
+            Set(try sqliteQuery(database, "SELECT DISTINCT role FROM chat_messages").compactMap { $0[0] }).isSuperset(of: ["user", "bot"]))
+        let withText = try count("SELECT count(*) FROM chat_messages WHERE text IS NOT NULL")
+        #expect(withText * 10 >= vendorMessages.reduce(0, +) * 8, "\(withText) of \(vendorMessages) carry text")
+        #expect(try count("SELECT count(*) FROM chat_conversations WHERE started_at NOT LIKE '____-__-__T__:__:__%Z'") == 0)
+        // The per-vendor views show times as ISO-8601 UTC too (Ada writes them without a zone, DeepConverse as epoch seconds).
+        #expect(try count("SELECT count(*) FROM ada_v2_conversations_view WHERE date_created NOT LIKE '____-__-__T__:__:__%Z'") == 0)
+        #expect(try count("SELECT count(*) FROM deepconverse_conversations_view WHERE start_time NOT LIKE '____-__-__T__:__:__%Z'") == 0)
+        #expect(try count("SELECT count(*) FROM ada_v2_messages_view WHERE text IS NOT NULL") > 0)
+        let queries = try readmeModelQueries()
+        #expect(queries.count == 4)
+        for query in queries { #expect(!(try sqliteQuery(database, query)).isEmpty, "\(query)") }
+    }
+
+    @Test(
+        "the same views and README queries against PostgreSQL, over three jobs with their own prefixes",
+        .enabled(if: PostgresServer.unavailableReason == nil, TestPostgres.reason))
+    func postgres() throws {
+        let sandbox = try VendorSandbox()
+        defer { sandbox.stop() }
+        let (server, database, url) = try TestPostgres.database()
+        let directory = TemporaryDirectory()
+        func sink(_ prefix: String) -> String { #"[{"type": "postgres", "url": "\#(url)", "table_prefix": "\#(prefix)"}]"# }
+        let jobs = [
+            try directory.write("v2.json", adaJob(sandbox, sinks: sink("ada_v2_"))),
+            try directory.write("v14.json", adaJob(sandbox, type: "ada-v1.4", sinks: sink("ada_v14_"))),
+            try directory.write(
+                "dc.json",
+                #"{"source": {"type": "deepconverse", "base_url": "\#(sandbox.baseURL)", "api_key": "\#(sandbox.settings.deepConverseKey)", "bot_name": "\#(sandbox.settings.botName)", "per_page": 500, "rate_limits": {"per_endpoint_per_second": 50}, "start": "\#(sandbox.dataset.start.iso8601())", "end": "\#(sandbox.settings.end.iso8601())"}, "sinks": \#(sink("dc_"))}"#
+            ),
+        ]
+        for job in jobs {
+            let run = try CLIHarness.run(["run", job, "--progress", "off"], environment: TestPostgres.environment(server))
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        func value(_ sql: String) throws -> String {
+            try server.psql(sql, database: database).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let total = sandbox.dataset.adaMessages.count * 2 + sandbox.dataset.deepConverseMessages.count
+        #expect(try value("SELECT count(*) FROM chat_messages") == String(total))
+        #expect(try value("SELECT string_agg(DISTINCT role, ',' ORDER BY role) FROM chat_messages") == "bot,user")
+        #expect(try value("SELECT count(DISTINCT vendor) FROM chat_messages") == "2")
+        for query in try readmeModelQueries() { #expect(!(try value(query)).isEmpty, "\(query)") }
+    }
+}
