@@ -11,10 +11,13 @@ struct CLI {
         "state": ["--stream", "--position"],
         "discover": ["--limit"],
         "completion": [],
+        "serve": ServeCommand.options,
         "sandbox": SandboxCommand.options,
         "demo": ["--dir", "--progress"],
     ]
-    static let commandFlags: [String: Set<String>] = ["run": ["--full-refresh", "--dry-run"], "state": ["--json"], "discover": ["--json"]]
+    static let commandFlags: [String: Set<String>] = [
+        "run": ["--full-refresh", "--dry-run"], "state": ["--json"], "discover": ["--json"], "serve": ServeCommand.flags,
+    ]
 
     var environment: [String: String]
     var logger = ExportLogger(handler: ExportStreamLogHandler())
@@ -88,6 +91,8 @@ struct CLI {
             case "list":
                 guard operands.isEmpty else { throw UsageError(message: "list takes no operands", command: command) }
                 return commands.list()
+            case "serve":
+                return try await ServeCommand(environment: environment, logger: logger).run(operands, arguments: parsed)
             case "completion":
                 let shell = try single(operands, "SHELL", command)
                 guard CompletionCommand.shells.contains(shell) else {

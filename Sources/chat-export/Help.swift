@@ -27,6 +27,7 @@ enum Help {
           state show CONFIG     the job's state per stream (--json: the checkpoint as stored)
           state set CONFIG      set where a stream reads from next (--stream NAME --position TIME)
           state reset CONFIG    forget the job's checkpoint (all streams, or --stream NAME)
+          serve JOB_OR_DIR...   keep many jobs current on their schedules (--once, --metrics 127.0.0.1:PORT)
           sandbox               run the local fake of the vendors' export APIs in the foreground
           completion bash|zsh   print a shell completion script
           help [COMMAND]        show this help, or a command's
@@ -124,6 +125,25 @@ enum Help {
         Options:
           --limit N             records sampled per stream (default 100)
           --json                print the same as JSON
+
+        \(globalOptions)
+        """,
+        "serve": """
+        Usage: chat-export serve JOB_OR_DIR... [--once] [--metrics 127.0.0.1:PORT] [--max-concurrent N]
+
+        Runs every job (each file, and every *.json in each directory) on its schedule,
+        "schedule": {"every": "15m"} in the job file (default hourly): never two runs of one job at
+        once, at most N runs at a time (default 4); a due job starts as soon as a slot is free. Jobs
+        that call the same vendor instance share its rate limits and daily budget. A failed run is
+        tried again after 1, 2, 4… minutes (never later than its schedule). Each run reloads its
+        file. SIGINT or SIGTERM stops every run at its last durable checkpoint and exits 0.
+
+        Options:
+          --once                exit once every job has completed a successful run (0), or 1 if
+                                one never could
+          --metrics ADDRESS     serve Prometheus metrics on http://ADDRESS/metrics (and /healthz);
+                                loopback only: 127.0.0.1:PORT
+          --max-concurrent N    runs at a time (default 4)
 
         \(globalOptions)
         """,

@@ -41,4 +41,8 @@ public struct JobConfig: Sendable {
     }
     /// The config file's path, when loaded from a file.
     public var file: String?
+    /// How often `chat-export serve` runs the job, in seconds (`"schedule": {"every": "15m"}`).
+    public var scheduleEvery: Double = JobConfig.defaultScheduleEvery
+    /// The schedule of a job that names none: hourly.
+    public static let defaultScheduleEvery: Double = 3600
 }

@@ -79,14 +79,15 @@ public struct JobConfigLoader: Sendable {
                     ConfigIssue(path: "$", "expected an object with \"source\" and \"sinks\", got \(document.kindDescription)")
                 ])
         }
-        let topLevel = ["source", "sinks", "checkpoint"]
+        let topLevel = ["source", "sinks", "checkpoint", "schedule"]
         var seen = Set<String>()
         for (key, _) in members {
             if !seen.insert(key).inserted {
                 issues.append(ConfigIssue(path: JSONPath.member("$", key), "duplicate key"))
             } else if !topLevel.contains(key) {
                 let hint = Suggestion.closest(to: key, in: topLevel).map { "; did you mean \"\($0)\"?" } ?? ""
-                issues.append(ConfigIssue(path: JSONPath.member("$", key), "unknown key\(hint) (known keys: source, sinks, checkpoint)"))
+                issues.append(
+                    ConfigIssue(path: JSONPath.member("$", key), "unknown key\(hint) (known keys: source, sinks, checkpoint, schedule)"))
             }
         }
         let context = Registry.Context(logger: logger, environment: environment, generation: generation)
@@ -157,8 +158,22 @@ public struct JobConfigLoader: Sendable {
             }
         }
 
+        // Schedule (for `serve`).
+        var every = JobConfig.defaultScheduleEvery
+        if let value = document["schedule"] {
+            if case .object(let members) = value {
+                let options = OptionValidator.validate(
+                    members, specs: [JobConfigLoader.scheduleEvery.spec], type: "schedule", path: "schedule", baseDirectory: baseDirectory,
+                    issues: &issues)
+                every = options[JobConfigLoader.scheduleEvery]
+                if every < 1 { issues.append(ConfigIssue(path: "schedule.every", "must be at least 1s")) }
+            } else {
+                issues.append(ConfigIssue(path: "schedule", "expected an object like {\"every\": \"15m\"}, got \(value.kindDescription)"))
+            }
+        }
+
         guard issues.isEmpty, let source, let sourceOptions else { throw ConfigError(issues: issues) }
-        return JobConfig(
+        var job = JobConfig(
             source: source,
             sourceOptions: sourceOptions,
             sinks: sinks,
@@ -167,7 +182,12 @@ public struct JobConfigLoader: Sendable {
             checkpointIsExplicit: document["checkpoint"] != nil,
             file: file
         )
+        job.scheduleEvery = every
+        return job
     }
+
+    /// `schedule.every`: how often `serve` runs the job.
+    static let scheduleEvery = Option.duration("every", default: "1h", summary: "How often `chat-export serve` runs the job.")
 
     /// Warns about strings that look like an environment reference without braces (`$ADA_TOKEN`):
     /// they are used literally, which a person rarely means.

@@ -43,6 +43,27 @@ public enum JobSchema {
                             ("additionalProperties", .bool(false)),
                         ])
                     ),
+                    (
+                        "schedule",
+                        .object([
+                            ("type", .string("object")),
+                            ("description", .string("How often `chat-export serve` runs the job.")),
+                            (
+                                "properties",
+                                .object([
+                                    (
+                                        "every",
+                                        .object(
+                                            JobConfigLoader.scheduleEvery.spec.type.schema + [
+                                                ("description", .string(JobConfigLoader.scheduleEvery.spec.summary)),
+                                                ("default", .string("1h")),
+                                            ])
+                                    )
+                                ])
+                            ),
+                            ("additionalProperties", .bool(false)),
+                        ])
+                    ),
                 ])
             ),
             ("required", .array([.string("source"), .string("sinks")])),

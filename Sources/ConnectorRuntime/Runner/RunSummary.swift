@@ -12,6 +12,15 @@ public struct RunSummary: Sendable {
         public var bytes = 0
         /// Whether the stream read to its end.
         public var completed = false
+
+        /// Creates counters.
+        public init(records: Int = 0, batches: Int = 0, pages: Int = 0, bytes: Int = 0, completed: Bool = false) {
+            self.records = records
+            self.batches = batches
+            self.pages = pages
+            self.bytes = bytes
+            self.completed = completed
+        }
     }
 
     /// Per-stream counters.
@@ -20,6 +29,9 @@ public struct RunSummary: Sendable {
     public var seconds: Double = 0
     /// The source's counters (HTTP requests, retries, throttles, …).
     public var counters: [(name: String, value: Int)] = []
+
+    /// Creates an empty summary.
+    public init() {}
 
     /// Records over all streams.
     public var totalRecords: Int { streams.values.reduce(0) { $0 + $1.records } }

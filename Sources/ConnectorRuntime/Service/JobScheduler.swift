@@ -1,0 +1,164 @@
+/// Keeps many jobs current: runs each on its schedule, never two runs of one job at once and at
+/// most ``maxConcurrent`` runs at a time; a due job starts as soon as a slot is free. Cancelling
+/// the task that called ``run()`` cancels the runs in flight (each stops at its last durable
+/// checkpoint) and returns. Waiting costs no CPU: the scheduler sleeps on its clock until the
+/// next job is due or a run ends.
+public struct JobScheduler: Sendable {
+    /// A scheduled job.
+    public struct Job: Sendable {
+        /// A name for logs and metrics.
+        public var name: String
+        /// Seconds between the starts of two runs.
+        public var every: Double
+        /// One run.
+        public var run: @Sendable () async throws -> RunSummary
+        /// Whether a failure may pass by itself (a vendor outage) rather than need a person (a
+        /// rejected credential); with ``JobScheduler/once`` the latter ends the job's turn.
+        public var isTemporary: @Sendable (any Error) -> Bool
+
+        /// Creates a job.
+        ///
+        /// - Parameters:
+        ///   - name: Its name.
+        ///   - every: Seconds between runs.
+        ///   - isTemporary: Whether a failure may pass by itself.
+        ///   - run: One run.
+        public init(
+            name: String, every: Double, isTemporary: @escaping @Sendable (any Error) -> Bool = { _ in true },
+            run: @escaping @Sendable () async throws -> RunSummary
+        ) {
+            self.name = name
+            self.every = every
+            self.isTemporary = isTemporary
+            self.run = run
+        }
+    }
+
+    /// The jobs.
+    public var jobs: [Job]
+    /// Runs at a time.
+    public var maxConcurrent: Int
+    /// The clock schedules are kept on (tests inject a manual one).
+    public var clock: SchedulingClock
+    /// Where runs are counted.
+    public var metrics: ServiceMetrics
+    /// Return once every job has completed a successful run that started after ``run()`` began
+    /// (or failed in a way that is not temporary).
+    public var once: Bool
+    /// Where starts, ends and failures are logged.
+    public var logger: ExportLogger
+
+    /// Creates a scheduler.
+    public init(
+        jobs: [Job], maxConcurrent: Int = 4, clock: SchedulingClock = .continuous, metrics: ServiceMetrics? = nil, once: Bool = false,
+        logger: ExportLogger
+    ) {
+        self.jobs = jobs
+        self.maxConcurrent = max(1, maxConcurrent)
+        self.clock = clock
+        self.metrics = metrics ?? ServiceMetrics(jobs: jobs.map(\.name))
+        self.once = once
+        self.logger = logger
+    }
+
+    /// The wait after a failed run before the next attempt: doubling from 60 s, never longer than
+    /// the job's own schedule.
+    package static func retryDelay(failures: Int, every: Double) -> Double { min(every, 60 * Double(1 << min(failures - 1, 10))) }
+
+    private enum Event: Sendable {
+        case finished(Int, any Error & Sendable, temporary: Bool, Double)
+        case succeeded(Int, RunSummary, Double)
+        case woke
+    }
+
+    /// Runs the jobs until cancelled (or, with ``once``, until each has succeeded once).
+    public func run() async {
+        var due = jobs.map { _ in clock.now }
+        var running = Set<Int>()
+        var succeeded = Set<Int>()
+        var gaveUp = Set<Int>()
+        var failures = [Int](repeating: 0, count: jobs.count)
+        var wakeAt: Double?
+        await withTaskGroup(of: Event.self) { group in
+            while !Task.isCancelled {
+                if once, succeeded.count + gaveUp.count == jobs.count { break }
+                let now = clock.now
+                let ready = jobs.indices.filter {
+                    due[$0] <= now && !running.contains($0) && !(once && (succeeded.contains($0) || gaveUp.contains($0)))
+                }
+                .sorted { due[$0] < due[$1] }
+                for index in ready where running.count < maxConcurrent {
+                    running.insert(index)
+                    let job = jobs[index]
+                    metrics.started(job.name)
+                    logger.info("\(job.name): run started", ["job": .string(job.name), "event": "run_started"])
+                    let started = clock.now
+                    group.addTask {
+                        do {
+                            let summary = try await job.run()
+                            return .succeeded(index, summary, clock.now - started)
+                        } catch {
+                            return .finished(
+                                index, ServiceRunError(description: "\(error)"), temporary: job.isTemporary(error), clock.now - started)
+                        }
+                    }
+                }
+                // Sleep until the next idle job is due, unless a wake-up at or before it is pending.
+                let idle = jobs.indices.filter { !running.contains($0) && !(once && (succeeded.contains($0) || gaveUp.contains($0))) }
+                if let next = idle.map({ due[$0] }).min(), running.count < maxConcurrent, wakeAt.map({ next < $0 }) ?? true {
+                    wakeAt = next
+                    group.addTask {
+                        try? await clock.sleep(until: next)
+                        return .woke
+                    }
+                }
+                guard let event = await group.next() else { break }
+                switch event {
+                case .woke:
+                    if let wake = wakeAt, wake <= clock.now { wakeAt = nil }
+                case .succeeded(let index, let summary, let seconds):
+                    running.remove(index)
+                    failures[index] = 0
+                    succeeded.insert(index)
+                    metrics.finished(jobs[index].name, summary: summary, seconds: seconds)
+                    due[index] = max(clock.now, due[index] + jobs[index].every)
+                    logger.info(
+                        "\(jobs[index].name): run finished: \(summary.totalRecords) records in \(String(format: "%.2f", seconds)) s",
+                        [
+                            "job": .string(jobs[index].name), "event": "run_finished", "records": .int(summary.totalRecords),
+                            "duration_s": .double(seconds),
+                        ])
+                case .finished(let index, let error, let temporary, let seconds):
+                    running.remove(index)
+                    metrics.finished(jobs[index].name, summary: nil, seconds: seconds)
+                    if Task.isCancelled { break }
+                    if once, !temporary {
+                        gaveUp.insert(index)
+                        logger.error(
+                            "\(jobs[index].name): run failed: \(error)", ["job": .string(jobs[index].name), "event": "run_failed"])
+                        break
+                    }
+                    failures[index] += 1
+                    let delay = Self.retryDelay(failures: failures[index], every: jobs[index].every)
+                    due[index] = clock.now + delay
+                    logger.error(
+                        "\(jobs[index].name): run failed: \(error); trying again in \(Int(delay)) s",
+                        ["job": .string(jobs[index].name), "event": "run_failed"])
+                }
+            }
+            group.cancelAll()
+            while let event = await group.next() {
+                switch event {
+                case .succeeded(let index, let summary, let seconds): metrics.finished(jobs[index].name, summary: summary, seconds: seconds)
+                case .finished(let index, _, _, let seconds): metrics.finished(jobs[index].name, summary: nil, seconds: seconds)
+                case .woke: break
+                }
+            }
+        }
+    }
+}
+
+/// A run's failure as the scheduler reports it (its text).
+struct ServiceRunError: Error, Sendable, CustomStringConvertible {
+    var description: String
+}

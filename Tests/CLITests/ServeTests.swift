@@ -1,0 +1,98 @@
+import ConnectorRuntime
+import ConnectorTesting
+import Foundation
+import Testing
+import VendorSandbox
+
+/// GET on 127.0.0.1:port with a plain socket: the body, or nil when nothing answers.
+func loopbackGet(port: UInt16, path: String) -> String? {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else { return nil }
+    let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+    guard send(fd, request, request.count, 0) == request.count else { return nil }
+    var response: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 16_384)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if n <= 0 { break }
+        response += chunk[0..<n]
+    }
+    let text = String(decoding: response, as: UTF8.self)
+    guard text.hasPrefix("HTTP/1.1 200"), let split = text.range(of: "\r\n\r\n") else { return nil }
+    return String(text[split.upperBound...])
+}
+
+@Suite("serve through the binary")
+struct ServeTests {
+    @Test("serve DIR --once runs every job to a success and exits 0; a job that cannot succeed makes it exit 1; a bad file exits 78")
+    func once() throws {
+        let sandbox = try VendorSandbox()
+        defer { sandbox.stop() }
+        let directory = TemporaryDirectory()
+        _ = try directory.write(
+            "jobs/a.json",
+            #"{"source": {"type": "synthetic", "records": 120, "page_size": 40}, "sinks": [{"type": "files", "dir": "../out-a"}], "schedule": {"every": "15m"}}"#
+        )
+        _ = try directory.write(
+            "jobs/b.json",
+            #"{"source": {"type": "synthetic", "records": 80, "page_size": 40, "seed": 2}, "sinks": [{"type": "files", "dir": "../out-b"}]}"#
+        )
+        let outcome = try CLIHarness.run(["serve", directory.path + "/jobs", "--once"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("serving 2 jobs (a every 900 s, b every 3600 s)"), "\(outcome.stderr)")
+        #expect(try FilesOutput.ids(directory.path + "/out-a/messages").count == 120)
+        #expect(try FilesOutput.ids(directory.path + "/out-b/messages").count == 80)
+
+        // A rejected token is not temporary: --once stops waiting for that job and exits 1.
+        let rejected = try directory.write(
+            "rejected.json",
+            adaJob(sandbox, sinks: #"[{"type": "files", "dir": "out-r"}]"#).replacingOccurrences(
+                of: sandbox.settings.adaToken, with: "wrong-token"))
+        let failing = try CLIHarness.run(["serve", rejected, directory.path + "/jobs/a.json", "--once"])
+        #expect(failing.status == 1, "\(failing.stderr)")
+        #expect(failing.stderr.contains("rejected: run failed"), "\(failing.stderr)")
+
+        let bad = try directory.write("bad.json", #"{"source": {"type": "synthetic"}, "sinks": [], "schedule": {"every": "soon"}}"#)
+        let invalid = try CLIHarness.run(["serve", bad])
+        #expect(invalid.status == 78)
+        #expect(invalid.stderr.contains("schedule.every"), "\(invalid.stderr)")
+        #expect(try CLIHarness.run(["serve", directory.path + "/nothing-here"]).status == 64)
+    }
+
+    @Test("serve --metrics: /metrics in Prometheus text with a line per job, /healthz ok; SIGTERM exits 0")
+    func metrics() throws {
+        let directory = TemporaryDirectory()
+        let file = try directory.write(
+            "job.json", #"{"source": {"type": "synthetic", "records": 50, "page_size": 10}, "sinks": [{"type": "files", "dir": "out"}]}"#)
+        let port = try LoopbackPort.unused()
+        let running = try CLIHarness.start(["serve", file, "--metrics", "127.0.0.1:\(port)"])
+        var scraped = ""
+        let finished = CLIHarness.waitUntil {
+            scraped = loopbackGet(port: port, path: "/metrics") ?? ""
+            return scraped.contains("chat_export_job_last_success_timestamp_seconds{job=\"job\"}")
+        }
+        #expect(finished, "\(running.stderrSoFar)")
+        #expect(loopbackGet(port: port, path: "/healthz") == "ok\n")
+        var samples: [String: Double] = [:]
+        for line in scraped.split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: " ")
+            #expect(parts.count == 2 && parts[0].hasSuffix("{job=\"job\"}"), "\(line)")
+            samples[String(parts[0].prefix { $0 != "{" })] = Double(parts.last ?? "")
+        }
+        #expect(samples["chat_export_job_runs_total"] == 1)
+        #expect(samples["chat_export_job_records_total"] == 100)
+        #expect(samples["chat_export_job_running"] == 0)
+        #expect(scraped.contains("# TYPE chat_export_job_runs_total counter"))
+        running.signal(SIGTERM)
+        #expect(running.wait().status == 0)
+    }
+}
