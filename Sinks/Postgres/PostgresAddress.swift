@@ -55,9 +55,3 @@ package struct PostgresAddress: Sendable, Hashable, CustomStringConvertible {
         return text.replacingOccurrences(of: password, with: "<redacted>")
     }
 }
-
-/// A PostgreSQL URL that libpq cannot read.
-package struct PostgresAddressError: Error, Sendable {
-    /// What is wrong, without the URL.
-    package var message: String
-}

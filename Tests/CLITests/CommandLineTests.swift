@@ -28,7 +28,7 @@ struct CommandLineTests {
 
     @Test(
         "--help works on every command and --version prints the version",
-        arguments: ["run", "check", "validate", "spec", "list", "state", "init", "discover", "completion"])
+        arguments: ["run", "check", "validate", "spec", "list", "state", "init", "discover", "completion", "serve"])
     func help(command: String) throws {
         let outcome = try CLIHarness.run([command, "--help"])
         #expect(outcome.status == 0)
@@ -50,7 +50,7 @@ struct CommandLineTests {
         let help = try CLIHarness.run(["help"]).stdout
         #expect(help.contains("Usage: chat-export COMMAND"))
         for verb in [
-            "demo", "run", "check", "validate", "spec", "list", "init", "state show", "state set", "state reset", "discover", "completion",
+            "demo", "run", "check", "validate", "spec", "list", "init", "state show", "state set", "state reset", "discover", "completion", "serve",
             "sandbox", "help", "version",
         ] {
             #expect(help.contains("\n  \(verb) "), "the help lists \(verb)")

@@ -157,8 +157,3 @@ public struct JobScheduler: Sendable {
         }
     }
 }
-
-/// A run's failure as the scheduler reports it (its text).
-struct ServiceRunError: Error, Sendable, CustomStringConvertible {
-    var description: String
-}
