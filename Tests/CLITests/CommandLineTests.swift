@@ -50,7 +50,8 @@ struct CommandLineTests {
         let help = try CLIHarness.run(["help"]).stdout
         #expect(help.contains("Usage: chat-export COMMAND"))
         for verb in [
-            "demo", "run", "check", "validate", "spec", "list", "init", "state show", "state set", "state reset", "discover", "completion", "serve",
+            "demo", "run", "check", "validate", "spec", "list", "init", "state show", "state set", "state reset", "discover", "completion",
+            "serve",
             "sandbox", "help", "version",
         ] {
             #expect(help.contains("\n  \(verb) "), "the help lists \(verb)")
