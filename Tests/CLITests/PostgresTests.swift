@@ -30,6 +30,20 @@ enum TestPostgres {
 
     static func environment(_ server: PostgresServer) -> [String: String] { ["PGTEST_PASSWORD": server.password] }
 
+    /// A sandbox of `conversations` Ada conversations (8 messages each unless configured).
+    static func sandbox(conversations: Int, _ configure: (inout SandboxSettings) -> Void = { _ in }) throws -> VendorSandbox {
+        var settings = SandboxSettings()
+        settings.conversations = conversations
+        settings.messagesPerConversation = 8
+        configure(&settings)
+        return try VendorSandbox(settings: settings)
+    }
+
+    /// An Ada v2 job for the sandbox into the PostgreSQL `url`, paced at `perSecond`.
+    static func adaJob(_ sandbox: VendorSandbox, url: String, perSecond: Int, extra: String = "") -> String {
+        #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(sandbox.settings.adaToken)", "page_size": 100, "rate_limits": {"per_endpoint_per_second": \#(perSecond), "per_minute": 0}, "start": "\#(sandbox.dataset.start.iso8601())", "end": "\#(sandbox.settings.end.iso8601())"\#(extra)}, "sinks": [{"type": "postgres", "url": "\#(url)"}]}"#
+    }
+
     /// Expects the `messages` (and, unless `messagesOnly`, `conversations`) tables to hold exactly
     /// the sandbox's records, byte for byte.
     static func expectExact(_ server: PostgresServer, _ database: String, _ sandbox: VendorSandbox, messagesOnly: Bool = false) throws {
@@ -179,18 +193,11 @@ struct PostgresTests {
 
     @Test("kill -9 at many points, then a final run: the tables equal the vendor's records exactly")
     func killNine() throws {
-        var settings = SandboxSettings()
-        settings.conversations = 1000
-        settings.messagesPerConversation = 8
-        settings.latency = 0.01
-        let sandbox = try VendorSandbox(settings: settings)
+        let sandbox = try TestPostgres.sandbox(conversations: 1000) { $0.latency = 0.01 }
         defer { sandbox.stop() }
         let (server, database, url) = try TestPostgres.database()
         let directory = TemporaryDirectory()
-        let file = try directory.write(
-            "job.json",
-            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(settings.adaToken)", "page_size": 100, "rate_limits": {"per_endpoint_per_second": 15, "per_minute": 0}, "start": "\#(sandbox.dataset.start.iso8601())", "end": "\#(sandbox.settings.end.iso8601())"}, "sinks": [{"type": "postgres", "url": "\#(url)"}]}"#
-        )
+        let file = try directory.write("job.json", TestPostgres.adaJob(sandbox, url: url, perSecond: 15))
         setenv("PGTEST_PASSWORD", server.password, 1)
         let kills = try CLIHarness.killRuns(of: file, times: 10, after: 0.1...0.6)
         #expect(kills >= 1)
@@ -242,27 +249,17 @@ struct PostgresTests {
 
     @Test("the server restarted mid-run: the run stops with 75, and a re-run is exact")
     func serverRestart() throws {
-        var settings = SandboxSettings()
-        settings.conversations = 600
-        settings.messagesPerConversation = 8
-        settings.latency = 0.02
-        let sandbox = try VendorSandbox(settings: settings)
+        let sandbox = try TestPostgres.sandbox(conversations: 600) { $0.latency = 0.02 }
         defer { sandbox.stop() }
         // A server of its own: the restart must not cut other tests' connections.
         let server = try PostgresServer()
         let database = "postgres"
         let url = server.url().replacingOccurrences(of: server.password, with: "${PGTEST_PASSWORD}")
         let directory = TemporaryDirectory()
-        let file = try directory.write(
-            "job.json",
-            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(settings.adaToken)", "page_size": 100, "rate_limits": {"per_endpoint_per_second": 4, "per_minute": 0}, "start": "\#(sandbox.dataset.start.iso8601())", "end": "\#(sandbox.settings.end.iso8601())", "streams": ["messages"]}, "sinks": [{"type": "postgres", "url": "\#(url)"}]}"#
-        )
+        let messagesOnly = #", "streams": ["messages"]"#
+        let file = try directory.write("job.json", TestPostgres.adaJob(sandbox, url: url, perSecond: 4, extra: messagesOnly))
         // The same job paced faster, for the final run (pacing is not part of a checkpoint's identity).
-        let fast = try directory.write(
-            "fast.json",
-            try String(contentsOfFile: file, encoding: .utf8).replacingOccurrences(
-                of: #""per_endpoint_per_second": 4"#, with: #""per_endpoint_per_second": 50"#))
-        try #require(fast != file)
+        let fast = try directory.write("fast.json", TestPostgres.adaJob(sandbox, url: url, perSecond: 50, extra: messagesOnly))
         let running = try CLIHarness.start(["run", file, "--progress", "off"], environment: TestPostgres.environment(server))
         // Restart once the run has committed something, while it still has pages to go.
         #expect(
