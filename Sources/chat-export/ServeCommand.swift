@@ -95,7 +95,11 @@ struct ServeCommand {
     static func runOnce(_ job: JobConfig, logger: ExportLogger) async throws -> RunSummary {
         let store = try await job.openCheckpointStore(logger: logger)
         do {
-            let summary = try await JobRunner(source: job.source, sinks: job.sinks, checkpoints: store, logger: logger).run()
+            var summary = try await JobRunner(source: job.source, sinks: job.sinks, checkpoints: store, logger: logger).run()
+            // How far the data is complete: the least `done_through` over the job's streams.
+            let states = (try? await store.load()) ?? [:]
+            let throughs = job.source.streams.map { states[$0.name].flatMap { Commands.readThrough($0.checkpoint.state) } }
+            if !throughs.isEmpty, throughs.allSatisfy({ $0 != nil }) { summary.completeThrough = throughs.compactMap { $0 }.min() }
             await store.close()
             return summary
         } catch {

@@ -70,27 +70,35 @@ struct ServeTests {
 
     @Test("serve --metrics: /metrics in Prometheus text with a line per job, /healthz ok; SIGTERM exits 0")
     func metrics() throws {
+        let sandbox = try VendorSandbox()
+        defer { sandbox.stop() }
         let directory = TemporaryDirectory()
         let file = try directory.write(
             "job.json", #"{"source": {"type": "synthetic", "records": 50, "page_size": 10}, "sinks": [{"type": "files", "dir": "out"}]}"#)
+        let ada = try directory.write("ada.json", adaJob(sandbox, sinks: #"[{"type": "files", "dir": "out-ada"}]"#))
         let port = try LoopbackPort.unused()
-        let running = try CLIHarness.start(["serve", file, "--metrics", "127.0.0.1:\(port)"])
+        let running = try CLIHarness.start(["serve", file, ada, "--metrics", "127.0.0.1:\(port)"])
         var scraped = ""
         let finished = CLIHarness.waitUntil {
             scraped = loopbackGet(port: port, path: "/metrics") ?? ""
             return scraped.contains("chat_export_job_last_success_timestamp_seconds{job=\"job\"}")
+                && scraped.contains("chat_export_job_last_success_timestamp_seconds{job=\"ada\"}")
         }
         #expect(finished, "\(running.stderrSoFar)")
         #expect(loopbackGet(port: port, path: "/healthz") == "ok\n")
         var samples: [String: Double] = [:]
         for line in scraped.split(separator: "\n") where !line.hasPrefix("#") {
             let parts = line.split(separator: " ")
-            #expect(parts.count == 2 && parts[0].hasSuffix("{job=\"job\"}"), "\(line)")
-            samples[String(parts[0].prefix { $0 != "{" })] = Double(parts.last ?? "")
+            #expect(parts.count == 2 && (parts[0].hasSuffix("{job=\"job\"}") || parts[0].hasSuffix("{job=\"ada\"}")), "\(line)")
+            samples[String(parts[0])] = Double(parts.last ?? "")
         }
-        #expect(samples["chat_export_job_runs_total"] == 1)
-        #expect(samples["chat_export_job_records_total"] == 100)
-        #expect(samples["chat_export_job_running"] == 0)
+        #expect(samples["chat_export_job_runs_total{job=\"job\"}"] == 1)
+        #expect(samples["chat_export_job_records_total{job=\"job\"}"] == 100)
+        #expect(samples["chat_export_job_running{job=\"job\"}"] == 0)
+        // The Ada job's data is complete up to the sandbox's end: it is behind now by at least that much.
+        let behind = try #require(samples["chat_export_job_seconds_behind{job=\"ada\"}"])
+        #expect(behind >= Double(Timestamp.now.epochSeconds - sandbox.settings.end.epochSeconds) - 5)
+        #expect(samples["chat_export_job_seconds_behind{job=\"job\"}"] == nil, "a source without a time position reports none")
         #expect(scraped.contains("# TYPE chat_export_job_runs_total counter"))
         running.signal(SIGTERM)
         #expect(running.wait().status == 0)

@@ -120,7 +120,9 @@ public struct JobScheduler: Sendable {
                     running.remove(index)
                     failures[index] = 0
                     succeeded.insert(index)
-                    metrics.finished(jobs[index].name, summary: summary, seconds: seconds)
+                    metrics.finished(
+                        jobs[index].name, summary: summary, seconds: seconds,
+                        completeThrough: summary.completeThrough.map { Double($0.microseconds) / 1e6 })
                     due[index] = max(clock.now, due[index] + jobs[index].every)
                     logger.info(
                         "\(jobs[index].name): run finished: \(summary.totalRecords) records in \(String(format: "%.2f", seconds)) s",

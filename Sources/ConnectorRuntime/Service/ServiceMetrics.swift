@@ -20,6 +20,9 @@ public final class ServiceMetrics: @unchecked Sendable {
         public var lastDuration: Double?
         /// Whether a run is in progress.
         public var running = false
+        /// The record time every stream is complete through after the last successful run
+        /// (Unix seconds), when the source keeps one.
+        public var completeThrough: Double?
     }
 
     private let lock = NSLock()
@@ -55,7 +58,11 @@ public final class ServiceMetrics: @unchecked Sendable {
     ///   - summary: What it did, nil when it failed.
     ///   - seconds: How long it took.
     ///   - finishedAt: When it ended (Unix seconds).
-    public func finished(_ job: String, summary: RunSummary?, seconds: Double, finishedAt: Double = Date().timeIntervalSince1970) {
+    ///   - completeThrough: The record time every stream is complete through (Unix seconds), if known.
+    public func finished(
+        _ job: String, summary: RunSummary?, seconds: Double, finishedAt: Double = Date().timeIntervalSince1970,
+        completeThrough: Double? = nil
+    ) {
         lock.withLock {
             var metrics = jobs[job, default: JobMetrics()]
             metrics.running = false
@@ -65,6 +72,7 @@ public final class ServiceMetrics: @unchecked Sendable {
                 metrics.requests += summary.counters.first { $0.name == "requests" }?.value ?? 0
                 metrics.throttled += summary.counters.first { $0.name == "throttled" }?.value ?? 0
                 metrics.lastSuccess = finishedAt
+                if let completeThrough { metrics.completeThrough = completeThrough }
             } else {
                 metrics.failures += 1
             }
@@ -91,6 +99,10 @@ public final class ServiceMetrics: @unchecked Sendable {
                 { $0.lastSuccess.map { now - $0 } }
             ),
             ("chat_export_job_last_run_duration_seconds", "gauge", "How long the last finished run took.", { $0.lastDuration }),
+            (
+                "chat_export_job_seconds_behind", "gauge", "How far behind now the exported data is complete (all streams).",
+                { $0.completeThrough.map { now - $0 } }
+            ),
         ]
         var lines: [String] = []
         for family in families {
