@@ -152,15 +152,7 @@ public actor SQLiteSink: CheckpointingSink {
     func commit(_ commit: SinkCommit, storing state: StreamState, fence: Int) throws {
         let db = try database()
         try db.transaction {
-            let check = try db.prepare("UPDATE \(fenceTable) SET fence = fence WHERE id = 1 AND fence = ?")
-            check.bind(1, text: String(fence))
-            try check.step()
-            guard db.changes == 1 else {
-                throw ChatExportError(
-                    .checkpointLocked,
-                    "another run of this job took over the checkpoint in \(settings.path) (fence \(fence) is no longer current); "
-                        + "this run stops without committing \(commit.stream) batch \(commit.sequence)")
-            }
+            try checkFence(fence, db, stopping: "\(commit.stream) batch \(commit.sequence)")
             try flush(commit.stream)
             try storeState(state, for: commit.stream, in: db)
         }
@@ -271,9 +263,26 @@ public actor SQLiteSink: CheckpointingSink {
         return states
     }
 
-    func saveState(_ state: StreamState, for stream: String) throws {
+    /// Stores one stream's state in its own transaction, if `fence` is still the job's.
+    func saveState(_ state: StreamState, for stream: String, fence: Int) throws {
         let db = try database()
-        try db.transaction { try storeState(state, for: stream, in: db) }
+        try db.transaction {
+            try checkFence(fence, db, stopping: "the checkpoint of \(stream)")
+            try storeState(state, for: stream, in: db)
+        }
+    }
+
+    /// Fails unless `fence` is still the job's (call inside the transaction that stores state).
+    private func checkFence(_ fence: Int, _ db: SQLiteConnection, stopping what: String) throws {
+        let check = try db.prepare("UPDATE \(fenceTable) SET fence = fence WHERE id = 1 AND fence = ?")
+        check.bind(1, text: String(fence))
+        try check.step()
+        guard db.changes == 1 else {
+            throw ChatExportError(
+                .checkpointLocked,
+                "another run of this job took over the checkpoint in \(settings.path) (fence \(fence) is no longer current); "
+                    + "this run stops without committing \(what)")
+        }
     }
 
     func loadJobValues() throws -> [String: JSONValue] {
@@ -355,8 +364,10 @@ public struct SQLiteCheckpointStore: TransactionalCheckpointStore {
     /// Every stream's state from the database.
     public func load() async throws -> [String: StreamState] { try await storage.loadStates() }
 
-    /// Stores one stream's state in its own transaction.
-    public func save(_ state: StreamState, for stream: String) async throws { try await storage.saveState(state, for: stream) }
+    /// Stores one stream's state in its own transaction, if no other run took a newer fence.
+    public func save(_ state: StreamState, for stream: String) async throws {
+        try await storage.saveState(state, for: stream, fence: fence)
+    }
 
     /// The job-level values from the database.
     public func loadJobValues() async throws -> [String: JSONValue] { try await storage.loadJobValues() }

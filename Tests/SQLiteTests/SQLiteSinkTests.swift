@@ -242,6 +242,11 @@ struct CheckpointAuthorityTests {
         let error = await #expect(throws: ChatExportError.self) {
             try await JobRunner(source: source, sinks: [sink], checkpoints: store, logger: .disabled).run()
         }
+        // A plain save (state set) is fenced the same way.
+        let saveError = await #expect(throws: ChatExportError.self) {
+            try await store.save(StreamState(checkpoint: Checkpoint(.null)), for: "messages")
+        }
+        #expect(saveError?.code == .checkpointLocked)
         await store.close()
         #expect(error?.code == .checkpointLocked)
         #expect(error?.message.contains("another run of this job took over the checkpoint") == true)

@@ -1,12 +1,13 @@
 /// A store for a run that must leave the job's checkpoint as it is (a backfill of a chosen range):
-/// stream states live in memory and start empty; job-level values (the job's id, the requests
-/// spent per vendor instance and day) still go to the job's store, whose lock the run holds.
-public actor DetachedCheckpointStore: CheckpointStore {
+/// stream states live in memory (an ``EphemeralCheckpointStore``) and start empty; job-level
+/// values (the job's id, the requests spent per vendor instance and day) still go to the job's
+/// store, whose lock the run holds.
+public struct DetachedCheckpointStore: CheckpointStore {
     private let base: any CheckpointStore
-    private var states: [String: StreamState] = [:]
+    private let states = EphemeralCheckpointStore()
 
     /// `<the job's store> (detached)`
-    public nonisolated let location: String
+    public let location: String
 
     /// Wraps the job's opened store.
     ///
@@ -17,10 +18,10 @@ public actor DetachedCheckpointStore: CheckpointStore {
     }
 
     /// The states saved during this run (none at first).
-    public func load() async throws -> [String: StreamState] { states }
+    public func load() async throws -> [String: StreamState] { try await states.load() }
 
     /// Keeps the state in memory only.
-    public func save(_ state: StreamState, for stream: String) async throws { states[stream] = state }
+    public func save(_ state: StreamState, for stream: String) async throws { try await states.save(state, for: stream) }
 
     /// The job's values.
     public func loadJobValues() async throws -> [String: JSONValue] { try await base.loadJobValues() }
@@ -29,9 +30,7 @@ public actor DetachedCheckpointStore: CheckpointStore {
     public func saveJobValue(_ value: JSONValue?, for key: String) async throws { try await base.saveJobValue(value, for: key) }
 
     /// Forgets in-memory states only.
-    public func reset(streams: Set<String>?) async throws {
-        if let streams { for stream in streams { states[stream] = nil } } else { states = [:] }
-    }
+    public func reset(streams: Set<String>?) async throws { try await states.reset(streams: streams) }
 
     /// Closes the job's store.
     public func close() async { await base.close() }
