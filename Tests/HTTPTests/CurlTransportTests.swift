@@ -44,7 +44,7 @@ final class TLSFixture {
         try server.run()
         // Ready once it accepts a connection.
         let listening = port
-        CLIWait.until { LoopbackServer.connect(port: listening).map { close($0) } != nil }
+        CLIWait.until { LoopbackPort.connect(port: listening).map { close($0) } != nil }
     }
 
     func stop() {

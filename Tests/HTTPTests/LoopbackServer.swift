@@ -76,21 +76,6 @@ final class LoopbackServer: @unchecked Sendable {
         return bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) == $0.count }
     }
 
-    /// Connects to 127.0.0.1 or localhost at `port`.
-    static func connect(port: UInt16) -> Int32? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = port.bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-        if connected { return fd }
-        close(fd)
-        return nil
-    }
-
     /// Copies bytes both ways between two sockets until either side closes.
     static func relay(_ a: Int32, _ b: Int32) {
         var fds = [pollfd(fd: a, events: Int16(POLLIN), revents: 0), pollfd(fd: b, events: Int16(POLLIN), revents: 0)]
@@ -129,7 +114,7 @@ final class LoopbackProxy: @unchecked Sendable {
         let parts = line.split(separator: " ")
         guard parts.count == 3 else { return }
         if parts[0] == "CONNECT" {
-            guard let port = parts[1].split(separator: ":").last.flatMap({ UInt16($0) }), let upstream = LoopbackServer.connect(port: port)
+            guard let port = parts[1].split(separator: ":").last.flatMap({ UInt16($0) }), let upstream = LoopbackPort.connect(port: port)
             else { return }
             defer { close(upstream) }
             LoopbackServer.write(client, "HTTP/1.1 200 Connection established\r\n\r\n")
@@ -137,7 +122,7 @@ final class LoopbackProxy: @unchecked Sendable {
             return
         }
         guard let url = URLComponents(string: String(parts[1])), let port = url.port.map(UInt16.init),
-            let upstream = LoopbackServer.connect(port: port)
+            let upstream = LoopbackPort.connect(port: port)
         else { return }
         defer { close(upstream) }
         let target = url.percentEncodedPath + (url.percentEncodedQuery.map { "?" + $0 } ?? "")
