@@ -163,6 +163,9 @@ public struct JobRunner: Sendable {
 
     private func read(_ request: ReadRequest, identity: StreamIdentity, sinkKeys: [String], tracker: StreamTracker) async throws {
         let stream = request.stream
+        // The store that commits a sink's rows with each state, and that sink: worked out once.
+        let transactional = checkpoints as? any TransactionalCheckpointStore
+        let holder = transactional?.sink.identity
         try await source.read(request) { batch in
             try Task.checkCancellation()
             var batch = batch
@@ -180,8 +183,6 @@ public struct JobRunner: Sendable {
             let previous = await tracker.current
             let commit = SinkCommit(stream: stream.name, sequence: previous.sequence + 1, checkpoint: batch.checkpoint)
             var sinkStates = previous.sinkStates
-            let transactional = checkpoints as? any TransactionalCheckpointStore
-            let holder = transactional?.sink.identity
             for (sink, key) in zip(sinks, sinkKeys) where sink.identity != holder {
                 // `.null` records that the sink was covered, for sinks that keep no position.
                 sinkStates[key] = try await sink.commit(commit) ?? .null
