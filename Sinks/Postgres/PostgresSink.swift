@@ -67,6 +67,10 @@ public actor PostgresSink: CheckpointingSink {
         var repeats = false
     }
     private var locked = false
+    /// The fleet lease a run holds instead of the job's advisory lock (see ``checkpointStore(under:)``).
+    private var lease: PostgresLease?
+    /// Statements run on every new connection (session timeouts under a lease).
+    private var sessionSettings: String?
 
     /// Creates a sink; it connects on first use.
     ///
@@ -97,6 +101,7 @@ public actor PostgresSink: CheckpointingSink {
             throw ChatExportError(.temporaryFailure, "PostgreSQL \(address): the connection was lost; re-run to resume")
         }
         let opened = try PostgresConnection(address, connectTimeout: settings.connectTimeout)
+        if let sessionSettings { try opened.execute(sessionSettings, doing: "set the session's timeouts") }
         let exists = try opened.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [settings.schema], doing: "look up the schema").rows
         if exists.isEmpty {
             try opened.execute(
@@ -193,6 +198,7 @@ public actor PostgresSink: CheckpointingSink {
             try checkFence(fence, db, stopping: "\(commit.stream) batch \(commit.sequence)")
             try load(commit.stream, db)
             try storeState(state, for: commit.stream, db)
+            try lease?.verify(in: db, stopping: "\(commit.stream) batch \(commit.sequence)")
         }
     }
 
@@ -270,6 +276,52 @@ public actor PostgresSink: CheckpointingSink {
 
     // MARK: - Checkpoint store
 
+    /// A database server: workers on any machine see the same checkpoint.
+    public nonisolated var sharesCheckpoint: Bool { true }
+
+    /// The checkpoint store for a run under a fleet's lease (a ``PostgresLease``): no advisory
+    /// lock (a paused worker's session would hold it past its lease and block the takeover),
+    /// but a new fence, and every commit checks the lease in its transaction. Session timeouts
+    /// end a paused worker's open transaction, so its row locks cannot outlive its lease for
+    /// long. A manual `chat-export run` holding the job's advisory lock keeps the fleet out.
+    public func checkpointStore(under lease: any JobLease) async throws -> any TransactionalCheckpointStore {
+        guard let lease = lease as? PostgresLease else {
+            throw ChatExportError(
+                .invalidConfig, "the postgres sink's checkpoint can only be shared under a PostgreSQL coordinator's lease")
+        }
+        let milliseconds = Int(max(lease.timeToLive, 10) * 1000)
+        // The worker's name shows in pg_stat_activity (and in the lock holder of a manual run's refusal).
+        let name = String("chat-export \(lease.worker)".prefix(63)).replacingOccurrences(of: "'", with: "''")
+        sessionSettings =
+            "SET idle_in_transaction_session_timeout = \(milliseconds); SET statement_timeout = \(max(milliseconds, 30_000)); "
+            + "SET application_name = '\(name)'"
+        if let connection, connection.isOpen, let sessionSettings {
+            try connection.execute(sessionSettings, doing: "set the session's timeouts")
+        }
+        let db = try database()
+        let key = "chat-export:" + settings.schema + "." + settings.tablePrefix
+        let free = try db.query("SELECT pg_try_advisory_lock(hashtext($1))", [key], doing: "look for a manual run").rows.first?[0] == "t"
+        if free { try db.query("SELECT pg_advisory_unlock(hashtext($1))", [key], doing: "look for a manual run") }
+        guard free else {
+            throw ChatExportError(
+                .checkpointLocked,
+                "the checkpoint in \(address) schema \(settings.schema) (table_prefix \"\(settings.tablePrefix)\") is locked by a run outside the fleet; "
+                    + "the fleet tries again later")
+        }
+        try lease.verify(in: db, stopping: "its run")
+        self.lease = lease
+        return PostgresCheckpointStore(storage: self, fence: try takeFence(db))
+    }
+
+    private func takeFence(_ db: PostgresConnection) throws -> Int {
+        let fence = try db.query(
+            "INSERT INTO \(fenceTable) (id, fence) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET fence = \(fenceTable).fence + 1 RETURNING fence",
+            doing: "take the job's fence"
+        ).rows.first?.first.flatMap { $0 }.flatMap(Int.init)
+        guard let fence else { throw ChatExportError(.storageFailure, "PostgreSQL \(address): could not take the job's fence") }
+        return fence
+    }
+
     /// The checkpoint store in this schema: takes the job's advisory lock and a new fence.
     public func checkpointStore() async throws -> any TransactionalCheckpointStore {
         let db = try database()
@@ -290,12 +342,7 @@ public actor PostgresSink: CheckpointingSink {
             }
             locked = true
         }
-        let fence = try db.query(
-            "INSERT INTO \(fenceTable) (id, fence) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET fence = \(fenceTable).fence + 1 RETURNING fence",
-            doing: "take the job's fence"
-        ).rows.first?.first.flatMap { $0 }.flatMap(Int.init)
-        guard let fence else { throw ChatExportError(.storageFailure, "PostgreSQL \(address): could not take the job's fence") }
-        return PostgresCheckpointStore(storage: self, fence: fence)
+        return PostgresCheckpointStore(storage: self, fence: try takeFence(db))
     }
 
     /// Reads the stored states with a connection of its own, taking no lock.
@@ -325,6 +372,7 @@ public actor PostgresSink: CheckpointingSink {
         try transaction(db, doing: "store the checkpoint of \(stream)") {
             try checkFence(fence, db, stopping: "the checkpoint of \(stream)")
             try storeState(state, for: stream, db)
+            try lease?.verify(in: db, stopping: "the checkpoint of \(stream)")
         }
     }
 
@@ -359,17 +407,8 @@ public actor PostgresSink: CheckpointingSink {
             try db.execute(
                 "CREATE TABLE IF NOT EXISTS \(backupTable) (stream text NOT NULL, state text NOT NULL, updated_at timestamptz NOT NULL, replaced_at timestamptz NOT NULL)",
                 doing: "create the checkpoint backup table")
-            let names: [String?] = streams.map { Array($0) } ?? []
             let filter = streams == nil ? "" : " WHERE stream = ANY($1::text[])"
-            let parameters: [String?] =
-                streams == nil
-                ? []
-                : [
-                    "{"
-                        + names.compactMap { $0 }.map {
-                            "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-                        }.joined(separator: ",") + "}"
-                ]
+            let parameters: [String?] = streams.map { [PostgresConnection.textArray($0.sorted())] } ?? []
             try db.query(
                 "INSERT INTO \(backupTable) SELECT stream, state, updated_at, now() FROM \(stateTable)\(filter)", parameters,
                 doing: "back up checkpoints")
@@ -381,5 +420,7 @@ public actor PostgresSink: CheckpointingSink {
         connection?.close()
         connection = nil
         locked = false
+        lease = nil
+        sessionSettings = nil
     }
 }

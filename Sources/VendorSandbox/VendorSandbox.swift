@@ -37,6 +37,9 @@ public final class VendorSandbox: @unchecked Sendable {
     private var cursorEpoch = 0
     private var pageCache: [String: SandboxServer.Response] = [:]
     private var server: SandboxServer?
+    private var holdCountdown: Int?
+    private let heldArrived = DispatchSemaphore(value: 0)
+    private let heldReleased = DispatchSemaphore(value: 0)
     /// The settings.
     public let settings: SandboxSettings
 
@@ -53,8 +56,26 @@ public final class VendorSandbox: @unchecked Sendable {
         self.server = try SandboxServer(port: port) { [unowned self] request in self.handle(request) }
     }
 
-    /// Stops serving and closes every connection.
-    public func stop() { server?.stop() }
+    /// Stops serving and closes every connection (answering a held request first).
+    public func stop() {
+        heldReleased.signal()
+        server?.stop()
+    }
+
+    /// Holds the `count`-th request from now, unanswered, until ``releaseHeld()``: a client is
+    /// then stopped in the middle of its run, for as long as a test needs.
+    ///
+    /// - Parameter count: Which request (1: the next one).
+    public func hold(request count: Int) { lock.withLock { holdCountdown = max(1, count) } }
+
+    /// Waits until the held request has arrived.
+    ///
+    /// - Parameter seconds: The longest wait.
+    /// - Returns: False when it did not arrive in time.
+    public func waitUntilHeld(seconds: Double) -> Bool { heldArrived.wait(timeout: .now() + seconds) == .success }
+
+    /// Lets the held request be answered.
+    public func releaseHeld() { heldReleased.signal() }
 
     /// The port the sandbox listens on.
     public var port: UInt16 { server?.port ?? 0 }
@@ -97,6 +118,15 @@ public final class VendorSandbox: @unchecked Sendable {
     // MARK: - Handling
 
     private func handle(_ request: SandboxServer.Request) -> SandboxServer.Response {
+        let held = lock.withLock { () -> Bool in
+            guard let countdown = holdCountdown else { return false }
+            holdCountdown = countdown > 1 ? countdown - 1 : nil
+            return countdown == 1
+        }
+        if held {
+            heldArrived.signal()
+            heldReleased.wait()
+        }
         let received = MonotonicClock.seconds()
         var authorized = false
         var response: SandboxServer.Response

@@ -27,7 +27,7 @@ enum Help {
           state show CONFIG     the job's state per stream (--json: the checkpoint as stored)
           state set CONFIG      set where a stream reads from next (--stream NAME --position TIME)
           state reset CONFIG    forget the job's checkpoint (all streams, or --stream NAME)
-          serve JOB_OR_DIR...   keep many jobs current on their schedules (--once, --metrics 127.0.0.1:PORT)
+          serve JOB_OR_DIR...   keep many jobs current on their schedules, alone or as a fleet (--coordination)
           sandbox               run the local fake of the vendors' export APIs in the foreground
           completion bash|zsh   print a shell completion script
           help [COMMAND]        show this help, or a command's
@@ -130,6 +130,7 @@ enum Help {
         """,
         "serve": """
         Usage: chat-export serve JOB_OR_DIR... [--once] [--metrics 127.0.0.1:PORT] [--max-concurrent N]
+                                 [--coordination postgresql://…] [--worker-id NAME] [--lease-ttl 60s]
 
         Runs every job (each file, and every *.json in each directory) on its schedule,
         "schedule": {"every": "15m"} in the job file (default hourly): never two runs of one job at
@@ -138,12 +139,26 @@ enum Help {
         tried again after 1, 2, 4… minutes (never later than its schedule). Each run reloads its
         file. SIGINT or SIGTERM stops every run at its last durable checkpoint and exits 0.
 
+        With --coordination, this process is one worker of a fleet: any number of workers, on any
+        machines, given the same job files, share them through that PostgreSQL database. A worker
+        claims the lease of a vendor instance (all its jobs) with a due job, renews it every third
+        of --lease-ttl, and gives it up when nothing is left to do; the lease of a worker that died
+        or stalls expires and another worker takes the jobs over from their checkpoints. Every
+        checkpoint commit checks the lease, so a worker that lost it commits nothing. Each job must
+        keep its checkpoint in a postgres sink.
+
         Options:
-          --once                exit once every job has completed a successful run (0), or 1 if
+          --once                exit once every job has completed a successful run that finished
+                                after this process started, whichever worker ran it (0), or 1 if
                                 one never could
           --metrics ADDRESS     serve Prometheus metrics on http://ADDRESS/metrics (and /healthz);
                                 loopback only: 127.0.0.1:PORT
-          --max-concurrent N    runs at a time (default 4)
+          --max-concurrent N    runs (and, in a fleet, leases) at a time (default 4)
+          --coordination URL    share the jobs with a fleet through this PostgreSQL database
+                                (a password from ${VAR} in the URL, PGPASSWORD or ~/.pgpass)
+          --worker-id NAME      this worker's name in the fleet (default host:pid)
+          --lease-ttl DURATION  how long a lease lives without renewal (default 60s): how soon
+                                the jobs of a dead worker are taken over
 
         \(globalOptions)
         """,

@@ -1,22 +1,31 @@
 import ConnectorRuntime
 import Foundation
+import PostgresSink
 import VendorSandbox
 
-/// `chat-export serve JOB_OR_DIR... [--once] [--metrics 127.0.0.1:PORT] [--max-concurrent N]`:
-/// keeps many jobs current in one process (see ``JobScheduler``), sharing each vendor
-/// instance's rate limits across jobs. SIGINT/SIGTERM stop every run at its last durable
-/// checkpoint and exit 0.
+/// `chat-export serve JOB_OR_DIR... [--coordination postgresql://…] [--worker-id NAME]
+/// [--lease-ttl 60s] [--once] [--metrics 127.0.0.1:PORT] [--max-concurrent N]`: keeps many jobs
+/// current, in one process (see ``JobScheduler``) or as one worker of a fleet sharing the jobs
+/// through PostgreSQL (see ``FleetScheduler``), sharing each vendor instance's rate limits
+/// across jobs. SIGINT/SIGTERM stop every run at its last durable checkpoint and exit 0.
 struct ServeCommand {
     var environment: [String: String]
     var logger: ExportLogger
 
-    static let options: Set<String> = ["--metrics", "--max-concurrent"]
+    static let options: Set<String> = ["--metrics", "--max-concurrent", "--coordination", "--worker-id", "--lease-ttl"]
     static let flags: Set<String> = ["--once"]
+
+    /// A job file, loaded and checked.
+    struct JobFile {
+        var name: String
+        var file: String
+        var config: JobConfig
+    }
 
     func run(_ operands: [String], arguments: Arguments) async throws -> Int32 {
         let files = try Self.jobFiles(operands)
         let loader = JobConfigLoader(registry: BuiltIns.registry, environment: environment, logger: logger)
-        var jobs: [JobScheduler.Job] = []
+        var loaded: [JobFile] = []
         var names = Set<String>()
         for file in files {
             // Checked now, so a broken config stops the service before it starts (exit 78).
@@ -24,19 +33,22 @@ struct ServeCommand {
             var name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
             if names.contains(name) { name = file }
             names.insert(name)
-            let jobLogger = logger.with("job", name)
-            jobs.append(
-                JobScheduler.Job(name: name, every: config.scheduleEvery, isTemporary: { Self.isTemporary($0) }) {
-                    // Loaded again for every run: fresh sources and sinks, and edits to the file apply.
-                    try await Self.runOnce(try loader.load(file: file), logger: jobLogger)
-                })
+            loaded.append(JobFile(name: name, file: file, config: config))
         }
-        let maxConcurrent = try arguments.value("--max-concurrent").map { text -> Int in
-            guard let value = Int(text), value > 0 else {
-                throw UsageError(message: "--max-concurrent must be a positive whole number, got \"\(text)\"", command: "serve")
+        if let coordination = try arguments.value("--coordination") {
+            return try await runFleet(loaded, coordination: coordination, loader: loader, arguments: arguments)
+        }
+        for option in ["--worker-id", "--lease-ttl"] where try arguments.value(option) != nil {
+            throw UsageError(message: "\(option) needs --coordination postgresql://…", command: "serve")
+        }
+        let jobs = loaded.map { job in
+            let jobLogger = logger.with("job", job.name)
+            return JobScheduler.Job(name: job.name, every: job.config.scheduleEvery, isTemporary: { Self.isTemporary($0) }) {
+                // Loaded again for every run: fresh sources and sinks, and edits to the file apply.
+                try await Self.runOnce(try loader.load(file: job.file), logger: jobLogger)
             }
-            return value
         }
+        let maxConcurrent = try Self.maxConcurrent(arguments)
         let metrics = ServiceMetrics(jobs: jobs.map(\.name))
         let server = try arguments.value("--metrics").map { try Self.metricsServer($0, metrics: metrics) }
         defer { server?.stop() }
@@ -44,23 +56,77 @@ struct ServeCommand {
         logger.info(
             "serving \(jobs.count) jobs (\(jobs.map { "\($0.name) every \(Int($0.every)) s" }.joined(separator: ", ")))"
                 + (server.map { "; metrics on http://127.0.0.1:\($0.port)/metrics" } ?? ""))
-        let scheduler = JobScheduler(jobs: jobs, maxConcurrent: maxConcurrent ?? 4, metrics: metrics, once: once, logger: logger)
-        let signalled = await withTaskGroup(of: Int32?.self) { group in
-            group.addTask {
-                await scheduler.run()
-                return nil
-            }
-            group.addTask { await SignalWatcher.next() }
-            let first = await group.next() ?? nil
+        let scheduler = JobScheduler(jobs: jobs, maxConcurrent: maxConcurrent, metrics: metrics, once: once, logger: logger)
+        return try await untilSignalled {
+            await scheduler.run()
+            return jobs.allSatisfy { metrics[$0.name].lastSuccess != nil } ? 0 : 1
+        }
+    }
+
+    /// Runs `body` until it returns or SIGINT/SIGTERM arrives (then cancels it and returns 0).
+    func untilSignalled(_ body: @escaping @Sendable () async throws -> Int32) async throws -> Int32 {
+        let first = try await withThrowingTaskGroup(of: Int32?.self) { group in
+            group.addTask { try await body() }
+            group.addTask { await SignalWatcher.next().map { -$0 } }
+            let first = try await group.next() ?? nil
             group.cancelAll()
             return first
         }
-        if let signalled {
-            logger.warning("received \(signalled == SIGINT ? "SIGINT" : "SIGTERM"); every run stopped at its last durable checkpoint")
-            return 0
+        guard let first, first < 0 else { return first ?? 0 }
+        logger.warning("received \(-first == SIGINT ? "SIGINT" : "SIGTERM"); every run stopped at its last durable checkpoint")
+        return 0
+    }
+
+    static func maxConcurrent(_ arguments: Arguments) throws -> Int {
+        try arguments.value("--max-concurrent").map { text -> Int in
+            guard let value = Int(text), value > 0 else {
+                throw UsageError(message: "--max-concurrent must be a positive whole number, got \"\(text)\"", command: "serve")
+            }
+            return value
+        } ?? 4
+    }
+
+    /// One worker of a fleet sharing the jobs through the PostgreSQL database at `coordination`.
+    func runFleet(_ loaded: [JobFile], coordination: String, loader: JobConfigLoader, arguments: Arguments) async throws -> Int32 {
+        var issues: [ConfigIssue] = []
+        let url = EnvironmentSubstitution.substitute(coordination, environment: environment, path: "--coordination", issues: &issues)
+        if let issue = issues.first { throw UsageError(message: "--coordination: \(issue.message)", command: "serve") }
+        let coordinator = try PostgresCoordinator(url: url)
+        let worker = try arguments.value("--worker-id") ?? (ProcessInfo.processInfo.hostName + ":" + String(getpid()))
+        guard !worker.isEmpty, worker.count <= 200, !worker.contains(where: \.isNewline) else {
+            throw UsageError(message: "--worker-id: expected a name of 1 to 200 characters on one line", command: "serve")
         }
-        let failed = jobs.filter { metrics[$0.name].lastSuccess == nil }.map(\.name)
-        return failed.isEmpty ? 0 : 1
+        let ttlText = try arguments.value("--lease-ttl") ?? "60s"
+        guard let ttl = Duration.parseSeconds(.string(ttlText)), ttl >= 1, ttl <= 86_400 else {
+            throw UsageError(message: "--lease-ttl: expected a duration from 1s to 24h (60s, 2m), got \"\(ttlText)\"", command: "serve")
+        }
+        for job in loaded {
+            if let problem = job.config.fleetProblem {
+                throw ChatExportError(.invalidConfig, "\(job.file): cannot be shared by the fleet: \(problem)")
+            }
+        }
+        let jobs = loaded.map { job in
+            let jobLogger = logger.with("job", job.name)
+            return FleetScheduler.Job(
+                name: job.name, unit: job.config.vendorInstance, every: job.config.scheduleEvery, isTemporary: { Self.isTemporary($0) }
+            ) { lease in
+                try await Self.runOnce(try loader.load(file: job.file), lease: lease, logger: jobLogger)
+            }
+        }
+        let metrics = ServiceMetrics(jobs: jobs.map(\.name), worker: worker)
+        let server = try arguments.value("--metrics").map { try Self.metricsServer($0, metrics: metrics) }
+        defer { server?.stop() }
+        let units = Set(jobs.map(\.unit)).count
+        logger.info(
+            "worker \(worker) serving \(jobs.count) jobs of \(units) vendor instances with the fleet at \(coordinator.location) "
+                + "(leases live \(Int(ttl)) s)" + (server.map { "; metrics on http://127.0.0.1:\($0.port)/metrics" } ?? ""),
+            ["event": "worker_started", "worker": .string(worker)])
+        let scheduler = FleetScheduler(
+            jobs: jobs, coordinator: coordinator, worker: worker, leaseTimeToLive: ttl, maxConcurrent: try Self.maxConcurrent(arguments),
+            metrics: metrics, once: arguments.flags.contains("--once"), logger: logger)
+        let status = try await untilSignalled { try await scheduler.run() ? 0 : 1 }
+        await coordinator.close()
+        return status
     }
 
     /// Whether a run's failure may pass by itself (exit status 75) rather than need a person.
@@ -91,9 +157,15 @@ struct ServeCommand {
         return files
     }
 
-    /// One run of a job: its checkpoint store opened, locked and closed around the runner.
-    static func runOnce(_ job: JobConfig, logger: ExportLogger) async throws -> RunSummary {
-        let store = try await job.openCheckpointStore(logger: logger)
+    /// One run of a job: its checkpoint store opened, locked (or under the fleet's `lease`) and
+    /// closed around the runner.
+    static func runOnce(_ job: JobConfig, lease: (any JobLease)? = nil, logger: ExportLogger) async throws -> RunSummary {
+        let store: any CheckpointStore
+        if let lease {
+            store = try await job.openCheckpointStore(under: lease)
+        } else {
+            store = try await job.openCheckpointStore(logger: logger)
+        }
         do {
             var summary = try await JobRunner(source: job.source, sinks: job.sinks, checkpoints: store, logger: logger).run()
             // How far the data is complete: the least `done_through` over the job's streams.

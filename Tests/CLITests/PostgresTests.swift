@@ -40,20 +40,22 @@ enum TestPostgres {
     }
 
     /// An Ada v2 job for the sandbox into the PostgreSQL `url`, paced at `perSecond`.
-    static func adaJob(_ sandbox: VendorSandbox, url: String, perSecond: Int, extra: String = "") -> String {
-        #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(sandbox.settings.adaToken)", "page_size": 100, "rate_limits": {"per_endpoint_per_second": \#(perSecond), "per_minute": 0}, "start": "\#(sandbox.dataset.start.iso8601())", "end": "\#(sandbox.settings.end.iso8601())"\#(extra)}, "sinks": [{"type": "postgres", "url": "\#(url)"}]}"#
+    static func adaJob(_ sandbox: VendorSandbox, url: String, perSecond: Int, extra: String = "", sinkExtra: String = "") -> String {
+        #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(sandbox.settings.adaToken)", "page_size": 100, "rate_limits": {"per_endpoint_per_second": \#(perSecond), "per_minute": 0}, "start": "\#(sandbox.dataset.start.iso8601())", "end": "\#(sandbox.settings.end.iso8601())"\#(extra)}, "sinks": [{"type": "postgres", "url": "\#(url)"\#(sinkExtra)}]}"#
     }
 
     /// Expects the `messages` (and, unless `messagesOnly`, `conversations`) tables to hold exactly
     /// the sandbox's records, byte for byte.
-    static func expectExact(_ server: PostgresServer, _ database: String, _ sandbox: VendorSandbox, messagesOnly: Bool = false) throws {
+    static func expectExact(
+        _ server: PostgresServer, _ database: String, _ sandbox: VendorSandbox, messagesOnly: Bool = false, schema: String = "public"
+    ) throws {
         let dataset = sandbox.dataset
         #expect(
-            try rows(server, database, table: "messages")
+            try rows(server, database, table: schema + ".messages")
                 == Dictionary(uniqueKeysWithValues: dataset.adaMessages.map { ($0.id, String(decoding: $0.json, as: UTF8.self)) }))
         if messagesOnly { return }
         #expect(
-            try rows(server, database, table: "conversations")
+            try rows(server, database, table: schema + ".conversations")
                 == Dictionary(uniqueKeysWithValues: dataset.adaConversations.map { ($0.id, String(decoding: $0.json, as: UTF8.self)) }))
     }
 }

@@ -34,6 +34,34 @@ public struct JobConfig: Sendable {
         return try FileCheckpointStore(path: checkpointPath, ifCorrupt: corrupt, logger: logger)
     }
 
+    /// Opens the job's checkpoint store for a run under a fleet's lease (``JobLease``).
+    ///
+    /// - Parameter lease: The lease the run holds.
+    /// - Returns: The store.
+    /// - Throws: ``ChatExportError`` (`invalidConfig`) when the checkpoint is not in a sink a
+    ///   fleet can share; see ``fleetProblem``.
+    public func openCheckpointStore(under lease: any JobLease) async throws -> any CheckpointStore {
+        if let problem = fleetProblem { throw ChatExportError(.invalidConfig, problem) }
+        guard let sink = checkpointingSink else { throw ChatExportError(.invalidConfig, "no checkpointing sink") }
+        return try await sink.checkpointStore(under: lease)
+    }
+
+    /// Why a fleet of workers on several machines cannot share this job (its checkpoint would
+    /// not be the same for all of them), or nil.
+    public var fleetProblem: String? {
+        if let sink = checkpointingSink, sink.sharesCheckpoint { return nil }
+        return "its checkpoint is kept in \(checkpointLocation), which workers on other machines cannot see; "
+            + "give the job a postgres sink (and no \"checkpoint\" file) to run it in a fleet"
+    }
+
+    /// The vendor instance the job reads (`acme.ada.support`, or host/bot where the API names
+    /// bots): jobs of one instance share its rate limits, and a fleet's lease covers all of them.
+    public var vendorInstance: String {
+        guard let stream = source.streams.first else { return sourceOptions.type }
+        let identity = source.identity(of: stream)
+        return (identity.instance ?? identity.source) + (identity.bot.map { "/" + $0 } ?? "")
+    }
+
     /// Where the checkpoint lives, for messages.
     public var checkpointLocation: String {
         if let sink = checkpointingSink { return sink.identity }

@@ -26,13 +26,25 @@ public final class ServiceMetrics: @unchecked Sendable {
     }
 
     private let lock = NSLock()
+    private var held = 0
     private var jobs: [String: JobMetrics] = [:]
+    /// The worker's name in a fleet (labels `chat_export_worker_leases_held`), or nil.
+    public let worker: String?
+
+    /// Leases this worker holds (in a fleet).
+    public var leasesHeld: Int {
+        get { lock.withLock { held } }
+        set { lock.withLock { held = newValue } }
+    }
     private var order: [String] = []
 
     /// Creates empty metrics for `jobs`.
     ///
-    /// - Parameter jobs: The job names, in display order.
-    public init(jobs names: [String]) {
+    /// - Parameters:
+    ///   - jobs: The job names, in display order.
+    ///   - worker: The worker's name in a fleet.
+    public init(jobs names: [String], worker: String? = nil) {
+        self.worker = worker
         order = names
         for name in names { jobs[name] = JobMetrics() }
     }
@@ -110,12 +122,22 @@ public final class ServiceMetrics: @unchecked Sendable {
             lines.append("# TYPE \(family.name) \(family.type)")
             for (name, metrics) in snapshot {
                 guard let value = family.value(metrics) else { continue }
-                let label = name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                let label = Self.escape(name)
                 lines.append(
                     "\(family.name){job=\"\(label)\"} \(value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value))"
                 )
             }
         }
+        if let worker {
+            lines.append("# HELP chat_export_worker_leases_held Vendor instances this worker holds the lease of.")
+            lines.append("# TYPE chat_export_worker_leases_held gauge")
+            lines.append("chat_export_worker_leases_held{worker=\"\(Self.escape(worker))\"} \(leasesHeld)")
+        }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func escape(_ label: String) -> String {
+        label.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
     }
 }
