@@ -93,4 +93,14 @@ struct JobSchedulerTests {
         #expect(JobScheduler.retryDelay(failures: 3, every: 3600) == 240)
         #expect(JobScheduler.retryDelay(failures: 9, every: 600) == 600)
     }
+
+    @Test("a fleet worker's metrics carry the leases it holds, labelled with its name (escaped); a lone service has no such series")
+    func workerMetrics() {
+        let metrics = ServiceMetrics(jobs: ["a"], worker: "host \"7\"")
+        metrics.leasesHeld = 2
+        let text = metrics.prometheusText()
+        #expect(text.contains("# TYPE chat_export_worker_leases_held gauge"))
+        #expect(text.contains(#"chat_export_worker_leases_held{worker="host \"7\""} 2"#), "\(text)")
+        #expect(!ServiceMetrics(jobs: ["a"]).prometheusText().contains("leases_held"))
+    }
 }
