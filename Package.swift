@@ -33,6 +33,12 @@ let package = Package(
         .target(name: "AdaV2", dependencies: ["AdaCommon", "ConnectorRuntime"], path: "Connectors/AdaV2"),
         .target(name: "AdaV14", dependencies: ["AdaCommon", "ConnectorRuntime"], path: "Connectors/AdaV14"),
         .target(name: "DeepConverse", dependencies: ["ConnectorRuntime"], path: "Connectors/DeepConverse"),
+        // Connectors described in JSON (`"type": "rest"`): the engine, and the built-in definitions
+        // (JSON files compiled into the binary).
+        .target(
+            name: "RestDefinitions", path: "Connectors/Definitions",
+            resources: [.embedInCode("ada-v2.json"), .embedInCode("ada-v1.4.json"), .embedInCode("deepconverse.json")]),
+        .target(name: "RestConnector", dependencies: ["ConnectorRuntime", "RestDefinitions"], path: "Connectors/Rest"),
         // A deterministic generated source (no vendor): the demo, examples and tests.
         .target(name: "SyntheticConnector", dependencies: ["ConnectorRuntime"], path: "Connectors/Synthetic"),
         // The system SQLite library (libsqlite3-dev), the GRDB way: a prefixed system module.
@@ -49,7 +55,7 @@ let package = Package(
             name: "chat-export",
             dependencies: [
                 "ConnectorRuntime", "SyntheticConnector", "VendorSandbox", "AdaV2", "AdaV14", "DeepConverse", "StdoutSink", "FilesSink",
-                "SQLiteSink", "CSQLite", "PostgresSink",
+                "SQLiteSink", "CSQLite", "PostgresSink", "RestConnector",
             ]
         ),
         // Release-mode benchmarks; never part of `swift test`.
@@ -71,11 +77,13 @@ let package = Package(
         .testTarget(name: "HTTPTests", dependencies: ["ConnectorRuntime", "ConnectorTesting", "VendorSandbox"]),
         .testTarget(
             name: "AdaTests",
-            dependencies: ["AdaCommon", "AdaV2", "AdaV14", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "FilesSink"]
+            dependencies: [
+                "AdaCommon", "AdaV2", "AdaV14", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "FilesSink", "RestConnector",
+            ]
         ),
         .testTarget(
             name: "DeepConverseTests",
-            dependencies: ["DeepConverse", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "FilesSink"]
+            dependencies: ["DeepConverse", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "FilesSink", "RestConnector"]
         ),
         .testTarget(
             name: "SQLiteTests",
@@ -85,7 +93,7 @@ let package = Package(
             name: "CLITests",
             dependencies: [
                 "chat-export", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "CSQLite", "PostgresSink", "AdaV2",
-                "SyntheticConnector",
+                "SyntheticConnector", "RestConnector",
             ]),
     ],
     swiftLanguageModes: [.v6]

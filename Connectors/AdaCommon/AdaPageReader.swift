@@ -30,41 +30,11 @@ struct AdaPageReader: Sendable {
     /// explicit), or one built from the stored bound.
     func requestURL(_ window: TimeWindow<AdaPosition>, _ position: AdaPosition) -> String {
         let to = (field + "_to", AdaTime.query(window.end))
-        if let link = position.next, var components = URLComponentsLite(link) {
-            if components.value(field + "_to") == nil { components.set(to.0, to.1) }
-            if components.value("page_size") == nil { components.set("page_size", "\(pageSize)") }
-            return components.text
-        }
+        if let link = position.next { return HTTPURL.adding(missing: [to, ("page_size", "\(pageSize)")], to: link) }
         return client.url(
             api.pathPrefix + stream,
             query: [
                 (field + "_since", AdaTime.query(position.since ?? window.start)), to, ("page_size", "\(position.pageSize ?? pageSize)"),
             ])
     }
-}
-
-/// Minimal query editing that keeps the link's own encoding of the parameters it already has.
-struct URLComponentsLite {
-    var base: String
-    var items: [(String, String)]
-
-    init?(_ url: String) {
-        let parts = url.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        base = String(parts[0])
-        items =
-            parts.count > 1
-            ? parts[1].split(separator: "&").map { item in
-                let pair = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                return (String(pair[0]), pair.count > 1 ? String(pair[1]) : "")
-            } : []
-    }
-
-    func value(_ name: String) -> String? { items.first { $0.0 == name }?.1 }
-
-    mutating func set(_ name: String, _ value: String) {
-        items.removeAll { $0.0 == name }
-        items.append((name, HTTPURL.encode(value)))
-    }
-
-    var text: String { items.isEmpty ? base : base + "?" + items.map { "\($0.0)=\($0.1)" }.joined(separator: "&") }
 }

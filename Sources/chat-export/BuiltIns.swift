@@ -4,6 +4,7 @@ import ConnectorRuntime
 import DeepConverse
 import FilesSink
 import PostgresSink
+import RestConnector
 import SQLiteSink
 import StdoutSink
 import SyntheticConnector
@@ -16,6 +17,7 @@ enum BuiltIns {
         registry.register(AdaV2.registryEntry)
         registry.register(AdaV14.registryEntry)
         registry.register(DeepConverseSource.registryEntry)
+        registry.register(RestSource.registryEntry)
         registry.register(SyntheticSource.registryEntry)
         registry.register(StdoutSink.registryEntry)
         registry.register(FilesSink.registryEntry)

@@ -14,24 +14,19 @@ struct AdaConnectorTests {
     func conformance() async throws {
         let sandbox = try VendorSandbox(settings: sandboxSettings { $0.conversations = 80 })
         defer { sandbox.stop() }
-        for api in [AdaAPI.v2, .v14] {
-            let suite = SourceConformance(
-                expected: [
-                    "conversations": Set(sandbox.dataset.adaConversations.map(\.id)),
-                    "messages": Set(sandbox.dataset.adaMessages.map(\.id)),
-                ],
-                maxInterruptions: 10,
-                makeSource: { adaSource(api, sandbox) },
-                makeSourceWithBadCredentials: {
-                    var http = VendorHTTPClient.Configuration(
-                        baseURL: sandbox.baseURL, credential: .bearer(Secret("wrong")), requestsPerSecond: 1000)!
-                    http.retry = RetryPolicy(maxAttempts: 2, baseDelay: 0.005, maxDelay: 0.05)
-                    return AdaSource(
-                        api: api, settings: AdaSettings(start: sandbox.dataset.start, end: sandbox.settings.end), http: http,
-                        logger: .disabled)
-                })
-            let problems = await suite.problems()
-            #expect(problems.isEmpty, "\(api.type): \(problems)")
+        for implementation in Implementation.allCases {
+            for api in [AdaAPI.v2, .v14] {
+                let suite = SourceConformance(
+                    expected: [
+                        "conversations": Set(sandbox.dataset.adaConversations.map(\.id)),
+                        "messages": Set(sandbox.dataset.adaMessages.map(\.id)),
+                    ],
+                    maxInterruptions: 10,
+                    makeSource: { try ada(implementation, api, sandbox) },
+                    makeSourceWithBadCredentials: { try ada(implementation, api, sandbox, token: "wrong") })
+                let problems = await suite.problems()
+                #expect(problems.isEmpty, "\(implementation) \(api.type): \(problems)")
+            }
         }
     }
 
@@ -39,8 +34,10 @@ struct AdaConnectorTests {
         (.v2, .absolute, "data"), (.v2, .rooted, "items"), (.v2, .relative, "data"), (.v14, .absolute, "data"),
     ]
 
-    @Test("a full export equals the dataset exactly: ids, counts and bytes, with no duplicates", arguments: 0..<variants.count)
-    func fullExport(variant: Int) async throws {
+    @Test(
+        "a full export equals the dataset exactly: ids, counts and bytes, with no duplicates",
+        arguments: Implementation.allCases, 0..<variants.count)
+    func fullExport(implementation: Implementation, variant: Int) async throws {
         let (api, link, key) = Self.variants[variant]
         let sandbox = try VendorSandbox(
             settings: sandboxSettings {
@@ -48,7 +45,7 @@ struct AdaConnectorTests {
                 $0.recordKey = key
             })
         defer { sandbox.stop() }
-        let written = try await export(adaSource(api, sandbox) { $0.conversationsCursor = .created })
+        let written = try await export(try ada(implementation, api, sandbox) { $0.conversationsCursor = .created })
         let dataset = sandbox.dataset
         let messages = written.filter { $0.stream == "messages" }
         let conversations = written.filter { $0.stream == "conversations" }
@@ -62,26 +59,28 @@ struct AdaConnectorTests {
         #expect(sandbox.requests.count > 20)
     }
 
-    @Test("250 messages sharing one timestamp with page_size 100: read in one largest page, exact, no loop", arguments: [AdaAPI.v2, .v14])
-    func tieLongerThanAPage(api: AdaAPI) async throws {
+    @Test(
+        "250 messages sharing one timestamp with page_size 100: read in one largest page, exact, no loop",
+        arguments: Implementation.allCases, [AdaAPI.v2, .v14])
+    func tieLongerThanAPage(implementation: Implementation, api: AdaAPI) async throws {
         let sandbox = try VendorSandbox(settings: sandboxSettings { $0.tieGroup = 250 })
         defer { sandbox.stop() }
         let dataset = sandbox.dataset
         let tie = Dictionary(grouping: dataset.adaMessages, by: \.created).values.map(\.count).max()
         #expect(tie == 250)
-        let written = try await export(adaSource(api, sandbox) { $0.streams = ["messages"] })
+        let written = try await export(try ada(implementation, api, sandbox) { $0.streams = ["messages"] })
         #expect(written.count == dataset.adaMessages.count)
         #expect(Set(written.map(\.id)) == Set(dataset.adaMessages.map(\.id)))
         let largest = sandbox.requests.filter { $0.parameter("page_size") == "10000" }
         #expect(largest.count >= 1 && largest.count <= 4)
     }
 
-    @Test("every request sends both bounds of one kind, within 60 days and the retention limit")
-    func neverViolatesRules() async throws {
+    @Test("every request sends both bounds of one kind, within 60 days and the retention limit", arguments: Implementation.allCases)
+    func neverViolatesRules(implementation: Implementation) async throws {
         let sandbox = try VendorSandbox(settings: sandboxSettings { $0.days = 200 })
         defer { sandbox.stop() }
         let handler = InMemoryLogHandler()
-        let source = adaSource(.v2, sandbox) { $0.start = Timestamp.now.adding(seconds: -400 * 86_400) }
+        let source = try ada(implementation, .v2, sandbox) { $0.start = Timestamp.now.adding(seconds: -400 * 86_400) }
         let written = try await export(source, logger: ExportLogger(level: .info, handler: handler))
         #expect(written.count == sandbox.dataset.adaMessages.count + sandbox.dataset.adaConversations.count)
         #expect(handler.text.contains("older than the 12 months Ada keeps"))
@@ -97,21 +96,21 @@ struct AdaConnectorTests {
         }
     }
 
-    @Test("without lookback a re-run reads only what changed: updated conversations, nothing else")
-    func incremental() async throws {
+    @Test("without lookback a re-run reads only what changed: updated conversations, nothing else", arguments: Implementation.allCases)
+    func incremental(implementation: Implementation) async throws {
         let sandbox = try VendorSandbox(settings: sandboxSettings())
         defer { sandbox.stop() }
         let store = InMemoryCheckpointStore()
         let firstEnd = sandbox.settings.end.adding(seconds: -2 * 86_400)
         let first = try await export(
-            adaSource(.v2, sandbox) {
+            try ada(implementation, .v2, sandbox) {
                 $0.end = firstEnd
                 $0.lookback = 0
             }, store: store)
         #expect(
             first.filter { $0.stream == "conversations" }.count == sandbox.dataset.adaConversations.filter { $0.updated < firstEnd }.count)
         let touched = Set(sandbox.touchConversations(count: 7, at: firstEnd.adding(seconds: 3600)))
-        let second = try await export(adaSource(.v2, sandbox) { $0.lookback = 0 }, store: store)
+        let second = try await export(try ada(implementation, .v2, sandbox) { $0.lookback = 0 }, store: store)
         let dataset = sandbox.dataset
         let expectedConversations = Set(dataset.adaConversations.filter { $0.updated >= firstEnd }.map(\.id))
         #expect(touched.isSubset(of: expectedConversations))
@@ -121,16 +120,17 @@ struct AdaConnectorTests {
         #expect(Set(second.filter { $0.stream == "messages" }.map(\.id)) == expectedMessages)
         #expect(second.filter { $0.stream == "messages" }.count == expectedMessages.count)
         // Nothing new: a third run writes nothing.
-        #expect(try await export(adaSource(.v2, sandbox) { $0.lookback = 0 }, store: store).isEmpty)
+        #expect(try await export(try ada(implementation, .v2, sandbox) { $0.lookback = 0 }, store: store).isEmpty)
     }
 
-    @Test("a run that fails mid-window resumes inside the window without loss or duplicates", arguments: [3, 8, 17])
-    func resumeMidWindow(failAt: Int) async throws {
+    @Test(
+        "a run that fails mid-window resumes inside the window without loss or duplicates", arguments: Implementation.allCases, [3, 8, 17])
+    func resumeMidWindow(implementation: Implementation, failAt: Int) async throws {
         let sandbox = try VendorSandbox(settings: sandboxSettings())
         defer { sandbox.stop() }
         let directory = TemporaryDirectory()
         let store = InMemoryCheckpointStore()
-        let source = adaSource(.v2, sandbox) {
+        let source = try ada(implementation, .v2, sandbox) {
             $0.streams = ["messages"]
             $0.maxConcurrentWindows = 2
         }
@@ -156,8 +156,8 @@ struct AdaConnectorTests {
         #expect(Set(lines) == Set(sandbox.dataset.adaMessages.map(\.json)))
     }
 
-    @Test("5xx, 429 and cut-off bodies do not change the result", arguments: [AdaAPI.v2, AdaAPI.v14])
-    func faults(api: AdaAPI) async throws {
+    @Test("5xx, 429 and cut-off bodies do not change the result", arguments: Implementation.allCases, [AdaAPI.v2, AdaAPI.v14])
+    func faults(implementation: Implementation, api: AdaAPI) async throws {
         let sandbox = try VendorSandbox(
             settings: sandboxSettings {
                 $0.errorRate = 0.15
@@ -167,7 +167,7 @@ struct AdaConnectorTests {
             }
         )
         defer { sandbox.stop() }
-        let source = adaSource(api, sandbox)
+        let source = try ada(implementation, api, sandbox)
         let written = try await export(source)
         #expect(Set(written.filter { $0.stream == "messages" }.map(\.id)) == Set(sandbox.dataset.adaMessages.map(\.id)))
         #expect(written.filter { $0.stream == "messages" }.count == sandbox.dataset.adaMessages.count)
@@ -177,19 +177,16 @@ struct AdaConnectorTests {
         #expect(sandbox.requests.contains { $0.status == 429 } && sandbox.requests.contains { $0.status >= 500 })
     }
 
-    @Test("a rejected token fails with exit 77 and check reports an accepted one")
-    func credentials() async throws {
+    @Test("a rejected token fails with exit 77 and check reports an accepted one", arguments: Implementation.allCases)
+    func credentials(implementation: Implementation) async throws {
         let sandbox = try VendorSandbox(settings: sandboxSettings())
         defer { sandbox.stop() }
-        var http = VendorHTTPClient.Configuration(baseURL: sandbox.baseURL, credential: .bearer(Secret("wrong")), requestsPerSecond: 100)!
-        http.retry = RetryPolicy(maxAttempts: 2, baseDelay: 0.001)
-        let bad = AdaSource(
-            api: .v2, settings: AdaSettings(start: sandbox.dataset.start, end: sandbox.settings.end), http: http, logger: .disabled)
+        let bad = try ada(implementation, .v2, sandbox, token: "wrong")
         let error = await #expect(throws: ChatExportError.self) { try await export(bad) }
         #expect(error?.code == .credentialsRejected)
-        let checked = try await adaSource(.v2, sandbox).check(logger: .disabled)
+        let checked = try await ada(implementation, .v2, sandbox).check(logger: .disabled)
         #expect(checked.count == 2)
-        #expect(checked.allSatisfy { $0.detail.contains("token accepted") })
+        #expect(checked.allSatisfy { $0.detail.contains(implementation == .native ? "token accepted" : "credentials accepted") })
     }
 
     @Test("the range is split so several windows run at once, never wider than window_days")

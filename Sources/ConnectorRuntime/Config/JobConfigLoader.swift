@@ -103,9 +103,24 @@ public struct JobConfigLoader: Sendable {
                 }
                 value = .object(members)
             }
-            if let (entry, options) = component(
-                value, path: "source", kinds: registry.sources.map { ($0.type, $0.options) }, base: baseDirectory, issues: &issues),
-                let factory = registry.source(entry)
+            var entries = registry.sources
+            if let type = value["type"]?.stringValue, let resolve = registry.source(type)?.resolve {
+                // The options depend on one of them (a `rest` source's definition).
+                do {
+                    let concrete = try resolve(value, "source", baseDirectory)
+                    entries = [concrete]
+                } catch let error as ConfigError {
+                    issues += error.issues
+                    entries = []
+                } catch {
+                    issues.append(ConfigIssue(path: "source", "\(error)"))
+                    entries = []
+                }
+            }
+            if !entries.isEmpty,
+                let (type, options) = component(
+                    value, path: "source", kinds: entries.map { ($0.type, $0.options) }, base: baseDirectory, issues: &issues),
+                let factory = entries.first(where: { $0.type == type })
             {
                 sourceOptions = options
                 source = build(path: "source", issues: &issues) { try factory.make(options, context) }

@@ -36,6 +36,10 @@ public struct Registry: Sendable {
         public var options: [OptionSpec]
         /// Builds the source from validated options; throws ``ConfigError`` for semantic problems.
         public var make: @Sendable (ComponentOptions, Context) throws -> any Source
+        /// For a type whose options depend on one of them (`rest` and its `definition`): the
+        /// entry to validate and build the component with, given its JSON object, its JSON path
+        /// and the config file's directory; throws ``ConfigError`` with JSON paths.
+        public var resolve: (@Sendable (_ object: JSONValue, _ path: String, _ baseDirectory: String) throws -> SourceEntry)?
 
         /// Creates an entry.
         ///
@@ -44,15 +48,18 @@ public struct Registry: Sendable {
         ///   - summary: One line.
         ///   - options: The options.
         ///   - make: The factory.
+        ///   - resolve: For options that depend on one of them, the concrete entry.
         public init(
             type: String,
             summary: String,
             options: [OptionSpec],
+            resolve: (@Sendable (_ object: JSONValue, _ path: String, _ baseDirectory: String) throws -> SourceEntry)? = nil,
             make: @escaping @Sendable (ComponentOptions, Context) throws -> any Source
         ) {
             self.type = type
             self.summary = summary
             self.options = options
+            self.resolve = resolve
             self.make = make
         }
     }

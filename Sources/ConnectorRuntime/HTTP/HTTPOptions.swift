@@ -90,7 +90,9 @@ public enum HTTPOptions {
     ///
     /// - Parameters:
     ///   - options: The source's validated options.
-    ///   - baseURLKey: The option holding the base URL.
+    ///   - baseURLKey: The option holding the base URL (named in messages).
+    ///   - baseURL: The base URL when it is not an option's value as is (a connector
+    ///     definition's template, filled in).
     ///   - credential: The credential.
     ///   - errorMessage: Reads the vendor's error bodies.
     /// - Returns: The configuration.
@@ -99,11 +101,12 @@ public enum HTTPOptions {
     public static func configuration(
         from options: ComponentOptions,
         baseURLKey: String = "base_url",
+        baseURL override: String? = nil,
         credential: VendorHTTPClient.Credential?,
         errorMessage: @escaping @Sendable (VendorHTTPResponse) -> String? = VendorHTTPClient.genericErrorMessage
     ) throws -> VendorHTTPClient.Configuration {
         let path = options.path + "." + baseURLKey
-        guard let baseURL = options.string(baseURLKey),
+        guard let baseURL = override ?? options.string(baseURLKey),
             var configuration = VendorHTTPClient.Configuration(
                 baseURL: baseURL,
                 credential: credential,

@@ -78,4 +78,21 @@ public enum HTTPURL {
     public static func queryValue(_ name: String, in url: String) -> String? {
         URLComponents(string: url)?.queryItems?.first { $0.name == name }?.value
     }
+
+    /// `url` with each of `parameters` it lacks appended (percent-encoded), keeping the link's
+    /// own encoding of those it has: a vendor's next link made to carry both time bounds and the
+    /// page size.
+    ///
+    /// - Parameters:
+    ///   - parameters: Names and values.
+    ///   - url: A URL, usually a vendor's link.
+    /// - Returns: The URL with the missing parameters.
+    public static func adding(missing parameters: [(String, String)], to url: String) -> String {
+        let query = url.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).dropFirst().first ?? ""
+        let present = Set(query.split(separator: "&").map { String($0.split(separator: "=", maxSplits: 1).first ?? "") })
+        let missing = parameters.filter { !present.contains($0.0) }
+        guard !missing.isEmpty else { return url }
+        let separator = url.contains("?") ? (url.hasSuffix("?") || url.hasSuffix("&") ? "" : "&") : "?"
+        return url + separator + missing.map { "\($0.0)=\(encode($0.1))" }.joined(separator: "&")
+    }
 }

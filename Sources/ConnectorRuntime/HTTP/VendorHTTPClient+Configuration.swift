@@ -7,6 +7,11 @@ extension VendorHTTPClient {
         case bearer(Secret)
         /// A header carrying a key, e.g. `x-api-key` (DeepConverse).
         case header(name: String, value: Secret)
+        /// `Authorization: Basic <base64(user:password)>`.
+        case basic(user: String, password: Secret)
+        /// A query parameter carrying a key, added to each request as it is sent (never to a
+        /// URL that is stored or shown).
+        case queryParameter(name: String, value: Secret)
     }
 
     /// The client's settings: a value, built from a source's options.
@@ -79,7 +84,8 @@ extension VendorHTTPClient {
             switch credential {
             case .bearer(let token): headers.append(("Authorization", "Bearer " + token.reveal()))
             case .header(let name, let value): headers.append((name, value.reveal()))
-            case nil: break
+            case .basic(let user, let password): headers.append(("Authorization", "Basic " + Self.basic(user, password)))
+            case .queryParameter, nil: break
             }
             return headers
         }
@@ -93,8 +99,34 @@ extension VendorHTTPClient {
             switch credential {
             case .bearer(let token): [token.reveal()]
             case .header(_, let value): [value.reveal()]
+            case .basic(let user, let password): [password.reveal(), Self.basic(user, password)]
+            case .queryParameter(_, let value): [value.reveal(), HTTPURL.encode(value.reveal())]
             case nil: []
             }
+        }
+
+        static func basic(_ user: String, _ password: Secret) -> String {
+            Data((user + ":" + password.reveal()).utf8).base64EncodedString()
+        }
+
+        /// `url` with the credential's query parameter added, when the credential is one.
+        func authorizing(_ url: String) -> String {
+            guard case .queryParameter(let name, let value) = credential else { return url }
+            return url + (url.contains("?") ? "&" : "?") + HTTPURL.encode(name) + "=" + HTTPURL.encode(value.reveal())
+        }
+
+        /// `url` without the credential's query parameter (a vendor's next link that echoes it
+        /// must not be stored in a checkpoint).
+        ///
+        /// - Parameter url: A URL.
+        /// - Returns: The URL without that parameter.
+        public func withoutCredential(_ url: String) -> String {
+            guard case .queryParameter(let name, _) = credential, let question = url.firstIndex(of: "?") else { return url }
+            let kept = url[url.index(after: question)...].split(separator: "&").filter {
+                let key = $0.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
+                return (key.removingPercentEncoding ?? key) != name
+            }
+            return String(url[..<question]) + (kept.isEmpty ? "" : "?" + kept.joined(separator: "&"))
         }
     }
 

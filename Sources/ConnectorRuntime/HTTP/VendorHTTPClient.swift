@@ -121,6 +121,7 @@ public struct VendorHTTPClient: Sendable {
             try await budget?.spend()
             let ticket = try await limiter.acquire(endpoint: request.path)
             var authorized = request
+            authorized.url = configuration.authorizing(request.url)
             authorized.headers += configuration.headers
             let started = MonotonicClock.seconds()
             let response: VendorHTTPResponse

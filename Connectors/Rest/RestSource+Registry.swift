@@ -1,0 +1,181 @@
+import ConnectorRuntime
+import Foundation
+import RestDefinitions
+
+extension RestSource {
+    /// `definition`: a built-in definition's name or a definition file.
+    public static let definitionOption = OptionSpec(
+        "definition", .string, required: true,
+        summary:
+            "A built-in connector definition (\(BuiltInDefinitions.names.joined(separator: ", "))) or the path of one (relative to the config file)."
+    )
+
+    /// The registry entry for `type: "rest"`: its options are the definition's, checked once
+    /// the definition is read (see ``Registry/SourceEntry/resolve``).
+    public static let registryEntry = Registry.SourceEntry(
+        type: "rest",
+        summary: "Any vendor described by a connector definition (JSON): built-in ones or your own file.",
+        options: [definitionOption],
+        resolve: { object, path, baseDirectory in
+            let definition = try loadDefinition(object["definition"], path: path + ".definition", baseDirectory: baseDirectory)
+            return entry(for: definition)
+        },
+        make: { _, _ in throw ConfigError(issues: [ConfigIssue(path: "source.definition", "missing required key")]) })
+
+    /// Reads the definition a config names.
+    ///
+    /// - Parameters:
+    ///   - value: The `definition` value.
+    ///   - path: Its JSON path, for messages.
+    ///   - baseDirectory: The config file's directory.
+    /// - Returns: The definition.
+    /// - Throws: ``ConfigError`` with JSON paths (in the config, or in the definition file).
+    public static func loadDefinition(_ value: JSONValue?, path: String, baseDirectory: String) throws -> RestDefinition {
+        guard let value else {
+            throw ConfigError(issues: [
+                ConfigIssue(
+                    path: path,
+                    "missing required key (a built-in definition: \(BuiltInDefinitions.names.joined(separator: ", ")), or a file)")
+            ])
+        }
+        guard let name = value.stringValue, !name.isEmpty else {
+            throw ConfigError(issues: [ConfigIssue(path: path, "expected a definition name or file path, got \(value.kindDescription)")])
+        }
+        if let bytes = BuiltInDefinitions.bytes(named: name) {
+            return try RestDefinition.parse(try JSONValue.parse(bytes), source: name)
+        }
+        let looksLikeFile = name.contains("/") || name.hasSuffix(".json")
+        guard looksLikeFile else {
+            let hint = Suggestion.closest(to: name, in: BuiltInDefinitions.names).map { "; did you mean \"\($0)\"?" } ?? ""
+            throw ConfigError(issues: [
+                ConfigIssue(
+                    path: path,
+                    "no built-in definition \(JSONValue.quoted(name))\(hint) (built in: \(BuiltInDefinitions.names.joined(separator: ", ")); a file path ends in .json)"
+                )
+            ])
+        }
+        let file = ComponentOptions.resolve(name, against: baseDirectory)
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ConfigError(issues: [ConfigIssue(path: path, "cannot read the definition file \(file)")])
+        }
+        let json: JSONValue
+        do {
+            json = try JSONValue.parse(Array(data))
+        } catch {
+            throw ConfigError(issues: [ConfigIssue(path: path, "\(file) is not valid JSON: \(error)")])
+        }
+        return try RestDefinition.parse(json, source: (name as NSString).lastPathComponent)
+    }
+
+    /// The registry entry a definition makes: its options (and the HTTP ones), and a factory.
+    ///
+    /// - Parameter definition: The definition.
+    /// - Returns: The entry.
+    public static func entry(for definition: RestDefinition) -> Registry.SourceEntry {
+        let streamNames = definition.streams.map(\.name)
+        let specs: [OptionSpec] = definition.options.map { option in
+            if case .list = option.type {
+                return OptionSpec(
+                    option.name, .list(.oneOf(streamNames)), required: option.required,
+                    default: .array(streamNames.map { .string($0) }), summary: option.summary)
+            }
+            return OptionSpec(option.name, option.type, required: option.required, default: option.defaultValue, summary: option.summary)
+        }
+        return Registry.SourceEntry(
+            type: "rest", summary: definition.summary,
+            options: [definitionOption] + specs + HTTPOptions.specs(limits: definition.rateLimits),
+            make: { options, context in try make(definition, options, context) })
+    }
+
+    static func make(_ definition: RestDefinition, _ options: ComponentOptions, _ context: Registry.Context) throws -> RestSource {
+        var issues: [ConfigIssue] = []
+        var values: [String: String] = [:]
+        var integers: [String: Int] = [:]
+        var streams = definition.streams.map(\.name)
+        for option in definition.options {
+            switch option.type {
+            case .integer: if let value = options.integer(option.name) { integers[option.name] = value }
+            case .list: streams = options.strings(option.name) ?? streams
+            case .secret: break
+            default: if let value = options.string(option.name) { values[option.name] = value }
+            }
+        }
+        let range = definition.range
+        let start = range.start.flatMap { options.timestamp($0) }
+        let end = range.end.flatMap { options.timestamp($0) }
+        if let start, let end, end <= start, let name = range.end {
+            issues.append(ConfigIssue(path: options.path + "." + name, "must be after \(range.start ?? "start") (\(start.iso8601()))"))
+        }
+        if let days = range.windowDays, let hours = range.windowHours, options.given.contains(days), options.given.contains(hours) {
+            issues.append(ConfigIssue(path: options.path + "." + hours, "use \(hours) or \(days), not both"))
+        }
+        guard issues.isEmpty else { throw ConfigError(issues: issues) }
+        let windowSeconds =
+            range.windowHours.flatMap { options.number($0) }.map { $0 * 3600 } ?? (range.windowDays.flatMap { options.number($0) } ?? 1)
+            * 86_400
+        let settings = Settings(
+            values: values, integers: integers, streams: streams, start: start, end: end,
+            lag: range.lag.flatMap { options.duration($0) } ?? 0, windowSeconds: Int64(max(1, windowSeconds)),
+            maxConcurrentWindows: range.maxConcurrentWindows.flatMap { options.integer($0) } ?? 4,
+            lookback: range.lookback.flatMap { options.duration($0) } ?? 0)
+        let render = { (text: String) in RestTemplate.render(text) { values[$0] ?? "" } }
+        let http = try HTTPOptions.configuration(
+            from: options, baseURL: render(definition.baseURL), credential: credential(definition.auth, options),
+            errorMessage: errorReader(definition.errors.messagePaths))
+        return RestSource(definition: definition, settings: settings, http: http, logger: context.logger)
+    }
+
+    static func credential(_ auth: RestDefinition.Auth, _ options: ComponentOptions) -> VendorHTTPClient.Credential? {
+        func secret(_ name: String) -> Secret { options.secret(name) ?? Secret("") }
+        switch auth {
+        case .none: return nil
+        case .bearer(let option): return .bearer(secret(option))
+        case .header(let name, let option): return .header(name: name, value: secret(option))
+        case .queryParameter(let name, let option): return .queryParameter(name: name, value: secret(option))
+        case .basic(let user, let password): return .basic(user: options.string(user) ?? "", password: secret(password))
+        }
+    }
+
+    /// Reads an error body's message at the definition's paths, else the common shapes.
+    static func errorReader(_ paths: [[RestDefinition.PathStep]]) -> @Sendable (VendorHTTPResponse) -> String? {
+        guard !paths.isEmpty else { return VendorHTTPClient.genericErrorMessage }
+        return { response in
+            if let json = try? JSONValue.parse(response.body) {
+                for path in paths {
+                    var value: JSONValue? = json
+                    for step in path {
+                        switch step {
+                        case .key(let key): value = value?[key]
+                        case .index(let index): value = value?.arrayValue.flatMap { index < $0.count ? $0[index] : nil }
+                        }
+                    }
+                    if let text = value?.stringValue { return text }
+                }
+            }
+            return VendorHTTPClient.genericErrorMessage(response)
+        }
+    }
+}
+
+extension RestSource {
+    /// Builds a source from a `source` object as a job config gives it (`{"type": "rest",
+    /// "definition": "ada-v2", "base_url": …}`), validated as the config loader would: for tools
+    /// that embed the runtime and tests.
+    ///
+    /// - Parameters:
+    ///   - object: The component's JSON object (variables already substituted).
+    ///   - baseDirectory: Where relative paths (a definition file) resolve.
+    ///   - logger: The source's logger.
+    /// - Returns: The source.
+    /// - Throws: ``ConfigError`` with JSON paths under `source`.
+    public static func make(config object: JSONValue, baseDirectory: String = ".", logger: ExportLogger = .disabled) throws -> RestSource {
+        let definition = try loadDefinition(object["definition"], path: "source.definition", baseDirectory: baseDirectory)
+        let entry = entry(for: definition)
+        var issues: [ConfigIssue] = []
+        let members = (object.objectValue ?? []).filter { $0.key != "type" }
+        let options = OptionValidator.validate(
+            members, specs: entry.options, type: "rest", path: "source", baseDirectory: baseDirectory, issues: &issues)
+        guard issues.isEmpty else { throw ConfigError(issues: issues) }
+        return try make(definition, options, Registry.Context(logger: logger, environment: [:]))
+    }
+}
