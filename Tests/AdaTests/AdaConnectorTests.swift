@@ -3,6 +3,7 @@ import ConnectorRuntime
 import ConnectorTesting
 import FilesSink
 import Foundation
+import RestConnector
 import Testing
 import VendorSandbox
 
@@ -14,7 +15,7 @@ struct AdaConnectorTests {
     func conformance() async throws {
         let sandbox = try VendorSandbox(settings: sandboxSettings { $0.conversations = 80 })
         defer { sandbox.stop() }
-        for implementation in Implementation.allCases {
+        for implementation in ConnectorImplementation.allCases {
             for api in [AdaAPI.v2, .v14] {
                 let suite = SourceConformance(
                     expected: [
@@ -36,8 +37,8 @@ struct AdaConnectorTests {
 
     @Test(
         "a full export equals the dataset exactly: ids, counts and bytes, with no duplicates",
-        arguments: Implementation.allCases, 0..<variants.count)
-    func fullExport(implementation: Implementation, variant: Int) async throws {
+        arguments: ConnectorImplementation.allCases, 0..<variants.count)
+    func fullExport(implementation: ConnectorImplementation, variant: Int) async throws {
         let (api, link, key) = Self.variants[variant]
         let sandbox = try VendorSandbox(
             settings: sandboxSettings {
@@ -61,8 +62,8 @@ struct AdaConnectorTests {
 
     @Test(
         "250 messages sharing one timestamp with page_size 100: read in one largest page, exact, no loop",
-        arguments: Implementation.allCases, [AdaAPI.v2, .v14])
-    func tieLongerThanAPage(implementation: Implementation, api: AdaAPI) async throws {
+        arguments: ConnectorImplementation.allCases, [AdaAPI.v2, .v14])
+    func tieLongerThanAPage(implementation: ConnectorImplementation, api: AdaAPI) async throws {
         let sandbox = try VendorSandbox(settings: sandboxSettings { $0.tieGroup = 250 })
         defer { sandbox.stop() }
         let dataset = sandbox.dataset
@@ -75,8 +76,9 @@ struct AdaConnectorTests {
         #expect(largest.count >= 1 && largest.count <= 4)
     }
 
-    @Test("every request sends both bounds of one kind, within 60 days and the retention limit", arguments: Implementation.allCases)
-    func neverViolatesRules(implementation: Implementation) async throws {
+    @Test(
+        "every request sends both bounds of one kind, within 60 days and the retention limit", arguments: ConnectorImplementation.allCases)
+    func neverViolatesRules(implementation: ConnectorImplementation) async throws {
         let sandbox = try VendorSandbox(settings: sandboxSettings { $0.days = 200 })
         defer { sandbox.stop() }
         let handler = InMemoryLogHandler()
@@ -96,8 +98,10 @@ struct AdaConnectorTests {
         }
     }
 
-    @Test("without lookback a re-run reads only what changed: updated conversations, nothing else", arguments: Implementation.allCases)
-    func incremental(implementation: Implementation) async throws {
+    @Test(
+        "without lookback a re-run reads only what changed: updated conversations, nothing else",
+        arguments: ConnectorImplementation.allCases)
+    func incremental(implementation: ConnectorImplementation) async throws {
         let sandbox = try VendorSandbox(settings: sandboxSettings())
         defer { sandbox.stop() }
         let store = InMemoryCheckpointStore()
@@ -124,8 +128,9 @@ struct AdaConnectorTests {
     }
 
     @Test(
-        "a run that fails mid-window resumes inside the window without loss or duplicates", arguments: Implementation.allCases, [3, 8, 17])
-    func resumeMidWindow(implementation: Implementation, failAt: Int) async throws {
+        "a run that fails mid-window resumes inside the window without loss or duplicates", arguments: ConnectorImplementation.allCases,
+        [3, 8, 17])
+    func resumeMidWindow(implementation: ConnectorImplementation, failAt: Int) async throws {
         let sandbox = try VendorSandbox(settings: sandboxSettings())
         defer { sandbox.stop() }
         let directory = TemporaryDirectory()
@@ -156,8 +161,8 @@ struct AdaConnectorTests {
         #expect(Set(lines) == Set(sandbox.dataset.adaMessages.map(\.json)))
     }
 
-    @Test("5xx, 429 and cut-off bodies do not change the result", arguments: Implementation.allCases, [AdaAPI.v2, AdaAPI.v14])
-    func faults(implementation: Implementation, api: AdaAPI) async throws {
+    @Test("5xx, 429 and cut-off bodies do not change the result", arguments: ConnectorImplementation.allCases, [AdaAPI.v2, AdaAPI.v14])
+    func faults(implementation: ConnectorImplementation, api: AdaAPI) async throws {
         let sandbox = try VendorSandbox(
             settings: sandboxSettings {
                 $0.errorRate = 0.15
@@ -177,8 +182,8 @@ struct AdaConnectorTests {
         #expect(sandbox.requests.contains { $0.status == 429 } && sandbox.requests.contains { $0.status >= 500 })
     }
 
-    @Test("a rejected token fails with exit 77 and check reports an accepted one", arguments: Implementation.allCases)
-    func credentials(implementation: Implementation) async throws {
+    @Test("a rejected token fails with exit 77 and check reports an accepted one", arguments: ConnectorImplementation.allCases)
+    func credentials(implementation: ConnectorImplementation) async throws {
         let sandbox = try VendorSandbox(settings: sandboxSettings())
         defer { sandbox.stop() }
         let bad = try ada(implementation, .v2, sandbox, token: "wrong")
@@ -211,10 +216,17 @@ struct AdaConnectorTests {
 
 @Suite("Ada rate-limit options")
 struct AdaRateLimitOptionTests {
-    func limits(_ source: String) throws -> RateLimits {
+    func limits(_ source: String, _ implementation: ConnectorImplementation) throws -> RateLimits {
         let loader = JobConfigLoader(registry: registry, environment: [:], logger: .disabled)
+        var source = source
+        if implementation == .definition {
+            for type in ["ada-v2", "ada-v1.4"] {
+                source = source.replacingOccurrences(of: #""type": "\#(type)""#, with: #""type": "rest", "definition": "\#(type)""#)
+            }
+        }
         let document = try JSONValue.parse(#"{"source": \#(source), "sinks": [{"type": "stdout"}]}"#)
         let job = try loader.load(document: document, baseDirectory: "/tmp", defaultCheckpoint: "/tmp/x.json")
+        if let rest = job.source as? RestSource { return rest.client.configuration.rateLimits }
         return try #require(job.source as? AdaSource).client.configuration.rateLimits
     }
 
@@ -222,20 +234,26 @@ struct AdaRateLimitOptionTests {
         var registry = Registry()
         registry.register(AdaAPI.v2.registryEntry)
         registry.register(AdaAPI.v14.registryEntry)
+        registry.register(RestSource.registryEntry)
         registry.register(Registry.SinkEntry(type: "stdout", summary: "", options: [], make: { _, _ in InMemorySink() }))
         return registry
     }
 
-    @Test("defaults are each version's documented limits; members override one by one; the old names are aliases")
-    func options() throws {
+    @Test(
+        "defaults are each version's documented limits; members override one by one; the old names are aliases",
+        arguments: ConnectorImplementation.allCases)
+    func options(implementation: ConnectorImplementation) throws {
         let base = #""base_url": "https://a.ada.support", "token": "t""#
-        #expect(try limits(#"{"type": "ada-v2", \#(base)}"#) == RateLimits(perEndpointPerSecond: 10, perMinute: 100, perDay: 15_000))
-        #expect(try limits(#"{"type": "ada-v1.4", \#(base)}"#) == RateLimits(perEndpointPerSecond: 10))
         #expect(
-            try limits(#"{"type": "ada-v2", \#(base), "rate_limits": {"per_minute": 0}}"#)
+            try limits(#"{"type": "ada-v2", \#(base)}"#, implementation)
+                == RateLimits(perEndpointPerSecond: 10, perMinute: 100, perDay: 15_000)
+        )
+        #expect(try limits(#"{"type": "ada-v1.4", \#(base)}"#, implementation) == RateLimits(perEndpointPerSecond: 10))
+        #expect(
+            try limits(#"{"type": "ada-v2", \#(base), "rate_limits": {"per_minute": 0}}"#, implementation)
                 == RateLimits(perEndpointPerSecond: 10, perDay: 15_000))
         #expect(
-            try limits(#"{"type": "ada-v2", \#(base), "requests_per_second": 4, "daily_request_budget": 50}"#)
+            try limits(#"{"type": "ada-v2", \#(base), "requests_per_second": 4, "daily_request_budget": 50}"#, implementation)
                 == RateLimits(perEndpointPerSecond: 4, perMinute: 100, perDay: 50))
     }
 }

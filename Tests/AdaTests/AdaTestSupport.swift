@@ -67,18 +67,10 @@ func restAdaSource(
     return RestSource(definition: made.definition, settings: made.settings, http: http, logger: logger)
 }
 
-/// Which connector a test runs: the native one, or the same through its built-in definition.
-enum Implementation: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case native
-    case definition
-
-    var testDescription: String { rawValue }
-}
-
 /// An Ada source of either implementation; with `token`, one whose requests carry it (a wrong
 /// one, with two attempts per request).
 func ada(
-    _ implementation: Implementation, _ api: AdaAPI, _ sandbox: VendorSandbox, token: String? = nil,
+    _ implementation: ConnectorImplementation, _ api: AdaAPI, _ sandbox: VendorSandbox, token: String? = nil,
     _ configure: (inout AdaSettings) -> Void = { _ in }, logger: ExportLogger = .disabled
 ) throws -> any Source {
     switch implementation {
