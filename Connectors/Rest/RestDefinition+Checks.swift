@@ -84,29 +84,29 @@ extension RestDefinitionParser {
         switch definition.auth {
         case .none: break
         case .bearer(let option), .header(_, let option), .queryParameter(_, let option):
-            check(option, "$.auth.option", ["secret"], isSecret)
+            check(option, "auth.option", ["secret"], isSecret)
         case .basic(let user, let password):
-            check(user, "$.auth.user_option", ["string", "secret"], isText)
-            check(password, "$.auth.password_option", ["secret"], isSecret)
+            check(user, "auth.user_option", ["string", "secret"], isText)
+            check(password, "auth.password_option", ["secret"], isSecret)
         }
         let range = definition.range
-        check(range.start, "$.range.start", ["timestamp"]) { if case .timestamp = $0 { true } else { false } }
-        check(range.end, "$.range.end", ["timestamp"]) { if case .timestamp = $0 { true } else { false } }
+        check(range.start, "range.start", ["timestamp"]) { if case .timestamp = $0 { true } else { false } }
+        check(range.end, "range.end", ["timestamp"]) { if case .timestamp = $0 { true } else { false } }
         for (name, key) in [(range.lag, "lag"), (range.lookback, "lookback")] {
-            check(name, "$.range.\(key)", ["duration"]) { if case .duration = $0 { true } else { false } }
+            check(name, "range.\(key)", ["duration"]) { if case .duration = $0 { true } else { false } }
         }
         for (name, key) in [(range.windowDays, "window_days"), (range.windowHours, "window_hours")] {
-            check(name, "$.range.\(key)", ["number"]) { if case .number = $0 { true } else { false } }
+            check(name, "range.\(key)", ["number"]) { if case .number = $0 { true } else { false } }
         }
-        check(range.maxConcurrentWindows, "$.range.max_concurrent_windows", ["integer"]) { if case .integer = $0 { true } else { false } }
+        check(range.maxConcurrentWindows, "range.max_concurrent_windows", ["integer"]) { if case .integer = $0 { true } else { false } }
         if range.start == nil, range.retentionDays == nil {
-            issue("$.range", "name a start option or give retention_days (where a first run starts)")
+            issue("range", "name a start option or give retention_days (where a first run starts)")
         }
         // Templates name options whose values are text.
-        var templated: [(String, String)] = [(definition.baseURL, "$.base_url")]
-        if let bot = definition.bot { templated.append((bot, "$.bot")) }
+        var templated: [(String, String)] = [(definition.baseURL, "base_url")]
+        if let bot = definition.bot { templated.append((bot, "bot")) }
         for (index, stream) in definition.streams.enumerated() {
-            let path = "$.streams[\(index)]"
+            let path = "streams[\(index)]"
             templated += [
                 (stream.summary, path + ".summary"), (stream.path, path + ".path"), (stream.cursor.field, path + ".cursor.field"),
                 (stream.cursor.column, path + ".cursor.column"), (stream.bounds.start, path + ".bounds.start"),
@@ -118,7 +118,7 @@ extension RestDefinitionParser {
                 check(size.option, path + ".page_size.option", ["integer"]) { if case .integer = $0 { true } else { false } }
             }
         }
-        for (status, message) in definition.errors.configStatuses { templated.append((message, "$.errors.config.\(status)")) }
+        for (status, message) in definition.errors.configStatuses { templated.append((message, "errors.config.\(status)")) }
         for (text, path) in templated {
             for name in RestTemplate.names(in: text) {
                 check(name, path, ["string", "url", "enum"]) { if case .secret = $0 { false } else { isText($0) } }

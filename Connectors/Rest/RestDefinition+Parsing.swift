@@ -38,7 +38,7 @@ extension RestDefinition {
         definition.options = parser.elements(top["options"], nonEmpty: false)?.compactMap { parser.option($0) } ?? []
         var seen = Set<String>()
         for (index, option) in definition.options.enumerated() where !seen.insert(option.name).inserted {
-            parser.issue("$.options[\(index)].name", "option \(JSONValue.quoted(option.name)) is declared twice")
+            parser.issue("options[\(index)].name", "option \(JSONValue.quoted(option.name)) is declared twice")
         }
         if let node = top["auth"] { definition.auth = parser.auth(node) }
         if let node = top["rate_limits"] { definition.rateLimits = parser.rateLimits(node) }
@@ -48,9 +48,9 @@ extension RestDefinition {
         definition.streams = streamNodes.compactMap { parser.stream($0) }
         var streamNames = Set<String>()
         for (index, stream) in definition.streams.enumerated() where !streamNames.insert(stream.name).inserted {
-            parser.issue("$.streams[\(index)].name", "stream \(JSONValue.quoted(stream.name)) is declared twice")
+            parser.issue("streams[\(index)].name", "stream \(JSONValue.quoted(stream.name)) is declared twice")
         }
-        if parser.issues.isEmpty { parser.crossCheck(definition) }
+        parser.crossCheck(definition)
         guard parser.issues.isEmpty else { throw ConfigError(issues: parser.issues) }
         return definition
     }

@@ -14,6 +14,7 @@ struct CLI {
         "serve": ServeCommand.options,
         "sandbox": SandboxCommand.options,
         "demo": ["--dir", "--progress"],
+        "new-connector": ["--dir"],
     ]
     static let commandFlags: [String: Set<String>] = [
         "run": ["--full-refresh", "--dry-run"], "state": ["--json"], "discover": ["--json"], "serve": ServeCommand.flags,
@@ -93,6 +94,8 @@ struct CLI {
                 return commands.list()
             case "serve":
                 return try await ServeCommand(environment: environment, logger: logger).run(operands, arguments: parsed)
+            case "new-connector":
+                return try NewConnectorCommand.run(name: try single(operands, "NAME", command), directory: try parsed.value("--dir"))
             case "completion":
                 let shell = try single(operands, "SHELL", command)
                 guard CompletionCommand.shells.contains(shell) else {

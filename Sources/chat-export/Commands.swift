@@ -1,5 +1,6 @@
 import ConnectorRuntime
 import Foundation
+import RestConnector
 import StdoutSink
 
 /// The commands' bodies. Each returns an exit status or throws an error the CLI maps to one.
@@ -123,7 +124,7 @@ struct Commands {
         }
         if !problems.isEmpty { throw ConfigError(file: file, issues: problems) }
         print(
-            "config \(file) is valid: source \(job.sourceOptions.type) (\(job.source.streams.map(\.name).joined(separator: ", "))), "
+            "config \(file) is valid: source \(job.sourceOptions.type)\(job.sourceOptions.string("definition").map { " (definition \($0))" } ?? "") (\(job.source.streams.map(\.name).joined(separator: ", "))), "
                 + "sinks \(job.sinkOptions.map(\.type).joined(separator: ", ")), checkpoint \(job.checkpointLocation)")
         return 0
     }
@@ -135,12 +136,14 @@ struct Commands {
             print(JobSchema.document(registry: registry).serialized(pretty: true))
             return 0
         }
-        if let entry = registry.source(type) {
+        if type == "rest-definition" {
+            print(RestDefinition.jsonSchema.serialized(pretty: true))
+        } else if let entry = registry.source(type) {
             print(OptionSpec.jsonSchema(type: entry.type, summary: entry.summary, options: entry.options).serialized(pretty: true))
         } else if let entry = registry.sink(type) {
             print(OptionSpec.jsonSchema(type: entry.type, summary: entry.summary, options: entry.options).serialized(pretty: true))
         } else {
-            let known = registry.sources.map(\.type) + registry.sinks.map(\.type)
+            let known = registry.sources.map(\.type) + registry.sinks.map(\.type) + ["rest-definition"]
             let hint = Suggestion.closest(to: type, in: known).map { "; did you mean \"\($0)\"?" } ?? ""
             throw UsageError(message: "unknown type \"\(type)\"\(hint) (known: \(known.joined(separator: ", ")))", command: "spec")
         }

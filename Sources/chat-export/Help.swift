@@ -24,6 +24,7 @@ enum Help {
           list                  list the registered sources and sinks
           discover CONFIG|TYPE  each stream's fields: declared columns, and with CONFIG a real sample
           init TYPE [--sink S]  print a job config for a source type (sink: sqlite, files, postgres, stdout)
+          new-connector NAME    write a connector definition for a vendor without Swift, and a job using it
           state show CONFIG     the job's state per stream (--json: the checkpoint as stored)
           state set CONFIG      set where a stream reads from next (--stream NAME --position TIME)
           state reset CONFIG    forget the job's checkpoint (all streams, or --stream NAME)
@@ -99,7 +100,8 @@ enum Help {
         Usage: chat-export spec [TYPE]
 
         Prints the JSON Schema of a source or sink TYPE, or of a whole job config when TYPE
-        is omitted.
+        is omitted; `spec rest-definition` prints the schema of a connector definition (the
+        JSON file a "rest" source reads).
 
         \(globalOptions)
         """,
@@ -159,6 +161,21 @@ enum Help {
           --worker-id NAME      this worker's name in the fleet (default host:pid)
           --lease-ttl DURATION  how long a lease lives without renewal (default 60s): how soon
                                 the jobs of a dead worker are taken over
+
+        \(globalOptions)
+        """,
+        "new-connector": """
+        Usage: chat-export new-connector NAME [--dir DIR]
+
+        Writes DIR/NAME.json, a connector definition for a vendor that has no built-in connector
+        (a worked example to edit: bearer token, epoch and ISO time bounds, offset and cursor
+        paging, fields and the conversation model), and DIR/NAME-job.json, a job that reads it as
+        {"type": "rest", "definition": "NAME.json"}. Existing files are never overwritten. The
+        format's JSON Schema: chat-export spec rest-definition; validate checks a definition with
+        JSON paths like any config.
+
+        Options:
+          --dir DIR             where to write (default: the current directory)
 
         \(globalOptions)
         """,
