@@ -55,7 +55,7 @@ let package = Package(
             name: "chat-export",
             dependencies: [
                 "ConnectorRuntime", "SyntheticConnector", "VendorSandbox", "AdaV2", "AdaV14", "DeepConverse", "StdoutSink", "FilesSink",
-                "SQLiteSink", "CSQLite", "PostgresSink", "RestConnector",
+                "SQLiteSink", "CSQLite", "PostgresSink", "RestConnector", "RestDefinitions",
             ]
         ),
         // Release-mode benchmarks; never part of `swift test`.

@@ -110,7 +110,9 @@ enum Help {
 
         Prints a job config for source TYPE with every required option present and credentials
         as environment references (${ADA_TOKEN}, ${DEEPCONVERSE_API_KEY}): save it, set the
-        variable, edit the placeholders, and `chat-export validate` it.
+        variable, edit the placeholders, and `chat-export validate` it. TYPE rest:NAME (a built-in
+        connector definition: ada-v2, ada-v1.4, deepconverse) or rest:FILE.json prints a job for a
+        "rest" source reading that definition.
 
         \(globalOptions)
         """,

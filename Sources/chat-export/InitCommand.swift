@@ -1,5 +1,7 @@
 import ConnectorRuntime
 import Foundation
+import RestConnector
+import RestDefinitions
 
 /// `chat-export init TYPE [--sink TYPE]`: prints a job config for a source with every required
 /// option present, credentials as environment references, ready for `validate` once the
@@ -15,16 +17,37 @@ enum InitCommand {
     /// The config text for source `type` and a sink.
     static func config(type: String, sink: String?) throws -> String {
         let registry = BuiltIns.registry
-        guard let entry = registry.source(type) else {
+        if type == "rest" {
+            throw UsageError(
+                message:
+                    "init rest needs a definition: init rest:NAME (built in: \(BuiltInDefinitions.names.joined(separator: ", "))) or init rest:FILE.json",
+                command: "init")
+        }
+        var definition: String?
+        var entry = registry.source(type)
+        if type.hasPrefix("rest:") {
+            let name = String(type.dropFirst(5))
+            do {
+                entry = RestSource.entry(
+                    for: try RestSource.loadDefinition(
+                        .string(name), path: "rest:", baseDirectory: FileManager.default.currentDirectoryPath))
+            } catch let error as ConfigError {
+                throw UsageError(
+                    message: "init: \(error.issues.map { "\($0.path) \($0.message)" }.joined(separator: "; "))", command: "init")
+            }
+            definition = name
+        }
+        guard let entry else {
             let known = registry.sources.map(\.type)
             let hint = Suggestion.closest(to: type, in: known).map { "; did you mean \"\($0)\"?" } ?? ""
             throw UsageError(message: "unknown source type \"\(type)\"\(hint) (known: \(known.joined(separator: ", ")))", command: "init")
         }
         let sinkType = sink ?? "sqlite"
-        let stem = type.replacingOccurrences(of: ".", with: "")
-        var source: [(key: String, value: JSONValue)] = [("type", .string(type))]
+        let vendor = definition.map { ($0 as NSString).lastPathComponent.replacingOccurrences(of: ".json", with: "") } ?? type
+        let stem = vendor.replacingOccurrences(of: ".", with: "")
+        var source: [(key: String, value: JSONValue)] = [("type", .string(definition == nil ? type : "rest"))]
         for option in entry.options where option.required {
-            source.append((option.name, value(for: option, source: type)))
+            source.append((option.name, option.name == "definition" ? .string(definition ?? "") : value(for: option, source: vendor)))
         }
         let sinkObject: JSONValue =
             switch sinkType {

@@ -68,7 +68,7 @@ struct CommandLineTests {
 
     @Test(
         "init prints a config for each source that validates once its variable is set",
-        arguments: ["ada-v2", "ada-v1.4", "deepconverse", "synthetic"])
+        arguments: ["ada-v2", "ada-v1.4", "deepconverse", "synthetic", "rest:ada-v2", "rest:ada-v1.4", "rest:deepconverse"])
     func scaffold(type: String) throws {
         let directory = TemporaryDirectory()
         for sink in ["sqlite", "files", "postgres", "stdout"] {
@@ -79,8 +79,11 @@ struct CommandLineTests {
             let validated = try CLIHarness.run(["validate", file], environment: environment)
             #expect(validated.status == 0, "\(type) \(sink): \(validated.stderr)")
         }
-        if type.hasPrefix("ada") { #expect(try CLIHarness.run(["init", type]).stdout.contains("${ADA_TOKEN}")) }
-        if type == "deepconverse" { #expect(try CLIHarness.run(["init", type]).stdout.contains("${DEEPCONVERSE_API_KEY}")) }
+        if type.hasPrefix("ada") || type.hasPrefix("rest:ada") {
+            #expect(try CLIHarness.run(["init", type]).stdout.contains("${ADA_TOKEN}"))
+        }
+        if type.hasSuffix("deepconverse") { #expect(try CLIHarness.run(["init", type]).stdout.contains("${DEEPCONVERSE_API_KEY}")) }
+        #expect(try CLIHarness.run(["init", "rest"]).stderr.contains("init rest needs a definition: init rest:NAME"))
         let unknown = try CLIHarness.run(["init", "ada-v3"])
         #expect(unknown.status == 64)
         #expect(unknown.stderr.contains("did you mean"))
