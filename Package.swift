@@ -63,7 +63,7 @@ let package = Package(
             name: "chat-export-bench",
             dependencies: [
                 "ConnectorRuntime", "ConnectorTesting", "AdaCommon", "DeepConverse", "VendorSandbox", "FilesSink", "SQLiteSink", "CSQLite",
-                "PostgresSink",
+                "PostgresSink", "RestConnector",
             ],
             path: "Benchmarks/ChatExportBenchmarks"
         ),

@@ -277,7 +277,7 @@ struct CommandLineTests {
 
 @Suite("Vendor jobs through the binary")
 struct VendorJobTests {
-    @Test("the example configs validate with a token in the environment", arguments: ["ada-v2.json", "ada-v1.4.json"])
+    @Test("the example configs validate with a token in the environment", arguments: ["ada-v2.json", "ada-v1.4.json", "rest-ada-v2.json"])
     func examples(file: String) throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../examples/" + file).standardized
             .path

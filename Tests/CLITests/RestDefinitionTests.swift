@@ -294,4 +294,21 @@ struct RestDefinitionTests {
                 "bot", "streams",
             ])
     }
+
+    @Test("the README's worked example is what new-connector writes, and its job is the README's")
+    func readmeExample() throws {
+        let readme = try String(
+            contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../README.md").path,
+            encoding: .utf8)
+        let section = try #require(readme.components(separatedBy: "## A vendor without Swift").dropFirst().first)
+        let blocks = section.components(separatedBy: "```json\n").dropFirst().map { $0.components(separatedBy: "\n```").first ?? "" }
+        try #require(blocks.count >= 2)
+        let directory = TemporaryDirectory()
+        #expect(try CLIHarness.run(["new-connector", "acme", "--dir", directory.path]).status == 0)
+        let written = try String(contentsOfFile: directory.path + "/acme.json", encoding: .utf8)
+        #expect(blocks[1] + "\n" == written)
+        let job = try JSONValue.parse(Array(blocks[0].utf8))
+        let scaffolded = try JSONValue.parse(Array(try String(contentsOfFile: directory.path + "/acme-job.json", encoding: .utf8).utf8))
+        #expect(job == scaffolded)
+    }
 }
