@@ -31,6 +31,8 @@ final class AcmeServer: @unchecked Sendable {
     var latency = 0.0
     /// Whether the token comes as `?api_key=` (and next links echo it) instead of a header.
     var queryToken = false
+    /// When set, the token comes as the password of HTTP basic auth for this user.
+    var basicUser: String?
     private let lock = NSLock()
     private var log: [(path: String, query: [String: String])] = []
     private var count = 0
@@ -94,14 +96,17 @@ final class AcmeServer: @unchecked Sendable {
     }
 
     private func answer(_ path: String, _ query: [String: String], headers: [String: String]) -> SandboxServer.Response {
-        let authorized = queryToken ? query["api_key"] == token : headers["authorization"] == "Bearer " + token
+        let basic = basicUser.map { "Basic " + Data(($0 + ":" + token).utf8).base64EncodedString() }
+        let authorized =
+            queryToken ? query["api_key"] == token : headers["authorization"] == (basic ?? "Bearer " + token)
         guard authorized else { return .json(401, Array(#"{"error":{"message":"unknown token"}}"#.utf8)) }
         let limit = Int(query["limit"] ?? "") ?? 100
         switch path {
         case "/v1/conversations":
             guard let after = query["updated_after"].flatMap({ Int64($0) }), let before = query["updated_before"].flatMap({ Int64($0) })
             else { return .json(422, Array(#"{"error":{"message":"updated_after and updated_before are required"}}"#.utf8)) }
-            let offset = Int(query["offset"] ?? "0") ?? 0
+            // Offsets, or page numbers from 1.
+            let offset = query["page"].flatMap { Int($0) }.map { ($0 - 1) * limit } ?? Int(query["offset"] ?? "0") ?? 0
             let matching = conversations.filter { $0.updated >= after && $0.updated < before }
             let page = matching.dropFirst(offset).prefix(limit)
             return .json(200, Array(#"{"conversations":[\#(page.map(\.json).joined(separator: ","))]}"#.utf8))

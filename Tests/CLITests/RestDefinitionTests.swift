@@ -5,6 +5,8 @@ import RestConnector
 import Testing
 import VendorSandbox
 
+@testable import chat_export
+
 @Suite("Connector definitions (\"type\": \"rest\") through the binary and against made-up vendors")
 struct RestDefinitionTests {
     /// A job for a built-in definition against the sandbox, into SQLite.
@@ -310,5 +312,59 @@ struct RestDefinitionTests {
         let job = try JSONValue.parse(Array(blocks[0].utf8))
         let scaffolded = try JSONValue.parse(Array(try String(contentsOfFile: directory.path + "/acme-job.json", encoding: .utf8).utf8))
         #expect(job == scaffolded)
+    }
+
+    @Test("page-number paging and basic auth from the scaffold's definition; a status the definition lists as credentials exits 77")
+    func pagesAndBasicAuth() async throws {
+        let acme = try AcmeServer(conversations: 250)
+        defer { acme.stop() }
+        acme.basicUser = "exporter"
+        let directory = TemporaryDirectory()
+        var definition = NewConnectorCommand.definition(name: "acme")
+        definition = definition.replacingOccurrences(
+            of: #""paging": {"type": "offset", "parameter": "offset"}"#,
+            with: #""paging": {"type": "page", "parameter": "page", "first": 1}"#)
+        definition = definition.replacingOccurrences(
+            of: #""auth": {"type": "bearer", "option": "api_token"}"#,
+            with: #""auth": {"type": "basic", "user_option": "user", "password_option": "api_token"}, "errors": {"credentials": [402]}"#)
+        definition = definition.replacingOccurrences(
+            of: #""errors": {"message": [["error", "message"]], "config": {"422": "acme refused the request's parameters"}},"#, with: "")
+        definition = definition.replacingOccurrences(
+            of: #"{"name": "base_url", "type": "url", "required": true, "summary": "The API's base URL."},"#,
+            with:
+                #"{"name": "base_url", "type": "url", "required": true, "summary": "The API's base URL."}, {"name": "user", "type": "string", "required": true},"#
+        )
+        _ = try directory.write("acme.json", definition)
+        func source(_ base: String, token: String) throws -> RestSource {
+            try RestSource.make(
+                config: .object([
+                    ("type", .string("rest")), ("definition", .string("acme.json")), ("base_url", .string(base)),
+                    ("user", .string("exporter")),
+                    ("api_token", .string(token)), ("start", .string(acme.start.iso8601())), ("end", .string(acme.end.iso8601())),
+                    ("page_size", .number("40")), ("streams", .array([.string("conversations")])),
+                    ("rate_limits", .object([("per_endpoint_per_second", .number("100")), ("per_minute", .number("0"))])),
+                ]), baseDirectory: directory.path)
+        }
+        let written = try await collectRecords(try source(acme.baseURL, token: acme.token))
+        #expect(written.count == acme.conversations.count)
+        #expect(
+            Dictionary(uniqueKeysWithValues: written.map { ($0.id, String(decoding: $0.json, as: UTF8.self)) })
+                == Dictionary(uniqueKeysWithValues: acme.conversations.map { ($0.id, $0.json) }))
+        #expect(acme.requests.contains { $0.query["page"] == "2" })
+        #expect(!acme.requests.contains { $0.query["offset"] != nil })
+        let scripted = try VendorSandbox()
+        defer { scripted.stop() }
+        scripted.script("/v1/conversations", [.json(402, Array(#"{"message":"account suspended"}"#.utf8))])
+        let refused = await #expect(throws: ChatExportError.self) {
+            try await collectRecords(try source(scripted.baseURL, token: "a-token-0123"))
+        }
+        #expect(refused?.code == .credentialsRejected)
+        #expect(refused?.message.contains("account suspended") == true, "\(refused?.message ?? "")")
+    }
+
+    func collectRecords(_ source: any Source) async throws -> [Record] {
+        let sink = InMemorySink()
+        try await JobRunner(source: source, sinks: [sink], checkpoints: InMemoryCheckpointStore(), logger: .disabled).run()
+        return sink.written
     }
 }
