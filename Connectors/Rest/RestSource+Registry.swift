@@ -14,7 +14,8 @@ extension RestSource {
     /// the definition is read (see ``Registry/SourceEntry/resolve``).
     public static let registryEntry = Registry.SourceEntry(
         type: "rest",
-        summary: "Any vendor described by a connector definition (JSON): \(BuiltInDefinitions.names.joined(separator: ", ")) built in, or your own file.",
+        summary:
+            "Any vendor described by a connector definition (JSON): \(BuiltInDefinitions.names.joined(separator: ", ")) built in, or your own file.",
         options: [definitionOption],
         resolve: { object, path, baseDirectory in
             let definition = try loadDefinition(object["definition"], path: path + ".definition", baseDirectory: baseDirectory)
