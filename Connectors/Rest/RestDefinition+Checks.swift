@@ -108,7 +108,7 @@ extension RestDefinitionParser {
         for (index, stream) in definition.streams.enumerated() {
             let path = "streams[\(index)]"
             templated += [
-                (stream.summary, path + ".summary"), (stream.path, path + ".path"), (stream.cursor.field, path + ".cursor.field"),
+                (stream.summary, path + ".summary"), (stream.path, path + ".path"), (stream.cursor.path.joined(), path + ".cursor.field"),
                 (stream.cursor.column, path + ".cursor.column"), (stream.bounds.start, path + ".bounds.start"),
                 (stream.bounds.end, path + ".bounds.end"),
             ]

@@ -224,15 +224,15 @@ extension RestDefinitionParser {
             }
         default: break
         }
-        var parent: (field: String, column: String)?
+        var parent: (path: [String], column: String)?
         if let parentNode = members["parent"], let fields = self.members(parentNode, known: ["field", "column"], required: ["field"]),
-            let field = nonEmptyString(fields["field"])
+            let path = fieldPath(fields["field"])
         {
-            parent = (field, nonEmptyString(fields["column"]) ?? field)
+            parent = (path, nonEmptyString(fields["column"]) ?? path.joined(separator: "_"))
         }
         return RestDefinition.Stream(
             name: name, summary: string(members["summary"]) ?? "", path: path, query: query, records: records,
-            idField: nonEmptyString(members["id"]) ?? "_id", cursor: cursor, cursorTag: nonEmptyString(members["cursor_tag"]),
+            idPath: members["id"].flatMap { fieldPath($0) } ?? ["_id"], cursor: cursor, cursorTag: nonEmptyString(members["cursor_tag"]),
             parent: parent, bounds: bounds, paging: paging, pageSize: pageSize, lookback: bool(members["lookback"]) ?? false,
             fields: (elements(members["fields"], nonEmpty: false) ?? []).compactMap { field($0) },
             canonical: members["canonical"].flatMap { canonical($0) })
@@ -240,11 +240,11 @@ extension RestDefinitionParser {
 
     mutating func cursor(_ node: Node) -> RestDefinition.Cursor? {
         guard let members = members(node, known: ["field", "column", "format"], required: ["field"]),
-            let field = nonEmptyString(members["field"])
+            let path = fieldPath(members["field"])
         else { return nil }
         let format = members["format"].map { oneOf($0, ["iso8601", "epoch_or_iso8601"]) } ?? "iso8601"
         return .init(
-            field: field, column: nonEmptyString(members["column"]) ?? "cursor_at",
+            path: path, column: nonEmptyString(members["column"]) ?? "cursor_at",
             format: format == "epoch_or_iso8601" ? .epochOrISO8601 : .iso8601)
     }
 
@@ -293,6 +293,13 @@ extension RestDefinitionParser {
             guard let parameter = nonEmptyString(need("parameter")) else { return nil }
             return .page(parameter: parameter, first: int(members["first"], 0...1) ?? 1)
         }
+    }
+
+    /// A field's place in a record: a key, or keys into nested objects (`["meta", "id"]`).
+    mutating func fieldPath(_ node: Node?) -> [String]? {
+        guard let node else { return nil }
+        if node.value.stringValue != nil { return nonEmptyString(node).map { [$0] } }
+        return strings(node)
     }
 
     mutating func field(_ node: Node) -> FieldDescriptor? {

@@ -81,16 +81,16 @@ extension RestDefinition {
                   "path": {"type": "string", "description": "Template, below the base URL."},
                   "query": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Fixed parameters (templates)."},
                   "records": {"type": "array", "items": {"type": "string"}, "description": "Top-level keys that may hold the record array, in order."},
-                  "id": {"type": "string", "default": "_id"},
+                  "id": {"type": ["string", "array"], "items": {"type": "string"}, "default": "_id", "description": "A key, or keys into nested objects ([\"meta\", \"id\"])."},
                   "cursor": {
                     "type": "object", "required": ["field"], "additionalProperties": false,
                     "properties": {
-                      "field": {"type": "string"}, "column": {"type": "string"},
+                      "field": {"type": ["string", "array"], "items": {"type": "string"}}, "column": {"type": "string"},
                       "format": {"enum": ["iso8601", "epoch_or_iso8601"], "description": "ISO-8601 (a value without a zone is UTC), or also epoch seconds or milliseconds told apart by magnitude."}
                     }
                   },
                   "cursor_tag": {"type": "string", "description": "Template stored with the checkpoint (a cursor mode): a change of it is refused."},
-                  "parent": {"type": "object", "required": ["field"], "additionalProperties": false, "properties": {"field": {"type": "string"}, "column": {"type": "string"}}},
+                  "parent": {"type": "object", "required": ["field"], "additionalProperties": false, "properties": {"field": {"type": ["string", "array"], "items": {"type": "string"}}, "column": {"type": "string"}}},
                   "bounds": {
                     "type": "object", "required": ["start", "end"], "additionalProperties": false,
                     "properties": {

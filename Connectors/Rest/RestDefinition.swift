@@ -114,15 +114,15 @@ public struct RestDefinition: Sendable {
         public var query: [(name: String, value: String)]
         /// The top-level keys that may hold the record array, in order (`["data", "items"]`).
         public var records: [String]
-        /// The record's unique id field.
-        public var idField: String
+        /// The keys from the record's root to its unique id (`["_id"]`, `["meta", "id"]`).
+        public var idPath: [String]
         /// The cursor field (a template), its column, and its format.
         public var cursor: Cursor
         /// A tag stored with the checkpoint (a template, like `{conversations_cursor}`): a change
         /// of it is refused instead of misapplied. Also the identity's cursor mode.
         public var cursorTag: String?
-        /// The field holding the parent's id, and its column.
-        public var parent: (field: String, column: String)?
+        /// The keys to the parent's id, and its column.
+        public var parent: (path: [String], column: String)?
         /// The time bounds every request carries.
         public var bounds: Bounds
         /// How pages follow one another inside a window.
@@ -139,8 +139,8 @@ public struct RestDefinition: Sendable {
 
     /// A stream's cursor: the time each record is read by.
     public struct Cursor: Sendable {
-        /// The record field (a template).
-        public var field: String
+        /// The keys from the record's root to it (templates).
+        public var path: [String]
         /// The table column it becomes (a template).
         public var column: String
         /// How it is written.

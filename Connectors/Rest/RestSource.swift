@@ -52,6 +52,7 @@ public struct RestSource: Source {
         var endParameter: String
         var cursorTag: String?
         var pageSize: Int?
+        var cursorPath: [String]
     }
 
     /// The definition.
@@ -79,17 +80,19 @@ public struct RestSource: Source {
         self.client = VendorHTTPClient(configuration: http, transport: transport, logger: logger)
         let render = { (text: String) in RestTemplate.render(text) { settings.values[$0] ?? "" } }
         self.resolved = definition.streams.map { stream in
-            let cursorField = render(stream.cursor.field)
+            let cursorPath = stream.cursor.path.map(render)
+            let cursorField = cursorPath.joined(separator: ".")
             return Resolved(
                 definition: stream,
                 descriptor: StreamDescriptor(
                     name: stream.name, summary: render(stream.summary), cursorField: cursorField,
                     cursorColumn: render(stream.cursor.column),
-                    parentField: stream.parent?.field, parentColumn: stream.parent?.column, fields: stream.fields,
+                    parentField: stream.parent?.path.joined(separator: "."), parentColumn: stream.parent?.column, fields: stream.fields,
                     canonical: stream.canonical),
                 path: render(stream.path), query: stream.query.map { ($0.name, render($0.value)) },
                 startParameter: render(stream.bounds.start), endParameter: render(stream.bounds.end),
-                cursorTag: stream.cursorTag.map(render), pageSize: stream.pageSize.flatMap { settings.integers[$0.option] })
+                cursorTag: stream.cursorTag.map(render), pageSize: stream.pageSize.flatMap { settings.integers[$0.option] },
+                cursorPath: cursorPath)
         }
     }
 
@@ -181,8 +184,8 @@ public struct RestSource: Source {
 
     func layout(_ stream: Resolved) -> RecordLayout {
         RecordLayout(
-            idField: stream.definition.idField, cursorField: stream.descriptor.cursorField, cursorFormat: stream.definition.cursor.format,
-            parentField: stream.descriptor.parentField)
+            idPath: stream.definition.idPath, cursorPath: stream.cursorPath, cursorFormat: stream.definition.cursor.format,
+            parentPath: stream.definition.parent?.path)
     }
 
     func paginator(_ stream: Resolved, logger: ExportLogger) -> any Paginator {

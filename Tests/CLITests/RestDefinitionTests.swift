@@ -367,4 +367,40 @@ struct RestDefinitionTests {
         try await JobRunner(source: source, sinks: [sink], checkpoints: InMemoryCheckpointStore(), logger: .disabled).run()
         return sink.written
     }
+
+    @Test("id, cursor and parent may sit in nested objects; their paths become the descriptor's dotted fields")
+    func nestedFields() async throws {
+        let scripted = try VendorSandbox()
+        defer { scripted.stop() }
+        let records = [
+            #"{"meta":{"id":"m1","at":"2026-11-20T10:00:00Z"},"thread":{"id":"c1"},"text":"a"}"#,
+            #"{"meta":{"id":"m2","at":1763632800},"thread":{"id":"c1"},"text":"b"}"#,
+        ]
+        scripted.script("/v1/messages", [.json(200, Array(#"{"messages":[\#(records.joined(separator: ","))],"next_cursor":null}"#.utf8))])
+        let directory = TemporaryDirectory()
+        _ = try directory.write(
+            "nested.json",
+            #"""
+            {"name": "nested", "options": [{"name": "base_url", "type": "url", "required": true}, {"name": "token", "type": "secret", "required": true},
+              {"name": "window_days", "type": "number", "default": 400}, {"name": "windows", "type": "integer", "default": 1}],
+             "base_url": "{base_url}", "auth": {"type": "bearer", "option": "token"},
+             "range": {"window_days": "window_days", "max_concurrent_windows": "windows", "retention_days": 2},
+             "streams": [{"name": "messages", "path": "/v1/messages", "records": ["messages"], "id": ["meta", "id"],
+               "cursor": {"field": ["meta", "at"], "column": "sent_at", "format": "epoch_or_iso8601"},
+               "parent": {"field": ["thread", "id"], "column": "conversation_id"},
+               "bounds": {"start": "from", "end": "to"}, "paging": {"type": "cursor", "cursor": ["next_cursor"], "parameter": "cursor"}}]}
+            """#)
+        let source = try RestSource.make(
+            config: .object([
+                ("type", .string("rest")), ("definition", .string("nested.json")), ("base_url", .string(scripted.baseURL)),
+                ("token", .string("nested-token-0123")),
+            ]), baseDirectory: directory.path)
+        #expect(source.streams.first?.cursorField == "meta.at")
+        #expect(source.streams.first?.parentField == "thread.id")
+        let written = try await collectRecords(source)
+        #expect(written.map(\.id) == ["m1", "m2"])
+        #expect(written.map(\.parentID) == ["c1", "c1"])
+        #expect(written.map(\.cursor) == [Timestamp(iso8601: "2026-11-20T10:00:00Z"), Timestamp(epochSeconds: 1_763_632_800)])
+        #expect(written.map { String(decoding: $0.json, as: UTF8.self) } == records)
+    }
 }

@@ -21,6 +21,25 @@ struct PageScannerTests {
         #expect(scanned.members["meta"]?["next_page_uri"] == .string("/next?x=1"))
     }
 
+    @Test("extracts id, cursor and parent from nested objects, records byte-identical; a missing nested id names its path")
+    func nestedFields() throws {
+        let layout = RecordLayout(
+            idPath: ["meta", "id"], cursorPath: ["meta", "times", "sent"], cursorFormat: .epochOrISO8601, parentPath: ["thread", "id"])
+        let first = #"{"id":"not-this","meta":{"x":[1,{"id":"no"}],"id":"m1","times":{"sent":1696118400}},"thread":{"id":7}}"#
+        let second = #"{"thread":{"id":"c2","meta":{"id":"no"}},"meta":{"times":{"sent":"2023-10-01T00:00:01Z"},"id":"m2"},"meta2":{}}"#
+        let page = Array(#"{"data":[\#(first),\#(second)]}"#.utf8)
+        let records = try PageScanner.scan(page, stream: "s", recordKeys: ["data"], layout: layout).records
+        #expect(records.map(\.id) == ["m1", "m2"])
+        #expect(records.map(\.parentID) == ["7", "c2"])
+        #expect(records.map(\.cursor) == [Timestamp(epochSeconds: 1_696_118_400), Timestamp(epochSeconds: 1_696_118_401)])
+        #expect(records.map(\.jsonText) == [first, second])
+        let missing = Array(#"{"data":[{"meta":{"times":{"sent":1}},"id":"top"}]}"#.utf8)
+        let error = #expect(throws: PageScanner.RecordError.self) {
+            try PageScanner.scan(missing, stream: "s", recordKeys: ["data"], layout: layout)
+        }
+        #expect(error?.reason == #"has no usable "meta.id""#)
+    }
+
     @Test("reads epoch seconds, epoch milliseconds and ISO text when asked to")
     func epochCursors() throws {
         let page = Array(

@@ -87,16 +87,22 @@ public enum PageScanner {
         var cursor: Timestamp?
         var cursorProblem: String?
         var parent: String?
-        var object = try reader.beginObject()
-        while let key = try reader.nextMember(&object) {
-            if reader.string(key, equalsUTF8: keys.id) {
-                id = try readIdentifier(&reader)
-            } else if let field = keys.cursor, reader.string(key, equalsUTF8: field) {
-                (cursor, cursorProblem) = try readCursor(&reader, format: layout.cursorFormat)
-            } else if let field = keys.parent, reader.string(key, equalsUTF8: field) {
-                parent = try readIdentifier(&reader)
-            } else {
-                try reader.skipValue()
+        if keys.nested {
+            var found = Found()
+            try scanNested(&reader, keys.paths, &found, format: layout.cursorFormat)
+            (id, cursor, cursorProblem, parent) = (found.id, found.cursor, found.cursorProblem, found.parent)
+        } else {
+            var object = try reader.beginObject()
+            while let key = try reader.nextMember(&object) {
+                if reader.string(key, equalsUTF8: keys.id) {
+                    id = try readIdentifier(&reader)
+                } else if let field = keys.cursor, reader.string(key, equalsUTF8: field) {
+                    (cursor, cursorProblem) = try readCursor(&reader, format: layout.cursorFormat)
+                } else if let field = keys.parent, reader.string(key, equalsUTF8: field) {
+                    parent = try readIdentifier(&reader)
+                } else {
+                    try reader.skipValue()
+                }
             }
         }
         guard let id, !id.isEmpty else {
@@ -113,11 +119,56 @@ public enum PageScanner {
         let id: [UInt8]
         let cursor: [UInt8]?
         let parent: [UInt8]?
+        /// Whether a field sits in a nested object (the slower, general scan).
+        let nested: Bool
+        /// Every wanted field's path, for the general scan.
+        let paths: [(Role, ArraySlice<[UInt8]>)]
 
         init(_ layout: RecordLayout) {
-            id = Array(layout.idField.utf8)
-            cursor = layout.cursorField.map { Array($0.utf8) }
-            parent = layout.parentField.map { Array($0.utf8) }
+            id = Array((layout.idPath.first ?? layout.idField).utf8)
+            cursor = (layout.cursorPath?.first ?? layout.cursorField).map { Array($0.utf8) }
+            parent = (layout.parentPath?.first ?? layout.parentField).map { Array($0.utf8) }
+            var paths: [(Role, ArraySlice<[UInt8]>)] = [(.id, ArraySlice(layout.idPath.map { Array($0.utf8) }))]
+            if let path = layout.cursorPath { paths.append((.cursor, ArraySlice(path.map { Array($0.utf8) }))) }
+            if let path = layout.parentPath { paths.append((.parent, ArraySlice(path.map { Array($0.utf8) }))) }
+            self.paths = paths
+            nested = paths.contains { $0.1.count > 1 }
+        }
+    }
+
+    /// Which extracted field a path leads to.
+    enum Role {
+        case id, cursor, parent
+    }
+
+    /// What the general scan found.
+    struct Found {
+        var id: String?
+        var cursor: Timestamp?
+        var cursorProblem: String?
+        var parent: String?
+    }
+
+    /// Reads the object at the reader, descending into members that lead to a wanted field.
+    static func scanNested(
+        _ reader: inout JSONReader, _ wanted: [(Role, ArraySlice<[UInt8]>)], _ found: inout Found, format: RecordLayout.CursorFormat
+    ) throws {
+        var object = try reader.beginObject()
+        while let key = try reader.nextMember(&object) {
+            let matching = wanted.filter { path in path.1.first.map { reader.string(key, equalsUTF8: $0) } ?? false }
+            if matching.isEmpty {
+                try reader.skipValue()
+            } else if let leaf = matching.first(where: { $0.1.count == 1 }) {
+                switch leaf.0 {
+                case .id: found.id = try readIdentifier(&reader)
+                case .cursor: (found.cursor, found.cursorProblem) = try readCursor(&reader, format: format)
+                case .parent: found.parent = try readIdentifier(&reader)
+                }
+            } else if try reader.peekKind() == .object {
+                try scanNested(&reader, matching.map { ($0.0, $0.1.dropFirst()) }, &found, format: format)
+            } else {
+                try reader.skipValue()
+            }
         }
     }
 
