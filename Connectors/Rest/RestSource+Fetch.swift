@@ -17,6 +17,15 @@ extension RestSource {
                 throw InvalidResponse("no \(stream.definition.records.map { "\"\($0)\"" }.joined(separator: " or ")) array")
             }
             if let problem = linkProblem(stream.definition.paging, page) { throw InvalidResponse(problem) }
+            // A full page whose link key is absent (not null) may be the middle of the data: never a silent end.
+            if case .nextLink(let path) = stream.definition.paging, page.member(at: path) == nil,
+                let size = HTTPURL.queryValue(stream.definition.pageSize?.parameter ?? "", in: url).flatMap({ Int($0) }),
+                page.records.count >= size
+            {
+                throw InvalidResponse(
+                    "the page is full (\(page.records.count) records) but has no \"\(path.joined(separator: "."))\": the next page's link is missing"
+                )
+            }
             var next = try paginator.advance(page, in: window, requested: url)
             // A vendor's link may echo a query credential: never stored in a checkpoint.
             if let link = next.next?.next { next.next?.next = client.configuration.withoutCredential(link) }

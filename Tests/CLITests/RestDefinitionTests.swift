@@ -210,6 +210,36 @@ struct RestDefinitionTests {
         }
         #expect(missing?.message.contains("no \"next_cursor\"") == true, "\(missing?.message ?? "")")
 
+        // A full page without its next link: an error, never a silent one-page run; null ends it.
+        let linking = try RestSource.make(
+            config: .object([
+                ("type", .string("rest")),
+                ("definition", .string(try definitionFile(paging: #"{"type": "next_link", "next_link": ["next"]}"#, in: definitions))),
+                ("base_url", .string(scripted.baseURL)), ("token", .string("scripted-token-0123")), ("max_attempts", .number("2")),
+                ("max_retry_delay", .number("0.01")),
+            ]))
+        let full = #"{"messages":[{"id":"a","sent_at":"2026-11-20T00:00:00Z"}]}"#
+        scripted.script("/v1/messages", [.json(200, Array(full.utf8)), .json(200, Array(full.utf8))])
+        let silent = await #expect(throws: ChatExportError.self) {
+            try await JobRunner(source: linking, sinks: [InMemorySink()], checkpoints: InMemoryCheckpointStore(), logger: .disabled).run()
+        }
+        #expect(silent?.message.contains("the page is full (1 records) but has no \"next\"") == true, "\(silent?.message ?? "")")
+        scripted.script(
+            "/v1/messages", [.json(200, Array(#"{"messages":[{"id":"a","sent_at":"2026-11-20T00:00:00Z"}],"next":null}"#.utf8))])
+        #expect(try await collectRecords(linking).map(\.id) == ["a"])
+
+        // A vendor that ignores the offset hands back the same full page: an error, not a loop.
+        let counting = try RestSource.make(
+            config: .object([
+                ("type", .string("rest")),
+                ("definition", .string(try definitionFile(paging: #"{"type": "offset", "parameter": "offset"}"#, in: definitions))),
+                ("base_url", .string(scripted.baseURL)), ("token", .string("scripted-token-0123")), ("max_attempts", .number("2")),
+                ("max_retry_delay", .number("0.01")),
+            ]))
+        scripted.script("/v1/messages", Array(repeating: .json(200, Array(full.utf8)), count: 3))
+        let ignored = await #expect(throws: ChatExportError.self) { try await collectRecords(counting) }
+        #expect(ignored?.message.contains("sent the previous page's 1 records again") == true, "\(ignored?.message ?? "")")
+
         // A query-parameter credential that the vendor echoes in its next links: sent, read,
         // never stored in a checkpoint and never logged.
         acme.queryToken = true
