@@ -236,26 +236,19 @@ public struct FleetScheduler: Sendable {
         failures: inout [Int]
     ) async {
         let job = jobs[index]
-        metrics.finished(
-            job.name, summary: summary, seconds: seconds, completeThrough: summary?.completeThrough.map { Double($0.microseconds) / 1e6 })
         let outcome: FleetOutcome
         if let summary {
             failures[index] = 0
             outcome = .succeeded
-            logger.info(
-                "\(job.name): run finished: \(summary.totalRecords) records in \(String(format: "%.2f", seconds)) s",
-                [
-                    "job": .string(job.name), "event": "run_finished", "worker": .string(worker), "records": .int(summary.totalRecords),
-                    "duration_s": .double(seconds),
-                ])
+            metrics.succeeded(job.name, summary, seconds: seconds, logger: logger, worker: worker)
         } else {
             failures[index] += 1
             let delay = JobScheduler.retryDelay(failures: failures[index], every: job.every)
             outcome = temporary ? .failed(retryIn: delay) : .gaveUp(retryIn: delay)
-            logger.error(
-                "\(job.name): run failed: \(error.map { "\($0)" } ?? "cancelled")"
-                    + (lease == nil ? "" : "; the fleet tries again in \(Int(delay)) s"),
-                ["job": .string(job.name), "event": "run_failed", "worker": .string(worker)])
+            metrics.finished(job.name, summary: nil, seconds: seconds)
+            metrics.failed(
+                job.name, "\(error.map { "\($0)" } ?? "cancelled")" + (lease == nil ? "" : "; the fleet tries again in \(Int(delay)) s"),
+                logger: logger, worker: worker)
         }
         guard let lease else { return }
         do {

@@ -120,32 +120,21 @@ public struct JobScheduler: Sendable {
                     running.remove(index)
                     failures[index] = 0
                     succeeded.insert(index)
-                    metrics.finished(
-                        jobs[index].name, summary: summary, seconds: seconds,
-                        completeThrough: summary.completeThrough.map { Double($0.microseconds) / 1e6 })
+                    metrics.succeeded(jobs[index].name, summary, seconds: seconds, logger: logger)
                     due[index] = max(clock.now, due[index] + jobs[index].every)
-                    logger.info(
-                        "\(jobs[index].name): run finished: \(summary.totalRecords) records in \(String(format: "%.2f", seconds)) s",
-                        [
-                            "job": .string(jobs[index].name), "event": "run_finished", "records": .int(summary.totalRecords),
-                            "duration_s": .double(seconds),
-                        ])
                 case .finished(let index, let error, let temporary, let seconds):
                     running.remove(index)
                     metrics.finished(jobs[index].name, summary: nil, seconds: seconds)
                     if Task.isCancelled { break }
                     if once, !temporary {
                         gaveUp.insert(index)
-                        logger.error(
-                            "\(jobs[index].name): run failed: \(error)", ["job": .string(jobs[index].name), "event": "run_failed"])
+                        metrics.failed(jobs[index].name, "\(error)", logger: logger)
                         break
                     }
                     failures[index] += 1
                     let delay = Self.retryDelay(failures: failures[index], every: jobs[index].every)
                     due[index] = clock.now + delay
-                    logger.error(
-                        "\(jobs[index].name): run failed: \(error); trying again in \(Int(delay)) s",
-                        ["job": .string(jobs[index].name), "event": "run_failed"])
+                    metrics.failed(jobs[index].name, "\(error); trying again in \(Int(delay)) s", logger: logger)
                 }
             }
             group.cancelAll()
