@@ -92,12 +92,13 @@ public final class PostgresCoordinator: JobCoordinator, @unchecked Sendable {
         try withConnection { db in
             let rows = try db.query(
                 "SELECT job, next_due <= clock_timestamp(), failing, coalesce(last_success >= to_timestamp($2::float8), false), "
-                    + "coalesce(gave_up_at >= to_timestamp($2::float8), false) FROM \(Self.jobTable) WHERE job = ANY($1::text[])",
+                    + "coalesce(gave_up_at >= to_timestamp($2::float8), false), extract(epoch FROM last_success) FROM \(Self.jobTable) WHERE job = ANY($1::text[])",
                 [PostgresConnection.textArray(jobs), String(since ?? 0)], doing: "read the fleet's jobs"
             ).rows
             var status = FleetStatus(due: [])
             for row in rows {
                 guard let job = row[0] else { continue }
+                if let text = row[5], let seconds = Double(text) { status.lastSuccess[job] = seconds }
                 let passed = row[1] == "t"
                 let failing = row[2] == "t"
                 if since != nil {

@@ -61,6 +61,8 @@ struct FleetTests {
         try await coordinator.finished("notes", under: second, outcome: .succeeded, seconds: 1)
         let status = try await coordinator.status(of: ["notes"], since: start)
         #expect(status.succeeded == ["notes"])
+        let lastSuccess = try #require(status.lastSuccess["notes"])
+        #expect(lastSuccess >= start && lastSuccess < start + 600, "by the coordination database's clock")
         #expect(status.due.isEmpty, "not due again until its schedule")
         await coordinator.release(second)
         #expect(try await coordinator.claim("acme", worker: "w3", timeToLive: 60)?.fence == 3, "released: free at once")

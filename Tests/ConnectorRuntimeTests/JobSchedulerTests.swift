@@ -98,7 +98,10 @@ struct JobSchedulerTests {
     func workerMetrics() {
         let metrics = ServiceMetrics(jobs: ["a"], worker: "host \"7\"")
         metrics.leasesHeld = 2
-        let text = metrics.prometheusText()
+        metrics.fleetLastSuccess = ["a": 1000]
+        let text = metrics.prometheusText(now: 1060)
+        #expect(text.contains(#"chat_export_fleet_job_last_success_timestamp_seconds{job="a"} 1000.000"#), "\(text)")
+        #expect(text.contains(#"chat_export_fleet_job_seconds_since_success{job="a"} 60.000"#), "\(text)")
         #expect(text.contains("# TYPE chat_export_worker_leases_held gauge"))
         #expect(text.contains(#"chat_export_worker_leases_held{worker="host \"7\""} 2"#), "\(text)")
         #expect(!ServiceMetrics(jobs: ["a"]).prometheusText().contains("leases_held"))

@@ -142,6 +142,7 @@ public struct FleetScheduler: Sendable {
                     logger.warning("cannot read the fleet's job status: \(error)", ["event": "coordination_failed"])
                 }
                 if let status {
+                    metrics.fleetLastSuccess = status.lastSuccess
                     if once, running.isEmpty, Set(names).isSubset(of: status.succeeded.union(status.gaveUp)) {
                         allSucceeded = status.gaveUp.intersection(names).isEmpty
                         break

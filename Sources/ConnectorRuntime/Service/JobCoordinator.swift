@@ -86,6 +86,8 @@ public struct FleetStatus: Sendable, Hashable {
     public var succeeded: Set<String>
     /// Jobs that failed after `since` in a way that needs a person.
     public var gaveUp: Set<String>
+    /// When each job's last successful run ended, whichever worker ran it (Unix seconds).
+    public var lastSuccess: [String: Double]
 
     /// Creates a status.
     ///
@@ -93,10 +95,12 @@ public struct FleetStatus: Sendable, Hashable {
     ///   - due: Due jobs.
     ///   - succeeded: Jobs that succeeded.
     ///   - gaveUp: Jobs given up.
-    public init(due: Set<String>, succeeded: Set<String> = [], gaveUp: Set<String> = []) {
+    ///   - lastSuccess: When each job last succeeded.
+    public init(due: Set<String>, succeeded: Set<String> = [], gaveUp: Set<String> = [], lastSuccess: [String: Double] = [:]) {
         self.due = due
         self.succeeded = succeeded
         self.gaveUp = gaveUp
+        self.lastSuccess = lastSuccess
     }
 }
 

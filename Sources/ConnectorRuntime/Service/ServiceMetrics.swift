@@ -27,9 +27,17 @@ public final class ServiceMetrics: @unchecked Sendable {
 
     private let lock = NSLock()
     private var held = 0
+    private var fleetSuccesses: [String: Double] = [:]
     private var jobs: [String: JobMetrics] = [:]
     /// The worker's name in a fleet (labels `chat_export_worker_leases_held`), or nil.
     public let worker: String?
+
+    /// When each job last succeeded anywhere in the fleet (Unix seconds), as the coordination
+    /// store last said: the same on every worker, whichever ran the job.
+    public var fleetLastSuccess: [String: Double] {
+        get { lock.withLock { fleetSuccesses } }
+        set { lock.withLock { fleetSuccesses = newValue } }
+    }
 
     /// Leases this worker holds (in a fleet).
     public var leasesHeld: Int {
@@ -132,6 +140,24 @@ public final class ServiceMetrics: @unchecked Sendable {
             lines.append("# HELP chat_export_worker_leases_held Vendor instances this worker holds the lease of.")
             lines.append("# TYPE chat_export_worker_leases_held gauge")
             lines.append("chat_export_worker_leases_held{worker=\"\(Self.escape(worker))\"} \(leasesHeld)")
+            let fleet = fleetLastSuccess
+            for (name, help, value) in [
+                (
+                    "chat_export_fleet_job_last_success_timestamp_seconds", "When the job's last successful run ended, on any worker.",
+                    { (time: Double) in time }
+                ),
+                (
+                    "chat_export_fleet_job_seconds_since_success", "Seconds since the job's last successful run ended, on any worker.",
+                    { now - $0 }
+                ),
+            ] {
+                lines.append("# HELP \(name) \(help)")
+                lines.append("# TYPE \(name) gauge")
+                for job in order {
+                    guard let time = fleet[job] else { continue }
+                    lines.append("\(name){job=\"\(Self.escape(job))\"} \(String(format: "%.3f", value(time)))")
+                }
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }
