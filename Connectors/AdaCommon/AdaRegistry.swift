@@ -68,9 +68,7 @@ extension AdaAPI {
                 settings.windowDays = options[Options.windowDays]
                 settings.maxConcurrentWindows = options[Options.maxConcurrentWindows]
                 settings.lookback = options[Options.lookback]
-                if let start = settings.start, let end = settings.end, end <= start {
-                    throw ConfigError(issues: [ConfigIssue(path: options.path + ".end", "must be after start (\(start.iso8601()))")])
-                }
+                if let issue = options.orderIssue() { throw ConfigError(issues: [issue]) }
                 return AdaSource(api: api, settings: settings, http: http, logger: context.logger)
             }
         )

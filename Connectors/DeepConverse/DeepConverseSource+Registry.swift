@@ -46,14 +46,10 @@ extension DeepConverseSource {
             Options.lookback.spec,
         ] + HTTPOptions.specs(limits: .deepConverse),
         make: { options, context in
-            var issues: [ConfigIssue] = []
-            if options.given.contains("window_hours"), options.given.contains("window_days") {
-                issues.append(ConfigIssue(path: options.path + ".window_hours", "use window_hours or window_days, not both"))
-            }
+            let issues = [options.exclusiveIssue("window_hours", "window_days"), options.orderIssue()].compactMap { $0 }
+            guard issues.isEmpty else { throw ConfigError(issues: issues) }
             let start = options[Options.start] ?? .now
             let end = options[Options.end]
-            if let end, end <= start { issues.append(ConfigIssue(path: options.path + ".end", "must be after start (\(start.iso8601()))")) }
-            guard issues.isEmpty else { throw ConfigError(issues: issues) }
             let http = try HTTPOptions.configuration(from: options, credential: .header(name: "x-api-key", value: options[Options.apiKey]))
             let windowSeconds = options.number("window_hours").map { $0 * 3600 } ?? options[Options.windowDays] * 86_400
             return DeepConverseSource(

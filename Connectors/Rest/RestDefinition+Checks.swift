@@ -68,7 +68,7 @@ extension RestDefinitionParser {
         func check(_ name: String?, _ path: String, _ kinds: [String], _ fits: (OptionSpec.ValueType) -> Bool) {
             guard let name else { return }
             guard let option = options[name] else {
-                let hint = Suggestion.closest(to: name, in: Array(options.keys)).map { "; did you mean \"\($0)\"?" } ?? ""
+                let hint = Suggestion.hint(for: name, in: Array(options.keys))
                 issue(path, "no option named \(JSONValue.quoted(name))\(hint)")
                 return
             }

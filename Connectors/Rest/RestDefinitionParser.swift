@@ -26,7 +26,7 @@ struct RestDefinitionParser {
         for (key, value) in members {
             let path = JSONPath.member(node.path, key)
             guard known.contains(key) else {
-                let hint = Suggestion.closest(to: key, in: known).map { "; did you mean \"\($0)\"?" } ?? ""
+                let hint = Suggestion.hint(for: key, in: known)
                 issue(path, "unknown key\(hint) (known keys: \(known.joined(separator: ", ")))")
                 continue
             }
@@ -104,7 +104,7 @@ struct RestDefinitionParser {
     mutating func oneOf(_ node: Node?, _ values: [String]) -> String? {
         guard let node, let text = string(node) else { return nil }
         guard values.contains(text) else {
-            let hint = Suggestion.closest(to: text, in: values).map { "; did you mean \"\($0)\"?" } ?? ""
+            let hint = Suggestion.hint(for: text, in: values)
             issue(node.path, "unknown value \(JSONValue.quoted(text))\(hint) (expected one of \(values.joined(separator: ", ")))")
             return nil
         }

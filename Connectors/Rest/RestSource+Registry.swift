@@ -47,7 +47,7 @@ extension RestSource {
         }
         let looksLikeFile = name.contains("/") || name.hasSuffix(".json")
         guard looksLikeFile else {
-            let hint = Suggestion.closest(to: name, in: BuiltInDefinitions.names).map { "; did you mean \"\($0)\"?" } ?? ""
+            let hint = Suggestion.hint(for: name, in: BuiltInDefinitions.names)
             throw ConfigError(issues: [
                 ConfigIssue(
                     path: path,
@@ -89,7 +89,6 @@ extension RestSource {
     }
 
     static func make(_ definition: RestDefinition, _ options: ComponentOptions, _ context: Registry.Context) throws -> RestSource {
-        var issues: [ConfigIssue] = []
         var values: [String: String] = [:]
         var integers: [String: Int] = [:]
         var streams = definition.streams.map(\.name)
@@ -104,12 +103,10 @@ extension RestSource {
         let range = definition.range
         let start = range.start.flatMap { options.timestamp($0) }
         let end = range.end.flatMap { options.timestamp($0) }
-        if let start, let end, end <= start, let name = range.end {
-            issues.append(ConfigIssue(path: options.path + "." + name, "must be after \(range.start ?? "start") (\(start.iso8601()))"))
-        }
-        if let days = range.windowDays, let hours = range.windowHours, options.given.contains(days), options.given.contains(hours) {
-            issues.append(ConfigIssue(path: options.path + "." + hours, "use \(hours) or \(days), not both"))
-        }
+        let issues = [
+            range.start.flatMap { start in range.end.flatMap { options.orderIssue(start: start, end: $0) } },
+            range.windowHours.flatMap { hours in range.windowDays.flatMap { options.exclusiveIssue(hours, $0) } },
+        ].compactMap { $0 }
         guard issues.isEmpty else { throw ConfigError(issues: issues) }
         let windowSeconds =
             range.windowHours.flatMap { options.number($0) }.map { $0 * 3600 } ?? (range.windowDays.flatMap { options.number($0) } ?? 1)

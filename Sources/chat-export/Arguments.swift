@@ -53,7 +53,7 @@ struct Arguments {
                 }
                 result.options[name, default: []].append(value)
             } else {
-                let hint = Suggestion.closest(to: name, in: Array(known.union(knownFlags))).map { "; did you mean \($0)?" } ?? ""
+                let hint = Suggestion.hint(for: name, in: Array(known.union(knownFlags)), quoted: false)
                 throw UsageError(message: "unknown option \(name)\(hint)")
             }
         }

@@ -53,7 +53,7 @@ struct CLI {
                     return 0
                 }
                 guard let text = Help.commands[topic] else {
-                    let hint = Suggestion.closest(to: topic, in: Array(Help.commands.keys)).map { "; did you mean \"\($0)\"?" } ?? ""
+                    let hint = Suggestion.hint(for: topic, in: Array(Help.commands.keys))
                     throw UsageError(message: "no help for \"\(topic)\"\(hint)")
                 }
                 print(text)
@@ -67,7 +67,7 @@ struct CLI {
                 throw UsageError(message: "missing command")
             }
             guard let help = Help.commands[command] else {
-                let hint = Suggestion.closest(to: command, in: Array(Help.commands.keys)).map { "; did you mean \"\($0)\"?" } ?? ""
+                let hint = Suggestion.hint(for: command, in: Array(Help.commands.keys))
                 throw UsageError(message: "unknown command \"\(command)\"\(hint)")
             }
             if parsed.flags.contains("--help") {

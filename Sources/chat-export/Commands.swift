@@ -144,7 +144,7 @@ struct Commands {
             print(OptionSpec.jsonSchema(type: entry.type, summary: entry.summary, options: entry.options).serialized(pretty: true))
         } else {
             let known = registry.sources.map(\.type) + registry.sinks.map(\.type) + ["rest-definition"]
-            let hint = Suggestion.closest(to: type, in: known).map { "; did you mean \"\($0)\"?" } ?? ""
+            let hint = Suggestion.hint(for: type, in: known)
             throw UsageError(message: "unknown type \"\(type)\"\(hint) (known: \(known.joined(separator: ", ")))", command: "spec")
         }
         return 0

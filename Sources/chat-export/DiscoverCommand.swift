@@ -34,7 +34,7 @@ struct DiscoverCommand {
         } else {
             guard FileSystem.exists(target) else {
                 let known = BuiltIns.registry.sources.map(\.type)
-                let hint = Suggestion.closest(to: target, in: known).map { "; did you mean \"\($0)\"?" } ?? ""
+                let hint = Suggestion.hint(for: target, in: known)
                 throw UsageError(
                     message: "\(target): no such config file or source type\(hint) (types: \(known.joined(separator: ", ")))",
                     command: "discover")

@@ -39,7 +39,7 @@ enum InitCommand {
         }
         guard let entry else {
             let known = registry.sources.map(\.type)
-            let hint = Suggestion.closest(to: type, in: known).map { "; did you mean \"\($0)\"?" } ?? ""
+            let hint = Suggestion.hint(for: type, in: known)
             throw UsageError(message: "unknown source type \"\(type)\"\(hint) (known: \(known.joined(separator: ", ")))", command: "init")
         }
         let sinkType = sink ?? "sqlite"

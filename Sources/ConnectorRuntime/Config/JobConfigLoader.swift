@@ -85,7 +85,7 @@ public struct JobConfigLoader: Sendable {
             if !seen.insert(key).inserted {
                 issues.append(ConfigIssue(path: JSONPath.member("$", key), "duplicate key"))
             } else if !topLevel.contains(key) {
-                let hint = Suggestion.closest(to: key, in: topLevel).map { "; did you mean \"\($0)\"?" } ?? ""
+                let hint = Suggestion.hint(for: key, in: topLevel)
                 issues.append(
                     ConfigIssue(path: JSONPath.member("$", key), "unknown key\(hint) (known keys: source, sinks, checkpoint, schedule)"))
             }
@@ -249,7 +249,7 @@ public struct JobConfigLoader: Sendable {
             return nil
         }
         guard let kind = kinds.first(where: { $0.type == type }) else {
-            let hint = Suggestion.closest(to: type, in: known).map { "; did you mean \"\($0)\"?" } ?? ""
+            let hint = Suggestion.hint(for: type, in: known)
             issues.append(
                 ConfigIssue(path: path + ".type", "unknown type \(JSONValue.quoted(type))\(hint) (known: \(known.joined(separator: ", ")))")
             )

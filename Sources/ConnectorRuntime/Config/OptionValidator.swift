@@ -124,7 +124,7 @@ package enum OptionValidator {
         case .oneOf(let allowed):
             guard let text = value.stringValue else { return wrong() }
             guard allowed.contains(text) else {
-                let hint = Suggestion.closest(to: text, in: allowed).map { "; did you mean \"\($0)\"?" } ?? ""
+                let hint = Suggestion.hint(for: text, in: allowed)
                 return "expected one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", ")), got \(shown(text))\(hint)"
             }
             return nil

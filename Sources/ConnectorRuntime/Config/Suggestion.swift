@@ -17,6 +17,18 @@ package enum Suggestion {
         return best?.0
     }
 
+    /// `; did you mean "candidate"?` for the closest candidate, or nothing: the tail of an
+    /// "unknown …" message.
+    ///
+    /// - Parameters:
+    ///   - word: What the person wrote.
+    ///   - candidates: What they could have meant.
+    ///   - quoted: Whether to quote the suggestion (not for `--options`).
+    /// - Returns: The hint, or an empty string.
+    package static func hint(for word: String, in candidates: [String], quoted: Bool = true) -> String {
+        closest(to: word, in: candidates).map { quoted ? "; did you mean \"\($0)\"?" : "; did you mean \($0)?" } ?? ""
+    }
+
     /// Levenshtein distance, treating an adjacent swap as one edit.
     package static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a)
