@@ -197,17 +197,7 @@ public struct DeepConverseSource: Source {
             return try paginator.advance(page, in: window, requested: url)
         }
         if let page { return page }
-        logger.warning(
-            "\(stream): DeepConverse rejected the stored cursor for \(window.start.iso8601())–\(window.end.iso8601()) (expired?); "
-                + "restarting that window from its beginning (its records are sent again)"
-        )
-        var restarted = window
-        restarted.position = nil
-        do {
-            try paginator.restart(window)
-        } catch let error as InvalidResponse {
-            throw ChatExportError(.invalidResponse, "GET \(HTTPURL.redacted(url)): \(error.reason)")
-        }
+        let restarted = try paginator.restarting(window, stream: stream, vendor: "DeepConverse", url: url, logger: logger)
         return try await fetch(stream, restarted, layout: layout, paginator: paginator, logger: logger)
     }
 

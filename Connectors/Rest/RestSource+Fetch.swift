@@ -32,17 +32,12 @@ extension RestSource {
             return next
         }
         if let page { return page }
-        logger.warning(
-            "\(stream.descriptor.name): \(definition.title) rejected the stored cursor for \(window.start.iso8601())–\(window.end.iso8601()) (expired?); "
-                + "restarting that window from its beginning (its records are sent again)")
-        var restarted = window
-        restarted.position = nil
-        do {
-            guard let cursors = paginator as? CursorPaginator else { throw InvalidResponse("a rejected cursor") }
-            try cursors.restart(window)
-        } catch let error as InvalidResponse {
-            throw ChatExportError(.invalidResponse, "GET \(HTTPURL.redacted(url)): \(error.reason)")
+        // Only cursor paging passes a rejected cursor's status through (see `passThrough`).
+        guard let cursors = paginator as? CursorPaginator else {
+            throw ChatExportError(.invalidResponse, "GET \(HTTPURL.redacted(url)): a rejected cursor")
         }
+        let restarted = try cursors.restarting(
+            window, stream: stream.descriptor.name, vendor: definition.title, url: url, logger: logger)
         return try await fetch(stream, restarted, layout: layout, paginator: paginator, logger: logger)
     }
 

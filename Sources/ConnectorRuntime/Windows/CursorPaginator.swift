@@ -35,4 +35,31 @@ public struct CursorPaginator: Paginator {
     public func restart(_ window: TimeWindow<PagePosition>, limit: Int = 3) throws {
         try guardrail.restart(window: window.pagingKey, limit: limit)
     }
+
+    /// The window to read again from its beginning after the vendor rejected its stored
+    /// cursor (expired): says so in the log and counts the restart against ``restart(_:limit:)``'s limit.
+    ///
+    /// - Parameters:
+    ///   - window: The window whose cursor was rejected.
+    ///   - stream: The stream, for the warning.
+    ///   - vendor: Who rejected it (`DeepConverse`), for the warning.
+    ///   - url: The request that was answered so, for the error.
+    ///   - logger: Where the warning goes.
+    /// - Returns: The window without a position.
+    /// - Throws: ``ChatExportError`` (`invalidResponse`) past the limit.
+    public func restarting(
+        _ window: TimeWindow<PagePosition>, stream: String, vendor: String, url: String, logger: ExportLogger
+    ) throws -> TimeWindow<PagePosition> {
+        logger.warning(
+            "\(stream): \(vendor) rejected the stored cursor for \(window.start.iso8601())–\(window.end.iso8601()) (expired?); "
+                + "restarting that window from its beginning (its records are sent again)")
+        do {
+            try restart(window)
+        } catch let error as InvalidResponse {
+            throw ChatExportError(.invalidResponse, "GET \(HTTPURL.redacted(url)): \(error.reason)")
+        }
+        var restarted = window
+        restarted.position = nil
+        return restarted
+    }
 }
