@@ -299,15 +299,9 @@ public actor PostgresSink: CheckpointingSink {
             try connection.execute(sessionSettings, doing: "set the session's timeouts")
         }
         let db = try database()
-        let key = "chat-export:" + settings.schema + "." + settings.tablePrefix
-        let free = try db.query("SELECT pg_try_advisory_lock(hashtext($1))", [key], doing: "look for a manual run").rows.first?[0] == "t"
-        if free { try db.query("SELECT pg_advisory_unlock(hashtext($1))", [key], doing: "look for a manual run") }
-        guard free else {
-            throw ChatExportError(
-                .checkpointLocked,
-                "the checkpoint in \(address) schema \(settings.schema) (table_prefix \"\(settings.tablePrefix)\") is locked by a run outside the fleet; "
-                    + "the fleet tries again later")
-        }
+        // A manual run holding the job's lock keeps the fleet out; the lock is not kept.
+        try lockJob(db, by: "a run outside the fleet", then: "the fleet tries again later")
+        try db.query("SELECT pg_advisory_unlock(hashtext($1))", [lockKey], doing: "look for a manual run")
         try lease.verify(in: db, stopping: "its run")
         self.lease = lease
         return PostgresCheckpointStore(storage: self, fence: try takeFence(db))
@@ -326,23 +320,29 @@ public actor PostgresSink: CheckpointingSink {
     public func checkpointStore() async throws -> any TransactionalCheckpointStore {
         let db = try database()
         if !locked {
-            let key = "chat-export:" + settings.schema + "." + settings.tablePrefix
-            let taken = try db.query("SELECT pg_try_advisory_lock(hashtext($1))", [key], doing: "lock the job").rows
-            guard taken.first?[0] == "t" else {
-                let holder = try? db.query(
-                    "SELECT a.pid, a.client_addr, a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-                        + "WHERE l.locktype = 'advisory' AND l.objid = (hashtext($1)::bigint & 4294967295) AND l.granted LIMIT 1",
-                    [key], doing: "find the lock's holder"
-                ).rows.first
-                let who = holder.map { " (server pid \($0[0] ?? "?"), \($0[2] ?? "")\($0[1].map { " from \($0)" } ?? ""))" } ?? ""
-                throw ChatExportError(
-                    .checkpointLocked,
-                    "the checkpoint in \(address) schema \(settings.schema) (table_prefix \"\(settings.tablePrefix)\") is locked by another run\(who); "
-                        + "wait for it to finish or stop it")
-            }
+            try lockJob(db, by: "another run", then: "wait for it to finish or stop it")
             locked = true
         }
         return PostgresCheckpointStore(storage: self, fence: try takeFence(db))
+    }
+
+    /// The name of the job's session advisory lock (schema + table prefix).
+    private var lockKey: String { "chat-export:" + settings.schema + "." + settings.tablePrefix }
+
+    /// Takes the job's advisory lock, or fails naming the session that holds it.
+    private func lockJob(_ db: PostgresConnection, by holderKind: String, then advice: String) throws {
+        let taken = try db.query("SELECT pg_try_advisory_lock(hashtext($1))", [lockKey], doing: "lock the job").rows
+        guard taken.first?[0] != "t" else { return }
+        let holder = try? db.query(
+            "SELECT a.pid, a.client_addr, a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                + "WHERE l.locktype = 'advisory' AND l.objid = (hashtext($1)::bigint & 4294967295) AND l.granted LIMIT 1",
+            [lockKey], doing: "find the lock's holder"
+        ).rows.first
+        let who = holder.map { " (server pid \($0[0] ?? "?"), \($0[2] ?? "")\($0[1].map { " from \($0)" } ?? ""))" } ?? ""
+        throw ChatExportError(
+            .checkpointLocked,
+            "the checkpoint in \(address) schema \(settings.schema) (table_prefix \"\(settings.tablePrefix)\") is locked by \(holderKind)\(who); "
+                + advice)
     }
 
     /// Reads the stored states with a connection of its own, taking no lock.
