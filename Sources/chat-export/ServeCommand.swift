@@ -160,12 +160,7 @@ struct ServeCommand {
     /// One run of a job: its checkpoint store opened, locked (or under the fleet's `lease`) and
     /// closed around the runner.
     static func runOnce(_ job: JobConfig, lease: (any JobLease)? = nil, logger: ExportLogger) async throws -> RunSummary {
-        let store: any CheckpointStore
-        if let lease {
-            store = try await job.openCheckpointStore(under: lease)
-        } else {
-            store = try await job.openCheckpointStore(logger: logger)
-        }
+        let store = try await job.openCheckpointStore(under: lease, logger: logger)
         do {
             var summary = try await JobRunner(source: job.source, sinks: job.sinks, checkpoints: store, logger: logger).run()
             // How far the data is complete: the least `done_through` over the job's streams.

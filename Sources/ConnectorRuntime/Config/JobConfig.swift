@@ -20,30 +20,27 @@ public struct JobConfig: Sendable {
         checkpointIsExplicit ? nil : sinks.lazy.compactMap { $0 as? any CheckpointingSink }.first
     }
 
-    /// Opens (and locks) the job's checkpoint store: in the checkpointing sink, or the file.
+    /// Opens (and locks) the job's checkpoint store: in the checkpointing sink, or the file; or,
+    /// for a run under a fleet's lease (``JobLease``), the sink's store checked against the lease.
     ///
     /// - Parameters:
     ///   - corrupt: What to do with a checkpoint file that cannot be read (`state reset` sets it aside).
+    ///   - lease: The fleet lease the run holds, if any.
     ///   - logger: Where setting a corrupt file aside is reported.
     /// - Returns: The store.
-    /// - Throws: ``ChatExportError`` (locked: exit 75).
+    /// - Throws: ``ChatExportError`` (locked: exit 75; under a lease, `invalidConfig` when the
+    ///   checkpoint is not in a sink a fleet can share, see ``fleetProblem``).
     public func openCheckpointStore(
-        ifCorrupt corrupt: FileCheckpointStore.CorruptFile = .fail, logger: ExportLogger = .disabled
+        ifCorrupt corrupt: FileCheckpointStore.CorruptFile = .fail, under lease: (any JobLease)? = nil, logger: ExportLogger = .disabled
     ) async throws -> any CheckpointStore {
+        if let lease {
+            guard let sink = checkpointingSink, sink.sharesCheckpoint else {
+                throw ChatExportError(.invalidConfig, fleetProblem ?? "the checkpoint cannot be shared by a fleet")
+            }
+            return try await sink.checkpointStore(under: lease)
+        }
         if let sink = checkpointingSink { return try await sink.checkpointStore() }
         return try FileCheckpointStore(path: checkpointPath, ifCorrupt: corrupt, logger: logger)
-    }
-
-    /// Opens the job's checkpoint store for a run under a fleet's lease (``JobLease``).
-    ///
-    /// - Parameter lease: The lease the run holds.
-    /// - Returns: The store.
-    /// - Throws: ``ChatExportError`` (`invalidConfig`) when the checkpoint is not in a sink a
-    ///   fleet can share; see ``fleetProblem``.
-    public func openCheckpointStore(under lease: any JobLease) async throws -> any CheckpointStore {
-        if let problem = fleetProblem { throw ChatExportError(.invalidConfig, problem) }
-        guard let sink = checkpointingSink else { throw ChatExportError(.invalidConfig, "no checkpointing sink") }
-        return try await sink.checkpointStore(under: lease)
     }
 
     /// Why a fleet of workers on several machines cannot share this job (its checkpoint would

@@ -115,7 +115,7 @@ public struct FleetScheduler: Sendable {
         let lost = LostUnits()
         let names = jobs.map(\.name)
         var leases: [String: any JobLease] = [:]
-        var running: [Int: String] = [:]
+        var running = Set<Int>()
         var failures = [Int](repeating: 0, count: jobs.count)
         var allSucceeded = true
         await withTaskGroup(of: Event.self) { group in
@@ -147,7 +147,7 @@ public struct FleetScheduler: Sendable {
                         allSucceeded = status.gaveUp.intersection(names).isEmpty
                         break
                     }
-                    let wanted = jobs.indices.filter { status.due.contains(jobs[$0].name) && running[$0] == nil }
+                    let wanted = jobs.indices.filter { status.due.contains(jobs[$0].name) && !running.contains($0) }
                     // Claim the instances of due jobs, as many as there are free slots.
                     for unit in Set(wanted.map { jobs[$0].unit }).sorted() where leases[unit] == nil && leases.count < maxConcurrent {
                         do {
@@ -165,11 +165,11 @@ public struct FleetScheduler: Sendable {
                     }
                     for index in wanted where running.count < maxConcurrent {
                         guard let lease = leases[jobs[index].unit] else { continue }
-                        running[index] = lease.unit
+                        running.insert(index)
                         group.addTask { await self.runOne(index, lease: lease, lost: lost, tick: tick) }
                     }
                     // Give up the leases of instances with nothing left to do.
-                    for (unit, lease) in leases where !running.values.contains(unit) && !wanted.contains(where: { jobs[$0].unit == unit }) {
+                    for (unit, lease) in leases where !running.union(wanted).contains(where: { jobs[$0].unit == unit }) {
                         await coordinator.release(lease)
                         leases[unit] = nil
                         logger.debug("released the lease on \(unit)", ["event": "lease_released", "unit": .string(unit)])
@@ -187,9 +187,9 @@ public struct FleetScheduler: Sendable {
                 switch event {
                 case .tick: ticking = false
                 case .ended(let index, let fence, let summary, let error, let temporary, let seconds):
-                    let unit = running.removeValue(forKey: index) ?? jobs[index].unit
+                    running.remove(index)
                     // Recorded only under the lease the run held: not after it was lost.
-                    let lease = leases[unit].flatMap { $0.fence == fence ? $0 : nil }
+                    let lease = leases[jobs[index].unit].flatMap { $0.fence == fence ? $0 : nil }
                     await ended(index, summary, error, temporary: temporary, seconds: seconds, lease: lease, failures: &failures)
                 }
             }
