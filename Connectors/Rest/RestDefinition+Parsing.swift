@@ -46,6 +46,12 @@ extension RestDefinition {
         if let node = top["range"] { definition.range = parser.range(node) }
         let streamNodes = parser.elements(top["streams"]) ?? []
         definition.streams = streamNodes.compactMap { parser.stream($0) }
+        // A `streams` option lists the definition's streams, all of them by default.
+        let names = definition.streams.map(\.name)
+        for index in definition.options.indices where definition.options[index].isStreams {
+            definition.options[index].type = .list(.oneOf(names))
+            definition.options[index].defaultValue = .array(names.map { .string($0) })
+        }
         var streamNames = Set<String>()
         for (index, stream) in definition.streams.enumerated() where !streamNames.insert(stream.name).inserted {
             parser.issue("streams[\(index)].name", "stream \(JSONValue.quoted(stream.name)) is declared twice")
@@ -98,6 +104,7 @@ extension RestDefinitionParser {
         let defaultValue = members["default"]?.value
         if required, let node = members["default"] { issue(node.path, "a required option has no default") }
         if kind == "secret", let node = members["default"] { issue(node.path, "a secret has no default") }
+        // A `streams` option's values and default are filled in once the streams are read.
         return .init(
             name: name, type: type, required: required, defaultValue: kind == "streams" ? nil : defaultValue,
             summary: string(members["summary"]) ?? "")

@@ -45,6 +45,9 @@ public struct RestDefinition: Sendable {
         public var defaultValue: JSONValue?
         /// Documentation.
         public var summary: String
+
+        /// Whether it selects streams (a list of the definition's stream names).
+        var isStreams: Bool { if case .list = type { true } else { false } }
     }
 
     /// How requests are authenticated; every credential is an option of type `secret`.

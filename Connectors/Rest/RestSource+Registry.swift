@@ -73,14 +73,8 @@ extension RestSource {
     /// - Parameter definition: The definition.
     /// - Returns: The entry.
     public static func entry(for definition: RestDefinition) -> Registry.SourceEntry {
-        let streamNames = definition.streams.map(\.name)
-        let specs: [OptionSpec] = definition.options.map { option in
-            if case .list = option.type {
-                return OptionSpec(
-                    option.name, .list(.oneOf(streamNames)), required: option.required,
-                    default: .array(streamNames.map { .string($0) }), summary: option.summary)
-            }
-            return OptionSpec(option.name, option.type, required: option.required, default: option.defaultValue, summary: option.summary)
+        let specs = definition.options.map {
+            OptionSpec($0.name, $0.type, required: $0.required, default: $0.defaultValue, summary: $0.summary)
         }
         return Registry.SourceEntry(
             type: "rest", summary: definition.summary,
