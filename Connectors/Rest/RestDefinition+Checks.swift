@@ -65,40 +65,33 @@ extension RestDefinitionParser {
     /// Checks what refers to options: each names a declared option of a fitting type.
     mutating func crossCheck(_ definition: RestDefinition) {
         let options = Dictionary(definition.options.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        func check(_ name: String?, _ path: String, _ kinds: [String], _ fits: (OptionSpec.ValueType) -> Bool) {
+        func check(_ name: String?, _ path: String, _ kinds: [String]) {
             guard let name else { return }
             guard let option = options[name] else {
                 let hint = Suggestion.hint(for: name, in: Array(options.keys))
                 issue(path, "no option named \(JSONValue.quoted(name))\(hint)")
                 return
             }
-            if !fits(option.type) { issue(path, "option \(JSONValue.quoted(name)) must be of type \(kinds.joined(separator: " or "))") }
-        }
-        func isSecret(_ type: OptionSpec.ValueType) -> Bool { if case .secret = type { true } else { false } }
-        func isText(_ type: OptionSpec.ValueType) -> Bool {
-            switch type {
-            case .string, .url, .oneOf, .secret: true
-            default: false
+            if !kinds.contains(option.kind) {
+                issue(path, "option \(JSONValue.quoted(name)) must be of type \(kinds.joined(separator: " or "))")
             }
         }
         switch definition.auth {
         case .none: break
         case .bearer(let option), .header(_, let option), .queryParameter(_, let option):
-            check(option, "auth.option", ["secret"], isSecret)
+            check(option, "auth.option", ["secret"])
         case .basic(let user, let password):
-            check(user, "auth.user_option", ["string", "secret"], isText)
-            check(password, "auth.password_option", ["secret"], isSecret)
+            check(user, "auth.user_option", ["string", "secret"])
+            check(password, "auth.password_option", ["secret"])
         }
         let range = definition.range
-        check(range.start, "range.start", ["timestamp"]) { if case .timestamp = $0 { true } else { false } }
-        check(range.end, "range.end", ["timestamp"]) { if case .timestamp = $0 { true } else { false } }
-        for (name, key) in [(range.lag, "lag"), (range.lookback, "lookback")] {
-            check(name, "range.\(key)", ["duration"]) { if case .duration = $0 { true } else { false } }
-        }
-        for (name, key) in [(range.windowDays, "window_days"), (range.windowHours, "window_hours")] {
-            check(name, "range.\(key)", ["number"]) { if case .number = $0 { true } else { false } }
-        }
-        check(range.maxConcurrentWindows, "range.max_concurrent_windows", ["integer"]) { if case .integer = $0 { true } else { false } }
+        check(range.start, "range.start", ["timestamp"])
+        check(range.end, "range.end", ["timestamp"])
+        check(range.lag, "range.lag", ["duration"])
+        check(range.lookback, "range.lookback", ["duration"])
+        check(range.windowDays, "range.window_days", ["number"])
+        check(range.windowHours, "range.window_hours", ["number"])
+        check(range.maxConcurrentWindows, "range.max_concurrent_windows", ["integer"])
         if range.start == nil, range.retentionDays == nil {
             issue("range", "name a start option or give retention_days (where a first run starts)")
         }
@@ -115,13 +108,13 @@ extension RestDefinitionParser {
             if let tag = stream.cursorTag { templated.append((tag, path + ".cursor_tag")) }
             templated += stream.query.map { ($0.value, path + ".query." + $0.name) }
             if let size = stream.pageSize {
-                check(size.option, path + ".page_size.option", ["integer"]) { if case .integer = $0 { true } else { false } }
+                check(size.option, path + ".page_size.option", ["integer"])
             }
         }
         for (status, message) in definition.errors.configStatuses { templated.append((message, "errors.config.\(status)")) }
         for (text, path) in templated {
             for name in RestTemplate.names(in: text) {
-                check(name, path, ["string", "url", "enum"]) { if case .secret = $0 { false } else { isText($0) } }
+                check(name, path, ["string", "url", "enum"])
             }
         }
     }

@@ -47,7 +47,25 @@ public struct RestDefinition: Sendable {
         public var summary: String
 
         /// Whether it selects streams (a list of the definition's stream names).
-        var isStreams: Bool { if case .list = type { true } else { false } }
+        var isStreams: Bool { kind == "streams" }
+
+        /// Its type as a definition writes it (`timestamp`, `enum`, `streams`, …).
+        var kind: String {
+            switch type {
+            case .string: "string"
+            case .secret: "secret"
+            case .url: "url"
+            case .path: "path"
+            case .integer: "integer"
+            case .number: "number"
+            case .boolean: "boolean"
+            case .timestamp: "timestamp"
+            case .duration: "duration"
+            case .oneOf: "enum"
+            case .list: "streams"
+            case .object: "object"
+            }
+        }
     }
 
     /// How requests are authenticated; every credential is an option of type `secret`.
