@@ -152,6 +152,15 @@ struct RestDefinitionTests {
         let scripted = try VendorSandbox()
         defer { scripted.stop() }
         let definitions = TemporaryDirectory()
+        /// A source of a one-stream definition with `paging` against the scripted sandbox, two attempts per request.
+        func scriptedSource(paging: String) throws -> RestSource {
+            try RestSource.make(
+                config: .object([
+                    ("type", .string("rest")), ("definition", .string(try definitionFile(paging: paging, in: definitions))),
+                    ("base_url", .string(scripted.baseURL)), ("token", .string("scripted-token-0123")), ("max_attempts", .number("2")),
+                    ("max_retry_delay", .number("0.01")),
+                ]))
+        }
         scripted.script(
             "/v1/messages",
             [
@@ -161,14 +170,9 @@ struct RestDefinitionTests {
                         #"{"messages":[{"id":"a","sent_at":"2026-11-20T00:00:00Z"}],"next":"\#(other.baseURL)/v1/messages?cursor=2"}"#.utf8)
                 )
             ])
-        let leaving = try RestSource.make(
-            config: .object([
-                ("type", .string("rest")),
-                ("definition", .string(try definitionFile(paging: #"{"type": "next_link", "next_link": ["next"]}"#, in: definitions))),
-                ("base_url", .string(scripted.baseURL)), ("token", .string("scripted-token-0123")),
-            ]))
+        let leaving = try scriptedSource(paging: #"{"type": "next_link", "next_link": ["next"]}"#)
         let refused = await #expect(throws: ChatExportError.self) {
-            try await JobRunner(source: leaving, sinks: [InMemorySink()], checkpoints: InMemoryCheckpointStore(), logger: .disabled).run()
+            try await collectRecords(leaving)
         }
         #expect(
             refused?.message.contains("refusing to send credentials to \(other.baseURL)") == true
@@ -183,20 +187,9 @@ struct RestDefinitionTests {
                 .json(200, Array(#"{"messages":[{"id":"b","sent_at":"2026-11-20T00:00:01Z"}],"next_cursor":"same"}"#.utf8)),
                 .json(200, Array(#"{"messages":[{"id":"b","sent_at":"2026-11-20T00:00:01Z"}],"next_cursor":"same"}"#.utf8)),
             ])
-        let looping = try RestSource.make(
-            config: .object([
-                ("type", .string("rest")),
-                (
-                    "definition",
-                    .string(
-                        try definitionFile(
-                            paging: #"{"type": "cursor", "cursor": ["next_cursor"], "parameter": "cursor"}"#, in: definitions))
-                ),
-                ("base_url", .string(scripted.baseURL)), ("token", .string("scripted-token-0123")), ("max_attempts", .number("2")),
-                ("max_retry_delay", .number("0.01")),
-            ]))
+        let looping = try scriptedSource(paging: #"{"type": "cursor", "cursor": ["next_cursor"], "parameter": "cursor"}"#)
         let loop = await #expect(throws: ChatExportError.self) {
-            try await JobRunner(source: looping, sinks: [InMemorySink()], checkpoints: InMemoryCheckpointStore(), logger: .disabled).run()
+            try await collectRecords(looping)
         }
         #expect(loop?.message.contains("returned the cursor it was given") == true, "\(loop?.message ?? "")")
 
@@ -206,22 +199,16 @@ struct RestDefinitionTests {
         scripted.script(
             "/v1/messages", [.json(200, Array(#"{"messages":[{"id":"a","sent_at":"2026-11-20T00:00:00Z"}]}"#.utf8))])
         let missing = await #expect(throws: ChatExportError.self) {
-            try await JobRunner(source: looping, sinks: [InMemorySink()], checkpoints: InMemoryCheckpointStore(), logger: .disabled).run()
+            try await collectRecords(looping)
         }
         #expect(missing?.message.contains("no \"next_cursor\"") == true, "\(missing?.message ?? "")")
 
         // A full page without its next link: an error, never a silent one-page run; null ends it.
-        let linking = try RestSource.make(
-            config: .object([
-                ("type", .string("rest")),
-                ("definition", .string(try definitionFile(paging: #"{"type": "next_link", "next_link": ["next"]}"#, in: definitions))),
-                ("base_url", .string(scripted.baseURL)), ("token", .string("scripted-token-0123")), ("max_attempts", .number("2")),
-                ("max_retry_delay", .number("0.01")),
-            ]))
+        let linking = try scriptedSource(paging: #"{"type": "next_link", "next_link": ["next"]}"#)
         let full = #"{"messages":[{"id":"a","sent_at":"2026-11-20T00:00:00Z"}]}"#
         scripted.script("/v1/messages", [.json(200, Array(full.utf8)), .json(200, Array(full.utf8))])
         let silent = await #expect(throws: ChatExportError.self) {
-            try await JobRunner(source: linking, sinks: [InMemorySink()], checkpoints: InMemoryCheckpointStore(), logger: .disabled).run()
+            try await collectRecords(linking)
         }
         #expect(silent?.message.contains("the page is full (1 records) but has no \"next\"") == true, "\(silent?.message ?? "")")
         scripted.script(
@@ -229,13 +216,7 @@ struct RestDefinitionTests {
         #expect(try await collectRecords(linking).map(\.id) == ["a"])
 
         // A vendor that ignores the offset hands back the same full page: an error, not a loop.
-        let counting = try RestSource.make(
-            config: .object([
-                ("type", .string("rest")),
-                ("definition", .string(try definitionFile(paging: #"{"type": "offset", "parameter": "offset"}"#, in: definitions))),
-                ("base_url", .string(scripted.baseURL)), ("token", .string("scripted-token-0123")), ("max_attempts", .number("2")),
-                ("max_retry_delay", .number("0.01")),
-            ]))
+        let counting = try scriptedSource(paging: #"{"type": "offset", "parameter": "offset"}"#)
         scripted.script("/v1/messages", Array(repeating: .json(200, Array(full.utf8)), count: 3))
         let ignored = await #expect(throws: ChatExportError.self) { try await collectRecords(counting) }
         #expect(ignored?.message.contains("sent the previous page's 1 records again") == true, "\(ignored?.message ?? "")")
