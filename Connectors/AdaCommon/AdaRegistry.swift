@@ -17,9 +17,16 @@ extension AdaAPI {
             "start", summary: "Where a first run starts; default and limit: the oldest data Ada keeps (now − 365 days).")
         /// `end`
         public static let end = Option.timestamp("end", summary: "Where reading ends; default: now − lag.")
-        /// `lag`
-        public static let lag = Option.duration(
-            "lag", default: "2h", summary: "How far behind now to stop, as data appears in the API late (up to 48h).")
+        /// `lag` of Ada Data Export v2: conversations are exported in real time since 2026-02-06 and
+        /// messages in near real time since 2026-02-24, so a run reads to 15 minutes ago; what Ada
+        /// shows later is read again (`lookback`).
+        public static let lagV2 = Option.duration(
+            "lag", default: "15m",
+            summary: "How far behind now a run reads (v2 is near real time); records shown later are read again (lookback).")
+        /// `lag` of Ada Data Export v1.4: not real time (Ada documents "at least two hours").
+        public static let lagV14 = Option.duration(
+            "lag", default: "2h",
+            summary: "How far behind now a run reads (Ada: at least two hours); records shown later are read again (lookback).")
         /// `page_size`
         public static let pageSize = Option.integer("page_size", 100...10_000, default: 10_000, summary: "Records per page.")
         /// `conversations_cursor`
@@ -34,16 +41,19 @@ extension AdaAPI {
             "max_concurrent_windows", 1...64, default: 4, summary: "Windows of a stream fetched at once.")
         /// `lookback`
         public static let lookback = Option.duration(
-            "lookback", default: "24h",
+            "lookback", default: "48h",
             summary:
-                "How far before its checkpoint a re-run reads conversations again, to pick up ones whose date_updated landed behind it; 0s to turn off."
+                "The latest after its time a record may appear in Ada and still be exported: each stretch is read again 3h, 12h and 48h later (for 48h); 0s to read once."
         )
     }
+
+    /// The `lag` option of this version (its default follows Ada's freshness).
+    public var lag: Option<Double> { type == AdaAPI.v2.type ? Options.lagV2 : Options.lagV14 }
 
     /// The options an Ada source takes.
     public var options: [OptionSpec] {
         [
-            Options.baseURL, Options.token.spec, Options.streams.spec, Options.start.spec, Options.end.spec, Options.lag.spec,
+            Options.baseURL, Options.token.spec, Options.streams.spec, Options.start.spec, Options.end.spec, lag.spec,
             Options.pageSize.spec, Options.conversationsCursor.spec, Options.windowDays.spec, Options.maxConcurrentWindows.spec,
             Options.lookback.spec,
         ] + HTTPOptions.specs(limits: rateLimits)
@@ -62,7 +72,7 @@ extension AdaAPI {
                 settings.streams = options[Options.streams]
                 settings.start = options[Options.start]
                 settings.end = options[Options.end]
-                settings.lag = options[Options.lag]
+                settings.lag = options[api.lag]
                 settings.pageSize = options[Options.pageSize]
                 settings.conversationsCursor = AdaStreams.ConversationsCursor(rawValue: options[Options.conversationsCursor]) ?? .updated
                 settings.windowDays = options[Options.windowDays]

@@ -18,8 +18,8 @@ public struct AdaSettings: Sendable {
     public var windowDays: Double
     /// Windows fetched at once per stream.
     public var maxConcurrentWindows: Int
-    /// How far before its checkpoint a re-run reads conversations again, in seconds, to pick up
-    /// conversations whose `date_updated` landed behind it (Ada ingests some changes late).
+    /// The latest, in seconds after its time, a record may appear in Ada and still be exported:
+    /// both streams are read again as ``RereadSchedule`` says.
     public var lookback: Double
 
     /// Creates settings.
@@ -32,7 +32,7 @@ public struct AdaSettings: Sendable {
         conversationsCursor: AdaStreams.ConversationsCursor = .updated,
         windowDays: Double = 59,
         maxConcurrentWindows: Int = 4,
-        lookback: Double = 86_400
+        lookback: Double = 172_800
     ) {
         self.streams = streams
         self.start = start

@@ -95,7 +95,8 @@ public struct AdaSource: Source {
             api: api, client: client, stream: stream, field: boundField(stream), pageSize: settings.pageSize,
             layout: layout(request.stream),
             logger: request.logger)
-        try await reading(stream).read(request, range: range(stream), fetch: { window in try await pages.fetch(window) }, emit: emit)
+        try await reading(stream).read(
+            request, range: range(stream, now: request.now), fetch: { window in try await pages.fetch(window) }, emit: emit)
     }
 
     /// The windowed-source skeleton; the checkpoint records the bound field it was read by.
@@ -104,12 +105,13 @@ public struct AdaSource: Source {
     }
 
     /// The configured range, within the 12 months Ada keeps (less an hour, so a window's start
-    /// never falls out of retention while it is read).
+    /// never falls out of retention while it is read). Both streams are read again for records
+    /// Ada shows late (`lookback`).
     func range(_ stream: String, now: Timestamp = .now) -> WindowedReading<AdaPosition>.Range {
         let oldest = now.adding(seconds: -AdaSettings.retentionSeconds + 3600)
         return .init(
             start: settings.start ?? oldest, end: settings.end, lag: settings.lag,
-            lookback: stream == "conversations" ? settings.lookback : 0, retention: (oldest, "the 12 months Ada keeps"),
+            lookback: settings.lookback, retention: (oldest, "the 12 months Ada keeps"),
             maxWindowSeconds: Int64(settings.windowDays * 86_400), concurrency: settings.maxConcurrentWindows)
     }
 

@@ -32,8 +32,10 @@ extension DeepConverseSource {
             "max_concurrent_windows", 1...64, default: 4, summary: "Windows of a stream fetched at once.")
         /// `lookback`
         public static let lookback = Option.duration(
-            "lookback", default: "0s",
-            summary: "How far before the checkpoint a re-run reads conversations again, to pick up ones whose lastActionAt moved.")
+            "lookback", default: "48h",
+            summary:
+                "The latest after its time a record may appear and still be exported (DeepConverse does not document its delay): each stretch is read again 3h, 12h and 48h later (for 48h); 0s to read once."
+        )
     }
 
     /// The registry entry for `type: "deepconverse"`.

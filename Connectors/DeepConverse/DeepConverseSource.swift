@@ -27,7 +27,8 @@ public struct DeepConverseSource: Source {
         public var windowSeconds: Int64
         /// Windows fetched at once per stream.
         public var maxConcurrentWindows: Int
-        /// How far before its checkpoint a re-run reads conversations again, in seconds.
+        /// The latest, in seconds after its time, a record may appear and still be exported: both
+        /// streams are read again as ``RereadSchedule`` says.
         public var lookback: Double
 
         /// Creates settings.
@@ -178,7 +179,7 @@ public struct DeepConverseSource: Source {
     /// The configured range: whole-second bounds (DeepConverse takes integer Unix seconds).
     func range(_ stream: String) -> WindowedReading<Position>.Range {
         .init(
-            start: settings.start, end: settings.end, lag: settings.lag, lookback: stream == "conversations" ? settings.lookback : 0,
+            start: settings.start, end: settings.end, lag: settings.lag, lookback: settings.lookback,
             maxWindowSeconds: settings.windowSeconds, concurrency: settings.maxConcurrentWindows, wholeSeconds: true)
     }
 

@@ -240,7 +240,7 @@ extension RestDefinitionParser {
         return RestDefinition.Stream(
             name: name, summary: string(members["summary"]) ?? "", path: path, query: query, records: records,
             idPath: members["id"].flatMap { fieldPath($0) } ?? ["_id"], cursor: cursor, cursorTag: nonEmptyString(members["cursor_tag"]),
-            parent: parent, bounds: bounds, paging: paging, pageSize: pageSize, lookback: bool(members["lookback"]) ?? false,
+            parent: parent, bounds: bounds, paging: paging, pageSize: pageSize, lookback: bool(members["lookback"]) ?? true,
             fields: (elements(members["fields"], nonEmpty: false) ?? []).compactMap { field($0) },
             canonical: members["canonical"].flatMap { canonical($0) })
     }

@@ -150,7 +150,8 @@ public struct RestDefinition: Sendable {
         public var paging: Paging
         /// The page size's query parameter and the option holding it.
         public var pageSize: (parameter: String, option: String)?
-        /// Whether the range's lookback applies (streams whose records change).
+        /// Whether the stream is read again for records shown late (the range's `lookback`);
+        /// true unless the definition says `false`.
         public var lookback: Bool
         /// Well-known fields, as typed view columns.
         public var fields: [FieldDescriptor]

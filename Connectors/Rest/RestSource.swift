@@ -159,7 +159,7 @@ public struct RestSource: Source {
         let layout = layout(resolved)
         let paginator = paginator(resolved, logger: request.logger)
         try await reading(resolved).read(
-            request, range: range(resolved),
+            request, range: range(resolved, now: request.now),
             fetch: { window in try await fetch(resolved, window, layout: layout, paginator: paginator, logger: request.logger) },
             emit: emit)
     }

@@ -52,6 +52,6 @@ package struct PostgresAddress: Sendable, Hashable, CustomStringConvertible {
     /// `text` with the URL's password, if any, replaced (server messages never hold it; belt and braces).
     package func scrub(_ text: String) -> String {
         guard let password, !password.isEmpty else { return text }
-        return text.replacingOccurrences(of: password, with: "<redacted>")
+        return Secret.mask(text, [password])
     }
 }

@@ -50,6 +50,10 @@ public final class StdoutSink: Sink, @unchecked Sendable {
         }
         try lock.withLock {
             guard JSONLines.writeAll(fd: fd, buffer) else {
+                if errno == EPIPE {
+                    throw ChatExportError(
+                        .outputClosed, "standard output was closed by its reader; stopped at the last batch written in full")
+                }
                 throw ChatExportError(.storageFailure, "cannot write to standard output: \(String(cString: strerror(errno)))")
             }
         }

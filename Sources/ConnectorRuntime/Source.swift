@@ -92,6 +92,12 @@ public struct ReadRequest: Sendable {
     public var checkpoint: Checkpoint?
     /// A logger carrying the stream's name.
     public var logger: ExportLogger
+    /// The time the run plans with: what is `lag` behind it, how old a stretch is. The real
+    /// clock, unless the runner was given another (``JobRunner/now``).
+    public var now: Timestamp
+    /// Whether a record read again unchanged must be held back: true unless every sink replaces
+    /// a record by its id (``SinkReplay/upsertByID``), which absorbs repeats on its own.
+    public var suppressRepeats: Bool
 
     /// Creates a request.
     ///
@@ -99,10 +105,16 @@ public struct ReadRequest: Sendable {
     ///   - stream: The stream.
     ///   - checkpoint: The checkpoint to resume from.
     ///   - logger: A logger.
-    public init(stream: StreamDescriptor, checkpoint: Checkpoint?, logger: ExportLogger) {
+    ///   - now: The time to plan with.
+    ///   - suppressRepeats: Whether records read again unchanged are held back.
+    public init(
+        stream: StreamDescriptor, checkpoint: Checkpoint?, logger: ExportLogger, now: Timestamp = .now, suppressRepeats: Bool = true
+    ) {
         self.stream = stream
         self.checkpoint = checkpoint
         self.logger = logger
+        self.now = now
+        self.suppressRepeats = suppressRepeats
     }
 }
 

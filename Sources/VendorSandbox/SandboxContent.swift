@@ -74,6 +74,8 @@ public struct DeepConverseRecord: Sendable {
     public var time: Timestamp
     /// The record's JSON.
     public var json: [UInt8]
+    /// Seconds after ``time`` the vendor shows it (0, or the settings' `lateBy`).
+    public var delay: Int64 = 0
     var fields: [(String, String)]
 
     mutating func touch(at time: Timestamp, format: SandboxSettings.EpochFormat) {
@@ -130,6 +132,8 @@ extension SandboxDataset {
             ]
             conversations.append(DeepConverseRecord(id: id, time: startTime, json: DeepConverseRecord.render(fields), fields: fields))
         }
+        for index in conversations.indices { conversations[index].delay = lateness(conversations[index].id) }
+        for index in messages.indices { messages[index].delay = lateness(messages[index].id) }
         deepConverseConversations = conversations.sorted { ($0.time, $0.id) < ($1.time, $1.id) }
         deepConverseMessages = messages.sorted { ($0.time, $0.id) < ($1.time, $1.id) }
     }

@@ -14,6 +14,8 @@ public struct SandboxDataset: Sendable {
         public var updated: Timestamp
         /// How many times the conversation was updated after creation.
         public var revision: Int
+        /// Seconds after its last update the vendor shows it (0, or the settings' `lateBy`).
+        public var delay: Int64 = 0
         /// The record's JSON.
         public var json: [UInt8]
     }
@@ -28,6 +30,8 @@ public struct SandboxDataset: Sendable {
         public var created: Timestamp
         /// The record's JSON.
         public var json: [UInt8]
+        /// Seconds after its time the vendor shows it (0, or the settings' `lateBy`).
+        public var delay: Int64 = 0
     }
 
     /// The settings the dataset was generated from.
@@ -105,8 +109,17 @@ public struct SandboxDataset: Sendable {
                     id: message.id, conversation: message.conversationID, created: shared, index: index, random: &random)
             }
         }
+        for index in conversations.indices { conversations[index].delay = lateness(conversations[index].id) }
+        for index in messages.indices { messages[index].delay = lateness(messages[index].id) }
         adaConversations = conversations.sorted { ($0.created, $0.id) < ($1.created, $1.id) }
         adaMessages = messages.sorted { ($0.created, $0.id) < ($1.created, $1.id) }
+    }
+
+    /// How late the vendor shows a record: ``SandboxSettings/lateBy`` for a deterministic
+    /// ``SandboxSettings/lateFraction`` of ids, else 0.
+    func lateness(_ id: String) -> Int64 {
+        guard settings.lateFraction > 0, SandboxRandom.unit([id, "late"], seed: settings.seed) < settings.lateFraction else { return 0 }
+        return Int64(settings.lateBy.rounded())
     }
 
     /// Marks `count` conversations (chosen deterministically) as updated at `time`, as when a

@@ -35,8 +35,14 @@ public struct SandboxSettings: Sendable {
     public var days: Int = 30
     /// Fraction of conversations updated some days after they were created.
     public var updatedFraction: Double = 0.2
-    /// The sandbox's clock, for the 12-month retention rule.
+    /// The sandbox's clock when it starts: the 12-month retention rule, and which records are
+    /// shown yet (see ``VendorSandbox/setClock(_:)``).
     public var now: Timestamp = .now
+    /// Fraction of records (chosen deterministically) the vendor shows only ``lateBy`` after
+    /// their time; every other record is shown from its time on (a conversation from its last update).
+    public var lateFraction: Double = 0
+    /// Seconds after its time a late record is shown.
+    public var lateBy: Double = 30 * 3600
 
     /// The Ada token the sandbox accepts.
     public var adaToken = "sandbox-ada-token"

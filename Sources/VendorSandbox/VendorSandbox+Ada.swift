@@ -69,7 +69,7 @@ extension VendorSandbox {
         guard to.microseconds - since.microseconds <= 60 * 86_400 * 1_000_000 else {
             return .failure(AdaQueryError("the date range may not exceed 60 days"))
         }
-        guard since >= settings.now.adding(seconds: -365 * 86_400) else {
+        guard since >= retentionClock.adding(seconds: -365 * 86_400) else {
             return .failure(AdaQueryError("exports are limited to records from the previous year"))
         }
         return .success(
@@ -87,7 +87,8 @@ extension VendorSandbox {
 
     /// One page of records for a query: the records and the timestamp of the last one, when more follow.
     func adaPage(_ query: AdaQuery) -> (records: [[UInt8]], nextSince: Timestamp?) {
-        withDataset { dataset in
+        let now = self.now
+        return withDataset { dataset in
             var matching: [(Timestamp, String, [UInt8])]
             if query.stream == "messages" {
                 let all = dataset.adaMessages
@@ -96,7 +97,9 @@ extension VendorSandbox {
                 var index = lower
                 while index < all.count, all[index].created < query.to {
                     let message = all[index]
-                    if query.conversationID == nil || message.conversationID == query.conversationID {
+                    if query.conversationID == nil || message.conversationID == query.conversationID,
+                        message.created.adding(seconds: message.delay) <= now
+                    {
                         matching.append((message.created, message.id, message.json))
                         if matching.count > query.pageSize { break }
                     }
@@ -105,6 +108,7 @@ extension VendorSandbox {
             } else {
                 matching = dataset.adaConversations.compactMap { conversation in
                     let time = query.field == "updated" ? conversation.updated : conversation.created
+                    guard conversation.updated.adding(seconds: conversation.delay) <= now else { return nil }
                     return time >= query.since && time < query.to ? (time, conversation.id, conversation.json) : nil
                 }
                 matching.sort { ($0.0, $0.1) < ($1.0, $1.1) }

@@ -32,6 +32,7 @@ extension VendorSandbox {
             offset = decoded.offset
         }
         let conversation = request.parameter("conversation_id")
+        let now = self.now
         let (records, more) = withDataset { dataset -> ([[UInt8]], Bool) in
             let all = stream == "messages" ? dataset.deepConverseMessages : dataset.deepConverseConversations
             let lower = VendorSandbox.lowerBound(all.count) { all[$0].time.epochSeconds < start }
@@ -41,6 +42,7 @@ extension VendorSandbox {
             while index < all.count, all[index].time.epochSeconds < end {
                 let record = all[index]
                 index += 1
+                guard record.time.adding(seconds: record.delay) <= now else { continue }
                 if let conversation, !record.fields.contains(where: { $0.0 == "conversationId" && $0.1 == "\"\(conversation)\"" }) {
                     continue
                 }

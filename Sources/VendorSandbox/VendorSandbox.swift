@@ -37,6 +37,7 @@ public final class VendorSandbox: @unchecked Sendable {
     private var cursorEpoch = 0
     private var pageCache: [String: SandboxServer.Response] = [:]
     private var server: SandboxServer?
+    private var clock: Timestamp?
     private var holdCountdown: Int?
     private let heldArrived = DispatchSemaphore(value: 0)
     private let heldReleased = DispatchSemaphore(value: 0)
@@ -102,6 +103,19 @@ public final class VendorSandbox: @unchecked Sendable {
             return _dataset.touchConversations(count: count, at: time)
         }
     }
+
+    /// Sets the vendor's clock: only records whose time (a conversation's last update), plus
+    /// their delay when late, is at or before it are shown, and retention counts back from it.
+    /// Until it is set, the clock is the real time.
+    ///
+    /// - Parameter time: The vendor's current time.
+    public func setClock(_ time: Timestamp) { lock.withLock { clock = time } }
+
+    /// The vendor's current time (see ``setClock(_:)``).
+    public var now: Timestamp { lock.withLock { clock } ?? .now }
+
+    /// The time retention counts back from: the set clock, or the settings' `now`.
+    var retentionClock: Timestamp { lock.withLock { clock } ?? settings.now }
 
     /// Invalidates every DeepConverse cursor issued so far, as when they expire.
     public func expireCursors() { lock.withLock { cursorEpoch += 1 } }

@@ -138,6 +138,10 @@ struct CLI {
                 logger.error("invalid config: \(error.file.map { "\($0): " } ?? "")\(issue)", ["path": .string(issue.path)])
             }
             return ChatExportError.Code.invalidConfig.exitStatus
+        } catch let error as ChatExportError where error.code == .outputClosed {
+            // Not a failure: the reader (`| head`) has what it wanted.
+            logger.info(error.message, ["code": .string(error.code.name)])
+            return error.code.exitStatus
         } catch let error as ChatExportError {
             logger.error(error.message, ["code": .string(error.code.name)])
             return error.code.exitStatus

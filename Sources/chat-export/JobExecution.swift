@@ -27,6 +27,7 @@ enum JobExecution {
             onlyStreams: only
         )
         configured.fullRefresh = fullRefresh
+        configured.now = try RunClock.current()
         let runner = configured
         logger.info(
             "job started",
@@ -111,6 +112,9 @@ enum JobExecution {
                 fields
             )
             return Outcome(status: 0, summary: summary)
+        case .finished(.failure(let error as ChatExportError)) where error.code == .outputClosed:
+            stoppedSummary("stopped: standard output was closed by its reader")
+            return Outcome(status: error.code.exitStatus, summary: nil)
         case .finished(.failure(let error)):
             stoppedSummary("failed")
             throw error

@@ -18,6 +18,14 @@ enum SandboxCommand {
             "--updated-fraction", "fraction of conversations updated days later (default 0.2)",
             { s, v in Double(v).map { s.updatedFraction = $0 } != nil }
         ),
+        (
+            "--late-fraction", "fraction of records shown only --late-by after their time (default 0)",
+            { s, v in Double(v).flatMap { (0...1).contains($0) ? $0 : nil }.map { s.lateFraction = $0 } != nil }
+        ),
+        (
+            "--late-by", "how late those records are shown, e.g. 30h (default 30h)",
+            { s, v in Duration.parseSeconds(.string(v)).map { s.lateBy = $0 } != nil }
+        ),
         ("--latency", "latency per request, e.g. 500ms", { s, v in Duration.parseSeconds(.string(v)).map { s.latency = $0 } != nil }),
         (
             "--latency-per-record", "extra latency per record returned, e.g. 0.05ms",

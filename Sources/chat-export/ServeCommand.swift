@@ -23,20 +23,10 @@ struct ServeCommand {
     }
 
     func run(_ operands: [String], arguments: Arguments) async throws -> Int32 {
-        let files = try Self.jobFiles(operands)
         let loader = JobConfigLoader(registry: BuiltIns.registry, environment: environment, logger: logger)
-        var loaded: [JobFile] = []
-        var names = Set<String>()
-        for file in files {
-            // Checked now, so a broken config stops the service before it starts (exit 78).
-            let config = try loader.load(file: file)
-            var name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
-            if names.contains(name) { name = file }
-            names.insert(name)
-            loaded.append(JobFile(name: name, file: file, config: config))
-        }
+        let (loaded, invalid) = try load(try Self.jobFiles(operands), with: loader)
         if let coordination = try arguments.value("--coordination") {
-            return try await runFleet(loaded, coordination: coordination, loader: loader, arguments: arguments)
+            return try await runFleet(loaded, invalid: invalid, coordination: coordination, loader: loader, arguments: arguments)
         }
         for option in ["--worker-id", "--lease-ttl"] where try arguments.value(option) != nil {
             throw UsageError(message: "\(option) needs --coordination postgresql://…", command: "serve")
@@ -50,6 +40,7 @@ struct ServeCommand {
         }
         let maxConcurrent = try Self.maxConcurrent(arguments)
         let metrics = ServiceMetrics(jobs: jobs.map(\.name))
+        metrics.invalidJobFiles = invalid
         let server = try arguments.value("--metrics").map { try Self.metricsServer($0, metrics: metrics) }
         defer { server?.stop() }
         let once = arguments.flags.contains("--once")
@@ -59,8 +50,57 @@ struct ServeCommand {
         let scheduler = JobScheduler(jobs: jobs, maxConcurrent: maxConcurrent, metrics: metrics, once: once, logger: logger)
         return try await untilSignalled {
             await scheduler.run()
-            return jobs.allSatisfy { metrics[$0.name].lastSuccess != nil } ? 0 : 1
+            return jobs.allSatisfy { metrics[$0.name].lastSuccess != nil } && invalid.isEmpty ? 0 : 1
         }
+    }
+
+    /// Loads the job files found. A file found in a directory that is not a job (no `source`:
+    /// a checkpoint, a connector definition, other JSON) is skipped; a job file that does not
+    /// load is reported and skipped, so the others still run. None valid: exit 78.
+    ///
+    /// - Returns: The jobs, and the invalid files.
+    func load(_ candidates: [(file: String, named: Bool)], with loader: JobConfigLoader) throws -> ([JobFile], [String]) {
+        var loaded: [JobFile] = []
+        var invalid: [String] = []
+        var problems: [String] = []
+        var names = Set<String>()
+        for (file, named) in candidates {
+            if !named, !Self.isJobFile(file) {
+                logger.debug("\(file): not a job file (no \"source\"), skipped")
+                continue
+            }
+            let config: JobConfig
+            do {
+                config = try loader.load(file: file)
+            } catch {
+                logger.error(
+                    "\(file): invalid job file, skipped until it is fixed and serve restarted: \(error)",
+                    ["event": "job_file_invalid", "file": .string(file)])
+                invalid.append(file)
+                problems.append("\(error)")
+                continue
+            }
+            var name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+            if names.contains(name) { name = file }
+            names.insert(name)
+            loaded.append(JobFile(name: name, file: file, config: config))
+        }
+        guard !loaded.isEmpty else {
+            if let problem = problems.first { throw ChatExportError(.invalidConfig, "no valid job file: \(problem)") }
+            throw UsageError(message: "no job files in \(candidates.map(\.file).joined(separator: ", "))", command: "serve")
+        }
+        return (loaded, invalid)
+    }
+
+    /// Whether a `*.json` found in a directory is a job file: not hidden, not a checkpoint
+    /// (`*.checkpoint.json`), and an object with a `source` (or not JSON at all, so that it is
+    /// reported rather than ignored).
+    static func isJobFile(_ path: String) -> Bool {
+        let name = (path as NSString).lastPathComponent
+        guard !name.hasPrefix("."), !name.hasSuffix(".checkpoint.json") else { return false }
+        guard let data = FileManager.default.contents(atPath: path), let value = try? JSONValue.parse(data) else { return true }
+        guard case .object = value else { return false }
+        return value["source"] != nil
     }
 
     /// Runs `body` until it returns or SIGINT/SIGTERM arrives (then cancels it and returns 0).
@@ -87,7 +127,9 @@ struct ServeCommand {
     }
 
     /// One worker of a fleet sharing the jobs through the PostgreSQL database at `coordination`.
-    func runFleet(_ loaded: [JobFile], coordination: String, loader: JobConfigLoader, arguments: Arguments) async throws -> Int32 {
+    func runFleet(_ loaded: [JobFile], invalid: [String], coordination: String, loader: JobConfigLoader, arguments: Arguments)
+        async throws -> Int32
+    {
         var issues: [ConfigIssue] = []
         let url = EnvironmentSubstitution.substitute(coordination, environment: environment, path: "--coordination", issues: &issues)
         if let issue = issues.first { throw UsageError(message: "--coordination: \(issue.message)", command: "serve") }
@@ -114,6 +156,7 @@ struct ServeCommand {
             }
         }
         let metrics = ServiceMetrics(jobs: jobs.map(\.name), worker: worker)
+        metrics.invalidJobFiles = invalid
         let server = try arguments.value("--metrics").map { try Self.metricsServer($0, metrics: metrics) }
         defer { server?.stop() }
         let units = Set(jobs.map(\.unit)).count
@@ -124,7 +167,7 @@ struct ServeCommand {
         let scheduler = FleetScheduler(
             jobs: jobs, coordinator: coordinator, worker: worker, leaseTimeToLive: ttl, maxConcurrent: try Self.maxConcurrent(arguments),
             metrics: metrics, once: arguments.flags.contains("--once"), logger: logger)
-        let status = try await untilSignalled { try await scheduler.run() ? 0 : 1 }
+        let status = try await untilSignalled { try await scheduler.run() && invalid.isEmpty ? 0 : 1 }
         await coordinator.close()
         return status
     }
@@ -135,10 +178,10 @@ struct ServeCommand {
         return error.code.exitStatus == 75
     }
 
-    /// The config files named: files as given, and every `*.json` in a directory.
-    static func jobFiles(_ operands: [String]) throws -> [String] {
+    /// The config files named: files as given (`named`), and every `*.json` in a directory.
+    static func jobFiles(_ operands: [String]) throws -> [(file: String, named: Bool)] {
         guard !operands.isEmpty else { throw UsageError(message: "missing JOB_OR_DIR", command: "serve") }
-        var files: [String] = []
+        var files: [(file: String, named: Bool)] = []
         for operand in operands {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: operand, isDirectory: &isDirectory) else {
@@ -146,9 +189,9 @@ struct ServeCommand {
             }
             if isDirectory.boolValue {
                 let names = (try? FileManager.default.contentsOfDirectory(atPath: operand)) ?? []
-                files += names.filter { $0.hasSuffix(".json") }.sorted().map { operand + "/" + $0 }
+                files += names.filter { $0.hasSuffix(".json") }.sorted().map { (operand + "/" + $0, false) }
             } else {
-                files.append(operand)
+                files.append((operand, true))
             }
         }
         guard !files.isEmpty else {
@@ -162,7 +205,9 @@ struct ServeCommand {
     static func runOnce(_ job: JobConfig, lease: (any JobLease)? = nil, logger: ExportLogger) async throws -> RunSummary {
         let store = try await job.openCheckpointStore(under: lease, logger: logger)
         do {
-            var summary = try await JobRunner(source: job.source, sinks: job.sinks, checkpoints: store, logger: logger).run()
+            var runner = JobRunner(source: job.source, sinks: job.sinks, checkpoints: store, logger: logger)
+            runner.now = try RunClock.current()
+            var summary = try await runner.run()
             // How far the data is complete: the least `done_through` over the job's streams.
             let states = (try? await store.load()) ?? [:]
             let throughs = job.source.streams.map { states[$0.name].flatMap { Commands.readThrough($0.checkpoint.state) } }

@@ -97,4 +97,49 @@ struct ServeTests {
         running.signal(SIGTERM)
         #expect(running.wait().status == 0)
     }
+
+    @Test(
+        "serve DIR serves only its job files across restarts (checkpoints, definitions, editor files are not jobs); an invalid job file is reported, skipped and shown in /metrics"
+    )
+    func directoryRestarts() throws {
+        let sandbox = try VendorSandbox()
+        defer { sandbox.stop() }
+        let directory = TemporaryDirectory()
+        let jobs = directory.path + "/jobs"
+        // A files job keeps its checkpoint next to its config: jobs/ada.checkpoint.json.
+        let ada = try directory.write("jobs/ada.json", adaJob(sandbox, sinks: #"[{"type": "files", "dir": "../out-ada"}]"#))
+        _ = try directory.write(
+            "jobs/synthetic.json",
+            #"{"source": {"type": "synthetic", "records": 60, "page_size": 20}, "sinks": [{"type": "sqlite", "path": "../out/db.sqlite"}]}"#
+        )
+        _ = try directory.write("jobs/acme.json", #"{"name": "acme", "streams": []}"#)
+        _ = try directory.write("jobs/notes.json", #"["not", "a", "job"]"#)
+        _ = try directory.write("jobs/.ada.json.swp", "binary editor state")
+        try FileManager.default.copyItem(atPath: ada, toPath: ada + "~")
+        for round in 1...3 {
+            let outcome = try CLIHarness.run(["serve", jobs, "--once"])
+            #expect(outcome.status == 0, "round \(round): \(outcome.stderr)")
+            #expect(outcome.stderr.contains("serving 2 jobs (ada every 3600 s, synthetic every 3600 s)"), "\(outcome.stderr)")
+        }
+        #expect(FileManager.default.fileExists(atPath: jobs + "/ada.checkpoint.json"))
+        #expect(try FilesOutput.ids(directory.path + "/out-ada/messages").count == sandbox.dataset.adaMessages.count)
+
+        _ = try directory.write("jobs/broken.json", #"{"source": {"type": "ada-v2", "token": "x"}, "sinks": []}"#)
+        let once = try CLIHarness.run(["serve", jobs, "--once"])
+        #expect(once.status == 1, "an invalid job file needs a person: \(once.stderr)")
+        #expect(once.stderr.contains("broken.json: invalid job file, skipped"), "\(once.stderr)")
+        #expect(once.stderr.contains("serving 2 jobs"), "\(once.stderr)")
+        let port = try LoopbackPort.unused()
+        let running = try CLIHarness.start(["serve", jobs, "--metrics", "127.0.0.1:\(port)"])
+        var scraped = ""
+        let ran = CLIHarness.waitUntil {
+            scraped = loopbackGet(port: port, path: "/metrics") ?? ""
+            return scraped.contains("chat_export_job_last_success_timestamp_seconds{job=\"synthetic\"}")
+                && scraped.contains("chat_export_job_last_success_timestamp_seconds{job=\"ada\"}")
+        }
+        #expect(ran, "\(running.stderrSoFar)")
+        #expect(scraped.contains("chat_export_job_file_invalid{file=\"\(jobs)/broken.json\"} 1"), "\(scraped)")
+        running.signal(SIGTERM)
+        #expect(running.wait().status == 0)
+    }
 }

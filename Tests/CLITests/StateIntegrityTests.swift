@@ -11,8 +11,8 @@ private func messageRows(_ sandbox: VendorSandbox, from start: Timestamp? = nil)
         })
 }
 
-private func run(_ file: String, _ extra: [String] = []) throws -> CLIHarness.Outcome {
-    try CLIHarness.run(["run", file, "--progress", "off"] + extra)
+private func run(_ file: String, _ extra: [String] = [], environment: [String: String] = [:]) throws -> CLIHarness.Outcome {
+    try CLIHarness.run(["run", file, "--progress", "off"] + extra, environment: environment)
 }
 
 @Suite("State integrity through the binary")
@@ -153,17 +153,19 @@ struct StateIntegrityTests {
         let sandbox = try VendorSandbox()
         defer { sandbox.stop() }
         let directory = TemporaryDirectory()
-        let future = Timestamp.now.adding(seconds: 10 * 86_400)
+        let now = sandbox.settings.end.adding(seconds: 3600)
+        let future = now.adding(seconds: 10 * 86_400)
         let job =
             #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(sandbox.settings.adaToken)", "rate_limits": {"per_endpoint_per_second": 50, "per_minute": 0}, "start": "\#(sandbox.dataset.start.iso8601())", "end": "\#(future.iso8601())"}, "sinks": [{"type": "sqlite", "path": "out/db.sqlite"}]}"#
         let file = try directory.write("job.json", job)
-        let outcome = try run(file)
+        let outcome = try run(file, environment: ["CHAT_EXPORT_NOW": now.iso8601()])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stderr.contains("is later than now − lag"))
         let state = try JSONValue.parse(try CLIHarness.run(["state", "show", file, "--json"]).stdout)
         for stream in ["messages", "conversations"] {
             let end = state["streams"]?[stream]?["checkpoint"]?["reader"]?["range_end"]?.stringValue.flatMap(Timestamp.init(iso8601:))
-            #expect(end != nil && end! <= Timestamp.now.adding(seconds: -7200 + 60))
+            // Ada v2's default lag: 15 minutes.
+            #expect(end == now.adding(seconds: -900))
         }
     }
 
@@ -187,19 +189,25 @@ struct StateIntegrityTests {
         #expect(try SQLiteRows.ids(database, table: "messages") == messageRows(sandbox))
     }
 
-    @Test("Ada lookback re-reads conversations updated behind the checkpoint; without it they are missed", arguments: [true, false])
+    @Test(
+        "Ada lookback: a conversation updated behind the checkpoint and shown late is read again 3 h on; without it it is missed",
+        arguments: [true, false])
     func lookback(enabled: Bool) throws {
         let sandbox = try VendorSandbox()
         defer { sandbox.stop() }
         let directory = TemporaryDirectory()
         let extra = enabled ? "" : #", "lookback": "0s""#
         let job =
-            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(sandbox.settings.adaToken)", "rate_limits": {"per_endpoint_per_second": 50, "per_minute": 0}, "streams": ["conversations"], "lag": "0s", "start": "\#(sandbox.dataset.start.iso8601())"\#(extra)}, "sinks": [{"type": "sqlite", "path": "out/db.sqlite"}]}"#
+            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(sandbox.settings.adaToken)", "rate_limits": {"per_endpoint_per_second": 50, "per_minute": 0}, "streams": ["conversations"], "start": "\#(sandbox.dataset.start.iso8601())"\#(extra)}, "sinks": [{"type": "sqlite", "path": "out/db.sqlite"}]}"#
         let file = try directory.write("job.json", job)
-        #expect(try run(file).status == 0)
-        // Updated an hour before the stored position: ingested later than the lag allowed for.
-        let touched = sandbox.touchConversations(count: 5, at: Timestamp.now.adding(seconds: -3600))
-        #expect(try run(file).status == 0)
+        let now = sandbox.settings.end.adding(seconds: 3600)
+        sandbox.setClock(now)
+        #expect(try run(file, environment: ["CHAT_EXPORT_NOW": now.iso8601()]).status == 0)
+        // Updated an hour before the stored position, and shown only after that run.
+        let touched = sandbox.touchConversations(count: 5, at: now.adding(seconds: -3600))
+        let later = now.adding(seconds: 4 * 3600)
+        sandbox.setClock(later)
+        #expect(try run(file, environment: ["CHAT_EXPORT_NOW": later.iso8601()]).status == 0)
         let rows = try SQLiteRows.ids(directory.path + "/out/db.sqlite", table: "conversations")
         let current = Dictionary(
             uniqueKeysWithValues: sandbox.dataset.adaConversations.map { ($0.id, String(decoding: $0.json, as: UTF8.self)) })

@@ -257,6 +257,14 @@ public struct JobConfigLoader: Sendable {
         }
         let before = issues.count
         let options = OptionValidator.validate(members, specs: kind.options, type: type, path: path, baseDirectory: base, issues: &issues)
+        for spec in kind.options where spec.type.isSecret {
+            guard let text = options.values[spec.name]?.stringValue, !text.isEmpty, text.count < Secret.minimumLength else { continue }
+            // Masked only where it stands alone, so a value this short may show inside other words.
+            logger.warning(
+                "\(path).\(spec.name): the given value is \(text.count) character\(text.count == 1 ? "" : "s") long, too short to be told "
+                    + "apart from other text in messages (at least \(Secret.minimumLength)); is it the real credential?",
+                ["path": .string(path + "." + spec.name)])
+        }
         return issues.count == before ? (type, options) : nil
     }
 

@@ -259,13 +259,9 @@ public struct VendorHTTPClient: Sendable {
         configuration.errorMessage(response).map { scrub($0) }
     }
 
-    /// Removes every credential value from a text.
+    /// Removes every credential value from a text, on one line.
     private func scrub(_ text: String) -> String {
-        var text = text.replacingOccurrences(of: "\n", with: " ")
-        for secret in configuration.secretValues where !secret.isEmpty {
-            text = text.replacingOccurrences(of: secret, with: "<redacted>")
-        }
-        return text
+        Secret.mask(text.replacingOccurrences(of: "\n", with: " "), configuration.secretValues)
     }
 }
 

@@ -29,6 +29,9 @@ public struct JobRunner: Sendable {
     public var fullRefresh = false
     /// Stop each stream once this many records reached the sinks (a dry run); nil for no limit.
     public var recordLimit: Int?
+    /// The clock sources plan with (``ReadRequest/now``), read once per stream: the real time
+    /// unless a test or a replay pins it.
+    public var now: @Sendable () -> Timestamp = { .now }
 
     /// Creates a runner.
     ///
@@ -144,7 +147,9 @@ public struct JobRunner: Sendable {
         let tracker = StreamTracker(state: state)
         let identity = source.identity(of: stream)
         logger.info(state == nil ? "starting from the configured start" : "resuming from checkpoint (batch \(state!.sequence))")
-        let request = ReadRequest(stream: stream, checkpoint: state?.checkpoint, logger: logger)
+        let request = ReadRequest(
+            stream: stream, checkpoint: state?.checkpoint, logger: logger, now: now(),
+            suppressRepeats: !sinks.allSatisfy { $0.replay == .upsertByID })
         do {
             try await JobRunContext.$store.withValue(checkpoints) {
                 try await JobRunContext.$progress.withValue(progress) {

@@ -45,6 +45,13 @@ public final class ServiceMetrics: @unchecked Sendable {
         set { lock.withLock { held = newValue } }
     }
     private var order: [String] = []
+    private var invalid: [String] = []
+
+    /// Job files that did not load and are not served (`chat_export_job_file_invalid`).
+    public var invalidJobFiles: [String] {
+        get { lock.withLock { invalid } }
+        set { lock.withLock { invalid = newValue } }
+    }
 
     /// Creates empty metrics for `jobs`.
     ///
@@ -135,6 +142,12 @@ public final class ServiceMetrics: @unchecked Sendable {
                     "\(family.name){job=\"\(label)\"} \(value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value))"
                 )
             }
+        }
+        let invalidFiles = invalidJobFiles
+        if !invalidFiles.isEmpty {
+            lines.append("# HELP chat_export_job_file_invalid 1 for a job file that did not load and is not served.")
+            lines.append("# TYPE chat_export_job_file_invalid gauge")
+            for file in invalidFiles { lines.append("chat_export_job_file_invalid{file=\"\(Self.escape(file))\"} 1") }
         }
         if let worker {
             lines.append("# HELP chat_export_worker_leases_held Vendor instances this worker holds the lease of.")

@@ -30,6 +30,9 @@ public struct ChatExportError: Error, Sendable, CustomStringConvertible {
         public static let invalidResponse = Code(name: "invalid-response")
         /// A sink or the checkpoint store failed to write.
         public static let storageFailure = Code(name: "storage-failure")
+        /// The reader of the output went away (`chat-export run job | head`): a clean stop, the
+        /// checkpoint kept at the last batch written in full.
+        public static let outputClosed = Code(name: "output-closed")
         /// Anything else.
         public static let failure = Code(name: "failure")
 

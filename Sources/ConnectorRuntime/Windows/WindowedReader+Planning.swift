@@ -1,5 +1,5 @@
 extension WindowedReader.State {
-    /// What one run reads: the configured range, the stored state, and how far back to re-read.
+    /// What one run reads: the configured range and the stored state.
     public struct Plan: Sendable {
         /// Where the range starts (already clamped to what the vendor keeps).
         public var start: Timestamp
@@ -8,8 +8,6 @@ extension WindowedReader.State {
         /// How far behind now data is complete, in seconds; an `end` later than now − lag is
         /// pulled back to it.
         public var lag: Double
-        /// How far before the stored end a re-run reads again, in seconds (late updates).
-        public var lookback: Double
         /// The current time.
         public var now: Timestamp
 
@@ -19,13 +17,11 @@ extension WindowedReader.State {
         ///   - start: The range start.
         ///   - end: The configured end.
         ///   - lag: Seconds behind now.
-        ///   - lookback: Seconds re-read before the stored end.
         ///   - now: The current time.
-        public init(start: Timestamp, end: Timestamp?, lag: Double, lookback: Double = 0, now: Timestamp = .now) {
+        public init(start: Timestamp, end: Timestamp?, lag: Double, now: Timestamp) {
             self.start = start
             self.end = end
             self.lag = lag
-            self.lookback = lookback
             self.now = now
         }
     }
@@ -36,8 +32,9 @@ extension WindowedReader.State {
     /// - The end is never later than now − lag: data after it may not be complete yet, and a
     ///   stored position past it would make later runs skip what arrives meanwhile.
     /// - A start earlier than the range the state covers adds windows for the uncovered range.
-    /// - When the stored run had finished and the range moves on, `lookback` seconds before
-    ///   the stored end are read again, so records updated late are picked up.
+    ///
+    /// Records shown late are read again by the passes of ``RereadSchedule``, planned by
+    /// ``WindowedReading``.
     ///
     /// - Parameters:
     ///   - stored: The stored state, or nil on a first run.
@@ -53,6 +50,18 @@ extension WindowedReader.State {
         logger: ExportLogger,
         windows: (Timestamp, Timestamp) -> [TimeWindow<Position>]
     ) -> Self {
+        planned(stored, plan, stream: stream, logger: logger, windows: windows).state
+    }
+
+    /// ``resuming(_:_:stream:logger:windows:)``, with the stretch this plan adds after what
+    /// `stored` covered (the whole range on a first run): none of it has been read yet.
+    static func planned(
+        _ stored: Self?,
+        _ plan: Plan,
+        stream: String,
+        logger: ExportLogger,
+        windows: (Timestamp, Timestamp) -> [TimeWindow<Position>]
+    ) -> (state: Self, added: (from: Timestamp, to: Timestamp)) {
         let readable = plan.now.adding(seconds: -Int64(plan.lag))
         var end = plan.end ?? readable
         if end > readable {
@@ -62,7 +71,9 @@ extension WindowedReader.State {
             end = readable
         }
         guard var state = stored else {
-            return Self(doneThrough: plan.start, rangeEnd: max(plan.start, end), windows: windows(plan.start, end), rangeStart: plan.start)
+            let fresh = Self(
+                doneThrough: plan.start, rangeEnd: max(plan.start, end), windows: windows(plan.start, end), rangeStart: plan.start)
+            return (fresh, (plan.start, fresh.rangeEnd))
         }
         let finished = state.windows.isEmpty
         let covered = state.rangeStart ?? min(plan.start, state.doneThrough)
@@ -73,14 +84,9 @@ extension WindowedReader.State {
             state.rangeEnd = readable
             state.doneThrough = min(state.doneThrough, readable)
         }
+        let added = state.rangeEnd
         if end > state.rangeEnd {
-            var from = state.rangeEnd
-            if plan.lookback > 0, finished {
-                from = max(covered, from.adding(seconds: -Int64(plan.lookback)))
-                logger.info("\(stream): reading again from \(from.iso8601()) (lookback) to pick up records updated late")
-                state.doneThrough = from
-            }
-            state.windows += windows(from, end)
+            state.windows += windows(state.rangeEnd, end)
             state.rangeEnd = end
         }
         if plan.start < covered {
@@ -92,7 +98,7 @@ extension WindowedReader.State {
             state.doneThrough = plan.start
             state.rangeStart = plan.start
         }
-        return state
+        return (state, (added, state.rangeEnd))
     }
 }
 

@@ -19,6 +19,12 @@ public struct WindowedReader<Position: Codable & Sendable & Equatable>: Sendable
         /// The start of the range the state covers; nil in states stored before it was recorded.
         /// A configured start before it makes the next run read the uncovered range too.
         public var rangeStart: Timestamp?
+        /// How far each late-data re-read pass has read (see ``RereadSchedule``); nil in states
+        /// stored before passes existed, or by `state set`.
+        public var rereads: [Reread]?
+        /// The records delivered that a re-read may return again; nil when every sink replaces a
+        /// record by its id, so repeats need not be held back.
+        public var delivered: DeliveredRecords?
 
         /// Creates a state.
         ///
@@ -39,6 +45,8 @@ public struct WindowedReader<Position: Codable & Sendable & Equatable>: Sendable
             case doneThrough = "done_through"
             case rangeEnd = "range_end"
             case windows
+            case rereads
+            case delivered
         }
     }
 
@@ -81,18 +89,25 @@ public struct WindowedReader<Position: Codable & Sendable & Equatable>: Sendable
 
     /// Reads every unfinished window of `state`, emitting a batch per page.
     ///
+    /// With ``State/delivered`` set, records delivered before unchanged are left out of the
+    /// batches, and those at or after `horizon` are remembered as delivered.
+    ///
     /// - Parameters:
     ///   - state: Where to start.
+    ///   - horizon: The oldest record time a later re-read can reach (nil: none can).
     ///   - encode: Turns a state into the checkpoint to emit.
     ///   - fetch: Fetches the page of a window at a position (nil: the window's start).
     ///   - emit: The runner's emit.
+    /// - Returns: The state after the last batch.
     /// - Throws: What `fetch` or `emit` throws; in-flight fetches are cancelled.
+    @discardableResult
     public func read(
         from state: State,
+        rememberingFrom horizon: Timestamp? = nil,
         encode: @Sendable (State) throws -> Checkpoint,
         fetch: @escaping @Sendable (TimeWindow<Position>) async throws -> Page,
         emit: @Sendable (RecordBatch) async throws -> Void
-    ) async throws {
+    ) async throws -> State {
         var state = state
         var finished = Set<Int>()
         let total = max(1, Double(state.rangeEnd.microseconds - state.doneThrough.microseconds))
@@ -104,9 +119,10 @@ public struct WindowedReader<Position: Codable & Sendable & Equatable>: Sendable
                 state.doneThrough = state.rangeEnd
                 try await emit(RecordBatch(stream: stream, records: [], checkpoint: try encode(state), progress: 1, pages: 0))
             }
-            return
+            return state
         }
-        try await withThrowingTaskGroup(of: (Int, Page).self) { group in
+        let forever = Timestamp(microseconds: .max)
+        return try await withThrowingTaskGroup(of: (Int, Page).self) { group in
             var nextToStart = 0
             func start(_ index: Int, _ window: TimeWindow<Position>) {
                 group.addTask { (index, try await fetch(window)) }
@@ -142,11 +158,14 @@ public struct WindowedReader<Position: Codable & Sendable & Equatable>: Sendable
                     }
                 }
                 let progress = min(1, (Double(windows[0].start.microseconds - origin.microseconds) + covered) / total)
-                var batch = RecordBatch(stream: stream, records: page.records, checkpoint: try encode(state), progress: progress)
+                var records = page.records
+                if state.delivered != nil { records = state.delivered!.admit(records, rememberingFrom: horizon ?? forever) }
+                var batch = RecordBatch(stream: stream, records: records, checkpoint: try encode(state), progress: progress)
                 batch.through =
                     firstOpen.map { open in reached[open].map { min($0, windows[open].end) } ?? windows[open].start } ?? state.rangeEnd
                 try await emit(batch)
             }
+            return state
         }
     }
 }

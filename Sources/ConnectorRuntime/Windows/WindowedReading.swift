@@ -21,7 +21,8 @@ public struct WindowedReading<Position: Codable & Sendable & Equatable>: Sendabl
         public var end: Timestamp?
         /// How far behind now the vendor's data is complete, in seconds.
         public var lag: Double
-        /// How far before the stored end a re-run reads again, in seconds (late updates).
+        /// The latest, in seconds after its time, a record may appear and still be read: the
+        /// stream is read again as ``rereads`` says (0: read once).
         public var lookback: Double
         /// The oldest time the vendor keeps, and how to say so ("the 12 months Ada keeps"):
         /// nothing before it is requested.
@@ -35,13 +36,16 @@ public struct WindowedReading<Position: Codable & Sendable & Equatable>: Sendabl
         /// Whether the vendor's bounds are whole seconds (windows are rounded outwards).
         public var wholeSeconds: Bool
 
+        /// When the stream is read again for records shown late.
+        public var rereads: RereadSchedule { RereadSchedule(lookback: lookback, lag: lag) }
+
         /// Creates a range.
         ///
         /// - Parameters:
         ///   - start: The configured start.
         ///   - end: The configured end, or nil for now − `lag`.
         ///   - lag: Seconds behind now.
-        ///   - lookback: Seconds read again before the stored end.
+        ///   - lookback: The latest a record may appear and still be read, in seconds.
         ///   - retention: The oldest time the vendor keeps, with its description.
         ///   - maxWindowSeconds: The longest window.
         ///   - minWindowSeconds: The shortest window worth splitting into.
@@ -87,24 +91,24 @@ public struct WindowedReading<Position: Codable & Sendable & Equatable>: Sendabl
         var reader: State
     }
 
-    /// Reads a stream from its checkpoint (or the configured start) to the end of the range.
+    /// Reads a stream from its checkpoint (or the configured start) to the end of the range, then
+    /// reads again what the late-data passes of ``Range/rereads`` have come to.
     ///
     /// - Parameters:
-    ///   - request: The runner's request.
+    ///   - request: The runner's request (its ``ReadRequest/now`` is the time planned with).
     ///   - range: The configured range.
-    ///   - now: The current time.
     ///   - fetch: Fetches one page of a window at its position (nil: the window's start).
     ///   - emit: The runner's emit.
     /// - Throws: ``ChatExportError`` for a checkpoint of something else; what `fetch` or `emit` throws.
     public func read(
         _ request: ReadRequest,
         range: Range,
-        now: Timestamp = .now,
         fetch: @escaping @Sendable (TimeWindow<Position>) async throws -> WindowedReader<Position>.Page,
         emit: @Sendable (RecordBatch) async throws -> Void
     ) async throws {
         let stream = request.stream.name
         let logger = request.logger
+        let now = request.now
         var stored = try decode(request.checkpoint, stream: stream)
         var start = range.start
         if let (oldest, description) = range.retention {
@@ -129,16 +133,137 @@ public struct WindowedReading<Position: Codable & Sendable & Equatable>: Sendabl
                 start = oldest
             }
         }
-        let state = State.resuming(
-            stored, .init(start: start, end: range.end, lag: range.lag, lookback: range.lookback, now: now), stream: stream, logger: logger,
+        var (state, added) = State.planned(
+            stored, .init(start: start, end: range.end, lag: range.lag, now: now), stream: stream, logger: logger,
             windows: { Self.windows(from: $0, to: $1, range: range) })
+        let schedule = range.rereads
+        state.rereads = Self.align(stored, to: schedule, firstUnread: added.from, now: now, added: added)
+        if let stored, let earliest = state.rangeStart, earliest < stored.rangeStart ?? stored.doneThrough, var rereads = state.rereads {
+            // A start moved earlier: what of the new stretch is younger than a pass is read by it too.
+            for index in rereads.indices where rereads[index].windows.isEmpty {
+                rereads[index].doneThrough = min(rereads[index].doneThrough, max(earliest, now.adding(seconds: -rereads[index].age)))
+            }
+            state.rereads = rereads
+        }
+        // The oldest record time a later pass can reach: only records from there on are remembered.
+        let horizon = state.rereads?.map(\.doneThrough).min()
+        if request.suppressRepeats, let horizon {
+            var delivered = state.delivered ?? DeliveredRecords()
+            delivered.forget(before: horizon)
+            state.delivered = delivered
+        } else {
+            state.delivered = nil
+        }
         logger.info("\(stream): reading \(state.doneThrough.iso8601()) to \(state.rangeEnd.iso8601()) in \(state.windows.count) windows")
-        let tag = cursorTag
-        try await WindowedReader<Position>(stream: stream, concurrency: range.concurrency).read(
-            from: state,
-            encode: { state in try tag.map { try Checkpoint(encoding: Tagged(field: $0, reader: state)) } ?? Checkpoint(encoding: state) },
-            fetch: fetch,
-            emit: emit)
+        let encode: @Sendable (State) throws -> Checkpoint = { [self] state in try self.encode(state) }
+        state = try await WindowedReader<Position>(stream: stream, concurrency: range.concurrency).read(
+            from: state, rememberingFrom: horizon, encode: encode, fetch: fetch, emit: emit)
+        for (index, pass) in schedule.passes.enumerated() {
+            // A pass an earlier run left unfinished, then the stretch that has come of age since.
+            if let end = state.rereads?[index].rangeEnd, let windows = state.rereads?[index].windows, !windows.isEmpty {
+                state = try await reread(
+                    pass, index, in: state, to: end, windows: windows, added: added, now: now, horizon: horizon, request: request,
+                    encode: encode, fetch: fetch, emit: emit)
+            }
+            guard let done = state.rereads?[index].doneThrough else { continue }
+            let ripe = now.adding(seconds: -pass.age)
+            let until = min(ripe, added.from)
+            // Catch up to the stretch this run read first in one go; otherwise wait for a full step.
+            guard until > done, until.microseconds - done.microseconds >= pass.step * 1_000_000 || ripe >= added.from else { continue }
+            var passRange = range
+            passRange.minWindowSeconds = max(range.minWindowSeconds, 6 * 3600)
+            let windows = Self.windows(from: done, to: until, range: passRange)
+            guard !windows.isEmpty else { continue }
+            logger.info(
+                "\(stream): reading \(done.iso8601()) to \(until.iso8601()) again, now that it is \(Self.describe(pass.age)) old, for records shown late"
+            )
+            state = try await reread(
+                pass, index, in: state, to: until, windows: windows, added: added, now: now, horizon: horizon, request: request,
+                encode: encode, fetch: fetch, emit: emit)
+        }
+        if let forgotten = state.delivered?.forgottenThrough {
+            logger.warning(
+                "\(stream): more than \(DeliveredRecords.limit) records are held back from being delivered twice; records before \(forgotten.iso8601()) read again may reach files and stdout twice"
+            )
+        }
+    }
+
+    /// Reads `windows` of one pass, ending at `end`, and returns the stream's state after it.
+    private func reread(
+        _ pass: RereadSchedule.Pass, _ index: Int, in base: State, to end: Timestamp, windows: [TimeWindow<Position>],
+        added: (from: Timestamp, to: Timestamp), now: Timestamp, horizon: Timestamp?, request: ReadRequest,
+        encode: @escaping @Sendable (State) throws -> Checkpoint,
+        fetch: @escaping @Sendable (TimeWindow<Position>) async throws -> WindowedReader<Position>.Page,
+        emit: @Sendable (RecordBatch) async throws -> Void
+    ) async throws -> State {
+        @Sendable func merged(_ read: State) -> State {
+            var state = base
+            state.delivered = read.delivered
+            var reread = State.Reread(age: pass.age, doneThrough: read.doneThrough, rangeEnd: read.rangeEnd, windows: read.windows)
+            if read.windows.isEmpty {
+                reread = State.Reread(age: pass.age, doneThrough: read.rangeEnd)
+                Self.advance(&reread, now: now, added: added)
+            }
+            state.rereads?[index] = reread
+            return state
+        }
+        var read = State(doneThrough: base.rereads?[index].doneThrough ?? end, rangeEnd: end, windows: windows)
+        read.delivered = base.delivered
+        let through = base.rangeEnd
+        let late = LateCount()
+        let final = try await WindowedReader<Position>(stream: request.stream.name, concurrency: 1).read(
+            from: read, rememberingFrom: horizon, encode: { try encode(merged($0)) }, fetch: fetch,
+            emit: { batch in
+                var batch = batch
+                batch.through = through
+                batch.progress = 1
+                await late.add(batch.records.count)
+                try await emit(batch)
+            })
+        let found = await late.count
+        let summary =
+            "\(request.stream.name): \(found) \(found == 1 ? "record" : "records") shown late found reading to \(end.iso8601()) again"
+        if found > 0 { request.logger.info(summary) } else { request.logger.debug(summary) }
+        return merged(final)
+    }
+
+    /// The passes' states for this run: stored ones kept, new ones started where they can be
+    /// trusted, and each moved over the stretch this run reads first when it is old enough.
+    ///
+    /// A pass with no stored state starts where an older pass (or, failing that, the youngest)
+    /// stands, or at `firstUnread`: on a first run the whole range; for a state stored before
+    /// passes existed, or by `state set`, where it stops (nothing before it is read again).
+    static func align(
+        _ stored: State?, to schedule: RereadSchedule, firstUnread: Timestamp, now: Timestamp, added: (from: Timestamp, to: Timestamp)
+    ) -> [State.Reread]? {
+        guard !schedule.passes.isEmpty else { return nil }
+        let old = stored?.rereads ?? []
+        let fallback = stored.map { $0.rereads == nil ? $0.doneThrough : nil } ?? firstUnread
+        return schedule.passes.map { pass in
+            var reread =
+                old.first { $0.age == pass.age }
+                ?? State.Reread(
+                    age: pass.age,
+                    doneThrough: old.filter { $0.age >= pass.age }.map(\.doneThrough).max() ?? old.map(\.doneThrough).min() ?? fallback
+                        ?? firstUnread)
+            if reread.windows.isEmpty {
+                reread.rangeEnd = nil
+                advance(&reread, now: now, added: added)
+            }
+            return reread
+        }
+    }
+
+    /// Moves a pass that has reached the stretch this run reads first over it, as far as that
+    /// stretch is old enough: it is read in this run (or, if the run stops, a later one), so at
+    /// least `age` after its time.
+    static func advance(_ reread: inout State.Reread, now: Timestamp, added: (from: Timestamp, to: Timestamp)) {
+        guard reread.doneThrough >= added.from else { return }
+        reread.doneThrough = max(reread.doneThrough, min(now.adding(seconds: -reread.age), added.to))
+    }
+
+    static func describe(_ seconds: Int64) -> String {
+        seconds % 3600 == 0 ? "\(seconds / 3600) h" : seconds % 60 == 0 ? "\(seconds / 60) min" : "\(seconds) s"
     }
 
     /// The checkpoint of a stream read up to `position` and nothing after it (`state set`).
@@ -154,8 +279,55 @@ public struct WindowedReading<Position: Codable & Sendable & Equatable>: Sendabl
         return try cursorTag.map { try Checkpoint(encoding: Tagged(field: $0, reader: state)) } ?? Checkpoint(encoding: state)
     }
 
+    /// The checkpoint of a state: the reader's state (beside the cursor tag, if any), its
+    /// delivered digests put in as they are kept rather than through a JSON encoder.
+    private func encode(_ state: State) throws -> Checkpoint {
+        var light = state
+        light.delivered = nil
+        var checkpoint = try cursorTag.map { try Checkpoint(encoding: Tagged(field: $0, reader: light)) } ?? Checkpoint(encoding: light)
+        if let delivered = state.delivered {
+            checkpoint.state = Self.setting(
+                delivered.json, at: cursorTag == nil ? ["delivered"] : ["reader", "delivered"], in: checkpoint.state)
+        }
+        return checkpoint
+    }
+
+    /// `value` with the member at `path` set (objects keep their order; a new member goes last,
+    /// in key order as the encoder sorts them).
+    static func setting(_ member: JSONValue?, at path: [String], in value: JSONValue) -> JSONValue {
+        guard let key = path.first, case .object(var members) = value else { return value }
+        let index = members.firstIndex { $0.key == key }
+        let child = path.count == 1 ? member : index.map { setting(member, at: Array(path.dropFirst()), in: members[$0].value) }
+        if let index {
+            if let child { members[index].value = child } else { members.remove(at: index) }
+        } else if let child {
+            members.insert((key, child), at: members.firstIndex { $0.key > key } ?? members.endIndex)
+        }
+        return .object(members)
+    }
+
     private func decode(_ checkpoint: Checkpoint?, stream: String) throws -> State? {
-        guard let checkpoint else { return nil }
+        guard var checkpoint else { return nil }
+        // The delivered digests are read from the JSON value as they are stored (megabytes on a
+        // busy stream), not through a JSON decoder.
+        let path = cursorTag == nil ? ["delivered"] : ["reader", "delivered"]
+        let stored = path.count == 1 ? checkpoint.state["delivered"] : checkpoint.state["reader"]?["delivered"]
+        if stored != nil { checkpoint.state = Self.setting(nil, at: path, in: checkpoint.state) }
+        var state = try decodeLight(checkpoint, stream: stream)
+        if let stored {
+            do {
+                state?.delivered = try DeliveredRecords(json: stored)
+            } catch {
+                throw ChatExportError(
+                    .failure,
+                    "\(stream): the stored checkpoint's delivered records are not well formed; reset it with `chat-export state reset CONFIG --stream \(stream)`"
+                )
+            }
+        }
+        return state
+    }
+
+    private func decodeLight(_ checkpoint: Checkpoint, stream: String) throws -> State? {
         let reset = "reset it with `chat-export state reset CONFIG --stream \(stream)`"
         let article = "aeiou".contains(sourceType.prefix(1).lowercased()) ? "an" : "a"
         guard let tag = cursorTag else {
@@ -192,4 +364,10 @@ public struct WindowedReading<Position: Codable & Sendable & Equatable>: Sendabl
         return WindowPlanner.plan(
             from: from, to: to, maxSeconds: range.maxWindowSeconds, concurrency: range.concurrency, minSeconds: range.minWindowSeconds)
     }
+}
+
+/// How many records a pass delivered.
+private actor LateCount {
+    var count = 0
+    func add(_ records: Int) { count += records }
 }
