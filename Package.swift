@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "FilesSink", targets: ["FilesSink"]),
         .library(name: "SQLiteSink", targets: ["SQLiteSink"]),
         .library(name: "PostgresSink", targets: ["PostgresSink"]),
+        .library(name: "S3Sink", targets: ["S3Sink"]),
         .executable(name: "chat-export", targets: ["chat-export"]),
     ],
     targets: [
@@ -45,17 +46,23 @@ let package = Package(
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         // libpq, PostgreSQL's client library (libpq-dev), behind a prefixed system module.
         .systemLibrary(name: "CPostgres", providers: [.apt(["libpq-dev"])]),
+        // zlib (zlib1g-dev), for gzip parts and Parquet pages, behind a prefixed system module.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // OpenSSL's libcrypto (libssl-dev): SHA-256 and HMAC for AWS Signature Version 4.
+        .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
         // Sinks: each depends on the runtime only.
         .target(name: "StdoutSink", dependencies: ["ConnectorRuntime"], path: "Sinks/Stdout"),
-        .target(name: "FilesSink", dependencies: ["ConnectorRuntime"], path: "Sinks/Files"),
+        .target(name: "FilesSink", dependencies: ["ConnectorRuntime", "CZlib"], path: "Sinks/Files"),
         .target(name: "SQLiteSink", dependencies: ["ConnectorRuntime", "CSQLite"], path: "Sinks/SQLite"),
         .target(name: "PostgresSink", dependencies: ["ConnectorRuntime", "CPostgres"], path: "Sinks/Postgres"),
+        // The object-store sink stages and publishes parts through the files sink's exactly-once engine.
+        .target(name: "S3Sink", dependencies: ["ConnectorRuntime", "FilesSink", "CCrypto"], path: "Sinks/S3"),
         // The CLI wires the built-ins together; nothing depends on it.
         .executableTarget(
             name: "chat-export",
             dependencies: [
                 "ConnectorRuntime", "SyntheticConnector", "VendorSandbox", "AdaV2", "AdaV14", "DeepConverse", "StdoutSink", "FilesSink",
-                "SQLiteSink", "CSQLite", "PostgresSink", "RestConnector", "RestDefinitions",
+                "SQLiteSink", "CSQLite", "PostgresSink", "S3Sink", "RestConnector", "RestDefinitions",
             ]
         ),
         // Release-mode benchmarks; never part of `swift test`.
@@ -93,7 +100,7 @@ let package = Package(
             name: "CLITests",
             dependencies: [
                 "chat-export", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "CSQLite", "PostgresSink", "AdaV2",
-                "SyntheticConnector", "RestConnector",
+                "SyntheticConnector", "RestConnector", "FilesSink", "S3Sink",
             ]),
     ],
     swiftLanguageModes: [.v6]

@@ -161,6 +161,7 @@ struct EndToEndBenchmark {
         if parts.contains("sqlite") { results += try sqlite() }
         if parts.contains("postgres") { results += try postgres() }
         if parts.contains("resume") { results += try resume(scratch: scratch) }
+        if parts.contains("formats") { results += try formats() }
         return results
     }
 

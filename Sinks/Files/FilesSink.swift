@@ -38,17 +38,21 @@ public actor FilesSink: Sink {
         /// `dir/<stream>/.<generation>.inprogress/`, renamed to `dir/<stream>/<generation>/` when
         /// the run succeeds, beside the job's regular parts and never mixed with them.
         public var generation: String?
+        /// How parts are published: JSON Lines, gzip JSON Lines or Parquet.
+        public var format: FileFormat
 
         /// Creates settings.
         ///
         /// - Parameters:
         ///   - directory: The output directory.
-        ///   - maxFileBytes: The rotation size.
+        ///   - maxFileBytes: The rotation size (of a part's uncompressed records).
         ///   - generation: A separate generation of parts, if the run needs one.
-        public init(directory: String, maxFileBytes: Int = 128 * 1024 * 1024, generation: String? = nil) {
+        ///   - format: How parts are published.
+        public init(directory: String, maxFileBytes: Int = 128 * 1024 * 1024, generation: String? = nil, format: FileFormat = .jsonl) {
             self.directory = directory
             self.maxFileBytes = maxFileBytes
             self.generation = generation
+            self.format = format
         }
     }
 
@@ -59,6 +63,7 @@ public actor FilesSink: Sink {
 
     struct StreamFiles {
         var directory: String
+        var stream: StreamDescriptor
         var current: Part
         var fd: Int32 = -1
         var dirty = false
@@ -76,8 +81,9 @@ public actor FilesSink: Sink {
     static let chunkBytes = 1 << 20
     private let logger: ExportLogger
     private var lock: FileLock?
+    private let publisher: (any PartPublisher)?
 
-    /// `files:<dir>`
+    /// `files:<dir>`, or the publisher's location.
     public nonisolated let identity: String
     /// Positions are restored from the checkpoint.
     public nonisolated var replay: SinkReplay { .positional }
@@ -87,10 +93,13 @@ public actor FilesSink: Sink {
     /// - Parameters:
     ///   - settings: The settings.
     ///   - logger: Where warnings go.
-    public init(settings: Settings, logger: ExportLogger = .disabled) {
+    ///   - publisher: Where finished parts go instead of `dir/<stream>/` (the directory then only
+    ///     stages them), or nil.
+    public init(settings: Settings, logger: ExportLogger = .disabled, publisher: (any PartPublisher)? = nil) {
         self.settings = settings
         self.logger = logger
-        self.identity = "files:" + settings.directory
+        self.publisher = publisher
+        self.identity = publisher?.location ?? "files:" + settings.directory
     }
 
     /// The published part files of `stream`, sorted.
@@ -176,6 +185,7 @@ public actor FilesSink: Sink {
         }
         close(fd)
         unlink(probe)
+        if let publisher { return try await publisher.check() }
         return [CheckResult(subject: identity, detail: "directory writable")]
     }
 
@@ -184,6 +194,9 @@ public actor FilesSink: Sink {
     /// - Parameter stream: The stream.
     /// - Throws: ``ChatExportError`` when they cannot be moved.
     public func setAside(_ stream: StreamDescriptor) async throws {
+        if let publisher, let aside = try await publisher.setAside(stream.name, to: ".replaced-" + Timestamp.now.compactStamp) {
+            logger.warning("files sink: full refresh of \(stream.name): moved its earlier parts to \(aside)")
+        }
         let folder = settings.directory + "/" + stream.name
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         guard names.contains(where: { FilesSink.partNumber(published: $0) != nil || FilesSink.partNumber(inProgress: $0) != nil }) else {
@@ -213,22 +226,48 @@ public actor FilesSink: Sink {
         var folder = settings.directory + "/" + stream.name
         if let generation = settings.generation { folder += "/." + generation + ".inprogress" }
         try FileSystem.makeDirectories(folder)
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        let published = Set(names.compactMap(FilesSink.partNumber(published:)))
-        let inProgress = Set(names.compactMap(FilesSink.partNumber(inProgress:)))
+        var names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        // A conversion a crash interrupted: its output is incomplete, the staged part is not.
+        for name in names where name.hasSuffix(".publishing") { unlink(folder + "/" + name) }
+        var published = Set(names.compactMap { FilesSink.partNumber(published: $0)?.number })
+        // A staged part whose publication finished (converted, renamed) before its staging was removed.
+        for name in names {
+            if let (number, _) = FilesSink.partNumber(inProgress: name), published.contains(number) { unlink(folder + "/" + name) }
+        }
+        names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        var inProgress: [Int: FileFormat] = [:]
+        for name in names {
+            if let (number, format) = FilesSink.partNumber(inProgress: name) { inProgress[number] = format }
+        }
         var files: StreamFiles
         if let state, let part = state["part"]?.intValue, let length = state["length"]?.intValue {
             for pending in state["publish"]?.arrayValue ?? [] {
                 guard let number = pending["part"]?.intValue, let size = pending["length"]?.intValue else { continue }
-                if !published.contains(number) {
-                    try publish(Part(number: number, length: size), in: folder, truncate: true)
+                if !published.contains(number), let format = inProgress[number] {
+                    try await publish(Part(number: number, length: size), format: format, in: folder, stream: stream, truncate: true)
+                    published.insert(number)
+                    inProgress[number] = nil
                 }
             }
-            files = StreamFiles(directory: folder, current: Part(number: part, length: length))
-            if published.contains(part), !inProgress.contains(part) {
+            files = StreamFiles(directory: folder, stream: stream, current: Part(number: part, length: length))
+            var publishedElsewhere = false
+            if let publisher, inProgress[part] == nil, length > 0 {
+                for format in FileFormat.allCases where try await publisher.isPublished(number: part, format: format, stream: stream.name) {
+                    publishedElsewhere = true
+                }
+            }
+            if published.contains(part) || publishedElsewhere, inProgress[part] == nil {
                 // The previous run ended successfully and published this part: start the next one.
                 files.current = Part(number: part + 1, length: 0)
-            } else if inProgress.contains(part) {
+            } else if let format = inProgress[part], format != settings.format {
+                // Written in another format before the config changed: published as it was staged.
+                if length > 0 {
+                    try await publish(Part(number: part, length: length), format: format, in: folder, stream: stream, truncate: true)
+                }
+                inProgress[part] = nil
+                files.current = Part(number: part + 1, length: 0)
+                try FileSystem.syncDirectory(folder)
+            } else if inProgress[part] != nil {
                 try reopen(&files, truncatingTo: length)
             } else if length > 0 {
                 throw ChatExportError(
@@ -237,10 +276,17 @@ public actor FilesSink: Sink {
                         + "restore it, or reset the stream's state to export it again"
                 )
             }
-            for stale in inProgress where stale > files.current.number {
-                unlink(path(folder, inProgress: stale))
+            for (stale, format) in inProgress where stale > files.current.number {
+                unlink(path(folder, inProgress: stale, format: format))
             }
         } else {
+            if let publisher, try await publisher.publishedCount(of: stream.name) > 0 {
+                throw ChatExportError(
+                    .invalidConfig,
+                    "\(publisher.location) holds published parts of stream \(stream.name) but the checkpoint has no position for it "
+                        + "(it was reset, deleted or made without this sink): writing would export those records again beside them; "
+                        + "run `chat-export run CONFIG --full-refresh` to set the old parts aside and export again, or move them")
+            }
             if !published.isEmpty {
                 throw ChatExportError(
                     .invalidConfig,
@@ -249,12 +295,12 @@ public actor FilesSink: Sink {
                         + "run `chat-export run CONFIG --full-refresh` to set the old parts aside and export again, or move them out of \(folder)"
                 )
             }
-            for stale in inProgress.sorted() {
-                logger.warning("files sink: removing \(path(folder, inProgress: stale)), which no checkpoint covers")
-                unlink(path(folder, inProgress: stale))
+            for (stale, format) in inProgress.sorted(by: { $0.key < $1.key }) {
+                logger.warning("files sink: removing \(path(folder, inProgress: stale, format: format)), which no checkpoint covers")
+                unlink(path(folder, inProgress: stale, format: format))
             }
-            let next = (inProgress.max() ?? 0) + 1
-            files = StreamFiles(directory: folder, current: Part(number: next, length: 0))
+            let next = (inProgress.keys.max() ?? 0) + 1
+            files = StreamFiles(directory: folder, stream: stream, current: Part(number: next, length: 0))
         }
         streams[stream.name] = files
     }
@@ -275,13 +321,15 @@ public actor FilesSink: Sink {
             scratch = buffer
         }
         buffer.reserveCapacity(FilesSink.chunkBytes + 64 * 1024)
+        let format = settings.format
+        let syncedAt = Timestamp.now.microseconds
         for record in batch.records {
             let size = record.json.count + 1
             if files.current.length + buffer.count > 0, files.current.length + buffer.count + size > settings.maxFileBytes {
                 try append(&buffer, to: &files)
                 try rotate(&files)
             }
-            JSONLines.appendLine(record.json, to: &buffer)
+            format.stage(record, syncedAt: syncedAt, to: &buffer)
             if buffer.count >= FilesSink.chunkBytes { try append(&buffer, to: &files) }
         }
         try append(&buffer, to: &files)
@@ -320,7 +368,9 @@ public actor FilesSink: Sink {
     /// - Throws: ``ChatExportError`` when a rename fails.
     public func checkpointSaved(_ commit: SinkCommit) async throws {
         guard var files = streams[commit.stream], !files.awaitingPublication.isEmpty else { return }
-        for part in files.awaitingPublication { try publish(part, in: files.directory, truncate: false) }
+        for part in files.awaitingPublication {
+            try await publish(part, format: settings.format, in: files.directory, stream: files.stream, truncate: false)
+        }
         try FileSystem.syncDirectory(files.directory)
         files.awaitingPublication = []
         streams[commit.stream] = files
@@ -338,7 +388,7 @@ public actor FilesSink: Sink {
                 files.fd = -1
             }
             if succeeded, files.current.length > 0 {
-                try publish(files.current, in: files.directory, truncate: false)
+                try await publish(files.current, format: settings.format, in: files.directory, stream: files.stream, truncate: false)
                 try FileSystem.syncDirectory(files.directory)
             }
             if succeeded, let generation = settings.generation {
@@ -406,20 +456,45 @@ public actor FilesSink: Sink {
         files.current.length = length
     }
 
-    private func publish(_ part: Part, in folder: String, truncate: Bool) throws {
-        let source = path(folder, inProgress: part.number)
+    /// Publishes a staged part: a rename for JSON Lines; otherwise a conversion into a
+    /// temporary file, renamed into place, then the staging removed.
+    private func publish(_ part: Part, format: FileFormat, in folder: String, stream: StreamDescriptor, truncate: Bool) async throws {
+        let source = path(folder, inProgress: part.number, format: format)
         if truncate { _ = Glibc.truncate(source, off_t(part.length)) }
-        guard rename(source, path(folder, published: part.number)) == 0 else {
+        let target = path(folder, published: part.number, format: format)
+        if let publisher {
+            // Converted beside the staging (unless it is already the published form), sent, then both removed.
+            var file = source
+            if format != .jsonl {
+                file = folder + "/.part-" + FilesSink.digits(part.number) + "." + format.fileExtension + ".publishing"
+                try format.convert(staging: source, to: file, stream: stream, rowGroupBytes: settings.maxFileBytes)
+            }
+            try await publisher.publish(file: file, number: part.number, format: format, stream: stream.name)
+            if file != source { unlink(file) }
+            unlink(source)
+            return
+        }
+        if format != .jsonl {
+            let temporary = folder + "/.part-" + FilesSink.digits(part.number) + "." + format.fileExtension + ".publishing"
+            try format.convert(staging: source, to: temporary, stream: stream, rowGroupBytes: settings.maxFileBytes)
+            guard rename(temporary, target) == 0 else {
+                throw ChatExportError(.storageFailure, "files sink: cannot publish \(temporary): \(FileSystem.errorText())")
+            }
+            try FileSystem.syncDirectory(folder)
+            unlink(source)
+            return
+        }
+        guard rename(source, target) == 0 else {
             throw ChatExportError(.storageFailure, "files sink: cannot publish \(source): \(FileSystem.errorText())")
         }
     }
 
-    private func path(_ folder: String, inProgress number: Int) -> String {
-        folder + "/.part-" + FilesSink.digits(number) + ".jsonl.inprogress"
+    private func path(_ folder: String, inProgress number: Int, format: FileFormat? = nil) -> String {
+        folder + "/.part-" + FilesSink.digits(number) + "." + (format ?? settings.format).fileExtension + ".inprogress"
     }
 
-    private func path(_ folder: String, published number: Int) -> String {
-        folder + "/part-" + FilesSink.digits(number) + ".jsonl"
+    private func path(_ folder: String, published number: Int, format: FileFormat) -> String {
+        folder + "/part-" + FilesSink.digits(number) + "." + format.fileExtension
     }
 
     static func digits(_ number: Int) -> String {
@@ -427,14 +502,23 @@ public actor FilesSink: Sink {
         return String(repeating: "0", count: max(0, 8 - text.count)) + text
     }
 
-    static func partNumber(published name: String) -> Int? {
-        guard name.hasPrefix("part-"), name.hasSuffix(".jsonl") else { return nil }
-        return Int(name.dropFirst(5).dropLast(6))
+    /// `part-00000001.<ext>`: the part's number and format.
+    static func partNumber(published name: String) -> (number: Int, format: FileFormat)? {
+        guard name.hasPrefix("part-") else { return nil }
+        return numbered(name.dropFirst(5))
     }
 
-    static func partNumber(inProgress name: String) -> Int? {
-        guard name.hasPrefix(".part-"), name.hasSuffix(".jsonl.inprogress") else { return nil }
-        return Int(name.dropFirst(6).dropLast(17))
+    /// `.part-00000001.<ext>.inprogress`: the part's number and format.
+    static func partNumber(inProgress name: String) -> (number: Int, format: FileFormat)? {
+        guard name.hasPrefix(".part-"), name.hasSuffix(".inprogress") else { return nil }
+        return numbered(name.dropFirst(6).dropLast(11))
+    }
+
+    private static func numbered(_ rest: Substring) -> (number: Int, format: FileFormat)? {
+        guard let dot = rest.firstIndex(of: "."), let number = Int(rest[..<dot]),
+            let format = FileFormat(rawValue: String(rest[rest.index(after: dot)...]))
+        else { return nil }
+        return (number, format)
     }
 }
 
@@ -447,18 +531,25 @@ extension FilesSink {
         /// `max_file_bytes`
         public static let maxFileBytes = Option.integer(
             "max_file_bytes", 1024...1 << 40, default: 128 * 1024 * 1024,
-            summary: "Start a new part before one would exceed this many bytes.")
+            summary: "Start a new part before its records would exceed this many bytes (uncompressed).")
+        /// `format`
+        public static let format = Option.oneOf(
+            "format", FileFormat.allCases.map(\.rawValue), default: FileFormat.jsonl.rawValue,
+            summary:
+                "How parts are written: jsonl, jsonl.gz (one gzip member a part) or parquet (_id, cursor, parent, data as JSON, synced_at)."
+        )
     }
 
     /// The registry entry for `type: "files"`.
     public static let registryEntry = Registry.SinkEntry(
         type: "files",
-        summary: "JSON Lines files under dir/<stream>/, published atomically, rotated by size, exactly once.",
-        options: [Options.directory, Options.maxFileBytes.spec],
+        summary: "JSON Lines, gzip JSON Lines or Parquet files under dir/<stream>/, published atomically, rotated by size, exactly once.",
+        options: [Options.directory, Options.maxFileBytes.spec, Options.format.spec],
         make: { options, context in
             FilesSink(
                 settings: Settings(
-                    directory: options.path("dir") ?? ".", maxFileBytes: options[Options.maxFileBytes], generation: context.generation),
+                    directory: options.path("dir") ?? ".", maxFileBytes: options[Options.maxFileBytes], generation: context.generation,
+                    format: FileFormat(rawValue: options[Options.format]) ?? .jsonl),
                 logger: context.logger
             )
         }

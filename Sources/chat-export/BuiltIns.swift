@@ -5,6 +5,7 @@ import DeepConverse
 import FilesSink
 import PostgresSink
 import RestConnector
+import S3Sink
 import SQLiteSink
 import StdoutSink
 import SyntheticConnector
@@ -23,6 +24,7 @@ enum BuiltIns {
         registry.register(FilesSink.registryEntry)
         registry.register(SQLiteSink.registryEntry)
         registry.register(PostgresSink.registryEntry)
+        registry.register(S3Sink.registryEntry)
         return registry
     }
 

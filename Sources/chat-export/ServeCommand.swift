@@ -24,6 +24,10 @@ struct ServeCommand {
 
     func run(_ operands: [String], arguments: Arguments) async throws -> Int32 {
         let loader = JobConfigLoader(registry: BuiltIns.registry, environment: environment, logger: logger)
+        if let pinned = environment[RunClock.variable], !pinned.isEmpty {
+            logger.warning(
+                "\(RunClock.variable)=\(pinned): every run plans at that instant, so jobs find nothing new after their first run")
+        }
         let (loaded, invalid) = try load(try Self.jobFiles(operands), with: loader)
         if let coordination = try arguments.value("--coordination") {
             return try await runFleet(loaded, invalid: invalid, coordination: coordination, loader: loader, arguments: arguments)

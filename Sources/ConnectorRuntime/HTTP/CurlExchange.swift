@@ -18,6 +18,8 @@ final class CurlExchange: @unchecked Sendable {
     private let errorText: UnsafeMutablePointer<CChar>
     /// Strings libcurl keeps pointers to until the handle is cleaned up (URL, proxy, CA file).
     private var keptStrings: [UnsafeMutablePointer<CChar>] = []
+    /// The request body, which libcurl reads from until the transfer ends.
+    private var requestBody: UnsafeMutableRawBufferPointer?
 
     /// CURL_ERROR_SIZE.
     static let errorSize = 256
@@ -33,8 +35,20 @@ final class CurlExchange: @unchecked Sendable {
         ccurl_setopt_string(handle, Int32(CCURLOPT_URL), keep(request.url))
         if request.method == "GET" {
             ccurl_setopt_long(handle, Int32(CCURLOPT_HTTPGET), 1)
+        } else if request.method == "HEAD" {
+            ccurl_setopt_long(handle, Int32(CCURLOPT_NOBODY), 1)
         } else {
             ccurl_setopt_string(handle, Int32(CCURLOPT_CUSTOMREQUEST), keep(request.method))
+        }
+        if let body = request.body {
+            // Sent from a buffer of the exchange's own (libcurl keeps the pointer), with any method.
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, body.count), alignment: 1)
+            buffer.copyBytes(from: body)
+            requestBody = buffer
+            ccurl_setopt_long(handle, Int32(CCURLOPT_POSTFIELDSIZE_LARGE), body.count)
+            ccurl_setopt_pointer(handle, Int32(CCURLOPT_POSTFIELDS), buffer.baseAddress)
+            // No `Expect: 100-continue` round trip before a large body.
+            headerList = curl_slist_append(headerList, "Expect:")
         }
         for header in request.headers { headerList = curl_slist_append(headerList, header.name + ": " + header.value) }
         ccurl_setopt_pointer(handle, Int32(CCURLOPT_HTTPHEADER), headerList)
@@ -64,6 +78,7 @@ final class CurlExchange: @unchecked Sendable {
         curl_slist_free_all(headerList)
         errorText.deallocate()
         for text in keptStrings { free(text) }
+        requestBody?.deallocate()
     }
 
     private func keep(_ text: String) -> UnsafeMutablePointer<CChar> {

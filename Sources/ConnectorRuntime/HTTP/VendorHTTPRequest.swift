@@ -6,6 +6,8 @@ public struct VendorHTTPRequest: Sendable {
     public var url: String
     /// Header fields, in order. Credentials are added by the client, never here.
     public var headers: [(name: String, value: String)]
+    /// The body to send (`PUT`, `POST`), or nil for none.
+    public var body: [UInt8]?
 
     /// Creates a request.
     ///
@@ -13,10 +15,12 @@ public struct VendorHTTPRequest: Sendable {
     ///   - method: The method.
     ///   - url: The absolute URL.
     ///   - headers: Header fields.
-    public init(method: String = "GET", url: String, headers: [(name: String, value: String)] = []) {
+    ///   - body: The body to send, if any.
+    public init(method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
+        self.body = body
     }
 
     /// The URL's path (the rate-limit key and the "endpoint" in messages).

@@ -75,14 +75,16 @@ extension WindowedReader.State {
                 doneThrough: plan.start, rangeEnd: max(plan.start, end), windows: windows(plan.start, end), rangeStart: plan.start)
             return (fresh, (plan.start, fresh.rangeEnd))
         }
-        let finished = state.windows.isEmpty
         let covered = state.rangeStart ?? min(plan.start, state.doneThrough)
         state.rangeStart = covered
-        if state.rangeEnd > readable, finished {
+        if state.rangeEnd > readable {
+            // A clock that ran ahead (or one now behind): nothing new until now − lag passes the
+            // checkpoint; what the run that was ahead could not see is read by the late-data
+            // passes, whose frontiers are put back to now − age (never the checkpoint, which
+            // would send everything since again).
             logger.warning(
-                "\(stream): the checkpoint reaches \(state.rangeEnd.iso8601()), beyond now − lag; continuing from \(readable.iso8601())")
-            state.rangeEnd = readable
-            state.doneThrough = min(state.doneThrough, readable)
+                "\(stream): the checkpoint reaches \(state.rangeEnd.iso8601()), beyond now − lag (\(readable.iso8601())): was the clock ahead? "
+                    + "Nothing new is read until then; the late-data passes read that stretch again")
         }
         let added = state.rangeEnd
         if end > state.rangeEnd {

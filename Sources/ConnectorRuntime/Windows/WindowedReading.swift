@@ -137,7 +137,7 @@ public struct WindowedReading<Position: Codable & Sendable & Equatable>: Sendabl
             stored, .init(start: start, end: range.end, lag: range.lag, now: now), stream: stream, logger: logger,
             windows: { Self.windows(from: $0, to: $1, range: range) })
         let schedule = range.rereads
-        state.rereads = Self.align(stored, to: schedule, firstUnread: added.from, now: now, added: added)
+        state.rereads = Self.align(stored, to: schedule, firstUnread: added.from, now: now, added: added, logger: logger, stream: stream)
         if let stored, let earliest = state.rangeStart, earliest < stored.rangeStart ?? stored.doneThrough, var rereads = state.rereads {
             // A start moved earlier: what of the new stretch is younger than a pass is read by it too.
             for index in rereads.indices where rereads[index].windows.isEmpty {
@@ -155,6 +155,10 @@ public struct WindowedReading<Position: Codable & Sendable & Equatable>: Sendabl
             state.delivered = nil
         }
         logger.info("\(stream): reading \(state.doneThrough.iso8601()) to \(state.rangeEnd.iso8601()) in \(state.windows.count) windows")
+        if state.windows.isEmpty, state.doneThrough == state.rangeEnd, state.rereads != stored?.rereads {
+            // The main read has nothing to emit: the passes' new frontiers are stored on their own.
+            try await emit(RecordBatch(stream: stream, records: [], checkpoint: try encode(state), progress: 1, pages: 0))
+        }
         let encode: @Sendable (State) throws -> Checkpoint = { [self] state in try self.encode(state) }
         state = try await WindowedReader<Position>(stream: stream, concurrency: range.concurrency).read(
             from: state, rememberingFrom: horizon, encode: encode, fetch: fetch, emit: emit)
@@ -170,8 +174,10 @@ public struct WindowedReading<Position: Codable & Sendable & Equatable>: Sendabl
             let until = min(ripe, added.from)
             // Catch up to the stretch this run read first in one go; otherwise wait for a full step.
             guard until > done, until.microseconds - done.microseconds >= pass.step * 1_000_000 || ripe >= added.from else { continue }
+            // Read one window at a time, so a stretch is split only where the vendor's window
+            // limit says (a request per window, however little it holds).
             var passRange = range
-            passRange.minWindowSeconds = max(range.minWindowSeconds, 6 * 3600)
+            passRange.concurrency = 1
             let windows = Self.windows(from: done, to: until, range: passRange)
             guard !windows.isEmpty else { continue }
             logger.info(
@@ -228,24 +234,49 @@ public struct WindowedReading<Position: Codable & Sendable & Equatable>: Sendabl
     }
 
     /// The passes' states for this run: stored ones kept, new ones started where they can be
-    /// trusted, and each moved over the stretch this run reads first when it is old enough.
+    /// trusted, each put back to now − age if a clock that ran ahead credited it with more, and
+    /// each moved over the stretch this run reads first when that stretch is old enough.
     ///
-    /// A pass with no stored state starts where an older pass (or, failing that, the youngest)
-    /// stands, or at `firstUnread`: on a first run the whole range; for a state stored before
-    /// passes existed, or by `state set`, where it stops (nothing before it is read again).
+    /// A pass with no stored state starts where an older pass stands (else `age` before the
+    /// youngest, for a longer `lookback`), or at `firstUnread` on a first run. For a state stored
+    /// without passes (before they existed, with `lookback` 0s, or by `state set`), the passes
+    /// start `age` before its range's end: records shown late just before the change are caught,
+    /// and files and stdout may receive that stretch once more (there are no digests of it yet).
     static func align(
-        _ stored: State?, to schedule: RereadSchedule, firstUnread: Timestamp, now: Timestamp, added: (from: Timestamp, to: Timestamp)
+        _ stored: State?, to schedule: RereadSchedule, firstUnread: Timestamp, now: Timestamp, added: (from: Timestamp, to: Timestamp),
+        logger: ExportLogger = .disabled, stream: String = ""
     ) -> [State.Reread]? {
         guard !schedule.passes.isEmpty else { return nil }
         let old = stored?.rereads ?? []
-        let fallback = stored.map { $0.rereads == nil ? $0.doneThrough : nil } ?? firstUnread
+        let floor = stored?.rangeStart ?? firstUnread
+        if let stored, old.isEmpty {
+            logger.info(
+                "\(stream): late-data re-reads start \(Self.describe(schedule.lookback)) before \(stored.rangeEnd.iso8601()); "
+                    + "files and stdout may receive records of that stretch once more")
+        }
         return schedule.passes.map { pass in
-            var reread =
-                old.first { $0.age == pass.age }
-                ?? State.Reread(
-                    age: pass.age,
-                    doneThrough: old.filter { $0.age >= pass.age }.map(\.doneThrough).max() ?? old.map(\.doneThrough).min() ?? fallback
-                        ?? firstUnread)
+            var reread: State.Reread
+            if let same = old.first(where: { $0.age == pass.age }) {
+                reread = same
+            } else if let stored, old.isEmpty {
+                reread = State.Reread(age: pass.age, doneThrough: max(floor, stored.rangeEnd.adding(seconds: -pass.age)))
+            } else if let older = old.filter({ $0.age >= pass.age }).map(\.doneThrough).max() {
+                reread = State.Reread(age: pass.age, doneThrough: older)
+            } else {
+                // A longer lookback: as far before the youngest frontier as this pass is older.
+                let youngest = old.map(\.doneThrough).min() ?? firstUnread
+                let oldest = old.map(\.age).max() ?? pass.age
+                reread = State.Reread(age: pass.age, doneThrough: max(floor, youngest.adding(seconds: -(pass.age - oldest))))
+            }
+            let ripe = now.adding(seconds: -pass.age)
+            if let end = reread.rangeEnd, end > ripe {
+                // An unfinished read planned by a clock that was ahead: planned again.
+                reread.rangeEnd = nil
+                reread.windows = []
+            }
+            // Nothing after now − age can have been read that late: a frontier beyond it was set by
+            // a clock that ran ahead (or this one is behind), and is put back.
+            if reread.doneThrough > ripe { reread.doneThrough = max(floor, ripe) }
             if reread.windows.isEmpty {
                 reread.rangeEnd = nil
                 advance(&reread, now: now, added: added)

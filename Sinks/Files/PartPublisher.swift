@@ -1,0 +1,53 @@
+import ConnectorRuntime
+
+/// Where a finished part goes when it is not renamed into place in the sink's directory: an
+/// object store, for example. The files sink keeps staging, positions and exactly-once; a
+/// publisher only copies a finished part to its destination, under a name that depends on the
+/// part number alone, so publishing the same part again (after a crash) replaces it.
+public protocol PartPublisher: Sendable {
+    /// Where parts go, for messages and the sink's identity (`s3://bucket/prefix`).
+    var location: String { get }
+
+    /// Publishes part `number` of `stream`, written to `file` in `format`.
+    ///
+    /// - Parameters:
+    ///   - file: The part, complete, in its published format.
+    ///   - number: The part's number.
+    ///   - format: Its format.
+    ///   - stream: The stream.
+    /// - Throws: ``ChatExportError`` when the destination refuses it.
+    func publish(file: String, number: Int, format: FileFormat, stream: String) async throws
+
+    /// Whether part `number` of `stream` was published.
+    ///
+    /// - Parameters:
+    ///   - number: The part's number.
+    ///   - format: Its format.
+    ///   - stream: The stream.
+    /// - Returns: Whether it exists at the destination.
+    /// - Throws: ``ChatExportError`` when the destination cannot be asked.
+    func isPublished(number: Int, format: FileFormat, stream: String) async throws -> Bool
+
+    /// How many parts of `stream` the destination holds (0, 1 or more), so parts no checkpoint
+    /// covers are refused rather than exported again beside.
+    ///
+    /// - Parameter stream: The stream.
+    /// - Returns: The count, up to a small bound.
+    /// - Throws: ``ChatExportError`` when the destination cannot be asked.
+    func publishedCount(of stream: String) async throws -> Int
+
+    /// Moves the stream's published parts aside (a full refresh).
+    ///
+    /// - Parameters:
+    ///   - stream: The stream.
+    ///   - aside: The name of the place they go (`.replaced-<UTC time>`).
+    /// - Returns: Where they went, for the log, or nil when there were none.
+    /// - Throws: ``ChatExportError`` when they cannot be moved.
+    func setAside(_ stream: String, to aside: String) async throws -> String?
+
+    /// Verifies the destination can be written (`chat-export check`).
+    ///
+    /// - Returns: What was checked.
+    /// - Throws: ``ChatExportError`` naming what is wrong.
+    func check() async throws -> [CheckResult]
+}

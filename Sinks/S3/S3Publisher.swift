@@ -1,0 +1,52 @@
+import ConnectorRuntime
+import FilesSink
+import Foundation
+
+/// Publishes the files sink's finished parts as objects `<prefix><stream>/part-00000001.<ext>`:
+/// the key depends on the part number alone, so a part uploaded again after a crash (before its
+/// checkpoint moved on) replaces itself, never a second object.
+struct S3Publisher: PartPublisher {
+    let client: S3Client
+
+    var location: String { client.location }
+
+    func key(_ stream: String, _ number: Int, _ format: FileFormat) -> String {
+        let digits = String(number)
+        return client.settings.prefix + stream + "/part-" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits + "."
+            + format.fileExtension
+    }
+
+    func publish(file: String, number: Int, format: FileFormat, stream: String) async throws {
+        let type =
+            switch format {
+            case .jsonl: "application/x-ndjson"
+            case .jsonlGzip: "application/gzip"
+            case .parquet: "application/vnd.apache.parquet"
+            }
+        try await client.upload(file: file, to: key(stream, number, format), contentType: type)
+    }
+
+    func isPublished(number: Int, format: FileFormat, stream: String) async throws -> Bool {
+        try await client.exists(key(stream, number, format))
+    }
+
+    func publishedCount(of stream: String) async throws -> Int {
+        try await client.list(prefix: client.settings.prefix + stream + "/part-", limit: 2).count
+    }
+
+    func setAside(_ stream: String, to aside: String) async throws -> String? {
+        let target = client.settings.prefix + aside + "/" + stream + "/"
+        var moved = 0
+        // Listed a thousand at a time; each listing shows what is left (moved keys are deleted).
+        while case let keys = try await client.list(prefix: client.settings.prefix + stream + "/part-"), !keys.isEmpty {
+            for key in keys {
+                try await client.copy(key, to: target + (key as NSString).lastPathComponent)
+                try await client.delete(key)
+                moved += 1
+            }
+        }
+        return moved == 0 ? nil : "s3://\(client.settings.bucket)/\(target)"
+    }
+
+    func check() async throws -> [CheckResult] { try await client.check() }
+}
