@@ -28,6 +28,8 @@ let package = Package(
         .target(name: "ConnectorTesting", dependencies: ["ConnectorRuntime"]),
         // A faithful local fake of the vendors' export APIs, for tests, demos and connector authors.
         .target(name: "VendorSandbox", dependencies: ["ConnectorRuntime"]),
+        // The service's own HTTP endpoint (`serve --metrics`): a small bounded server, no dependencies.
+        .target(name: "ServiceHTTP"),
         // Connectors: each depends on the runtime (and Ada's two on their shared code) only.
         .target(name: "AdaCommon", dependencies: ["ConnectorRuntime"], path: "Connectors/AdaCommon"),
         .target(name: "AdaV2", dependencies: ["AdaCommon", "ConnectorRuntime"], path: "Connectors/AdaV2"),
@@ -55,7 +57,7 @@ let package = Package(
             name: "chat-export",
             dependencies: [
                 "ConnectorRuntime", "SyntheticConnector", "VendorSandbox", "AdaV2", "AdaV14", "DeepConverse", "StdoutSink", "FilesSink",
-                "SQLiteSink", "CSQLite", "PostgresSink", "RestConnector", "RestDefinitions",
+                "SQLiteSink", "CSQLite", "PostgresSink", "RestConnector", "RestDefinitions", "ServiceHTTP",
             ]
         ),
         // Release-mode benchmarks; never part of `swift test`.
@@ -74,6 +76,7 @@ let package = Package(
                 "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "AdaV2", "AdaV14", "DeepConverse", "StdoutSink", "FilesSink",
                 "SyntheticConnector",
             ]),
+        .testTarget(name: "ServiceHTTPTests", dependencies: ["ServiceHTTP"]),
         .testTarget(name: "HTTPTests", dependencies: ["ConnectorRuntime", "ConnectorTesting", "VendorSandbox"]),
         .testTarget(
             name: "AdaTests",
