@@ -29,6 +29,8 @@ let package = Package(
         .target(name: "ConnectorTesting", dependencies: ["ConnectorRuntime"]),
         // A faithful local fake of the vendors' export APIs, for tests, demos and connector authors.
         .target(name: "VendorSandbox", dependencies: ["ConnectorRuntime"]),
+        // The service's own HTTP endpoint (`serve --metrics`): a small bounded server, no dependencies.
+        .target(name: "ServiceHTTP"),
         // Connectors: each depends on the runtime (and Ada's two on their shared code) only.
         .target(name: "AdaCommon", dependencies: ["ConnectorRuntime"], path: "Connectors/AdaCommon"),
         .target(name: "AdaV2", dependencies: ["AdaCommon", "ConnectorRuntime"], path: "Connectors/AdaV2"),
@@ -62,7 +64,7 @@ let package = Package(
             name: "chat-export",
             dependencies: [
                 "ConnectorRuntime", "SyntheticConnector", "VendorSandbox", "AdaV2", "AdaV14", "DeepConverse", "StdoutSink", "FilesSink",
-                "SQLiteSink", "CSQLite", "PostgresSink", "S3Sink", "RestConnector", "RestDefinitions",
+                "SQLiteSink", "CSQLite", "PostgresSink", "S3Sink", "RestConnector", "RestDefinitions", "ServiceHTTP",
             ]
         ),
         // Release-mode benchmarks; never part of `swift test`.
@@ -81,6 +83,7 @@ let package = Package(
                 "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "AdaV2", "AdaV14", "DeepConverse", "StdoutSink", "FilesSink",
                 "SyntheticConnector",
             ]),
+        .testTarget(name: "ServiceHTTPTests", dependencies: ["ServiceHTTP"]),
         .testTarget(name: "HTTPTests", dependencies: ["ConnectorRuntime", "ConnectorTesting", "VendorSandbox"]),
         .testTarget(
             name: "AdaTests",

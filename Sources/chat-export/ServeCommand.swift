@@ -1,7 +1,7 @@
 import ConnectorRuntime
 import Foundation
 import PostgresSink
-import VendorSandbox
+import ServiceHTTP
 
 /// `chat-export serve JOB_OR_DIR... [--coordination postgresql://…] [--worker-id NAME]
 /// [--lease-ttl 60s] [--once] [--metrics 127.0.0.1:PORT] [--max-concurrent N]`: keeps many jobs
@@ -45,7 +45,7 @@ struct ServeCommand {
         let maxConcurrent = try Self.maxConcurrent(arguments)
         let metrics = ServiceMetrics(jobs: jobs.map(\.name))
         metrics.invalidJobFiles = invalid
-        let server = try arguments.value("--metrics").map { try Self.metricsServer($0, metrics: metrics) }
+        let server = try arguments.value("--metrics").map { try metricsServer($0, metrics: metrics) }
         defer { server?.stop() }
         let once = arguments.flags.contains("--once")
         logger.info(
@@ -161,7 +161,7 @@ struct ServeCommand {
         }
         let metrics = ServiceMetrics(jobs: jobs.map(\.name), worker: worker)
         metrics.invalidJobFiles = invalid
-        let server = try arguments.value("--metrics").map { try Self.metricsServer($0, metrics: metrics) }
+        let server = try arguments.value("--metrics").map { try metricsServer($0, metrics: metrics) }
         defer { server?.stop() }
         let units = Set(jobs.map(\.unit)).count
         logger.info(
@@ -224,25 +224,22 @@ struct ServeCommand {
         }
     }
 
-    /// `/metrics` (Prometheus text) and `/healthz` on a loopback port.
-    static func metricsServer(_ address: String, metrics: ServiceMetrics) throws -> SandboxServer {
+    /// `/metrics` (Prometheus text) and `/healthz` on a loopback port, by the service's own bounded
+    /// server (its limits are in the README, "Limits of the metrics endpoint").
+    func metricsServer(_ address: String, metrics: ServiceMetrics) throws -> ServiceHTTPServer {
         let parts = address.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, ["127.0.0.1", "localhost"].contains(String(parts[0])), let port = UInt16(parts[1]) else {
             throw UsageError(
                 message: "--metrics: expected 127.0.0.1:PORT (metrics are served on loopback only), got \"\(address)\"", command: "serve")
         }
+        let routes: [String: ServiceHTTPServer.Route] = [
+            "/metrics": { .init(contentType: "text/plain; version=0.0.4", body: Array(metrics.prometheusText().utf8)) },
+            "/healthz": { .init(body: Array("ok\n".utf8)) },
+        ]
         do {
-            return try SandboxServer(port: port) { request in
-                switch request.path {
-                case "/metrics":
-                    return .init(
-                        status: 200, headers: [("Content-Type", "text/plain; version=0.0.4")], body: Array(metrics.prometheusText().utf8))
-                case "/healthz": return .init(status: 200, headers: [("Content-Type", "text/plain")], body: Array("ok\n".utf8))
-                default: return .init(status: 404, body: Array("not found\n".utf8))
-                }
-            }
+            return try ServiceHTTPServer(port: port, routes: routes) { [logger] in logger.warning("--metrics \($0)") }
         } catch {
-            throw ChatExportError(.temporaryFailure, "--metrics: cannot listen on 127.0.0.1:\(port): \(error)")
+            throw ChatExportError(.temporaryFailure, "--metrics: \(error)")
         }
     }
 }
