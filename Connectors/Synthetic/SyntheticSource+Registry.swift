@@ -22,7 +22,7 @@ extension SyntheticSource {
             "fail_after_pages", .integer(0...Int(Int32.max)), summary: "Fail (exit 75) after this many pages of a run, to try resuming.")
         /// `page_delay`
         public static let pageDelay = Option.duration(
-            "page_delay", default: "0s", summary: "Time to wait before each page, to watch progress.")
+            "page_delay", upTo: "1m", default: "0s", summary: "Time to wait before each page, to watch progress.")
     }
 
     /// The registry entry for `type: "synthetic"`.

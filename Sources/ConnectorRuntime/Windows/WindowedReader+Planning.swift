@@ -53,7 +53,7 @@ extension WindowedReader.State {
         logger: ExportLogger,
         windows: (Timestamp, Timestamp) -> [TimeWindow<Position>]
     ) -> Self {
-        let readable = plan.now.adding(seconds: -Int64(plan.lag))
+        let readable = plan.now.adding(seconds: -Int64(saturating: plan.lag))
         var end = plan.end ?? readable
         if end > readable {
             logger.warning(
@@ -76,7 +76,7 @@ extension WindowedReader.State {
         if end > state.rangeEnd {
             var from = state.rangeEnd
             if plan.lookback > 0, finished {
-                from = max(covered, from.adding(seconds: -Int64(plan.lookback)))
+                from = max(covered, from.adding(seconds: -Int64(saturating: plan.lookback)))
                 logger.info("\(stream): reading again from \(from.iso8601()) (lookback) to pick up records updated late")
                 state.doneThrough = from
             }

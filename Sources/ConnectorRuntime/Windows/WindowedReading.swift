@@ -129,12 +129,17 @@ public struct WindowedReading<Position: Codable & Sendable & Equatable>: Sendabl
                 start = oldest
             }
         }
+        let readable = now.adding(seconds: -Int64(saturating: range.lag))
+        let span = Double(min(range.end ?? readable, readable).microseconds - start.microseconds) / 1e6
+        if let problem = WindowPlanner.countProblem(seconds: span, windowSeconds: Double(range.maxWindowSeconds)) {
+            throw ChatExportError(.invalidConfig, "\(stream): \(problem)")
+        }
         let state = State.resuming(
             stored, .init(start: start, end: range.end, lag: range.lag, lookback: range.lookback, now: now), stream: stream, logger: logger,
             windows: { Self.windows(from: $0, to: $1, range: range) })
         logger.info("\(stream): reading \(state.doneThrough.iso8601()) to \(state.rangeEnd.iso8601()) in \(state.windows.count) windows")
         let tag = cursorTag
-        try await WindowedReader<Position>(stream: stream, concurrency: range.concurrency).read(
+        try await WindowedReader<Position>(stream: stream, concurrency: min(range.concurrency, WindowPlanner.maximumConcurrency)).read(
             from: state,
             encode: { state in try tag.map { try Checkpoint(encoding: Tagged(field: $0, reader: state)) } ?? Checkpoint(encoding: state) },
             fetch: fetch,
