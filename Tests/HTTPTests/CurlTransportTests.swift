@@ -137,7 +137,8 @@ struct CurlTransportTests {
         #expect(timeout?.kind == .timeout)
         // Bytes kept coming (never a stall), so request_timeout is what cut it, and the message says so.
         #expect(
-            timeout?.detail.hasPrefix("request_timeout (1.5 s) exceeded: 127.0.0.1:\(trickle.port) was still sending the response (") == true,
+            timeout?.detail.hasPrefix("request_timeout (1.5 s) exceeded: 127.0.0.1:\(trickle.port) was still sending the response (")
+                == true,
             "\(timeout?.detail ?? "")")
 
         let silent = try LoopbackServer { fd in

@@ -12,7 +12,8 @@ struct HostileRequestTests {
         var configuration = VendorHTTPClient.Configuration(baseURL: "https://vendor.example", credential: credential, requestsPerSecond: 1)!
         configuration.rateLimits = limits
         configuration.retry = RetryPolicy(maxAttempts: attempts, baseDelay: 0.001, maxDelay: 0.001)
-        return VendorHTTPClient(configuration: configuration, transport: transport, limiters: RateLimiterRegistry(), clock: clock, logger: .disabled)
+        return VendorHTTPClient(
+            configuration: configuration, transport: transport, limiters: RateLimiterRegistry(), clock: clock, logger: .disabled)
     }
 
     @Test(
@@ -74,13 +75,17 @@ struct HostileRequestTests {
         #expect(error?.code == .temporaryFailure)
         #expect(error?.message.contains("failed after 2 attempts; last: request_timeout (5 m) exceeded") == true, "\(error?.message ?? "")")
 
-        let stalled = ScriptedTransport { _ in throw HTTPTransportError(.stalled, "response stalled: vendor.example:443 sent nothing for 30 s") }
+        let stalled = ScriptedTransport { _ in
+            throw HTTPTransportError(.stalled, "response stalled: vendor.example:443 sent nothing for 30 s")
+        }
         _ = await #expect(throws: ChatExportError.self) {
             try await client(stalled, credential: nil, attempts: 4).get("https://vendor.example/x") { $0.status }
         }
         #expect(stalled.requests.count == 4)
 
-        let huge = ScriptedTransport { _ in throw HTTPTransportError(.tooLarge, "the response from vendor.example:443 is larger than 512 MiB") }
+        let huge = ScriptedTransport { _ in
+            throw HTTPTransportError(.tooLarge, "the response from vendor.example:443 is larger than 512 MiB")
+        }
         let refused = await #expect(throws: ChatExportError.self) {
             try await client(huge, credential: nil).get("https://vendor.example/x") { $0.status }
         }
