@@ -35,7 +35,16 @@ extension SyntheticSource {
             Options.pageDelay.spec,
         ],
         make: { options, _ in
-            SyntheticSource(
+            // Records are 7 s apart from the start: the last one must still be a time (before 10000).
+            let last = options[Options.start].adding(seconds: Int64(options[Options.records]) * 7)
+            guard last <= Timestamp.validRange.upperBound else {
+                throw ConfigError(issues: [
+                    ConfigIssue(
+                        path: options.path + ".start",
+                        "\(options[Options.records]) records 7 s apart from this start would run past 9999-12-31; use an earlier start")
+                ])
+            }
+            return SyntheticSource(
                 streams: options[Options.streams],
                 settings: Settings(
                     records: options[Options.records], pageSize: options[Options.pageSize], seed: UInt64(options[Options.seed]),
