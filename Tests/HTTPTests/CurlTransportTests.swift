@@ -156,6 +156,29 @@ struct CurlTransportTests {
         #expect(stalled?.detail == "response stalled: 127.0.0.1:\(silent.port) sent nothing for 1 s")
     }
 
+    @Test("a body that trickles under 1 byte per second is cut off as too slow, not reported as silent")
+    func tooSlow() async throws {
+        let trickle = try LoopbackServer { fd in
+            _ = LoopbackServer.readHead(fd)
+            LoopbackServer.write(fd, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+            for _ in 0..<1000 {
+                guard LoopbackServer.write(fd, " ") else { return }
+                usleep(1_500_000)
+            }
+        }
+        defer { trickle.stop() }
+        // A byte every 1.5 s is under the 1 byte per second the stall time (6 s) asks for; the last
+        // byte is never more than 1.5 s old, so the server is not silent, only too slow.
+        let transport = try CurlTransport(options: .init(connectTimeout: 6, requestTimeout: 60), environment: [:])
+        let error = await #expect(throws: HTTPTransportError.self) {
+            try await transport.send(VendorHTTPRequest(url: "http://127.0.0.1:\(trickle.port)/page"))
+        }
+        #expect(error?.kind == .stalled)
+        #expect(
+            error?.detail.hasPrefix("response too slow: 127.0.0.1:\(trickle.port) sent less than 1 byte per second for 6 s (") == true,
+            "\(error?.detail ?? "")")
+    }
+
     @Test("a port with no listener: connection refused, named, retried 3 times quickly, then a temporary failure")
     func noListener() async throws {
         let port = try LoopbackPort.unused()

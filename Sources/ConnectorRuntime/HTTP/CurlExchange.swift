@@ -56,7 +56,7 @@ final class CurlExchange: @unchecked Sendable {
         ccurl_setopt_long(handle, Int32(CCURLOPT_TIMEOUT_MS), CurlExchange.milliseconds(options.requestTimeout))
         // A body that delivers less than one byte per second for the stall time is cut off.
         ccurl_setopt_long(handle, Int32(CCURLOPT_LOW_SPEED_LIMIT), 1)
-        ccurl_setopt_long(handle, Int32(CCURLOPT_LOW_SPEED_TIME), max(1, Int(options.stallTimeout.rounded(.up))))
+        ccurl_setopt_long(handle, Int32(CCURLOPT_LOW_SPEED_TIME), max(1, Int(Int64(saturating: options.stallTimeout.rounded(.up)))))
         ccurl_setopt_string(handle, Int32(CCURLOPT_PROXY), keep(proxy.url))
         if let exclusions = proxy.exclusions { ccurl_setopt_string(handle, Int32(CCURLOPT_NOPROXY), keep(exclusions)) }
         if let caFile = options.caFile { ccurl_setopt_string(handle, Int32(CCURLOPT_CAINFO), keep(caFile)) }
@@ -81,7 +81,7 @@ final class CurlExchange: @unchecked Sendable {
         return copy
     }
 
-    static func milliseconds(_ seconds: Double) -> Int { max(1, Int((seconds * 1000).rounded(.up))) }
+    static func milliseconds(_ seconds: Double) -> Int { max(1, Int(Int64(saturating: (seconds * 1000).rounded(.up)))) }
 
     /// A header line: a status line starts a new response (a proxy's `CONNECT` answer, a
     /// `100 Continue`), a `Content-Length` reserves the body.
