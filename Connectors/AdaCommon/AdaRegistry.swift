@@ -38,7 +38,7 @@ extension AdaAPI {
             "window_days", 0.001...60, default: 59, summary: "The longest query window in days (the API allows 60).")
         /// `max_concurrent_windows`
         public static let maxConcurrentWindows = Option.integer(
-            "max_concurrent_windows", 1...64, default: 4, summary: "Windows of a stream fetched at once.")
+            "max_concurrent_windows", 1...WindowPlanner.maximumConcurrency, default: 4, summary: "Windows of a stream fetched at once.")
         /// `lookback`
         public static let lookback = Option.duration(
             "lookback", default: "48h",
@@ -78,7 +78,14 @@ extension AdaAPI {
                 settings.windowDays = options[Options.windowDays]
                 settings.maxConcurrentWindows = options[Options.maxConcurrentWindows]
                 settings.lookback = options[Options.lookback]
-                if let issue = options.orderIssue() { throw ConfigError(issues: [issue]) }
+                let oldest = Timestamp.now.adding(seconds: -AdaSettings.retentionSeconds)
+                let issues = [
+                    options.orderIssue(),
+                    options.windowCountIssue(
+                        start: max(settings.start ?? oldest, oldest), end: settings.end, lag: settings.lag,
+                        windowSeconds: settings.windowDays * 86_400, option: options.given.contains("start") ? "start" : "window_days"),
+                ].compactMap { $0 }
+                if !issues.isEmpty { throw ConfigError(issues: issues) }
                 return AdaSource(api: api, settings: settings, http: http, logger: context.logger)
             }
         )

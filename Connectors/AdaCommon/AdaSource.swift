@@ -57,7 +57,7 @@ public struct AdaSource: Source {
     /// Sends one small request per stream and reports whether the token is accepted.
     public func check(logger: ExportLogger) async throws -> [CheckResult] {
         var results: [CheckResult] = []
-        let end = Timestamp.now.adding(seconds: -Int64(settings.lag))
+        let end = Timestamp.now.adding(seconds: -Int64(saturating: settings.lag))
         let start = end.adding(seconds: -86_400)
         for stream in streams {
             let field = boundField(stream.name)
@@ -112,7 +112,7 @@ public struct AdaSource: Source {
         return .init(
             start: settings.start ?? oldest, end: settings.end, lag: settings.lag,
             lookback: settings.lookback, retention: (oldest, "the 12 months Ada keeps"),
-            maxWindowSeconds: Int64(settings.windowDays * 86_400), concurrency: settings.maxConcurrentWindows)
+            maxWindowSeconds: max(1, Int64(saturating: settings.windowDays * 86_400)), concurrency: settings.maxConcurrentWindows)
     }
 
     func layout(_ stream: StreamDescriptor) -> RecordLayout {

@@ -29,7 +29,7 @@ extension DeepConverseSource {
         public static let windowDays = Option.number("window_days", 0.001...366, default: 7, summary: "The window length in days.")
         /// `max_concurrent_windows`
         public static let maxConcurrentWindows = Option.integer(
-            "max_concurrent_windows", 1...64, default: 4, summary: "Windows of a stream fetched at once.")
+            "max_concurrent_windows", 1...WindowPlanner.maximumConcurrency, default: 4, summary: "Windows of a stream fetched at once.")
         /// `lookback`
         public static let lookback = Option.duration(
             "lookback", default: "48h",
@@ -54,10 +54,15 @@ extension DeepConverseSource {
             let end = options[Options.end]
             let http = try HTTPOptions.configuration(from: options, credential: .header(name: "x-api-key", value: options[Options.apiKey]))
             let windowSeconds = options.number("window_hours").map { $0 * 3600 } ?? options[Options.windowDays] * 86_400
+            if let issue = options.windowCountIssue(
+                start: start, end: end, lag: options[Options.lag], windowSeconds: windowSeconds, option: "start")
+            {
+                throw ConfigError(issues: [issue])
+            }
             return DeepConverseSource(
                 settings: Settings(
                     botName: options[Options.botName], streams: options[Options.streams], start: start, end: end, lag: options[Options.lag],
-                    perPage: options[Options.perPage], windowSeconds: Int64(max(1, windowSeconds)),
+                    perPage: options[Options.perPage], windowSeconds: max(1, Int64(saturating: windowSeconds)),
                     maxConcurrentWindows: options[Options.maxConcurrentWindows], lookback: options[Options.lookback]),
                 http: http,
                 logger: context.logger

@@ -95,8 +95,11 @@ extension RestDefinitionParser {
         if range.start == nil, range.retentionDays == nil {
             issue("range", "name a start option or give retention_days (where a first run starts)")
         }
+        if let problem = RestDefinition.baseURLProblem(definition.baseURL, options: definition.options) {
+            issue("base_url", problem)
+        }
         // Templates name options whose values are text.
-        var templated: [(String, String)] = [(definition.baseURL, "base_url")]
+        var templated: [(String, String)] = []
         if let bot = definition.bot { templated.append((bot, "bot")) }
         for (index, stream) in definition.streams.enumerated() {
             let path = "streams[\(index)]"
@@ -115,6 +118,100 @@ extension RestDefinitionParser {
         for (text, path) in templated {
             for name in RestTemplate.names(in: text) {
                 check(name, path, ["string", "url", "enum"])
+            }
+        }
+    }
+}
+
+extension RestDefinition {
+    /// The characters a fixed path after the base URL's option may hold: RFC 3986 path
+    /// characters (unreserved, percent escapes, sub-delimiters, `:`, `@`, `/`).
+    static let basePathCharacters = Set(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~%!$&'()*+,;=:@/")
+
+    /// Why a definition's `base_url` is not allowed, or nil.
+    ///
+    /// The rule: `base_url` is exactly `{NAME}` or `{NAME}/fixed/path`, where `NAME` is an option
+    /// of type `url` (the job's configured base URL) and the path holds only URL path characters
+    /// and no other template. A definition can never name a host itself: the credentials go only
+    /// to the origin the job configures.
+    ///
+    /// - Parameters:
+    ///   - text: The definition's `base_url`.
+    ///   - options: The definition's options.
+    /// - Returns: The problem in words, or nil.
+    static func baseURLProblem(_ text: String, options: [DeclaredOption]) -> String? {
+        let rule =
+            "must be \"{option}\" or \"{option}/path\" naming a url option (the job's base URL): "
+            + "a definition cannot name a host, credentials go only to the origin the job configures"
+        guard text.hasPrefix("{"), let close = text.firstIndex(of: "}") else { return rule + ", got \(JSONValue.quoted(text))" }
+        let name = String(text[text.index(after: text.startIndex)..<close])
+        guard let option = options.first(where: { $0.name == name }) else {
+            let hint = Suggestion.hint(for: name, in: options.map(\.name))
+            return "no option named \(JSONValue.quoted(name))\(hint)"
+        }
+        guard option.kind == "url" else { return "option \(JSONValue.quoted(name)) must be of type url; base_url " + rule }
+        let path = text[text.index(after: close)...]
+        guard path.isEmpty || (path.first == "/" && path.allSatisfy({ basePathCharacters.contains($0) })) else {
+            return "after {\(name)} only a fixed path starting with \"/\" may follow (URL path characters, no templates); base_url " + rule
+        }
+        return nil
+    }
+}
+
+extension RestDefinition {
+    /// The bounds every definition's options get in the roles the runtime computes with, whatever
+    /// the definition declares (an option without bounds gets these; one declaring wider ones is
+    /// refused): a window of 1.44 minutes to 10 years, at most ``WindowPlanner/maximumConcurrency``
+    /// windows at once, pages of 1 to 1,000,000 records. Durations (`lag`, `lookback`) are 0 to
+    /// 366 days (``Duration/defaultRange``).
+    static let roleBounds:
+        (windowDays: ClosedRange<Double>, windowHours: ClosedRange<Double>, concurrency: ClosedRange<Int>, pageSize: ClosedRange<Int>) = (
+            0.001...3660, 0.01...87_840, 1...WindowPlanner.maximumConcurrency, 1...1_000_000
+        )
+}
+
+extension RestDefinitionParser {
+    /// Gives the options the runtime computes with their global bounds, refusing declared bounds
+    /// beyond them, and checks every default against its option's type.
+    mutating func bound(_ definition: inout RestDefinition) {
+        let bounds = RestDefinition.roleBounds
+        var numbers: [String: (role: String, range: ClosedRange<Double>)] = [:]
+        var integers: [String: (role: String, range: ClosedRange<Int>)] = [:]
+        if let name = definition.range.windowDays { numbers[name] = ("range.window_days", bounds.windowDays) }
+        if let name = definition.range.windowHours { numbers[name] = ("range.window_hours", bounds.windowHours) }
+        if let name = definition.range.maxConcurrentWindows { integers[name] = ("range.max_concurrent_windows", bounds.concurrency) }
+        for stream in definition.streams {
+            if let size = stream.pageSize { integers[size.option] = ("page_size", bounds.pageSize) }
+        }
+        for index in definition.options.indices {
+            let option = definition.options[index]
+            let path = "options[\(index)]"
+            switch option.type {
+            case .number(let declared):
+                guard let (role, limit) = numbers[option.name] else { break }
+                if let declared, !(limit.contains(declared.lowerBound) && limit.contains(declared.upperBound)) {
+                    issue(
+                        path,
+                        "\(JSONValue.quoted(option.name)) is the \(role) option: its min and max must lie within \(JSONValue.double(limit.lowerBound).jsonText) and \(JSONValue.double(limit.upperBound).jsonText), got \(JSONValue.double(declared.lowerBound).jsonText) to \(JSONValue.double(declared.upperBound).jsonText)"
+                    )
+                }
+                definition.options[index].type = .number(declared ?? limit)
+            case .integer(let declared):
+                guard let (role, limit) = integers[option.name] else { break }
+                if let declared, !(limit.contains(declared.lowerBound) && limit.contains(declared.upperBound)) {
+                    issue(
+                        path,
+                        "\(JSONValue.quoted(option.name)) is the \(role) option: its min and max must lie within \(limit.lowerBound) and \(limit.upperBound), got \(declared.lowerBound) to \(declared.upperBound)"
+                    )
+                }
+                definition.options[index].type = .integer(declared ?? limit)
+            default: break
+            }
+            if let value = definition.options[index].defaultValue, !option.isStreams,
+                let problem = OptionValidator.check(value, against: definition.options[index].type, secret: false)
+            {
+                issue(path + ".default", problem.message)
             }
         }
     }

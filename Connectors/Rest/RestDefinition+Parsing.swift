@@ -57,6 +57,7 @@ extension RestDefinition {
             parser.issue("streams[\(index)].name", "stream \(JSONValue.quoted(stream.name)) is declared twice")
         }
         parser.crossCheck(definition)
+        parser.bound(&definition)
         guard parser.issues.isEmpty else { throw ConfigError(issues: parser.issues) }
         return definition
     }
@@ -80,16 +81,25 @@ extension RestDefinitionParser {
         case "secret": type = .secret
         case "url": type = .url
         case "integer":
+            // One bound alone still bounds (the other side open); a max below the min is an error.
             let low = int(members["min"], Int.min...Int.max)
             let high = int(members["max"], Int.min...Int.max)
-            type = .integer(low.flatMap { low in high.map { low...max(low, $0) } })
+            if let low, let high, high < low, let node = members["max"] { issue(node.path, "is below min (\(low))") }
+            type = .integer(low == nil && high == nil ? nil : (low ?? Int.min)...max(low ?? Int.min, high ?? Int.max))
         case "number":
             let low = number(members["min"])
             let high = number(members["max"])
-            type = .number(low.flatMap { low in high.map { low...max(low, $0) } })
+            if let low, let high, high < low, let node = members["max"] {
+                issue(node.path, "is below min (\(JSONValue.double(low).jsonText))")
+            }
+            type = .number(
+                low == nil && high == nil
+                    ? nil
+                    : (low ?? -Double.greatestFiniteMagnitude)...max(
+                        low ?? -Double.greatestFiniteMagnitude, high ?? Double.greatestFiniteMagnitude))
         case "boolean": type = .boolean
         case "timestamp": type = .timestamp
-        case "duration": type = .duration
+        case "duration": type = .duration(nil)
         case "enum":
             let values = strings(members["values"]) ?? []
             if members["values"] == nil { issue(JSONPath.member(node.path, "values"), "missing required key (the allowed values)") }
@@ -122,6 +132,10 @@ extension RestDefinitionParser {
         case "bearer": return need("option").map { .bearer(option: $0) } ?? .none
         case "header":
             guard let name = need("name"), let option = need("option") else { return .none }
+            if let problem = HTTPFieldRules.credentialHeaderProblem(name), let node = members["name"] {
+                issue(node.path, problem)
+                return .none
+            }
             return .header(name: name, option: option)
         case "query":
             guard let name = need("name"), let option = need("option") else { return .none }
@@ -136,6 +150,11 @@ extension RestDefinitionParser {
     mutating func rateLimits(_ node: Node) -> RateLimits {
         guard let members = members(node, known: ["per_endpoint_per_second", "per_minute", "per_day"]) else { return RateLimits() }
         let perSecond = number(members["per_endpoint_per_second"])
+        if let perSecond, perSecond != 0, !(RateLimits.minimumPerSecond...1000).contains(perSecond),
+            let node = members["per_endpoint_per_second"]
+        {
+            issue(node.path, "expected 0 (no limit) or a rate from \(RateLimits.minimumPerSecond) to 1000 requests per second")
+        }
         return RateLimits(
             perEndpointPerSecond: perSecond.flatMap { $0 > 0 ? $0 : nil },
             perMinute: int(members["per_minute"], 0...1_000_000).flatMap { $0 > 0 ? $0 : nil },
@@ -216,6 +235,8 @@ extension RestDefinitionParser {
                 issue(queryNode.path, "expected an object of parameter → value, got \(queryNode.value.kindDescription)")
             }
         }
+        // The stream's name becomes a directory and a table: an identifier, never a path.
+        if let problem = NameRules.streamNameProblem(name), let nameNode = members["name"] { issue(nameNode.path, problem) }
         guard let cursor = cursor(cursorNode), let bounds = bounds(boundsNode), let paging = paging(pagingNode) else { return nil }
         var pageSize: (parameter: String, option: String)?
         if let sizeNode = members["page_size"],
@@ -236,6 +257,9 @@ extension RestDefinitionParser {
             let path = fieldPath(fields["field"])
         {
             parent = (path, nonEmptyString(fields["column"]) ?? path.joined(separator: "_"))
+            if let column = parent?.column, let problem = NameRules.identifierProblem(column) {
+                issue(fields["column"]?.path ?? JSONPath.member(parentNode.path, "column"), "the parent's column: " + problem)
+            }
         }
         return RestDefinition.Stream(
             name: name, summary: string(members["summary"]) ?? "", path: path, query: query, records: records,
@@ -250,9 +274,12 @@ extension RestDefinitionParser {
             let path = fieldPath(members["field"])
         else { return nil }
         let format = members["format"].map { oneOf($0, ["iso8601", "epoch_or_iso8601"]) } ?? "iso8601"
-        return .init(
-            path: path, column: nonEmptyString(members["column"]) ?? "cursor_at",
-            format: format == "epoch_or_iso8601" ? .epochOrISO8601 : .iso8601)
+        let column = nonEmptyString(members["column"]) ?? "cursor_at"
+        // A templated column is checked once its options are known (see RestSource.make).
+        if !column.contains("{"), let problem = NameRules.identifierProblem(column), let node = members["column"] {
+            issue(node.path, problem)
+        }
+        return .init(path: path, column: column, format: format == "epoch_or_iso8601" ? .epochOrISO8601 : .iso8601)
     }
 
     mutating func bounds(_ node: Node) -> RestDefinition.Bounds? {
@@ -314,6 +341,7 @@ extension RestDefinitionParser {
         else { return nil }
         let types = ["text", "integer", "real", "boolean", "timestamp", "json"]
         let type = members["type"].flatMap { oneOf($0, types) }.flatMap(FieldDescriptor.ValueType.init(rawValue:)) ?? .text
+        if let problem = NameRules.identifierProblem(name), let node = members["name"] { issue(node.path, problem) }
         return FieldDescriptor(name, path: members["path"].flatMap { strings($0) }, type: type)
     }
 }

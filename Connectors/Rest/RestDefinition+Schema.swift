@@ -36,13 +36,13 @@ extension RestDefinition {
                 }
               }
             },
-            "base_url": {"type": "string", "description": "Template: usually {base_url}. Credentials are sent to this origin only."},
+            "base_url": {"type": "string", "pattern": "^[{][^{}]+[}](/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?$", "description": "{option} or {option}/path, the option of type url: the job's origin, where the credentials go; a definition never names a host."},
             "auth": {
               "type": "object", "required": ["type"], "additionalProperties": false,
               "properties": {
                 "type": {"enum": ["none", "bearer", "header", "query", "basic"]},
                 "option": {"type": "string", "description": "The secret option (bearer, header, query)."},
-                "name": {"type": "string", "description": "The header or query parameter name."},
+                "name": {"type": "string", "pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", "description": "The header (an RFC 9110 token, not one the runtime or a proxy controls: Host, Content-Length, Connection, Proxy-*, …) or query parameter name."},
                 "user_option": {"type": "string"}, "password_option": {"type": "string"}
               }
             },

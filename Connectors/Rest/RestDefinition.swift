@@ -17,7 +17,7 @@ public struct RestDefinition: Sendable {
     public var summary: String
     /// The options a job gives (typed, with defaults and bounds).
     public var options: [DeclaredOption]
-    /// The base URL, usually `{base_url}` (an option) or a fixed URL.
+    /// The base URL: `{option}` or `{option}/path`, the option of type `url` (the job's origin).
     public var baseURL: String
     /// How requests are authenticated.
     public var auth: Auth

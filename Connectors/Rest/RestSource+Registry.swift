@@ -43,7 +43,7 @@ extension RestSource {
             throw ConfigError(issues: [ConfigIssue(path: path, "expected a definition name or file path, got \(value.kindDescription)")])
         }
         if let bytes = BuiltInDefinitions.bytes(named: name) {
-            return try RestDefinition.parse(try JSONValue.parse(bytes), source: name)
+            return try RestDefinition.parse(try parseDefinition(bytes, source: name, file: name, path: path), source: name)
         }
         let looksLikeFile = name.contains("/") || name.hasSuffix(".json")
         guard looksLikeFile else {
@@ -59,13 +59,19 @@ extension RestSource {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw ConfigError(issues: [ConfigIssue(path: path, "cannot read the definition file \(file)")])
         }
-        let json: JSONValue
+        let source = (name as NSString).lastPathComponent
+        return try RestDefinition.parse(try parseDefinition(Array(data), source: source, file: file, path: path), source: source)
+    }
+
+    /// A definition's JSON, refusing duplicate keys (each named by its path in the definition).
+    static func parseDefinition(_ bytes: [UInt8], source: String, file: String, path: String) throws -> JSONValue {
         do {
-            json = try JSONValue.parse(Array(data))
+            return try JSONValue.parseRejectingDuplicateKeys(bytes)
+        } catch let error as JSONDuplicateKeysError {
+            throw ConfigError(issues: error.issues(prefix: source + ":"))
         } catch {
             throw ConfigError(issues: [ConfigIssue(path: path, "\(file) is not valid JSON: \(error)")])
         }
-        return try RestDefinition.parse(json, source: (name as NSString).lastPathComponent)
     }
 
     /// The registry entry a definition makes: its options (and the HTTP ones), and a factory.
@@ -105,14 +111,41 @@ extension RestSource {
         let windowSeconds =
             range.windowHours.flatMap { options.number($0) }.map { $0 * 3600 } ?? (range.windowDays.flatMap { options.number($0) } ?? 1)
             * 86_400
+        let lag = range.lag.flatMap { options.duration($0) } ?? 0
+        let oldest = range.retentionDays.map { Timestamp.now.adding(seconds: -Int64($0) * 86_400) }
+        let first = max(start ?? oldest ?? .now, oldest ?? start ?? .now)
+        let windowOption = range.windowHours.flatMap { options.given.contains($0) ? $0 : nil } ?? range.windowDays ?? "window_days"
+        let given = range.start.flatMap { options.given.contains($0) ? $0 : nil }
+        if let issue = options.windowCountIssue(
+            start: first, end: end, lag: lag, windowSeconds: max(1, windowSeconds), option: given ?? windowOption)
+        {
+            throw ConfigError(issues: [issue])
+        }
         let settings = Settings(
             values: values, integers: integers, streams: streams, start: start, end: end,
-            lag: range.lag.flatMap { options.duration($0) } ?? 0, windowSeconds: Int64(max(1, windowSeconds)),
+            lag: range.lag.flatMap { options.duration($0) } ?? 0, windowSeconds: max(1, Int64(saturating: windowSeconds)),
             maxConcurrentWindows: range.maxConcurrentWindows.flatMap { options.integer($0) } ?? 4,
             lookback: range.lookback.flatMap { options.duration($0) } ?? 0)
         let render = { (text: String) in RestTemplate.render(text) { values[$0] ?? "" } }
+        for stream in definition.streams where stream.cursor.column.contains("{") {
+            if let problem = NameRules.identifierProblem(render(stream.cursor.column)) {
+                throw ConfigError(issues: [ConfigIssue(path: options.path, "stream \(stream.name)'s cursor column: " + problem)])
+            }
+        }
+        let baseURL = render(definition.baseURL)
+        // The definition's rule (`{url option}` and a fixed path) keeps the configured origin;
+        // checked again here so no definition, however it was made, sends credentials elsewhere.
+        let urlOption = RestTemplate.names(in: definition.baseURL).first ?? "base_url"
+        guard let configured = options.string(urlOption).flatMap(HTTPOrigin.init), HTTPOrigin(baseURL) == configured else {
+            throw ConfigError(issues: [
+                ConfigIssue(
+                    path: options.path + "." + urlOption,
+                    "the definition's base_url (\(definition.baseURL)) does not keep this option's origin; credentials go only to the configured origin"
+                )
+            ])
+        }
         let http = try HTTPOptions.configuration(
-            from: options, baseURL: render(definition.baseURL), credential: credential(definition.auth, options),
+            from: options, baseURLKey: urlOption, baseURL: baseURL, credential: credential(definition.auth, options),
             errorMessage: errorReader(definition.errors.messagePaths))
         return RestSource(definition: definition, settings: settings, http: http, logger: context.logger)
     }

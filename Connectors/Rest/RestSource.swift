@@ -122,7 +122,7 @@ public struct RestSource: Source {
     /// One small request per stream over the last day: the credentials are accepted.
     public func check(logger: ExportLogger) async throws -> [CheckResult] {
         var results: [CheckResult] = []
-        let end = Timestamp.now.adding(seconds: -Int64(settings.lag))
+        let end = Timestamp.now.adding(seconds: -Int64(saturating: settings.lag))
         let window = TimeWindow<PagePosition>(start: end.adding(seconds: -86_400), end: end)
         for stream in streams {
             let resolved = try resolvedStream(stream.name)

@@ -22,7 +22,7 @@ extension SyntheticSource {
             "fail_after_pages", .integer(0...Int(Int32.max)), summary: "Fail (exit 75) after this many pages of a run, to try resuming.")
         /// `page_delay`
         public static let pageDelay = Option.duration(
-            "page_delay", default: "0s", summary: "Time to wait before each page, to watch progress.")
+            "page_delay", upTo: "1m", default: "0s", summary: "Time to wait before each page, to watch progress.")
     }
 
     /// The registry entry for `type: "synthetic"`.
@@ -35,7 +35,16 @@ extension SyntheticSource {
             Options.pageDelay.spec,
         ],
         make: { options, _ in
-            SyntheticSource(
+            // Records are 7 s apart from the start: the last one must still be a time (before 10000).
+            let last = options[Options.start].adding(seconds: Int64(options[Options.records]) * 7)
+            guard last <= Timestamp.validRange.upperBound else {
+                throw ConfigError(issues: [
+                    ConfigIssue(
+                        path: options.path + ".start",
+                        "\(options[Options.records]) records 7 s apart from this start would run past 9999-12-31; use an earlier start")
+                ])
+            }
+            return SyntheticSource(
                 streams: options[Options.streams],
                 settings: Settings(
                     records: options[Options.records], pageSize: options[Options.pageSize], seed: UInt64(options[Options.seed]),

@@ -114,6 +114,16 @@ public actor FilesSink: Sink {
         return names.filter { partNumber(published: $0) != nil }.sorted().map { folder + "/" + $0 }
     }
 
+    /// `dir/<stream>`, refusing a stream name that is not an identifier (``NameRules``): whatever a
+    /// connector or definition names its streams, the sink never writes outside `dir`.
+    static func folder(_ directory: String, _ stream: String) throws -> String {
+        if let problem = NameRules.streamNameProblem(stream) {
+            throw ChatExportError(
+                .invalidConfig, "files sink: refusing to write stream \(JSONValue.quoted(stream)) under \(directory): \(problem)")
+        }
+        return directory + "/" + stream
+    }
+
     /// Locks the directory for the run and checks (or records) which job owns it.
     ///
     /// - Parameter job: The running job.
@@ -197,7 +207,7 @@ public actor FilesSink: Sink {
         if let publisher, let aside = try await publisher.setAside(stream.name, to: ".replaced-" + Timestamp.now.compactStamp) {
             logger.warning("files sink: full refresh of \(stream.name): moved its earlier parts to \(aside)")
         }
-        let folder = settings.directory + "/" + stream.name
+        let folder = try FilesSink.folder(settings.directory, stream.name)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         guard names.contains(where: { FilesSink.partNumber(published: $0) != nil || FilesSink.partNumber(inProgress: $0) != nil }) else {
             return
@@ -223,8 +233,14 @@ public actor FilesSink: Sink {
     ///   - state: The position stored with the checkpoint, or nil for a fresh start.
     /// - Throws: ``ChatExportError`` when the directory cannot be prepared or committed data is missing.
     public func open(_ stream: StreamDescriptor, restoring state: JSONValue?) async throws {
-        var folder = settings.directory + "/" + stream.name
-        if let generation = settings.generation { folder += "/." + generation + ".inprogress" }
+        var folder = try FilesSink.folder(settings.directory, stream.name)
+        if let generation = settings.generation {
+            guard !generation.contains("/"), !generation.hasPrefix("."), !generation.utf8.contains(0) else {
+                throw ChatExportError(
+                    .invalidConfig, "files sink: generation \(JSONValue.quoted(generation)) is not a plain directory name")
+            }
+            folder += "/." + generation + ".inprogress"
+        }
         try FileSystem.makeDirectories(folder)
         var names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         // A conversion a crash interrupted: its output is incomplete, the staged part is not.

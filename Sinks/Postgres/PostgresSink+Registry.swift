@@ -8,7 +8,8 @@ extension PostgresSink {
         /// `table_prefix`
         public static let tablePrefix = Option.string("table_prefix", default: "", summary: "Prepended to every table and view name.")
         /// `connect_timeout`
-        public static let connectTimeout = Option.duration("connect_timeout", default: "10s", summary: "How long to wait for a connection.")
+        public static let connectTimeout = Option.duration(
+            "connect_timeout", from: "1s", upTo: "10m", default: "10s", summary: "How long to wait for a connection.")
     }
 
     /// The registry entry for `type: "postgres"`.
@@ -27,12 +28,12 @@ extension PostgresSink {
         make: { options, _ in
             let prefix = options[Options.tablePrefix]
             var issues: [ConfigIssue] = []
-            if !prefix.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }) {
-                issues.append(ConfigIssue(path: options.path + ".table_prefix", "expected letters, digits and underscores only"))
+            if let problem = NameRules.tablePrefixProblem(prefix) {
+                issues.append(ConfigIssue(path: options.path + ".table_prefix", problem))
             }
             let schema = options[Options.schema]
-            if schema.isEmpty || !schema.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }) {
-                issues.append(ConfigIssue(path: options.path + ".schema", "expected letters, digits and underscores only"))
+            if let problem = NameRules.identifierProblem(schema) {
+                issues.append(ConfigIssue(path: options.path + ".schema", problem))
             }
             let url = options.string("url") ?? ""
             do throws(PostgresAddressError) {
@@ -43,7 +44,8 @@ extension PostgresSink {
             if !issues.isEmpty { throw ConfigError(issues: issues) }
             return try PostgresSink(
                 settings: Settings(
-                    url: url, schema: schema, tablePrefix: prefix, connectTimeout: max(1, Int(options[Options.connectTimeout]))))
+                    url: url, schema: schema, tablePrefix: prefix,
+                    connectTimeout: max(1, Int(Int64(saturating: options[Options.connectTimeout])))))
         }
     )
 }

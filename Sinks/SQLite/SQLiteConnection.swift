@@ -28,7 +28,7 @@ final class SQLiteConnection {
             handle = nil
             throw error
         }
-        sqlite3_busy_timeout(db, Int32(busyTimeout * 1000))
+        sqlite3_busy_timeout(db, Int32(saturating: busyTimeout * 1000))
         if readOnly { return }
         sqlite3_extended_result_codes(db, 1)
         // Validate the file before changing anything (a corrupt or foreign file fails here).

@@ -10,7 +10,7 @@ extension SQLiteSink {
         public static let tablePrefix = Option.string("table_prefix", default: "", summary: "Prepended to every table and view name.")
         /// `busy_timeout`
         public static let busyTimeout = Option.duration(
-            "busy_timeout", default: "5s", summary: "How long to wait for a lock held by another connection.")
+            "busy_timeout", upTo: "10m", default: "5s", summary: "How long to wait for a lock held by another connection.")
     }
 
     /// The registry entry for `type: "sqlite"`.
@@ -20,10 +20,8 @@ extension SQLiteSink {
         options: [Options.path, Options.tablePrefix.spec, Options.busyTimeout.spec],
         make: { options, _ in
             let prefix = options[Options.tablePrefix]
-            guard prefix.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }) else {
-                throw ConfigError(issues: [
-                    ConfigIssue(path: options.path + ".table_prefix", "expected letters, digits and underscores only")
-                ])
+            if let problem = NameRules.tablePrefixProblem(prefix) {
+                throw ConfigError(issues: [ConfigIssue(path: options.path + ".table_prefix", problem)])
             }
             return SQLiteSink(
                 settings: Settings(

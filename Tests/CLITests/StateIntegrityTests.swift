@@ -309,10 +309,13 @@ struct HostilePagingTests {
         let tie = "2026-01-01T10:00:00"
         let link = sandbox.baseURL + "/api/v2/export/messages?created_since=2026-01-01T10%3A00%3A00Z&created_to=2026-01-02T00%3A00%3A00Z"
         let page = { (index: Int) -> SandboxServer.Response in
-            let records = (0..<100).map { #"{"_id": "p\#(index)-\#($0)", "date_created": "\#(tie)+00:00", "conversation_id": "c"}"# }
+            // Full pages: 100 records as asked, then the largest page (10000) all at the tie.
+            let records = (0..<(index < 2 ? 100 : 10_000)).map {
+                #"{"_id": "p\#(index)-\#($0)", "date_created": "\#(tie)+00:00", "conversation_id": "c"}"#
+            }
             return .json(200, Array(#"{"data": [\#(records.joined(separator: ","))], "meta": {"next_page_uri": "\#(link)"}}"#.utf8))
         }
-        sandbox.script("/api/v2/export/messages", (0..<20).map(page))
+        sandbox.script("/api/v2/export/messages", (0..<3).map(page))
         let directory = TemporaryDirectory()
         let file = try directory.write(
             "job.json",

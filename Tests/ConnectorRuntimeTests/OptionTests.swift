@@ -30,5 +30,10 @@ struct OptionTests {
         #expect(given[Self.days] == 0.5)
         let (_, issues) = validate([("per_page", .integer(5000))])
         #expect(issues.map(\.path) == ["source.per_page"])
+        // A duration has bounds too: what would overflow a computation is refused at validate.
+        let (_, long) = validate([("lag", .string("999999999d"))])
+        #expect(long.map(\.description) == [#"source.lag: expected a duration from 0s to 366d, got "999999999d""#])
+        let (_, huge) = validate([("lag", .number("1e400"))])
+        #expect(huge.map(\.path) == ["source.lag"])
     }
 }

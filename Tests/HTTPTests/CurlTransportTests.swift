@@ -135,7 +135,11 @@ struct CurlTransportTests {
             try await timed.send(VendorHTTPRequest(url: "http://127.0.0.1:\(trickle.port)/page"))
         }
         #expect(timeout?.kind == .timeout)
-        #expect(timeout?.detail == "timed out after 1.5 s waiting for a response from 127.0.0.1:\(trickle.port)")
+        // Bytes kept coming (never a stall), so request_timeout is what cut it, and the message says so.
+        #expect(
+            timeout?.detail.hasPrefix("request_timeout (1.5 s) exceeded: 127.0.0.1:\(trickle.port) was still sending the response (")
+                == true,
+            "\(timeout?.detail ?? "")")
 
         let silent = try LoopbackServer { fd in
             _ = LoopbackServer.readHead(fd)
@@ -150,6 +154,29 @@ struct CurlTransportTests {
         }
         #expect(stalled?.kind == .stalled)
         #expect(stalled?.detail == "response stalled: 127.0.0.1:\(silent.port) sent nothing for 1 s")
+    }
+
+    @Test("a body that trickles under 1 byte per second is cut off as too slow, not reported as silent")
+    func tooSlow() async throws {
+        let trickle = try LoopbackServer { fd in
+            _ = LoopbackServer.readHead(fd)
+            LoopbackServer.write(fd, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+            for _ in 0..<1000 {
+                guard LoopbackServer.write(fd, " ") else { return }
+                usleep(1_500_000)
+            }
+        }
+        defer { trickle.stop() }
+        // A byte every 1.5 s is under the 1 byte per second the stall time (6 s) asks for; the last
+        // byte is never more than 1.5 s old, so the server is not silent, only too slow.
+        let transport = try CurlTransport(options: .init(connectTimeout: 6, requestTimeout: 60), environment: [:])
+        let error = await #expect(throws: HTTPTransportError.self) {
+            try await transport.send(VendorHTTPRequest(url: "http://127.0.0.1:\(trickle.port)/page"))
+        }
+        #expect(error?.kind == .stalled)
+        #expect(
+            error?.detail.hasPrefix("response too slow: 127.0.0.1:\(trickle.port) sent less than 1 byte per second for 6 s (") == true,
+            "\(error?.detail ?? "")")
     }
 
     @Test("a port with no listener: connection refused, named, retried 3 times quickly, then a temporary failure")

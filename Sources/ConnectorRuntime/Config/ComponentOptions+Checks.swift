@@ -22,4 +22,24 @@ extension ComponentOptions {
         guard given.contains(first), given.contains(second) else { return nil }
         return ConfigIssue(path: path + "." + first, "use \(first) or \(second), not both")
     }
+
+    /// The issue when a first run's range, cut into windows of at most `windowSeconds`, would
+    /// be more windows than ``WindowPlanner/maximumWindows``, or nil.
+    ///
+    /// - Parameters:
+    ///   - start: Where a first run starts (the configured start, or the vendor's oldest data).
+    ///   - end: The configured end, or nil for now − `lag`.
+    ///   - lag: Seconds behind now.
+    ///   - windowSeconds: The longest window.
+    ///   - option: The option the issue names: the start when it was given, else the window's.
+    ///   - now: The current time.
+    /// - Returns: The issue, or nil.
+    public func windowCountIssue(
+        start: Timestamp, end: Timestamp?, lag: Double, windowSeconds: Double, option: String, now: Timestamp = .now
+    ) -> ConfigIssue? {
+        let readable = now.adding(seconds: -Int64(saturating: lag))
+        let last = min(end ?? readable, readable)
+        let seconds = Double(last.microseconds - start.microseconds) / 1e6
+        return WindowPlanner.countProblem(seconds: seconds, windowSeconds: windowSeconds).map { ConfigIssue(path: path + "." + option, $0) }
+    }
 }

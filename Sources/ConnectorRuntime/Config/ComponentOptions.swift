@@ -114,6 +114,22 @@ public struct ComponentOptions: Sendable {
 }
 
 extension Duration {
+    /// The range of a duration option that declares none: 0 to 366 days (long enough for any
+    /// lag or lookback, short enough that no arithmetic on it can overflow).
+    public static let defaultRange: ClosedRange<Double> = 0...(366 * 86_400)
+
+    /// Seconds written the way a config writes them: `0s`, `250ms`, `90s`, `10m`, `2h`, `365d`.
+    ///
+    /// - Parameter seconds: A non-negative number of seconds.
+    /// - Returns: The shortest exact text in one unit, or seconds with a fraction.
+    public static func text(_ seconds: Double) -> String {
+        if seconds > 0, seconds < 1, (seconds * 1000).rounded() == seconds * 1000 { return "\(Int(seconds * 1000))ms" }
+        guard seconds == seconds.rounded(), seconds < 1e15 else { return JSONValue.double(seconds).jsonText + "s" }
+        let whole = Int(seconds)
+        for (unit, size) in [("d", 86_400), ("h", 3600), ("m", 60)] where whole > 0 && whole % size == 0 { return "\(whole / size)\(unit)" }
+        return "\(whole)s"
+    }
+
     /// Parses a duration option: a number of seconds, or text like `250ms`, `90s`, `30m`, `2h`,
     /// `7d`, `1h30m`.
     ///

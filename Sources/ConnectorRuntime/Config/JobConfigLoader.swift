@@ -45,9 +45,11 @@ public struct JobConfigLoader: Sendable {
         }
         let document: JSONValue
         do {
-            document = try JSONValue.parse(bytes)
+            document = try JSONValue.parseRejectingDuplicateKeys(bytes)
         } catch let error as JSONSyntaxError {
             throw ConfigError(file: file, issues: [ConfigIssue(path: "$", "\(error)")])
+        } catch let error as JSONDuplicateKeysError {
+            throw ConfigError(file: file, issues: error.issues())
         }
         let base = FileSystem.directory(of: file)
         let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
@@ -124,6 +126,10 @@ public struct JobConfigLoader: Sendable {
             {
                 sourceOptions = options
                 source = build(path: "source", issues: &issues) { try factory.make(options, context) }
+                // Stream names become directories and tables: identifiers, whatever the connector.
+                for stream in source?.streams ?? [] {
+                    if let problem = NameRules.streamNameProblem(stream.name) { issues.append(ConfigIssue(path: "source", problem)) }
+                }
             }
         } else {
             issues.append(ConfigIssue(path: "source", "missing required key (expected an object with a \"type\")"))
@@ -181,7 +187,6 @@ public struct JobConfigLoader: Sendable {
                     members, specs: [JobConfigLoader.scheduleEvery.spec], type: "schedule", path: "schedule", baseDirectory: baseDirectory,
                     issues: &issues)
                 every = options[JobConfigLoader.scheduleEvery]
-                if every < 1 { issues.append(ConfigIssue(path: "schedule.every", "must be at least 1s")) }
             } else {
                 issues.append(ConfigIssue(path: "schedule", "expected an object like {\"every\": \"15m\"}, got \(value.kindDescription)"))
             }
@@ -202,7 +207,8 @@ public struct JobConfigLoader: Sendable {
     }
 
     /// `schedule.every`: how often `serve` runs the job.
-    static let scheduleEvery = Option.duration("every", default: "1h", summary: "How often `chat-export serve` runs the job.")
+    static let scheduleEvery = Option.duration(
+        "every", from: "1s", upTo: "31d", default: "1h", summary: "How often `chat-export serve` runs the job.")
 
     /// Warns about strings that look like an environment reference without braces (`$ADA_TOKEN`):
     /// they are used literally, which a person rarely means.

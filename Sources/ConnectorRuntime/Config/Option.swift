@@ -48,10 +48,18 @@ extension Option where Value == Double {
         return Self(spec: OptionSpec(name, .number(range), default: json, summary: summary), default: value) { $0.number(name) }
     }
 
-    /// A duration (`"90s"`, `"2h"`) read as seconds, with a default written the same way.
-    public static func duration(_ name: String, default text: String, summary: String) -> Self {
-        Self(
-            spec: OptionSpec(name, .duration, default: .string(text), summary: summary), default: Duration.parseSeconds(.string(text)) ?? 0
+    /// A duration (`"90s"`, `"2h"`) read as seconds, from `minimum` up to `maximum` (written
+    /// the same way: `"100ms"`, `"10m"`; without either, ``Duration/defaultRange``), with a default.
+    public static func duration(
+        _ name: String, from minimum: String? = nil, upTo maximum: String? = nil, default text: String, summary: String
+    ) -> Self {
+        let seconds = { (text: String?) in text.flatMap { Duration.parseSeconds(.string($0)) } }
+        let range =
+            minimum == nil && maximum == nil
+            ? nil : (seconds(minimum) ?? 0)...(seconds(maximum) ?? Duration.defaultRange.upperBound)
+        return Self(
+            spec: OptionSpec(name, .duration(range), default: .string(text), summary: summary),
+            default: Duration.parseSeconds(.string(text)) ?? 0
         ) {
             $0.duration(name)
         }

@@ -52,11 +52,13 @@ extension OptionSpec.ValueType {
                     .string("^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?([Zz]|[+-][0-9]{2}:?[0-9]{2})?)?$")
                 ),
             ]
-        case .duration:
+        case .duration(let range):
+            let bounds = range ?? Duration.defaultRange
             return [
                 ("type", .array([.string("string"), .string("number")])),
                 ("pattern", .string("^([0-9]+(\\.[0-9]+)?(ms|s|m|h|d))+$")),
-                ("minimum", .integer(0)),
+                ("minimum", .double(bounds.lowerBound)), ("maximum", .double(bounds.upperBound)),
+                ("description", .string("from \(Duration.text(bounds.lowerBound)) to \(Duration.text(bounds.upperBound))")),
             ]
         case .oneOf(let allowed): return [("enum", .array(allowed.map(JSONValue.string)))]
         case .list(let element):

@@ -22,8 +22,9 @@ public struct OptionSpec: Sendable {
         case boolean
         /// An ISO-8601 timestamp (`2026-01-01T00:00:00Z`, or a date `2026-01-01`).
         case timestamp
-        /// A duration: seconds as a number, or text like `90s`, `30m`, `2h`, `7d`, `1h30m`.
-        case duration
+        /// A duration: seconds as a number, or text like `90s`, `30m`, `2h`, `7d`, `1h30m`, within
+        /// a range of seconds (nil: ``Duration/defaultRange``, 0 to 366 days).
+        case duration(ClosedRange<Double>?)
         /// One of a fixed set of strings.
         case oneOf([String])
         /// A non-empty array of distinct values of one type.

@@ -67,7 +67,7 @@ package enum OptionValidator {
 
     /// Why `value` does not fit `type`, with the path suffix of the offending element
     /// (`[1]`), or nil when it fits.
-    static func check(_ value: JSONValue, against type: OptionSpec.ValueType, secret: Bool) -> (suffix: String, message: String)? {
+    package static func check(_ value: JSONValue, against type: OptionSpec.ValueType, secret: Bool) -> (suffix: String, message: String)? {
         checkValue(value, against: type, secret: secret)
     }
 
@@ -90,17 +90,26 @@ package enum OptionValidator {
     private static func checkScalar(_ value: JSONValue, against type: OptionSpec.ValueType, secret: Bool) -> String? {
         func wrong() -> String { "expected \(type.expectation), got \(value.kindDescription)" }
         func shown(_ text: String) -> String { secret ? "the given value" : JSONValue.quoted(String(text.prefix(80))) }
+        // Text that reaches a request, a file name or a log line never holds a control character
+        // (a CR or LF would start a new header line on the wire).
+        let control = "must not contain control characters (a line break, tab or NUL)"
         switch type {
         case .string:
-            return value.stringValue == nil ? wrong() : nil
+            guard let text = value.stringValue else { return wrong() }
+            return HTTPFieldRules.hasControlCharacter(text) ? control : nil
         case .secret:
             guard let text = value.stringValue else { return wrong() }
+            if HTTPFieldRules.hasControlCharacter(text) { return control }
             return text.isEmpty ? "expected a non-empty string" : nil
         case .url:
             guard let text = value.stringValue else { return wrong() }
+            if HTTPFieldRules.hasControlCharacter(text) || text.contains(" ") {
+                return "expected an absolute http(s) URL without spaces or control characters (a line break, tab or NUL)"
+            }
             return HTTPOrigin(text) == nil ? "expected an absolute http(s) URL like https://example.com, got \(shown(text))" : nil
         case .path:
             guard let text = value.stringValue else { return wrong() }
+            if text.utf8.contains(0) { return "must not contain NUL" }
             return text.isEmpty ? "expected a non-empty path" : nil
         case .integer(let range):
             guard let int = value.intValue else { return value.doubleValue != nil ? "expected an integer, got \(value.jsonText)" : wrong() }
@@ -116,11 +125,25 @@ package enum OptionValidator {
             return value.boolValue == nil ? wrong() : nil
         case .timestamp:
             guard let text = value.stringValue else { return wrong() }
-            return Timestamp(iso8601: text) == nil ? "expected an ISO-8601 timestamp like 2026-01-01T00:00:00Z, got \(shown(text))" : nil
-        case .duration:
-            return Duration.parseSeconds(value) == nil
-                ? "expected a duration like \"250ms\", \"90s\", \"30m\", \"2h\", \"7d\" or seconds as a number, got \(value.stringValue.map(shown) ?? value.jsonText)"
-                : nil
+            guard let time = Timestamp(iso8601: text) else {
+                return "expected an ISO-8601 timestamp like 2026-01-01T00:00:00Z, got \(shown(text))"
+            }
+            guard Timestamp.validRange.contains(time) else {
+                return
+                    "expected a time from \(Timestamp.validRange.lowerBound.iso8601()) to \(Timestamp.validRange.upperBound.iso8601()), got \(shown(text))"
+            }
+            return nil
+        case .duration(let range):
+            guard let seconds = Duration.parseSeconds(value) else {
+                return
+                    "expected a duration like \"250ms\", \"90s\", \"30m\", \"2h\", \"7d\" or seconds as a number, got \(value.stringValue.map(shown) ?? value.jsonText)"
+            }
+            let bounds = range ?? Duration.defaultRange
+            guard bounds.contains(seconds) else {
+                return
+                    "expected a duration from \(Duration.text(bounds.lowerBound)) to \(Duration.text(bounds.upperBound)), got \(value.stringValue.map(shown) ?? value.jsonText)"
+            }
+            return nil
         case .oneOf(let allowed):
             guard let text = value.stringValue else { return wrong() }
             guard allowed.contains(text) else {
@@ -153,7 +176,8 @@ extension OptionSpec.ValueType {
         case .number(let range): range.map { "a number from \($0.lowerBound) to \($0.upperBound)" } ?? "a number"
         case .boolean: "true or false"
         case .timestamp: "an ISO-8601 timestamp"
-        case .duration: "a duration like \"2h\""
+        case .duration(let range):
+            range.map { "a duration from \(Duration.text($0.lowerBound)) to \(Duration.text($0.upperBound))" } ?? "a duration like \"2h\""
         case .oneOf(let allowed): "one of " + allowed.map { "\"\($0)\"" }.joined(separator: ", ")
         case .list(let element):
             "an array of \(element.expectation.replacingOccurrences(of: "^an? ", with: "", options: .regularExpression))s"

@@ -14,6 +14,15 @@ final class CurlExchange: @unchecked Sendable {
     private(set) var status = 0
     private(set) var headers: [String: String] = [:]
     fileprivate(set) var body: [UInt8] = []
+    /// Bytes received (headers and body), and when the last one arrived (monotonic seconds), to
+    /// tell a silent server from a trickling one.
+    fileprivate var bytesReceived = 0
+    fileprivate var lastByteAt = MonotonicClock.seconds()
+    /// Set when the body outgrew ``maximumBody`` and the transfer was aborted.
+    fileprivate var tooLarge = false
+
+    /// The largest response body accepted (a vendor page is a few MB; anything near this is broken).
+    static let maximumBody = 512 << 20
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private let errorText: UnsafeMutablePointer<CChar>
     /// Strings libcurl keeps pointers to until the handle is cleaned up (URL, proxy, CA file).
@@ -61,7 +70,7 @@ final class CurlExchange: @unchecked Sendable {
         ccurl_setopt_long(handle, Int32(CCURLOPT_TIMEOUT_MS), CurlExchange.milliseconds(options.requestTimeout))
         // A body that delivers less than one byte per second for the stall time is cut off.
         ccurl_setopt_long(handle, Int32(CCURLOPT_LOW_SPEED_LIMIT), 1)
-        ccurl_setopt_long(handle, Int32(CCURLOPT_LOW_SPEED_TIME), max(1, Int(options.stallTimeout.rounded(.up))))
+        ccurl_setopt_long(handle, Int32(CCURLOPT_LOW_SPEED_TIME), max(1, Int(Int64(saturating: options.stallTimeout.rounded(.up)))))
         ccurl_setopt_string(handle, Int32(CCURLOPT_PROXY), keep(proxy.url))
         if let exclusions = proxy.exclusions { ccurl_setopt_string(handle, Int32(CCURLOPT_NOPROXY), keep(exclusions)) }
         if let caFile = options.caFile { ccurl_setopt_string(handle, Int32(CCURLOPT_CAINFO), keep(caFile)) }
@@ -87,7 +96,7 @@ final class CurlExchange: @unchecked Sendable {
         return copy
     }
 
-    static func milliseconds(_ seconds: Double) -> Int { max(1, Int((seconds * 1000).rounded(.up))) }
+    static func milliseconds(_ seconds: Double) -> Int { max(1, Int(Int64(saturating: (seconds * 1000).rounded(.up)))) }
 
     /// A header line: a status line starts a new response (a proxy's `CONNECT` answer, a
     /// `100 Continue`), a `Content-Length` reserves the body.
@@ -101,7 +110,7 @@ final class CurlExchange: @unchecked Sendable {
         let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
         let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
         headers[name] = value
-        if name == "content-length", let length = Int(value), length > 0, length < 1 << 31 {
+        if name == "content-length", let length = Int(value), length > 0, length <= CurlExchange.maximumBody {
             body.reserveCapacity(length)
         }
     }
@@ -131,20 +140,37 @@ final class CurlExchange: @unchecked Sendable {
             return HTTPTransportError(.connection, "cannot connect to \(target): \(reason)")
         case Int(CCURLE_OPERATION_TIMEDOUT):
             if detail.contains("too slow") {
+                // libcurl's low-speed check: under 1 byte per second over the stall time. Say
+                // whether the server went silent or is trickling.
+                if MonotonicClock.seconds() - lastByteAt >= options.stallTimeout * 0.9 {
+                    return HTTPTransportError(
+                        .stalled, "response stalled: \(target) sent nothing for \(seconds(options.stallTimeout))")
+                }
                 return HTTPTransportError(
-                    .stalled, "response stalled: \(target) sent nothing for \(seconds(options.stallTimeout))")
+                    .stalled,
+                    "response too slow: \(target) sent less than 1 byte per second for \(seconds(options.stallTimeout)) (\(bytesReceived) bytes so far)"
+                )
             }
             if detail.localizedCaseInsensitiveContains("connect") && !detail.contains("bytes received") {
-                return HTTPTransportError(.timeout, "timed out after \(seconds(options.connectTimeout)) connecting to \(target)")
+                return HTTPTransportError(.connection, "timed out after \(seconds(options.connectTimeout)) connecting to \(target)")
+            }
+            if status != 0 {
+                return HTTPTransportError(
+                    .timeout,
+                    "request_timeout (\(seconds(options.requestTimeout))) exceeded: \(target) was still sending the response (\(body.count) bytes of body so far)"
+                )
             }
             return HTTPTransportError(
-                .timeout, "timed out after \(seconds(options.requestTimeout)) waiting for a response from \(target)")
+                .timeout, "request_timeout (\(seconds(options.requestTimeout))) exceeded: no response from \(target)")
         case Int(CCURLE_PEER_FAILED_VERIFICATION):
             return HTTPTransportError(.tls, "TLS certificate of \(target) not trusted (\(said))")
         case Int(CCURLE_SSL_CONNECT_ERROR), Int(CCURLE_SSL_CERTPROBLEM):
             return HTTPTransportError(.tls, "TLS handshake with \(target) failed (\(said))")
         case Int(CCURLE_SSL_CACERT_BADFILE):
             return HTTPTransportError(.tls, "cannot use ca_file \(options.caFile ?? "(system store)") for \(target) (\(said))")
+        case Int(CCURLE_WRITE_ERROR) where tooLarge:
+            return HTTPTransportError(
+                .tooLarge, "the response from \(target) is larger than \(CurlExchange.maximumBody >> 20) MiB; refused")
         case Int(CCURLE_PARTIAL_FILE):
             return HTTPTransportError(.truncated, "the response from \(target) was cut off (\(said))")
         case Int(CCURLE_GOT_NOTHING), Int(CCURLE_RECV_ERROR), Int(CCURLE_SEND_ERROR):
@@ -164,6 +190,13 @@ private func curlWriteBody(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ 
     guard let data, let context else { return 0 }
     let exchange = Unmanaged<CurlExchange>.fromOpaque(context).takeUnretainedValue()
     let length = size * count
+    exchange.bytesReceived += length
+    exchange.lastByteAt = MonotonicClock.seconds()
+    guard exchange.body.count + length <= CurlExchange.maximumBody else {
+        // Returning less than was handed over aborts the transfer (CURLE_WRITE_ERROR).
+        exchange.tooLarge = true
+        return 0
+    }
     exchange.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: length))
     return length
 }
@@ -173,6 +206,8 @@ private func curlWriteHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, 
     guard let data, let context else { return 0 }
     let exchange = Unmanaged<CurlExchange>.fromOpaque(context).takeUnretainedValue()
     let length = size * count
+    exchange.bytesReceived += length
+    exchange.lastByteAt = MonotonicClock.seconds()
     let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
     exchange.received(headerLine: line.trimmingCharacters(in: .whitespacesAndNewlines))
     return length

@@ -68,6 +68,9 @@ public final class CurlTransport: HTTPTransport, Sendable {
         guard let origin = HTTPOrigin(request.url) else {
             throw HTTPTransportError(.other, "invalid URL \(HTTPURL.redacted(request.url))")
         }
+        if let problem = HTTPFieldRules.problem(in: request) {
+            throw HTTPTransportError(.other, "refusing to send \(request.method) \(HTTPURL.redacted(request.url)): \(problem)")
+        }
         let exchange = try CurlExchange(request: request, origin: origin, options: options, proxy: proxies.proxy(for: origin))
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in

@@ -6,13 +6,14 @@ public enum HTTPOptions {
         "max_attempts", 1...100, default: 8,
         summary: "Attempts per request, the first included, for errors and timeouts (429 throttling never counts).")
     /// `max_retry_delay`
-    public static let maxRetryDelay = Option.duration("max_retry_delay", default: "60s", summary: "The longest wait between attempts.")
+    public static let maxRetryDelay = Option.duration(
+        "max_retry_delay", upTo: "1h", default: "60s", summary: "The longest wait between attempts.")
     /// `connect_timeout`
     public static let connectTimeout = Option.duration(
-        "connect_timeout", default: "30s", summary: "Time to connect and between received bytes.")
+        "connect_timeout", from: "100ms", upTo: "10m", default: "30s", summary: "Time to connect and between received bytes.")
     /// `request_timeout`
     public static let requestTimeout = Option.duration(
-        "request_timeout", default: "5m", summary: "Time for a whole request, body included.")
+        "request_timeout", from: "100ms", upTo: "1h", default: "5m", summary: "Time for a whole request, body included.")
     /// `allow_insecure_http`
     public static let allowInsecureHTTP = Option.boolean(
         "allow_insecure_http", default: false,
@@ -80,6 +81,15 @@ public enum HTTPOptions {
         let perSecond = pick("per_endpoint_per_second", alias: "requests_per_second")
         let perDay = pick("per_day", alias: "daily_request_budget")
         let perMinute = nested?.integer("per_minute")
+        // A rate below one request per 100 s is a typo, not a limit (and its pacing interval
+        // would be beyond any sensible wait).
+        if let perSecond, perSecond > 0, perSecond < RateLimits.minimumPerSecond {
+            let path = options.given.contains("requests_per_second") ? "requests_per_second" : "rate_limits.per_endpoint_per_second"
+            issues.append(
+                ConfigIssue(
+                    path: options.path + "." + path,
+                    "expected 0 (no limit) or a rate from \(RateLimits.minimumPerSecond) to 1000 requests per second, got \(perSecond)"))
+        }
         guard issues.isEmpty else { throw ConfigError(issues: issues) }
         return RateLimits(
             perEndpointPerSecond: perSecond.flatMap { $0 > 0 ? $0 : nil }, perMinute: perMinute.flatMap { $0 > 0 ? $0 : nil },

@@ -15,7 +15,7 @@ public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
     public struct Kind: Sendable, Hashable, CustomStringConvertible {
         /// A stable name.
         public let name: String
-        /// Could not connect.
+        /// Could not connect (refused otherwise than by an absent listener, or timed out connecting).
         public static let connection = Kind(name: "connection failed")
         /// Nothing listens at the host and port (retried a few times quickly).
         public static let connectionRefused = Kind(name: "connection refused")
@@ -25,8 +25,10 @@ public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
         public static let tls = Kind(name: "TLS failed")
         /// The response stopped arriving.
         public static let stalled = Kind(name: "response stalled")
-        /// The request took too long.
+        /// The whole request took longer than `request_timeout` (tried twice at most).
         public static let timeout = Kind(name: "timed out")
+        /// The response body is larger than the transport accepts (not retried).
+        public static let tooLarge = Kind(name: "response too large")
         /// The connection closed before the whole body arrived.
         public static let truncated = Kind(name: "body cut off")
         /// The server answered with a redirect, which the client never follows.

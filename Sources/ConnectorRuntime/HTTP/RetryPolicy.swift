@@ -52,7 +52,7 @@ public struct RetryPolicy: Sendable, Hashable {
     /// - Returns: Seconds to wait, or nil when absent or unparseable.
     public static func parseRetryAfter(_ value: String?, now: Timestamp = .now) -> Double? {
         guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
-        if let seconds = Double(value) { return seconds }
+        if let seconds = Double(value) { return seconds.isFinite ? seconds : nil }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")

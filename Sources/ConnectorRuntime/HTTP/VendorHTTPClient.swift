@@ -97,6 +97,16 @@ public struct VendorHTTPClient: Sendable {
     public func send<T>(_ request: VendorHTTPRequest, passThrough: Set<Int> = [], read: (VendorHTTPResponse) throws -> T) async throws -> T
     {
         let shown = "\(request.method) \(HTTPURL.redacted(request.url))"
+        var authorized = request
+        authorized.url = configuration.authorizing(request.url)
+        authorized.headers += configuration.headers
+        // The last line of defence against header injection: config validation refuses such
+        // values first; a vendor's link that gets here is refused, not retried.
+        var problem = HTTPFieldRules.problem(in: authorized)
+        if case .header(let name, _) = configuration.credential { problem = problem ?? HTTPFieldRules.credentialHeaderProblem(name) }
+        if let problem {
+            throw ChatExportError(.failure, "refusing to send \(shown): \(problem)")
+        }
         guard let origin = HTTPOrigin(request.url), origin == configuration.origin else {
             let target = HTTPOrigin(request.url)?.description ?? "an unparseable URL"
             throw ChatExportError(
@@ -118,11 +128,10 @@ public struct VendorHTTPClient: Sendable {
         var throttledSince: Double?
         while true {
             try Task.checkCancellation()
-            try await budget?.spend()
             let ticket = try await limiter.acquire(endpoint: request.path)
-            var authorized = request
-            authorized.url = configuration.authorizing(request.url)
-            authorized.headers += configuration.headers
+            // Counted when it goes out, not while it waits for its slot: requests queued behind
+            // the rate limit (however many windows wait) never write the stored count ahead.
+            try await budget?.spend()
             let started = MonotonicClock.seconds()
             let response: VendorHTTPResponse
             do {
@@ -132,7 +141,7 @@ public struct VendorHTTPClient: Sendable {
                 metrics.record(request: 0)
                 lastProblem = scrub("\(error)")
                 logger.debug("\(shown) failed: \(lastProblem)", ["attempt": "\(attempt)"])
-                if error.kind == .tls { throw ChatExportError(.vendorError, "\(shown): \(lastProblem)") }
+                if error.kind == .tls || error.kind == .tooLarge { throw ChatExportError(.vendorError, "\(shown): \(lastProblem)") }
                 if error.kind == .connectionRefused || error.kind == .hostNotFound {
                     // Nothing there: a few quick tries (a restarting server, a DNS blip), not minutes of backoff.
                     if attempt >= min(maxAttempts, VendorHTTPClient.quickAttempts) { break }
@@ -143,8 +152,14 @@ public struct VendorHTTPClient: Sendable {
                     try await clock.sleep(for: 0.5)
                     continue
                 }
-                try await backoff(shown, attempt: &attempt, of: maxAttempts, problem: lastProblem, retryAfter: nil, random: &random)
-                if attempt > maxAttempts { break }
+                // A request that used all of request_timeout is tried once more, not max_attempts
+                // times: a vendor that trickles or holds a request open would keep a run for an hour.
+                let limit = error.kind == .timeout ? min(maxAttempts, VendorHTTPClient.timeoutAttempts) : maxAttempts
+                try await backoff(shown, attempt: &attempt, of: limit, problem: lastProblem, retryAfter: nil, random: &random)
+                if attempt > limit {
+                    attempt = limit
+                    break
+                }
                 continue
             }
             metrics.record(request: response.body.count)
@@ -183,7 +198,7 @@ public struct VendorHTTPClient: Sendable {
                     )
                 }
                 metrics.recordRetry(throttled: true)
-                let at = Timestamp.now.adding(seconds: Int64((resume - now).rounded(.up)))
+                let at = Timestamp.now.adding(seconds: Int64(saturating: (resume - now).rounded(.up)))
                 let pace = await limiter.factor
                 logger.warning(
                     "throttled by the vendor (\(shown) answered 429\(retryAfter.map { ", Retry-After \(Int($0)) s" }.orEmpty)); "
@@ -229,6 +244,9 @@ public struct VendorHTTPClient: Sendable {
 
     /// Attempts for a connection refused or a host not found, half a second apart.
     static let quickAttempts = 3
+
+    /// Attempts for a request that ran into `request_timeout` (the whole request's time).
+    static let timeoutAttempts = 2
 
     /// When true (`chat-export check`), every request is tried once and a failure says what
     /// failed without suggesting a re-run.

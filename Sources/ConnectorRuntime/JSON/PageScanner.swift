@@ -55,6 +55,10 @@ public enum PageScanner {
             var object = try reader.beginObject()
             while let keySpan = try reader.nextMember(&object) {
                 let key = reader.string(keySpan)
+                // A page member given twice (two record arrays, two cursors) is ambiguous: which one is meant?
+                if key == foundKey || members[key] != nil {
+                    throw InvalidResponse("the page has \"\(key)\" twice: which one is meant is ambiguous")
+                }
                 if foundKey == nil, recordKeys.contains(key), try reader.peekKind() == .array {
                     foundKey = key
                     var array = try reader.beginArray()
@@ -87,23 +91,45 @@ public enum PageScanner {
         var cursor: Timestamp?
         var cursorProblem: String?
         var parent: String?
+        // A field that identifies the record (id, cursor, parent) given twice makes the record
+        // ambiguous: sinks would store one value and the raw JSON would say another. The page is
+        // an invalid response (retried, then reported), never a record silently kept or dropped.
+        var duplicate: Role?
         if keys.nested {
             var found = Found()
             try scanNested(&reader, keys.paths, &found, format: layout.cursorFormat)
             (id, cursor, cursorProblem, parent) = (found.id, found.cursor, found.cursorProblem, found.parent)
+            duplicate = found.duplicate
         } else {
+            var seen: UInt8 = 0
             var object = try reader.beginObject()
             while let key = try reader.nextMember(&object) {
                 if reader.string(key, equalsUTF8: keys.id) {
+                    if seen & 1 != 0 { duplicate = duplicate ?? .id }
+                    seen |= 1
                     id = try readIdentifier(&reader)
                 } else if let field = keys.cursor, reader.string(key, equalsUTF8: field) {
+                    if seen & 2 != 0 { duplicate = duplicate ?? .cursor }
+                    seen |= 2
                     (cursor, cursorProblem) = try readCursor(&reader, format: layout.cursorFormat)
                 } else if let field = keys.parent, reader.string(key, equalsUTF8: field) {
+                    if seen & 4 != 0 { duplicate = duplicate ?? .parent }
+                    seen |= 4
                     parent = try readIdentifier(&reader)
                 } else {
                     try reader.skipValue()
                 }
             }
+        }
+        if let duplicate {
+            let field =
+                switch duplicate {
+                case .id: layout.idField
+                case .cursor: layout.cursorField ?? "cursor"
+                case .parent: layout.parentField ?? "parent"
+                }
+            let record = RecordError(index: index, id: id, reason: "has \"\(field)\" twice: which value is meant is ambiguous")
+            throw InvalidResponse("\(record)")
         }
         guard let id, !id.isEmpty else {
             throw RecordError(index: index, id: nil, reason: "has no usable \"\(layout.idField)\"")
@@ -147,6 +173,9 @@ public enum PageScanner {
         var cursor: Timestamp?
         var cursorProblem: String?
         var parent: String?
+        /// The roles found so far, and the first one found twice.
+        var seen: Set<Role> = []
+        var duplicate: Role?
     }
 
     /// Reads the object at the reader, descending into members that lead to a wanted field.
@@ -159,6 +188,7 @@ public enum PageScanner {
             if matching.isEmpty {
                 try reader.skipValue()
             } else if let leaf = matching.first(where: { $0.1.count == 1 }) {
+                if !found.seen.insert(leaf.0).inserted { found.duplicate = found.duplicate ?? leaf.0 }
                 switch leaf.0 {
                 case .id: found.id = try readIdentifier(&reader)
                 case .cursor: (found.cursor, found.cursorProblem) = try readCursor(&reader, format: format)
@@ -195,13 +225,18 @@ public enum PageScanner {
                 ? Timestamp(iso8601: reader.string(span)) : Timestamp.parseISO8601(reader.bytes(span.range))
             if let parsed { return (parsed, nil) }
             if format == .epochOrISO8601, let number = Double(reader.string(span)) {
-                return (Timestamp(epochSecondsOrMilliseconds: number), nil)
+                guard let time = Timestamp(checkedEpochSecondsOrMilliseconds: number) else {
+                    return (nil, "is not a timestamp: \(JSONValue.quoted(String(reader.string(span).prefix(64)))) (outside 1970 to 9999)")
+                }
+                return (time, nil)
             }
             return (nil, "is not a timestamp: \(JSONValue.quoted(String(reader.string(span).prefix(64))))")
         case .number where format == .epochOrISO8601:
             let text = String(decoding: reader.bytes(try reader.readNumber()), as: UTF8.self)
-            guard let number = Double(text), number.isFinite else { return (nil, "is not a timestamp: \(text)") }
-            return (Timestamp(epochSecondsOrMilliseconds: number), nil)
+            guard let number = Double(text), let time = Timestamp(checkedEpochSecondsOrMilliseconds: number) else {
+                return (nil, "is not a timestamp: \(text.prefix(64)) (outside 1970 to 9999)")
+            }
+            return (time, nil)
         default:
             let value = try reader.readValue()
             return (nil, value == .null ? "is null" : "is \(value.kindDescription), not a timestamp")

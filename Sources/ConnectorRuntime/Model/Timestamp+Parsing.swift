@@ -96,11 +96,23 @@ extension Timestamp {
     /// - Parameter value: Seconds or milliseconds since the Unix epoch.
     /// - Returns: The instant.
     public init(epochSecondsOrMilliseconds value: Double) {
+        // Saturating: a vendor's absurd number (1e300) cannot trap; the scanner refuses it first.
         if abs(value) >= 1e11 {
-            self.init(microseconds: Int64((value * 1000).rounded()))
+            self.init(microseconds: Int64(saturating: (value * 1000).rounded()))
         } else {
-            self.init(microseconds: Int64((value * 1_000_000).rounded()))
+            self.init(microseconds: Int64(saturating: (value * 1_000_000).rounded()))
         }
+    }
+
+    /// Interprets an epoch number like ``init(epochSecondsOrMilliseconds:)``, or nil when the
+    /// instant falls outside ``validRange`` (1970 to 9999).
+    ///
+    /// - Parameter value: Seconds or milliseconds since the Unix epoch.
+    public init?(checkedEpochSecondsOrMilliseconds value: Double) {
+        guard value.isFinite else { return nil }
+        let time = Timestamp(epochSecondsOrMilliseconds: value)
+        guard Timestamp.validRange.contains(time) else { return nil }
+        self = time
     }
 
     static func daysIn(month: Int, year: Int) -> Int {

@@ -17,7 +17,11 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// Creates a timestamp from whole seconds since the Unix epoch.
     ///
     /// - Parameter epochSeconds: Seconds since 1970-01-01T00:00:00Z.
-    public init(epochSeconds: Int64) { self.microseconds = epochSeconds * 1_000_000 }
+    public init(epochSeconds: Int64) { self.microseconds = epochSeconds.saturatingMultiplied(by: 1_000_000) }
+
+    /// The times a config may name (`start`, `end`, `--since`): 1970-01-01 to the end of 9999.
+    /// Vendors' epoch times start at 1970, and every later computation on them stays in range.
+    public static let validRange = Timestamp(epochSeconds: 0)...Timestamp(microseconds: 253_402_300_799_999_999)
 
     /// The current time.
     public static var now: Timestamp {
@@ -36,7 +40,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// - Parameter seconds: Seconds to add (negative to go back).
     /// - Returns: The moved timestamp.
     public func adding(seconds: Int64) -> Timestamp {
-        Timestamp(microseconds: microseconds + seconds * 1_000_000)
+        // Saturating: no lag, lookback or retention, however large, can trap.
+        Timestamp(microseconds: seconds.saturatingMultiplied(by: 1_000_000, adding: microseconds))
     }
 
     /// Orders timestamps by time.

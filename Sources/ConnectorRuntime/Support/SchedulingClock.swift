@@ -13,7 +13,9 @@ public struct SchedulingClock: Sendable {
         let origin = clock.now
         reading = { SchedulingClock.seconds(origin.duration(to: clock.now)) }
         sleeping = { deadline in
-            try await clock.sleep(until: origin.advanced(by: .nanoseconds(Int64((deadline * 1e9).rounded(.up)))), tolerance: nil)
+            // Clamped to 30 years from the clock's origin, so no deadline can overflow the conversion.
+            let nanoseconds = Int64((min(max(deadline, 0), SchedulingClock.latest) * 1e9).rounded(.up))
+            try await clock.sleep(until: origin.advanced(by: .nanoseconds(nanoseconds)), tolerance: nil)
         }
     }
 
@@ -39,6 +41,9 @@ public struct SchedulingClock: Sendable {
     /// - Parameter seconds: How long.
     /// - Throws: `CancellationError`.
     public func sleep(for seconds: Double) async throws { try await sleep(until: now + seconds) }
+
+    /// The latest deadline a sleep honours, in seconds (about 30 years).
+    static let latest = 1e9
 
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18

@@ -84,6 +84,12 @@ public struct LowerBoundPaginator: Paginator {
         }
         var nextSeen = Set(records.filter { ($0.cursor ?? window.start) >= nextSince }.map(\.id))
         if nextSince == since {
+            // A page shorter than asked for is not a tie: the vendor's link simply does not move on.
+            guard page.records.count >= requestedSize else {
+                throw InvalidResponse(
+                    "its next link asks for \(since.iso8601()) again after a page of \(page.records.count) records "
+                        + "(fewer than the \(requestedSize) asked for, so not a tie): paging would never advance")
+            }
             // The bound does not advance: more records share it than one page holds; the only
             // way on is one page large enough for the whole tie.
             guard requestedSize < largestPage else {

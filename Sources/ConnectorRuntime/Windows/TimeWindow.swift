@@ -47,6 +47,28 @@ extension Timestamp: Codable {
 
 /// Cuts a time range into windows a vendor accepts, and finer when that lets more run at once.
 public enum WindowPlanner {
+    /// The most windows one range may be cut into (a run's checkpoint lists every unfinished one).
+    public static let maximumWindows = 10_000
+
+    /// The most windows of one stream read at once, whatever a connector or definition allows:
+    /// more would only queue behind the vendor's rate limit.
+    public static let maximumConcurrency = 16
+
+    /// Why a range of `seconds` cut into windows of at most `windowSeconds` is too many windows
+    /// (more than ``maximumWindows``), or nil.
+    ///
+    /// - Parameters:
+    ///   - seconds: The range's length.
+    ///   - windowSeconds: The longest window.
+    /// - Returns: The problem in words, for the config's start or window option.
+    public static func countProblem(seconds: Double, windowSeconds: Double) -> String? {
+        guard seconds > 0, windowSeconds > 0 else { return nil }
+        let count = (seconds / windowSeconds).rounded(.up)
+        guard count > Double(maximumWindows) else { return nil }
+        return "the range of \(Int64(saturating: seconds / 86_400)) days in windows of at most \(Duration.text(windowSeconds.rounded())) "
+            + "makes \(Int64(saturating: count)) windows, more than the \(maximumWindows) a run plans; use a later start or longer windows"
+    }
+
     /// Plans windows over `[start, end)`.
     ///
     /// - Parameters:
@@ -66,17 +88,24 @@ public enum WindowPlanner {
     ) -> [TimeWindow<P>] {
         guard end > start else { return [] }
         let total = end.microseconds - start.microseconds
-        let maxMicros = max(1, maxSeconds) * 1_000_000
-        var count = Int((total + maxMicros - 1) / maxMicros)
+        let maxMicros = max(1, maxSeconds).saturatingMultiplied(by: 1_000_000)
+        var count = Int(total / maxMicros + (total % maxMicros == 0 ? 0 : 1))
         if count < concurrency {
-            let finest = Int(max(1, total / (max(1, minSeconds) * 1_000_000)))
+            let finest = Int(max(1, total / max(1, minSeconds).saturatingMultiplied(by: 1_000_000)))
             count = max(count, min(concurrency, finest))
         }
+        // Memory stays bounded whatever the caller asks (readers check the count first and refuse
+        // more, so a vendor never sees windows longer than it accepts).
+        count = min(count, maximumWindows)
         var windows: [TimeWindow<P>] = []
+        windows.reserveCapacity(count)
         var cursor = start
+        let (quotient, remainder) = total.quotientAndRemainder(dividingBy: Int64(count))
         for index in 0..<count {
             // Whole-second boundaries keep query parameters simple; the last window ends exactly at `end`.
-            var boundary = Timestamp(microseconds: start.microseconds + total * Int64(index + 1) / Int64(count))
+            // `total × (index + 1) / count` without the product (which overflows for long ranges).
+            let step = Int64(index + 1)
+            var boundary = Timestamp(microseconds: start.microseconds + quotient * step + remainder * step / Int64(count))
             if index < count - 1 { boundary = Timestamp(epochSeconds: boundary.epochSeconds) }
             if boundary > cursor {
                 windows.append(TimeWindow(start: cursor, end: index == count - 1 ? end : boundary))

@@ -62,7 +62,7 @@ extension WindowedReader.State {
         logger: ExportLogger,
         windows: (Timestamp, Timestamp) -> [TimeWindow<Position>]
     ) -> (state: Self, added: (from: Timestamp, to: Timestamp)) {
-        let readable = plan.now.adding(seconds: -Int64(plan.lag))
+        let readable = plan.now.adding(seconds: -Int64(saturating: plan.lag))
         var end = plan.end ?? readable
         if end > readable {
             logger.warning(

@@ -84,7 +84,7 @@ public struct WindowedReader<Position: Codable & Sendable & Equatable>: Sendable
     ///   - concurrency: Windows fetched at once (at least 1).
     public init(stream: String, concurrency: Int) {
         self.stream = stream
-        self.concurrency = max(1, concurrency)
+        self.concurrency = min(max(1, concurrency), WindowPlanner.maximumConcurrency)
     }
 
     /// Reads every unfinished window of `state`, emitting a batch per page.

@@ -133,6 +133,11 @@ public struct WindowedReading<Position: Codable & Sendable & Equatable>: Sendabl
                 start = oldest
             }
         }
+        let readable = now.adding(seconds: -Int64(saturating: range.lag))
+        let span = Double(min(range.end ?? readable, readable).microseconds - start.microseconds) / 1e6
+        if let problem = WindowPlanner.countProblem(seconds: span, windowSeconds: Double(range.maxWindowSeconds)) {
+            throw ChatExportError(.invalidConfig, "\(stream): \(problem)")
+        }
         var (state, added) = State.planned(
             stored, .init(start: start, end: range.end, lag: range.lag, now: now), stream: stream, logger: logger,
             windows: { Self.windows(from: $0, to: $1, range: range) })
@@ -160,7 +165,7 @@ public struct WindowedReading<Position: Codable & Sendable & Equatable>: Sendabl
             try await emit(RecordBatch(stream: stream, records: [], checkpoint: try encode(state), progress: 1, pages: 0))
         }
         let encode: @Sendable (State) throws -> Checkpoint = { [self] state in try self.encode(state) }
-        state = try await WindowedReader<Position>(stream: stream, concurrency: range.concurrency).read(
+        state = try await WindowedReader<Position>(stream: stream, concurrency: min(range.concurrency, WindowPlanner.maximumConcurrency)).read(
             from: state, rememberingFrom: horizon, encode: encode, fetch: fetch, emit: emit)
         for (index, pass) in schedule.passes.enumerated() {
             // A pass an earlier run left unfinished, then the stretch that has come of age since.
