@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "SQLiteSink", targets: ["SQLiteSink"]),
         .library(name: "PostgresSink", targets: ["PostgresSink"]),
         .executable(name: "chat-export", targets: ["chat-export"]),
+        .executable(name: "tap-chat-export", targets: ["tap-chat-export"]),
+        .executable(name: "source-chat-export", targets: ["source-chat-export"]),
     ],
     targets: [
         // The core: records, the JSON scanner, sources, sinks, checkpoints, config and the runner.
@@ -50,11 +52,25 @@ let package = Package(
         .target(name: "FilesSink", dependencies: ["ConnectorRuntime"], path: "Sinks/Files"),
         .target(name: "SQLiteSink", dependencies: ["ConnectorRuntime", "CSQLite"], path: "Sinks/SQLite"),
         .target(name: "PostgresSink", dependencies: ["ConnectorRuntime", "CPostgres"], path: "Sinks/Postgres"),
+        // The built-in sources and sinks, registered once, and what every executable shares
+        // (exit statuses, signals, the run clock).
+        .target(
+            name: "BuiltInComponents",
+            dependencies: [
+                "ConnectorRuntime", "AdaV2", "AdaV14", "DeepConverse", "RestConnector", "SyntheticConnector", "StdoutSink", "FilesSink",
+                "SQLiteSink", "PostgresSink",
+            ]),
+        // The Singer and Airbyte protocols over the same runner: a sink that writes RECORD lines
+        // and a checkpoint store whose save emits STATE; the two executables are thin mains.
+        .target(name: "ProtocolAdapters", dependencies: ["ConnectorRuntime", "BuiltInComponents"]),
+        .executableTarget(name: "tap-chat-export", dependencies: ["ProtocolAdapters", "BuiltInComponents"]),
+        .executableTarget(name: "source-chat-export", dependencies: ["ProtocolAdapters", "BuiltInComponents"]),
         // The CLI wires the built-ins together; nothing depends on it.
         .executableTarget(
             name: "chat-export",
             dependencies: [
-                "ConnectorRuntime", "SyntheticConnector", "VendorSandbox", "AdaV2", "AdaV14", "DeepConverse", "StdoutSink", "FilesSink",
+                "BuiltInComponents", "ConnectorRuntime", "SyntheticConnector", "VendorSandbox", "AdaV2", "AdaV14", "DeepConverse",
+                "StdoutSink", "FilesSink",
                 "SQLiteSink", "CSQLite", "PostgresSink", "RestConnector", "RestDefinitions",
             ]
         ),
@@ -94,6 +110,13 @@ let package = Package(
             dependencies: [
                 "chat-export", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "CSQLite", "PostgresSink", "AdaV2",
                 "SyntheticConnector", "RestConnector",
+            ]),
+        // The protocol executables under real Meltano, Singer targets and the Airbyte protocol models.
+        .testTarget(
+            name: "ProtocolTests",
+            dependencies: [
+                "tap-chat-export", "source-chat-export", "ProtocolAdapters", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox",
+                "PostgresSink",
             ]),
     ],
     swiftLanguageModes: [.v6]
