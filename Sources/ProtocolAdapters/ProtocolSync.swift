@@ -83,7 +83,7 @@ public struct ProtocolSync: Sendable {
         case .finished(.success(let records)):
             let seconds = MonotonicClock.seconds() - started
             logger.info(
-                "sync finished: \(records) records in \(String(format: "%.2f", seconds)) s",
+                "job finished: \(records) records in \(String(format: "%.2f", seconds)) s",
                 ["event": "job_finished", "records": .int(records), "duration_s": .double((seconds * 1000).rounded() / 1000)])
             return 0
         case .finished(.failure(let error)):
