@@ -43,7 +43,7 @@ struct ProtocolArguments {
         }
     }
 
-    /// The logger the `--log-level` and `--log-format` options ask for, writing to `handler`'s place.
+    /// The level `--log-level` asks for (info by default).
     func logLevel() throws -> ExportLogger.Level {
         guard let text = options["--log-level"] else { return .info }
         guard let level = ExportLogger.Level.allCases.first(where: { $0.description == text }) else {

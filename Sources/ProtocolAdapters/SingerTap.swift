@@ -45,7 +45,7 @@ public enum SingerTap {
         do {
             let parsed = try ProtocolArguments(
                 arguments, options: ["--config", "--catalog", "--properties", "--state", "--log-level", "--log-format"],
-                flags: ["--discover", "--help", "--version"])
+                flags: ["--discover", "--help"])
             if parsed.flags.contains("--help") {
                 print(usage)
                 return 0
