@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "PostgresSink", targets: ["PostgresSink"]),
         .library(name: "S3Sink", targets: ["S3Sink"]),
         .executable(name: "chat-export", targets: ["chat-export"]),
+        .executable(name: "tap-chat-export", targets: ["tap-chat-export"]),
+        .executable(name: "source-chat-export", targets: ["source-chat-export"]),
     ],
     targets: [
         // The core: records, the JSON scanner, sources, sinks, checkpoints, config and the runner.
@@ -59,12 +61,26 @@ let package = Package(
         .target(name: "PostgresSink", dependencies: ["ConnectorRuntime", "CPostgres"], path: "Sinks/Postgres"),
         // The object-store sink stages and publishes parts through the files sink's exactly-once engine.
         .target(name: "S3Sink", dependencies: ["ConnectorRuntime", "FilesSink", "CCrypto"], path: "Sinks/S3"),
+        // The built-in sources and sinks, registered once, and what every executable shares
+        // (exit statuses, signals, the run clock).
+        .target(
+            name: "BuiltInComponents",
+            dependencies: [
+                "ConnectorRuntime", "AdaV2", "AdaV14", "DeepConverse", "RestConnector", "SyntheticConnector", "StdoutSink", "FilesSink",
+                "SQLiteSink", "PostgresSink", "S3Sink",
+            ]),
+        // The Singer and Airbyte protocols over the same runner: a sink that writes RECORD lines
+        // and a checkpoint store whose save emits STATE; the two executables are thin mains.
+        .target(name: "ProtocolAdapters", dependencies: ["ConnectorRuntime", "BuiltInComponents"]),
+        .executableTarget(name: "tap-chat-export", dependencies: ["ProtocolAdapters", "BuiltInComponents"]),
+        .executableTarget(name: "source-chat-export", dependencies: ["ProtocolAdapters", "BuiltInComponents"]),
         // The CLI wires the built-ins together; nothing depends on it.
         .executableTarget(
             name: "chat-export",
             dependencies: [
-                "ConnectorRuntime", "SyntheticConnector", "VendorSandbox", "AdaV2", "AdaV14", "DeepConverse", "StdoutSink", "FilesSink",
-                "SQLiteSink", "CSQLite", "PostgresSink", "S3Sink", "RestConnector", "RestDefinitions", "ServiceHTTP",
+                "BuiltInComponents", "ConnectorRuntime", "SyntheticConnector", "VendorSandbox", "AdaV2", "AdaV14", "DeepConverse",
+                "StdoutSink", "FilesSink", "SQLiteSink", "CSQLite", "PostgresSink", "S3Sink", "RestConnector", "RestDefinitions",
+                "ServiceHTTP",
             ]
         ),
         // Release-mode benchmarks; never part of `swift test`.
@@ -103,7 +119,14 @@ let package = Package(
             name: "CLITests",
             dependencies: [
                 "chat-export", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "CSQLite", "PostgresSink", "AdaV2",
-                "SyntheticConnector", "RestConnector", "FilesSink", "S3Sink",
+                "SyntheticConnector", "RestConnector", "FilesSink", "S3Sink", "BuiltInComponents",
+            ]),
+        // The protocol executables under real Meltano, Singer targets and the Airbyte protocol models.
+        .testTarget(
+            name: "ProtocolTests",
+            dependencies: [
+                "tap-chat-export", "source-chat-export", "ProtocolAdapters", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox",
+                "PostgresSink",
             ]),
     ],
     swiftLanguageModes: [.v6]

@@ -41,14 +41,16 @@ struct ExporterProcess {
     }
 
     /// Runs `chat-export arguments…` until it exits, or kills it with SIGKILL as soon as
-    /// `killWhen` returns true (polled every 2 ms). Its stderr is kept in `directory` meanwhile.
-    func run(_ arguments: [String], in directory: String, killWhen: (() -> Bool)? = nil) throws -> Measurement {
+    /// `killWhen` returns true (polled every 2 ms). Its stderr is kept in `directory` meanwhile;
+    /// its stdout goes to `stdout` (discarded by default).
+    func run(_ arguments: [String], in directory: String, stdout: String = "/dev/null", killWhen: (() -> Bool)? = nil) throws -> Measurement
+    {
         let logPath = directory + "/exporter-\(UUID().uuidString).log"
         defer { unlink(logPath) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }

@@ -3,7 +3,7 @@ import Foundation
 
 // Release-mode benchmarks:
 //   swift build -c release && .build/release/chat-export-bench [--only NAMES] [--json PATH] [--exporter PATH] [--baseline PATH]
-// NAMES: scanner, export, definition, deepconverse, sqlite, ratelimit, limits, late, idle, process, e2e (or e2e-files, e2e-sqlite, e2e-postgres, e2e-resume, e2e-formats).
+// NAMES: scanner, export, definition, deepconverse, sqlite, ratelimit, limits, late, idle, process, protocol, e2e (or e2e-files, e2e-sqlite, e2e-postgres, e2e-resume, e2e-formats).
 // --exporter runs the end-to-end benchmarks against another chat-export binary; --baseline PATH
 // adds that build's JSON Lines runs to the same table, side by side (before/after a change).
 // Each benchmark runs its contenders side by side in one process so machine noise cancels.
@@ -26,6 +26,7 @@ if selected("ratelimit") { results += try await ExportBenchmark.rateLimit() }
 if selected("process") {
     results += try SeparateSandboxBenchmark(messages: 1_000_000, exporter: option("--exporter"), baseline: option("--baseline")).run()
 }
+if selected("protocol") { results += try ProtocolBenchmark(messages: 400_000).results() }
 if selected("idle") { results.append(try await IdleBenchmark.run()) }
 if selected("late") { results += try await LateDataBenchmark.run() }
 if selected("limits") { results += try AdaLimitsBenchmark.run(exporter: option("--exporter")) }

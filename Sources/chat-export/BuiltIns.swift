@@ -1,33 +1,9 @@
-import AdaV14
-import AdaV2
+import BuiltInComponents
 import ConnectorRuntime
-import DeepConverse
-import FilesSink
-import PostgresSink
-import RestConnector
-import S3Sink
-import SQLiteSink
-import StdoutSink
-import SyntheticConnector
 import VendorSandbox
 
-/// The sources and sinks this binary ships with.
-enum BuiltIns {
-    static var registry: Registry {
-        var registry = Registry()
-        registry.register(AdaV2.registryEntry)
-        registry.register(AdaV14.registryEntry)
-        registry.register(DeepConverseSource.registryEntry)
-        registry.register(RestSource.registryEntry)
-        registry.register(SyntheticSource.registryEntry)
-        registry.register(StdoutSink.registryEntry)
-        registry.register(FilesSink.registryEntry)
-        registry.register(SQLiteSink.registryEntry)
-        registry.register(PostgresSink.registryEntry)
-        registry.register(S3Sink.registryEntry)
-        return registry
-    }
-
+/// The demo's jobs, on top of the built-in registry.
+extension BuiltIns {
     /// The demo's jobs against the sandbox: one per built-in vendor connector (and the synthetic
     /// source), each written as a real config file the person can read and reuse.
     static func demoJobs(sandbox: VendorSandbox) -> [(String, JSONValue)] {

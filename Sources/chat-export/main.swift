@@ -1,3 +1,4 @@
+import BuiltInComponents
 import Dispatch
 import Foundation
 

@@ -1,3 +1,4 @@
+import BuiltInComponents
 import ConnectorRuntime
 import ConnectorTesting
 import Foundation

@@ -6,8 +6,8 @@ import VendorSandbox
 
 @testable import FilesSink
 
-/// Real readers of the published parts: `gzip`, Python's `gzip`, and pyarrow and DuckDB from the
-/// virtualenv `.ci/run` makes (`.build/venv`, or `$CHAT_EXPORT_PYTHON`).
+/// Real readers of the published parts: `gzip`, Python's `gzip`, and pyarrow, DuckDB and moto from
+/// the virtualenv `.ci/run` makes (`.build/venv/formats`, or `$CHAT_EXPORT_PYTHON`).
 enum PartReaders {
     /// The virtualenv's python, if present.
     static let python: String? = {
@@ -15,7 +15,7 @@ enum PartReaders {
             return custom
         }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized.path
-        let venv = root + "/.build/venv/bin/python"
+        let venv = root + "/.build/venv/formats/bin/python"
         return FileManager.default.isExecutableFile(atPath: venv) ? venv : nil
     }()
 
@@ -27,7 +27,7 @@ enum PartReaders {
 
     static let pyarrow = has("pyarrow")
     static let duckdb = has("duckdb")
-    static let missing = "not installed in .build/venv (bash .ci/run installs it from PyPI)"
+    static let missing = "not installed in .build/venv/formats (bash .ci/protocol-tools, run by .ci/run, installs it from PyPI)"
 
     /// Runs a program to completion.
     static func run(_ executable: String, _ arguments: [String], input: String? = nil) throws -> CLIHarness.Outcome {

@@ -165,8 +165,9 @@ public struct WindowedReading<Position: Codable & Sendable & Equatable>: Sendabl
             try await emit(RecordBatch(stream: stream, records: [], checkpoint: try encode(state), progress: 1, pages: 0))
         }
         let encode: @Sendable (State) throws -> Checkpoint = { [self] state in try self.encode(state) }
-        state = try await WindowedReader<Position>(stream: stream, concurrency: min(range.concurrency, WindowPlanner.maximumConcurrency)).read(
-            from: state, rememberingFrom: horizon, encode: encode, fetch: fetch, emit: emit)
+        state = try await WindowedReader<Position>(stream: stream, concurrency: min(range.concurrency, WindowPlanner.maximumConcurrency))
+            .read(
+                from: state, rememberingFrom: horizon, encode: encode, fetch: fetch, emit: emit)
         for (index, pass) in schedule.passes.enumerated() {
             // A pass an earlier run left unfinished, then the stretch that has come of age since.
             if let end = state.rereads?[index].rangeEnd, let windows = state.rereads?[index].windows, !windows.isEmpty {

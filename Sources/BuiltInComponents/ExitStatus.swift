@@ -1,11 +1,12 @@
 import ConnectorRuntime
 
-/// The CLI's exit statuses (sysexits), documented in `chat-export --help` and the README.
+/// The exit statuses of every ChatExport executable (sysexits), documented in `chat-export --help`
+/// and the README.
 extension ChatExportError.Code {
     /// The process exit status for this code: 64 usage, 78 config, 77 credentials, 75 temporary
     /// (re-run to resume), 141 standard output closed by its reader, 1 anything else (including
     /// codes added after this table).
-    var exitStatus: Int32 {
+    public var exitStatus: Int32 {
         switch self {
         case .usage: 64
         case .invalidConfig: 78

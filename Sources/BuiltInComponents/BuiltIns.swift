@@ -1,0 +1,32 @@
+import AdaV14
+import AdaV2
+import ConnectorRuntime
+import DeepConverse
+import FilesSink
+import PostgresSink
+import RestConnector
+import S3Sink
+import SQLiteSink
+import StdoutSink
+import SyntheticConnector
+
+/// The sources and sinks ChatExport ships with, registered once for every executable:
+/// `chat-export`, `tap-chat-export` and `source-chat-export` read the same types with the same
+/// options.
+public enum BuiltIns {
+    /// Every built-in source and sink type.
+    public static var registry: Registry {
+        var registry = Registry()
+        registry.register(AdaV2.registryEntry)
+        registry.register(AdaV14.registryEntry)
+        registry.register(DeepConverseSource.registryEntry)
+        registry.register(RestSource.registryEntry)
+        registry.register(SyntheticSource.registryEntry)
+        registry.register(StdoutSink.registryEntry)
+        registry.register(FilesSink.registryEntry)
+        registry.register(SQLiteSink.registryEntry)
+        registry.register(PostgresSink.registryEntry)
+        registry.register(S3Sink.registryEntry)
+        return registry
+    }
+}

@@ -1,0 +1,93 @@
+import BuiltInComponents
+import ConnectorRuntime
+import Foundation
+
+/// One sync of a protocol executable: the job's ``JobRunner`` (the same runner, rate limits,
+/// budgets, retries and checkpoint semantics as `chat-export run`), writing into
+/// ``ProtocolRecordSink`` with ``ProtocolCheckpointStore`` as its checkpoint store, under the same
+/// signal handling: SIGINT or SIGTERM stop it at the last STATE emitted.
+public struct ProtocolSync: Sendable {
+    /// The loaded job (its only sink is the protocol sink).
+    public var job: JobConfig
+    /// The store that emits STATE.
+    public var store: ProtocolCheckpointStore
+    /// Streams to read incrementally from the stored state.
+    public var incremental: Set<String>
+    /// Streams to read again from the configured start (Singer `FULL_TABLE`, Airbyte `full_refresh`).
+    public var fullRefresh: Set<String>
+    /// Where to log.
+    public var logger: ExportLogger
+
+    /// Creates a sync.
+    ///
+    /// - Parameters:
+    ///   - job: The loaded job.
+    ///   - store: The checkpoint store.
+    ///   - incremental: Streams read incrementally.
+    ///   - fullRefresh: Streams read from the start.
+    ///   - logger: Where to log.
+    public init(job: JobConfig, store: ProtocolCheckpointStore, incremental: Set<String>, fullRefresh: Set<String>, logger: ExportLogger) {
+        self.job = job
+        self.store = store
+        self.incremental = incremental
+        self.fullRefresh = fullRefresh
+        self.logger = logger
+    }
+
+    /// Runs the sync to its end.
+    ///
+    /// - Returns: 0, or 128 + the signal that stopped it.
+    /// - Throws: The run's failure (``ChatExportError``, ``ConfigError``).
+    public func run() async throws -> Int32 {
+        let now = try RunClock.current()
+        let passes = [(fullRefresh, true), (incremental, false)].filter { !$0.0.isEmpty }
+        let work: @Sendable () async throws -> Int = {
+            var records = 0
+            for (streams, refresh) in passes {
+                var runner = JobRunner(source: job.source, sinks: job.sinks, checkpoints: store, logger: logger, onlyStreams: streams)
+                runner.fullRefresh = refresh
+                runner.now = now
+                records += try await runner.run().totalRecords
+            }
+            return records
+        }
+        enum Event: Sendable {
+            case finished(Result<Int, any Error>)
+            case signal(Int32)
+        }
+        let started = MonotonicClock.seconds()
+        let event = await withTaskGroup(of: Event?.self) { group in
+            group.addTask {
+                do {
+                    return .finished(.success(try await work()))
+                } catch {
+                    return .finished(.failure(error))
+                }
+            }
+            group.addTask { await SignalWatcher.next().map(Event.signal) }
+            var finished: Event?
+            var signalled: Int32?
+            while let next = await group.next() {
+                guard let next else { continue }
+                if case .signal(let number) = next { signalled = number } else { finished = next }
+                group.cancelAll()
+            }
+            if let signalled { return Event.signal(signalled) }
+            return finished ?? .finished(.failure(CancellationError()))
+        }
+        await store.close()
+        switch event {
+        case .signal(let number):
+            logger.warning("stopped by \(number == SIGINT ? "SIGINT" : "SIGTERM") at the last STATE emitted")
+            return 128 + number
+        case .finished(.success(let records)):
+            let seconds = MonotonicClock.seconds() - started
+            logger.info(
+                "job finished: \(records) records in \(String(format: "%.2f", seconds)) s",
+                ["event": "job_finished", "records": .int(records), "duration_s": .double((seconds * 1000).rounded() / 1000)])
+            return 0
+        case .finished(.failure(let error)):
+            throw error
+        }
+    }
+}
