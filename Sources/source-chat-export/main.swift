@@ -5,6 +5,8 @@ import ProtocolAdapters
 
 // A closed pipe on stdout must surface as a write error (EPIPE), not kill the process silently.
 signal(SIGPIPE, SIG_IGN)
+// SIGINT and SIGTERM are caught from the start: one that arrives early is kept, not lost.
+SignalWatcher.install()
 let environment = ProcessInfo.processInfo.environment
 MemoryTuning.apply(environment: environment)
 

@@ -312,7 +312,10 @@ public struct WindowedReading<Position: Codable & Sendable & Equatable>: Sendabl
     /// - Throws: An encoding error.
     public func checkpoint(readThrough position: Timestamp, range: Range) throws -> Checkpoint {
         let start = range.retention.map { max(range.start, $0.oldest) } ?? range.start
-        let state = State.readThrough(position, start: start)
+        var state = State.readThrough(position, start: start)
+        // Nothing before the position is read again, not even by the late-data passes.
+        let passes = range.rereads.passes
+        if !passes.isEmpty { state.rereads = passes.map { State.Reread(age: $0.age, doneThrough: position) } }
         return try cursorTag.map { try Checkpoint(encoding: Tagged(field: $0, reader: state)) } ?? Checkpoint(encoding: state)
     }
 
