@@ -69,3 +69,54 @@ public enum SignalWatcher {
         }
     }
 }
+
+extension SignalWatcher {
+    /// How work run by ``run(_:onSignal:)`` ended.
+    public enum Outcome<Value: Sendable>: Sendable {
+        /// The work ended by itself.
+        case finished(Result<Value, any Error>)
+        /// SIGINT or SIGTERM arrived; the work was cancelled and has stopped.
+        case signalled(Int32)
+    }
+
+    /// Runs `work` until it ends or SIGINT/SIGTERM arrives: then `onSignal` is told at once, the
+    /// work is cancelled, and this returns once it has stopped (at its last durable checkpoint).
+    ///
+    /// - Parameters:
+    ///   - work: The work, which must honour cancellation.
+    ///   - onSignal: Called when a signal arrives, before the work has stopped.
+    /// - Returns: How it ended.
+    public static func run<Value: Sendable>(
+        _ work: @escaping @Sendable () async throws -> Value, onSignal: @escaping @Sendable (Int32) -> Void = { _ in }
+    ) async -> Outcome<Value> {
+        await withTaskGroup(of: Outcome<Value>?.self) { group in
+            group.addTask {
+                do {
+                    return .finished(.success(try await work()))
+                } catch {
+                    return .finished(.failure(error))
+                }
+            }
+            group.addTask { await next().map(Outcome.signalled) }
+            var finished: Result<Value, any Error>?
+            var signalled: Int32?
+            while let event = await group.next() {
+                switch event {
+                case .signalled(let number):
+                    signalled = number
+                    onSignal(number)
+                case .finished(let result):
+                    finished = result
+                case nil:
+                    continue
+                }
+                group.cancelAll()
+            }
+            if let signalled { return .signalled(signalled) }
+            return .finished(finished ?? .failure(CancellationError()))
+        }
+    }
+
+    /// `SIGINT` or `SIGTERM`.
+    public static func name(_ number: Int32) -> String { number == SIGINT ? "SIGINT" : "SIGTERM" }
+}

@@ -51,34 +51,12 @@ public struct ProtocolSync: Sendable {
             }
             return records
         }
-        enum Event: Sendable {
-            case finished(Result<Int, any Error>)
-            case signal(Int32)
-        }
         let started = MonotonicClock.seconds()
-        let event = await withTaskGroup(of: Event?.self) { group in
-            group.addTask {
-                do {
-                    return .finished(.success(try await work()))
-                } catch {
-                    return .finished(.failure(error))
-                }
-            }
-            group.addTask { await SignalWatcher.next().map(Event.signal) }
-            var finished: Event?
-            var signalled: Int32?
-            while let next = await group.next() {
-                guard let next else { continue }
-                if case .signal(let number) = next { signalled = number } else { finished = next }
-                group.cancelAll()
-            }
-            if let signalled { return Event.signal(signalled) }
-            return finished ?? .finished(.failure(CancellationError()))
-        }
+        let event = await SignalWatcher.run(work)
         await store.close()
         switch event {
-        case .signal(let number):
-            logger.warning("stopped by \(number == SIGINT ? "SIGINT" : "SIGTERM") at the last STATE emitted")
+        case .signalled(let number):
+            logger.warning("stopped by \(SignalWatcher.name(number)) at the last STATE emitted")
             return 128 + number
         case .finished(.success(let records)):
             let seconds = MonotonicClock.seconds() - started

@@ -37,34 +37,9 @@ enum JobExecution {
                 "source": .string(job.sourceOptions.type),
             ])
 
-        enum Event: Sendable {
-            case finished(Result<RunSummary, any Error>)
-            case signal(Int32)
-        }
-        let event = await withTaskGroup(of: Event?.self) { group in
-            group.addTask {
-                do {
-                    return .finished(.success(try await runner.run()))
-                } catch {
-                    return .finished(.failure(error))
-                }
-            }
-            group.addTask { await SignalWatcher.next().map(Event.signal) }
-            var finished: Event?
-            var signalled: Int32?
-            while let next = await group.next() {
-                guard let next else { continue }
-                if case .signal(let number) = next {
-                    signalled = number
-                    logger.warning("received \(number == SIGINT ? "SIGINT" : "SIGTERM"); stopping at the last durable checkpoint")
-                } else {
-                    finished = next
-                }
-                group.cancelAll()
-            }
-            if let signalled { return Event.signal(signalled) }
-            return finished ?? .finished(.failure(CancellationError()))
-        }
+        let event = await SignalWatcher.run(
+            { try await runner.run() },
+            onSignal: { number in logger.warning("received \(SignalWatcher.name(number)); stopping at the last durable checkpoint") })
         await store.close()
         /// What a run that stopped early achieved, so Ctrl-C or a failure never leaves the person guessing.
         func stoppedSummary(_ how: String) {
@@ -88,8 +63,8 @@ enum JobExecution {
                     + "; the checkpoint keeps all of it", fields)
         }
         switch event {
-        case .signal(let number):
-            stoppedSummary("stopped by \(number == SIGINT ? "SIGINT" : "SIGTERM")")
+        case .signalled(let number):
+            stoppedSummary("stopped by \(SignalWatcher.name(number))")
             return Outcome(status: 128 + number, summary: nil)
         case .finished(.success(let summary)):
             for (name, stream) in summary.streams.sorted(by: { $0.key < $1.key }) {

@@ -110,16 +110,13 @@ struct ServeCommand {
 
     /// Runs `body` until it returns or SIGINT/SIGTERM arrives (then cancels it and returns 0).
     func untilSignalled(_ body: @escaping @Sendable () async throws -> Int32) async throws -> Int32 {
-        let first = try await withThrowingTaskGroup(of: Int32?.self) { group in
-            group.addTask { try await body() }
-            group.addTask { await SignalWatcher.next().map { -$0 } }
-            let first = try await group.next() ?? nil
-            group.cancelAll()
-            return first
+        switch await SignalWatcher.run(body) {
+        case .signalled(let number):
+            logger.warning("received \(SignalWatcher.name(number)); every run stopped at its last durable checkpoint")
+            return 0
+        case .finished(let result):
+            return try result.get()
         }
-        guard let first, first < 0 else { return first ?? 0 }
-        logger.warning("received \(-first == SIGINT ? "SIGINT" : "SIGTERM"); every run stopped at its last durable checkpoint")
-        return 0
     }
 
     static func maxConcurrent(_ arguments: Arguments) throws -> Int {
