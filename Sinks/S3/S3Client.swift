@@ -149,6 +149,11 @@ final class S3Client: Sendable {
     ) async throws -> VendorHTTPResponse {
         let (url, host, path) = address(key, query: query)
         let payloadHash = SignatureV4.hex(SignatureV4.sha256(body ?? []))
+        var headers = headers
+        if body != nil, !headers.contains(where: { $0.0.lowercased() == "content-type" }) {
+            // Not libcurl's default for a body (a form), which some servers parse as one.
+            headers.append(("content-type", "application/octet-stream"))
+        }
         var random = SystemRandomNumberGenerator()
         var attempt = 1
         while true {

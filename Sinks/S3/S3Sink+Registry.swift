@@ -41,7 +41,8 @@ public enum S3Sink {
         /// `staging_dir`
         public static let stagingDirectory = OptionSpec(
             "staging_dir", .path,
-            summary: "Where parts are staged before upload (kept across crashes); default .chat-export-s3/<bucket> beside the config.")
+            summary:
+                "Where parts are staged before upload (kept across crashes); default .chat-export-s3/<bucket>/<prefix> beside the config.")
     }
 
     /// The registry entry for `type: "s3"`.
@@ -61,8 +62,13 @@ public enum S3Sink {
                         path: options.path + ".bucket", "expected a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens"))
             }
             let prefix = options[Options.prefix]
-            if prefix.hasPrefix("/") || prefix.contains("//") || prefix.contains(where: { $0.isNewline || $0 == "\0" }) {
-                issues.append(ConfigIssue(path: options.path + ".prefix", "expected a key prefix without a leading / or empty segments"))
+            if prefix.hasPrefix("/") || prefix.contains("//") || prefix.contains(where: { $0.isNewline || $0 == "\0" })
+                || prefix.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) || prefix.utf8.count > 512
+            {
+                issues.append(
+                    ConfigIssue(
+                        path: options.path + ".prefix",
+                        "expected a key prefix without a leading /, empty, . or .. segments (at most 512 bytes)"))
             }
             let region = options[Options.region]
             if region.isEmpty || !region.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) {
@@ -83,7 +89,8 @@ public enum S3Sink {
             }
             if !issues.isEmpty { throw ConfigError(issues: issues) }
             let endpoint = options["endpoint"]?.stringValue ?? "https://s3.\(region).amazonaws.com"
-            let staging = options.path("staging_dir") ?? (options.baseDirectory + "/.chat-export-s3/" + bucket)
+            // One staging directory per bucket and prefix, as one set of objects belongs to one job.
+            let staging = options.path("staging_dir") ?? (options.baseDirectory + "/.chat-export-s3/" + bucket + "/" + prefix)
             let settings = S3Settings(
                 bucket: bucket, prefix: prefix, region: region, endpoint: endpoint, pathStyle: options[Options.pathStyle],
                 accessKeyID: key!, secretAccessKey: Secret(secret!),

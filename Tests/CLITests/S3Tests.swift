@@ -183,6 +183,26 @@ struct S3Tests {
         }
     }
 
+    @Test("a file larger than a part goes up as a multipart upload and reads back byte for byte")
+    func multipart() async throws {
+        let moto = try MotoServer()
+        var settings = S3Settings(
+            bucket: moto.bucket, prefix: "mp/", region: "us-east-1", endpoint: moto.endpoint, pathStyle: true,
+            accessKeyID: moto.accessKeyID,
+            secretAccessKey: Secret(moto.secretAccessKey), sessionToken: nil, format: .jsonl, maxFileBytes: 1 << 30,
+            stagingDirectory: "/tmp")
+        settings.partSize = 5 << 20
+        let client = try S3Client(settings: settings, logger: .disabled)
+        let directory = TemporaryDirectory()
+        var random = SystemRandomNumberGenerator()
+        let bytes = (0..<(12 << 20) + 12_345).map { _ in UInt8.random(in: 0...255, using: &random) }
+        let file = directory.path + "/big.bin"
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        try await client.upload(file: file, to: "mp/big.bin", contentType: "application/octet-stream")
+        let stored = try moto.objects(prefix: "mp/")
+        #expect(stored["mp/big.bin"] == bytes, "the object differs from the file (\(stored["mp/big.bin"]?.count ?? 0) bytes)")
+    }
+
     @Test("wrong credentials exit 77 naming the bucket; a missing bucket exits 78; check writes a probe and says so")
     func refusals() throws {
         let moto = try MotoServer()
