@@ -59,30 +59,38 @@ public actor SQLiteSink: CheckpointingSink {
     }
 
     /// The table keeping this sink's checkpoints, unquoted (for catalogue look-ups) and quoted.
-    var stateTableName: String { settings.tablePrefix + "_chat_export_state" }
-    var stateTable: String { SQLiteSchema.quote(stateTableName) }
+    nonisolated var stateTableName: String { settings.tablePrefix + "_chat_export_state" }
+    nonisolated var stateTable: String { SQLiteSchema.quote(stateTableName) }
     /// The table keeping the states `state reset` replaced.
-    var backupTable: String { SQLiteSchema.quote(settings.tablePrefix + "_chat_export_state_backup") }
+    nonisolated var backupTable: String { SQLiteSchema.quote(settings.tablePrefix + "_chat_export_state_backup") }
     /// The table keeping the job-level values (the job's id, requests per day).
-    var jobTable: String { SQLiteSchema.quote(settings.tablePrefix + "_chat_export_job") }
+    nonisolated var jobTable: String { SQLiteSchema.quote(settings.tablePrefix + "_chat_export_job") }
     /// The one-row table holding the job's current fence.
-    var fenceTable: String { SQLiteSchema.quote(settings.tablePrefix + "_chat_export_fence") }
+    nonisolated var fenceTable: String { SQLiteSchema.quote(settings.tablePrefix + "_chat_export_fence") }
 
     func database() throws -> SQLiteConnection {
         if let connection { return connection }
         try FileSystem.makeDirectories(FileSystem.directory(of: settings.path))
         let opened = try SQLiteConnection(path: settings.path, busyTimeout: settings.busyTimeout)
-        try opened.execute(
-            "CREATE TABLE IF NOT EXISTS \(stateTable) (stream TEXT PRIMARY KEY NOT NULL, state TEXT NOT NULL, updated_at TEXT NOT NULL)",
-            doing: "create the checkpoint table"
-        )
-        try opened.execute(
-            "CREATE TABLE IF NOT EXISTS \(jobTable) (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)", doing: "create the job table")
-        try opened.execute(
-            "CREATE TABLE IF NOT EXISTS \(fenceTable) (id INTEGER PRIMARY KEY CHECK (id = 1), fence INTEGER NOT NULL)",
-            doing: "create the fence table")
+        try createCheckpointTables(in: opened)
         connection = opened
         return opened
+    }
+
+    /// In a write transaction taken first: jobs opening the database at once take turns.
+    private nonisolated func createCheckpointTables(in db: SQLiteConnection) throws {
+        try db.transaction {
+            try db.execute(
+                "CREATE TABLE IF NOT EXISTS \(stateTable) (stream TEXT PRIMARY KEY NOT NULL, state TEXT NOT NULL, updated_at TEXT NOT NULL)",
+                doing: "create the checkpoint table"
+            )
+            try db.execute(
+                "CREATE TABLE IF NOT EXISTS \(jobTable) (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)", doing: "create the job table"
+            )
+            try db.execute(
+                "CREATE TABLE IF NOT EXISTS \(fenceTable) (id INTEGER PRIMARY KEY CHECK (id = 1), fence INTEGER NOT NULL)",
+                doing: "create the fence table")
+        }
     }
 
     /// Creates the stream's table, indexes and view, checking an existing table's shape.
@@ -100,9 +108,11 @@ public actor SQLiteSink: CheckpointingSink {
                 )
             }
         }
+        // One write transaction, taken first: the shared model table and views of every job in
+        // the database change one job at a time, each seeing the others' tables.
         try db.transaction {
             try db.execute(schema.createTable, doing: "create table \(schema.table)")
-            try db.execute(schema.createView, doing: "create view \(schema.view)")
+            try replaceView(schema.view, with: schema.viewSelect, in: db)
             if let select = schema.canonicalSelect, let mapping = stream.canonical {
                 try rebuildCanonicalView(mapping.view, adding: schema.table, select: select, in: db)
             }
@@ -129,10 +139,17 @@ public actor SQLiteSink: CheckpointingSink {
             "SELECT select_sql FROM \(model) WHERE view = ? AND table_name IN (SELECT name FROM sqlite_master WHERE type = 'table') ORDER BY table_name",
             [view]
         ).compactMap { $0.first ?? nil }
-        try db.execute(
-            "DROP VIEW IF EXISTS \(SQLiteSchema.quote(view)); CREATE VIEW \(SQLiteSchema.quote(view)) AS "
-                + selects.joined(separator: " UNION ALL "),
-            doing: "rebuild view \(view)")
+        try replaceView(view, with: selects.joined(separator: " UNION ALL "), in: db)
+    }
+
+    /// Makes `view` select `select`, unless it already does (SQLite keeps a view's statement as
+    /// written): an unchanged view is left alone, so a run changes the schema only when a
+    /// declaration or the set of tables changed.
+    private func replaceView(_ view: String, with select: String, in db: SQLiteConnection) throws {
+        let create = "CREATE VIEW \(SQLiteSchema.quote(view)) AS " + select
+        let current = try db.rows("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = ?", [view]).first?.first ?? nil
+        guard current != create else { return }
+        try db.execute("DROP VIEW IF EXISTS \(SQLiteSchema.quote(view)); " + create, doing: "create view \(view)")
     }
 
     /// Keeps the batch's records until the commit.
