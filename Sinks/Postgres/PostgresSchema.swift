@@ -58,14 +58,24 @@ struct PostgresSchema {
         return "INSERT INTO \(table) (\(names)) \(rows) ON CONFLICT (_id) DO UPDATE SET \(updates)"
     }
 
-    /// The analyst view: the stream's well-known fields as typed columns, never failing on a
-    /// value of an unexpected type (it reads as NULL).
-    var createView: String {
+    /// The SELECT of the analyst view: the stream's well-known fields as typed columns, never
+    /// failing on a value of an unexpected type (it reads as NULL).
+    var viewSelect: String {
         var selected = columns.filter { $0 != "data" }.map(Self.quote)
         for field in stream.fields where !columns.contains(field.name) {
             selected.append("\(Self.expression(for: field)) AS \(Self.quote(field.name))")
         }
-        return "DROP VIEW IF EXISTS \(view); CREATE VIEW \(view) AS SELECT " + selected.joined(separator: ", ") + " FROM \(table);"
+        return "SELECT " + selected.joined(separator: ", ") + " FROM \(table)"
+    }
+
+    /// A stable fingerprint of `text` (64-bit FNV-1a, hex), the same in every process and version.
+    static func fingerprint(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return String(hash, radix: 16)
     }
 
     static func expression(for field: FieldDescriptor) -> String {

@@ -24,7 +24,7 @@ extension PostgresSink {
             ),
             Options.schema.spec, Options.tablePrefix.spec, Options.connectTimeout.spec,
         ],
-        make: { options, _ in
+        make: { options, context in
             let prefix = options[Options.tablePrefix]
             var issues: [ConfigIssue] = []
             if !prefix.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }) {
@@ -43,7 +43,8 @@ extension PostgresSink {
             if !issues.isEmpty { throw ConfigError(issues: issues) }
             return try PostgresSink(
                 settings: Settings(
-                    url: url, schema: schema, tablePrefix: prefix, connectTimeout: max(1, Int(options[Options.connectTimeout]))))
+                    url: url, schema: schema, tablePrefix: prefix, connectTimeout: max(1, Int(options[Options.connectTimeout]))),
+                logger: context.logger)
         }
     )
 }

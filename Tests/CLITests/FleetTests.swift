@@ -115,6 +115,23 @@ struct FleetTests {
         #expect(badTTL.status == 64, "\(badTTL.stderr)")
     }
 
+    @Test("a fleet job whose credentials are rejected: --once exits 1 and the log says it is not tried again, not that the fleet retries")
+    func needsAPerson() throws {
+        let sandbox = try TestPostgres.sandbox(conversations: 10)
+        defer { sandbox.stop() }
+        let (server, database, url) = try TestPostgres.database()
+        let directory = TemporaryDirectory()
+        let file = try directory.write(
+            "rejected.json",
+            TestPostgres.adaJob(sandbox, url: url, perSecond: 40).replacingOccurrences(of: sandbox.settings.adaToken, with: "wrong-token"))
+        let outcome = try CLIHarness.run(
+            ["serve", file, "--coordination", server.url(database: database), "--worker-id", "w1", "--lease-ttl", "3s", "--once"],
+            environment: TestPostgres.environment(server))
+        #expect(outcome.status == 1, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("needs a person: not tried again by this --once worker"), "\(outcome.stderr)")
+        #expect(!outcome.stderr.contains("the fleet tries again in"), "\(outcome.stderr)")
+    }
+
     /// Three `serve --once` workers, three vendor instances: the worker running the first
     /// instance is killed with SIGKILL, the one running the second is paused with SIGSTOP until
     /// the third has taken both over and finished them, then resumed.
