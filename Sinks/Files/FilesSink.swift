@@ -163,19 +163,18 @@ public actor FilesSink: Sink {
         }
     }
 
-    /// Creates the directory if needed and writes (then removes) a probe file in it.
+    /// Looks, changing nothing on disk: the directory must be writable, or creatable when it does
+    /// not exist yet (`run` creates it, which is said).
     ///
-    /// - Returns: `files:<dir>: directory writable`.
+    /// - Returns: `files:<dir>: directory writable`, or that `run` will create it.
     /// - Throws: ``ChatExportError`` naming the directory and the cause.
     public func check() async throws -> [CheckResult] {
-        try FileSystem.makeDirectories(settings.directory)
-        let probe = settings.directory + "/.chat-export-check-\(getpid())"
-        let fd = Glibc.open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, FileSystem.fileMode)
-        guard fd >= 0 else {
-            throw ChatExportError(.storageFailure, "files sink: cannot write in \(settings.directory): \(FileSystem.errorText())")
+        if let problem = FileSystem.writeProblem(at: settings.directory) {
+            throw ChatExportError(.storageFailure, "files sink: cannot write in \(settings.directory): \(problem)")
         }
-        close(fd)
-        unlink(probe)
+        guard FileSystem.exists(settings.directory) else {
+            return [CheckResult(subject: identity, detail: "directory \(settings.directory) does not exist yet: run creates it")]
+        }
         return [CheckResult(subject: identity, detail: "directory writable")]
     }
 

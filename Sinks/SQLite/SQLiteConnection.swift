@@ -46,6 +46,20 @@ final class SQLiteConnection {
 
     deinit { close() }
 
+    /// Checks that `path` holds a readable SQLite database, opening it as immutable: no lock, no
+    /// `-wal` or `-shm` file, nothing written (for `chat-export check`).
+    ///
+    /// - Parameter path: An existing file.
+    /// - Throws: ``ChatExportError`` naming the file and the cause.
+    static func inspect(_ path: String) throws {
+        let encoded = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path
+        var db: OpaquePointer?
+        defer { sqlite3_close_v2(db) }
+        var rc = sqlite3_open_v2("file:" + encoded + "?immutable=1", &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nil)
+        if rc == SQLITE_OK { rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nil, nil, nil) }
+        guard rc == SQLITE_OK else { throw error(rc, db, path: path, doing: "read") }
+    }
+
     func close() {
         if let handle { sqlite3_close_v2(handle) }
         handle = nil

@@ -222,16 +222,25 @@ public actor SQLiteSink: CheckpointingSink {
 
     // MARK: - Checkpoints in the database
 
-    /// Opens the database for writing (creating it and its directory if needed) and begins and
-    /// rolls back a write transaction, which fails on a read-only file, directory or filesystem.
+    /// Looks, changing nothing on disk: an existing database must read as SQLite and it and its
+    /// directory be writable; a missing one must be creatable (its directory, or the nearest
+    /// existing directory above, writable). A missing directory is said: `run` creates it.
     ///
-    /// - Returns: `sqlite:<path>#<prefix>: database writable`.
+    /// - Returns: `sqlite:<path>#<prefix>: database writable`, or what `run` will create.
     /// - Throws: ``ChatExportError`` naming the file and the cause.
     public func check() async throws -> [CheckResult] {
-        let db = try database()
-        try db.execute("BEGIN IMMEDIATE", doing: "begin a write transaction")
-        try db.execute("ROLLBACK", doing: "roll back")
-        return [CheckResult(subject: identity, detail: "database writable")]
+        if let problem = FileSystem.writeProblem(at: settings.path) {
+            throw ChatExportError(.storageFailure, "SQLite database \(settings.path) cannot be written: \(problem)")
+        }
+        if FileSystem.exists(settings.path) {
+            try SQLiteConnection.inspect(settings.path)
+            return [CheckResult(subject: identity, detail: "database writable")]
+        }
+        let directory = FileSystem.directory(of: settings.path)
+        guard FileSystem.exists(directory) else {
+            return [CheckResult(subject: identity, detail: "directory \(directory) does not exist yet: run creates it and the database")]
+        }
+        return [CheckResult(subject: identity, detail: "no database yet: run creates it in \(directory), which is writable")]
     }
 
     /// The stored states, read through a read-only connection without the job's lock, so a
