@@ -83,18 +83,34 @@ struct PostgresSchema {
         let node = "data" + keys.map { "->" + $0 }.joined()
         let text = "data" + keys.dropLast().map { "->" + $0 }.joined() + "->>" + (keys.last ?? "''")
         let kind = "json_typeof(\(node))"
+        let number = Self.number(text, kind: kind)
         switch field.type {
         case .text: return text
         case .json: return node
-        case .integer, .real:
-            return "CASE WHEN \(kind) = 'number' THEN (\(text))::\(field.type == .integer ? "numeric" : "double precision") END"
+        // Within the range SQLite's INTEGER holds, as there; beyond it NULL.
+        case .integer: return "CASE WHEN \(number) BETWEEN -9223372036854775808 AND 9223372036854775807 THEN \(number) END"
+        case .real: return real(number)
         case .boolean: return "CASE WHEN \(kind) = 'boolean' THEN (\(text))::boolean END"
         case .timestamp:
-            // ISO-8601 text (a time without a zone is UTC), or epoch seconds or milliseconds.
+            // ISO-8601 text (a time without a zone is UTC), or epoch seconds or milliseconds
+            // within PostgreSQL's timestamp range.
+            let seconds = "CASE WHEN abs(\(number)) >= 1e11 THEN \(number) / 1000 ELSE \(number) END"
             return "CASE WHEN \(kind) = 'string' AND \(text) ~ '^\\d{4}-\\d{2}-\\d{2}' THEN "
                 + "(\(text) || CASE WHEN \(text) ~ '(Z|z|[+-]\\d{2}(:?\\d{2})?)$' OR \(text) !~ 'T|\\s\\d' THEN '' ELSE 'Z' END)::timestamptz "
-                + "WHEN \(kind) = 'number' THEN to_timestamp(CASE WHEN abs((\(text))::double precision) >= 1e11 "
-                + "THEN (\(text))::double precision / 1000 ELSE (\(text))::double precision END) END"
+                + "WHEN (\(seconds)) BETWEEN -210866803200 AND 9224318015999 THEN to_timestamp(round(\(seconds), 6)::double precision) END"
         }
+    }
+
+    /// A JSON number as `numeric`, or NULL: not a number, or one `numeric` cannot parse (over
+    /// 1000 characters, or an exponent of 1000 or more, which no float could hold anyway).
+    static func number(_ text: String, kind: String) -> String {
+        "(CASE WHEN \(kind) = 'number' AND length(\(text)) <= 1000 AND \(text) !~ '[eE][-+]?0*[1-9][0-9]{3}' THEN (\(text))::numeric END)"
+    }
+
+    /// A `numeric` as `double precision`: NULL beyond ±1.7976931348623157e308, where a 64-bit
+    /// float ends (SQLite reads those as infinity); 0 below the smallest one, as SQLite reads them.
+    static func real(_ number: String) -> String {
+        "(CASE WHEN abs(\(number)) > 1.7976931348623157e308 THEN NULL WHEN abs(\(number)) < 2.4703282292062328e-324 THEN 0::double precision "
+            + "ELSE (\(number))::double precision END)"
     }
 }

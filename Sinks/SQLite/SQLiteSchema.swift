@@ -35,12 +35,11 @@ struct SQLiteSchema {
     var viewSelect: String {
         var selected = columns.filter { $0 != "data" }.map(SQLiteSchema.quote)
         for field in stream.fields where !columns.contains(field.name) {
-            let path = "'$" + field.path.map { "." + "\"" + $0.replacingOccurrences(of: "'", with: "''") + "\"" }.joined() + "'"
-            let value = "json_extract(data, \(path))"
+            let value = "json_extract(data, \(SQLiteSchema.jsonPath(field.path)))"
             let expression: String
             switch field.type {
-            case .integer: expression = "CAST(\(value) AS INTEGER)"
-            case .real: expression = "CAST(\(value) AS REAL)"
+            case .integer: expression = SQLiteSchema.integer(field.path)
+            case .real: expression = "CAST(\(SQLiteSchema.real(field.path)) AS REAL)"
             // Times as ISO-8601 UTC text, whatever the vendor wrote (with or without a zone, epoch s or ms).
             case .timestamp: expression = SQLiteSchema.canonicalExpression(.path([field.path]), type: .time)
             default: expression = value

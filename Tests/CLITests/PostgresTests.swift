@@ -336,4 +336,29 @@ struct PostgresTests {
         #expect(error.code == .temporaryFailure, "\(error)")
         #expect(error.message.contains("another session was creating it at the same moment"), "\(error)")
     }
+
+    @Test("numbers no column holds (400 digits, 1e400, past 64 bits) read as NULL in the views instead of failing every query")
+    func outOfRangeNumbers() async throws {
+        let (server, database, _) = try TestPostgres.database()
+        let sink = try PostgresSink(settings: .init(url: server.url(database: database)))
+        let store = try await sink.checkpointStore()
+        try await JobRunner(source: OutOfRangeNumbers(), sinks: [sink], checkpoints: store, logger: .disabled).run()
+        await store.close()
+        func rows(_ sql: String) throws -> [String] {
+            try server.psql(sql, database: database).split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+        }
+        func ids(_ sql: String) throws -> Set<String> { Set(try rows(sql)) }
+        #expect(try rows("SELECT * FROM chat_conversations").count == 10)
+        #expect(try rows("SELECT * FROM conversations_view").count == 10)
+        #expect(try ids("SELECT conversation_id FROM chat_conversations WHERE csat_score IS NOT NULL") == OutOfRangeNumbers.finiteReals)
+        #expect(
+            try ids("SELECT conversation_id FROM chat_conversations WHERE csat_normalized IS NOT NULL") == OutOfRangeNumbers.finiteReals)
+        #expect(try ids("SELECT _id FROM conversations_view WHERE csat_score IS NOT NULL") == OutOfRangeNumbers.integers)
+        #expect(try ids("SELECT _id FROM conversations_view WHERE handle_time IS NOT NULL") == OutOfRangeNumbers.finiteReals)
+        #expect(try ids("SELECT _id FROM conversations_view WHERE seen_at IS NOT NULL") == OutOfRangeNumbers.times)
+        #expect(try rows("SELECT csat_score, csat_normalized FROM chat_conversations WHERE conversation_id = 'n1'") == ["4|0.75"])
+        #expect(
+            try rows("SELECT csat_score FROM conversations_view WHERE _id IN ('n9', 'n10') ORDER BY _id")
+                == ["-9223372036854775808", "9223372036854775807"])
+    }
 }
