@@ -250,8 +250,9 @@ package final class PostgresConnection {
         case "42501", "3F000", "3D000":
             // Permissions, a missing schema or database: the config (or the grants) must change.
             return ChatExportError(.invalidConfig, text + " (as user \(address.user))")
-        case "40001", "40P01", "55P03", "53300":
-            // A serialization failure, a deadlock, a lock not granted in time, no free connection.
+        case "40001", "40P01", "55P03", "53300", "57014":
+            // A serialization failure, a deadlock, a lock not granted in time, no free connection,
+            // a statement cancelled (its statement_timeout, as a fleet worker's session that stalled).
             return ChatExportError(.temporaryFailure, text + "; re-run to resume")
         case "23505" where inCatalog, "42P06", "42P07", "42710":
             // An object another session created at the same moment (schema, table, view, type).

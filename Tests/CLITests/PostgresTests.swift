@@ -307,6 +307,15 @@ struct PostgresTests {
         for _ in 0..<2 { _ = try lines(["state", "reset", file, "--log-level", "debug"]) }
     }
 
+    @Test("a statement cancelled by its statement_timeout (a stalled fleet worker's session) is temporary (75)")
+    func statementTimeout() throws {
+        let (server, database, _) = try TestPostgres.database()
+        let connection = try PostgresConnection(try PostgresAddress(url: server.url(database: database)))
+        try connection.execute("SET statement_timeout = 50", doing: "set a timeout")
+        let error = #expect(throws: ChatExportError.self) { try connection.execute("SELECT pg_sleep(30)", doing: "wait") }
+        #expect(error?.code == .temporaryFailure, "\(String(describing: error))")
+    }
+
     @Test("two sessions creating one table at the same moment: the loser's error is temporary (75), saying why")
     func catalogRace() throws {
         let (server, database, _) = try TestPostgres.database()
