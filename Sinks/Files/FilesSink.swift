@@ -182,21 +182,23 @@ public actor FilesSink: Sink {
         }
     }
 
-    /// Creates the directory if needed and writes (then removes) a probe file in it.
+    /// Looks, changing nothing on disk: the directory must be writable, or creatable when it does
+    /// not exist yet (`run` creates it, which is said).
     ///
-    /// - Returns: `files:<dir>: directory writable`.
+    /// - Returns: `files:<dir>: directory writable`, or that `run` will create it.
     /// - Throws: ``ChatExportError`` naming the directory and the cause.
     public func check() async throws -> [CheckResult] {
-        try FileSystem.makeDirectories(settings.directory)
-        let probe = settings.directory + "/.chat-export-check-\(getpid())"
-        let fd = Glibc.open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, FileSystem.fileMode)
-        guard fd >= 0 else {
-            throw ChatExportError(.storageFailure, "files sink: cannot write in \(settings.directory): \(FileSystem.errorText())")
+        if let problem = FileSystem.writeProblem(at: settings.directory) {
+            throw ChatExportError(.storageFailure, "files sink: cannot write in \(settings.directory): \(problem)")
         }
-        close(fd)
-        unlink(probe)
-        if let publisher { return try await publisher.check() }
-        return [CheckResult(subject: identity, detail: "directory writable")]
+        // An object store is asked first (its probe object is deleted again); then the directory
+        // the parts are written or staged in.
+        let remote = try await publisher?.check() ?? []
+        let staging = publisher == nil ? "directory" : "staging directory"
+        guard FileSystem.exists(settings.directory) else {
+            return remote + [CheckResult(subject: identity, detail: "\(staging) \(settings.directory) does not exist yet: run creates it")]
+        }
+        return remote + [CheckResult(subject: identity, detail: "\(staging) writable")]
     }
 
     /// Moves the stream's parts to `dir/.replaced-<UTC time>/<stream>/` for a full refresh.

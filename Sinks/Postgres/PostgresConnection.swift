@@ -6,20 +6,37 @@ import Foundation
 /// ``ChatExportError`` that says what the statement was for, the server as `user@host:port/db`,
 /// and the cause, never the password.
 package final class PostgresConnection {
+    /// A notice or warning the server sent (`NOTICE:  relation … already exists, skipping`).
+    package struct Notice: Sendable {
+        /// `NOTICE`, `WARNING`, `INFO`, `LOG` or `DEBUG`.
+        package var severity: String
+        /// The message, on one line.
+        package var message: String
+    }
+
     /// Where it is connected.
     package let address: PostgresAddress
     private var handle: OpaquePointer?
+    /// Receives the server's notices; kept alive as long as the connection.
+    private let notices: NoticeReceiver
+    /// The SQLSTATE of the last statement that failed (`40P01`), to decide whether to try again.
+    package private(set) var lastFailedState: String?
 
     /// Connects, with a connect timeout, TCP keepalives and a bound on unacknowledged writes, so a
     /// server that vanishes is noticed instead of waited on forever.
     ///
+    /// The server's notices go to `notices` (libpq would print them raw on stderr, breaking a
+    /// log in JSON); by default they are dropped.
+    ///
     /// - Parameters:
     ///   - address: The server.
     ///   - connectTimeout: Seconds to wait for the connection.
+    ///   - notices: Where the server's notices go.
     /// - Throws: ``ChatExportError``: 77 for rejected credentials, 78 for a missing database,
     ///   75 for an unreachable server.
-    package init(_ address: PostgresAddress, connectTimeout: Int = 10) throws {
+    package init(_ address: PostgresAddress, connectTimeout: Int = 10, notices: @escaping @Sendable (Notice) -> Void = { _ in }) throws {
         self.address = address
+        self.notices = NoticeReceiver(address: address, deliver: notices)
         // Defaults first: the URL (expanded from dbname) overrides any of them it sets.
         let pairs: [(String, String)] = [
             ("connect_timeout", String(connectTimeout)), ("application_name", "chat-export"), ("keepalives", "1"),
@@ -31,15 +48,28 @@ package final class PostgresConnection {
         defer {
             for pointer in keywords + values { free(pointer) }
         }
+        // Started, given the notice receiver, then completed: the server may send notices while
+        // the session starts (its `options`), which libpq would otherwise print on stderr.
         let connection = (keywords.map { UnsafePointer($0) } + [nil]).withUnsafeBufferPointer { keys in
             (values.map { UnsafePointer($0) } + [nil]).withUnsafeBufferPointer { vals in
-                PQconnectdbParams(keys.baseAddress, vals.baseAddress, 1)
+                PQconnectStartParams(keys.baseAddress, vals.baseAddress, 1)
             }
         }
         handle = connection
-        guard let connection, PQstatus(connection) == CONNECTION_OK else {
-            let detail = connection.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
-            let error = Self.connectError(address, detail: address.scrub(Self.oneLine(detail)))
+        var timedOut = false
+        if let connection {
+            PQsetNoticeReceiver(
+                connection,
+                { context, result in
+                    guard let context, let result else { return }
+                    Unmanaged<NoticeReceiver>.fromOpaque(context).takeUnretainedValue().receive(result)
+                }, Unmanaged.passUnretained(self.notices).toOpaque())
+            timedOut = !Self.complete(connection, within: Double(connectTimeout))
+        }
+        guard let connection, !timedOut, PQstatus(connection) == CONNECTION_OK else {
+            let said = connection.map { Self.oneLine(String(cString: PQerrorMessage($0))) } ?? "out of memory"
+            let detail = timedOut ? "no session within connect_timeout (\(connectTimeout) s)" : said
+            let error = Self.connectError(address, detail: address.scrub(detail))
             PQfinish(connection)
             handle = nil
             throw error
@@ -47,7 +77,43 @@ package final class PostgresConnection {
         try execute("SET TIME ZONE 'UTC'", doing: "set the session's time zone")
     }
 
+    /// Drives a connection `PQconnectStartParams` began until it is made or has failed, waiting
+    /// on its socket as `PQconnectPoll` asks, for at most `seconds` in all (libpq leaves the
+    /// timeout of this interface to its caller).
+    ///
+    /// - Returns: false when the time ran out first.
+    private static func complete(_ connection: OpaquePointer, within seconds: Double) -> Bool {
+        let deadline = MonotonicClock.seconds() + seconds
+        // Before the first PQconnectPoll, wait as if it had asked to write.
+        var state = PGRES_POLLING_WRITING
+        while PQstatus(connection) != CONNECTION_BAD, state != PGRES_POLLING_OK, state != PGRES_POLLING_FAILED {
+            let left = deadline - MonotonicClock.seconds()
+            if left <= 0 { return false }
+            var descriptor = pollfd(
+                fd: PQsocket(connection), events: Int16(state == PGRES_POLLING_READING ? POLLIN : POLLOUT), revents: 0)
+            let ready = poll(&descriptor, 1, Int32(min(left, 1) * 1000) + 1)
+            if ready == 0 || (ready < 0 && errno == EINTR) { continue }
+            state = PQconnectPoll(connection)
+        }
+        return true
+    }
+
     deinit { close() }
+
+    /// Notices into `logger`, naming the server: debug level, warnings at warning level.
+    ///
+    /// - Parameters:
+    ///   - logger: The logger.
+    ///   - address: The server.
+    /// - Returns: A handler for ``init(_:connectTimeout:notices:)``.
+    package static func logging(to logger: ExportLogger, address: PostgresAddress) -> @Sendable (Notice) -> Void {
+        { notice in
+            logger.log(
+                notice.severity == "WARNING" ? .warning : .debug,
+                "PostgreSQL \(address): \(notice.severity.lowercased()): \(notice.message)",
+                ["postgres_severity": .string(notice.severity)])
+        }
+    }
 
     /// Closes the connection.
     package func close() {
@@ -144,7 +210,8 @@ package final class PostgresConnection {
         guard let result else { throw connectionLost(doing: doing) }
         let status = PQresultStatus(result)
         if status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_COPY_IN || status == PGRES_EMPTY_QUERY { return }
-        let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
+        let state = Self.field(result, "C") ?? ""
+        lastFailedState = state
         let message = address.scrub(Self.oneLine(String(cString: PQresultErrorMessage(result))))
         if !isOpen || state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state) {
             throw ChatExportError(
@@ -152,7 +219,13 @@ package final class PostgresConnection {
                 "PostgreSQL \(address): the connection was lost while trying to \(doing) (\(message.isEmpty ? "server closed the connection" : message)); "
                     + "nothing uncommitted was kept: re-run to resume")
         }
-        throw Self.statementError(state: state, message: message, address: address, doing: doing)
+        throw Self.statementError(
+            state: state, message: message, address: address, doing: doing, inCatalog: Self.field(result, "s") == "pg_catalog")
+    }
+
+    /// A field of a result's error or notice (`C` the SQLSTATE, `s` the schema of the object it concerns).
+    static func field(_ result: OpaquePointer, _ code: Unicode.Scalar) -> String? {
+        PQresultErrorField(result, Int32(code.value)).map { String(cString: $0) }
     }
 
     private func connectionLost(doing: String) -> ChatExportError {
@@ -163,15 +236,27 @@ package final class PostgresConnection {
         )
     }
 
-    /// The error for a failed statement, by SQLSTATE.
-    static func statementError(state: String, message: String, address: PostgresAddress, doing: String) -> ChatExportError {
+    /// The error for a failed statement, by SQLSTATE: temporary (75) when trying again can
+    /// succeed, a config error (78) when the grants or the config must change, else a storage
+    /// failure (1).
+    ///
+    /// - Parameter inCatalog: Whether the failure concerns a system catalog: a unique violation
+    ///   there is two sessions creating the same object at once (`pg_type_typname_nsp_index`).
+    static func statementError(state: String, message: String, address: PostgresAddress, doing: String, inCatalog: Bool = false)
+        -> ChatExportError
+    {
         let text = "PostgreSQL \(address): could not \(doing): \(message)"
         switch state {
-        case "42501", "3F000", "3D000", "42P06":
+        case "42501", "3F000", "3D000":
             // Permissions, a missing schema or database: the config (or the grants) must change.
             return ChatExportError(.invalidConfig, text + " (as user \(address.user))")
-        case "40001", "40P01", "55P03", "53300":
+        case "40001", "40P01", "55P03", "53300", "57014":
+            // A serialization failure, a deadlock, a lock not granted in time, no free connection,
+            // a statement cancelled (its statement_timeout, as a fleet worker's session that stalled).
             return ChatExportError(.temporaryFailure, text + "; re-run to resume")
+        case "23505" where inCatalog, "42P06", "42P07", "42710":
+            // An object another session created at the same moment (schema, table, view, type).
+            return ChatExportError(.temporaryFailure, text + " (another session was creating it at the same moment); re-run to resume")
         case "53100":
             return ChatExportError(
                 .storageFailure, "PostgreSQL \(address): the server's disk is full (could not \(doing)); nothing was committed")
@@ -201,5 +286,23 @@ package final class PostgresConnection {
     static func oneLine(_ text: String) -> String {
         text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             .joined(separator: "; ")
+    }
+}
+
+/// Hands the server's notices of one connection to its owner: libpq calls ``receive(_:)`` on the
+/// thread running the statement, during that call.
+private final class NoticeReceiver {
+    let address: PostgresAddress
+    let deliver: @Sendable (PostgresConnection.Notice) -> Void
+
+    init(address: PostgresAddress, deliver: @escaping @Sendable (PostgresConnection.Notice) -> Void) {
+        self.address = address
+        self.deliver = deliver
+    }
+
+    func receive(_ result: OpaquePointer) {
+        let severity = PostgresConnection.field(result, "V") ?? PostgresConnection.field(result, "S") ?? "NOTICE"
+        let message = PostgresConnection.field(result, "M") ?? String(cString: PQresultErrorMessage(result))
+        deliver(PostgresConnection.Notice(severity: severity, message: address.scrub(PostgresConnection.oneLine(message))))
     }
 }

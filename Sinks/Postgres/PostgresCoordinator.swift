@@ -15,6 +15,7 @@ public final class PostgresCoordinator: JobCoordinator, @unchecked Sendable {
 
     let address: PostgresAddress
     private let connectTimeout: Int
+    private let logger: ExportLogger
     private let lock = NSLock()
     private var connection: PostgresConnection?
 
@@ -23,14 +24,16 @@ public final class PostgresCoordinator: JobCoordinator, @unchecked Sendable {
     /// - Parameters:
     ///   - url: `postgresql://user@host:5432/database` (a password as for the sink).
     ///   - connectTimeout: Seconds to wait for a connection.
+    ///   - logger: Where the server's notices go (debug level; warnings at warning level).
     /// - Throws: ``ChatExportError`` (`invalidConfig`) when the URL cannot be read.
-    public init(url: String, connectTimeout: Int = 10) throws {
+    public init(url: String, connectTimeout: Int = 10, logger: ExportLogger = .disabled) throws {
         do {
             address = try PostgresAddress(url: url)
         } catch {
             throw ChatExportError(.invalidConfig, "--coordination: \(error.message)")
         }
         self.connectTimeout = connectTimeout
+        self.logger = logger
     }
 
     /// `postgresql://user@host:port/database` (no password).
@@ -43,7 +46,8 @@ public final class PostgresCoordinator: JobCoordinator, @unchecked Sendable {
             if let connection, connection.isOpen { return try body(connection) }
             connection?.close()
             connection = nil
-            let opened = try PostgresConnection(address, connectTimeout: connectTimeout)
+            let opened = try PostgresConnection(
+                address, connectTimeout: connectTimeout, notices: PostgresConnection.logging(to: logger, address: address))
             try opened.execute(
                 """
                 BEGIN;

@@ -58,14 +58,24 @@ struct PostgresSchema {
         return "INSERT INTO \(table) (\(names)) \(rows) ON CONFLICT (_id) DO UPDATE SET \(updates)"
     }
 
-    /// The analyst view: the stream's well-known fields as typed columns, never failing on a
-    /// value of an unexpected type (it reads as NULL).
-    var createView: String {
+    /// The SELECT of the analyst view: the stream's well-known fields as typed columns, never
+    /// failing on a value of an unexpected type (it reads as NULL).
+    var viewSelect: String {
         var selected = columns.filter { $0 != "data" }.map(Self.quote)
         for field in stream.fields where !columns.contains(field.name) {
             selected.append("\(Self.expression(for: field)) AS \(Self.quote(field.name))")
         }
-        return "DROP VIEW IF EXISTS \(view); CREATE VIEW \(view) AS SELECT " + selected.joined(separator: ", ") + " FROM \(table);"
+        return "SELECT " + selected.joined(separator: ", ") + " FROM \(table)"
+    }
+
+    /// A stable fingerprint of `text` (64-bit FNV-1a, hex), the same in every process and version.
+    static func fingerprint(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return String(hash, radix: 16)
     }
 
     static func expression(for field: FieldDescriptor) -> String {
@@ -73,18 +83,34 @@ struct PostgresSchema {
         let node = "data" + keys.map { "->" + $0 }.joined()
         let text = "data" + keys.dropLast().map { "->" + $0 }.joined() + "->>" + (keys.last ?? "''")
         let kind = "json_typeof(\(node))"
+        let number = Self.number(text, kind: kind)
         switch field.type {
         case .text: return text
         case .json: return node
-        case .integer, .real:
-            return "CASE WHEN \(kind) = 'number' THEN (\(text))::\(field.type == .integer ? "numeric" : "double precision") END"
+        // Within the range SQLite's INTEGER holds, as there; beyond it NULL.
+        case .integer: return "CASE WHEN \(number) BETWEEN -9223372036854775808 AND 9223372036854775807 THEN \(number) END"
+        case .real: return real(number)
         case .boolean: return "CASE WHEN \(kind) = 'boolean' THEN (\(text))::boolean END"
         case .timestamp:
-            // ISO-8601 text (a time without a zone is UTC), or epoch seconds or milliseconds.
+            // ISO-8601 text (a time without a zone is UTC), or epoch seconds or milliseconds
+            // within PostgreSQL's timestamp range.
+            let seconds = "CASE WHEN abs(\(number)) >= 1e11 THEN \(number) / 1000 ELSE \(number) END"
             return "CASE WHEN \(kind) = 'string' AND \(text) ~ '^\\d{4}-\\d{2}-\\d{2}' THEN "
                 + "(\(text) || CASE WHEN \(text) ~ '(Z|z|[+-]\\d{2}(:?\\d{2})?)$' OR \(text) !~ 'T|\\s\\d' THEN '' ELSE 'Z' END)::timestamptz "
-                + "WHEN \(kind) = 'number' THEN to_timestamp(CASE WHEN abs((\(text))::double precision) >= 1e11 "
-                + "THEN (\(text))::double precision / 1000 ELSE (\(text))::double precision END) END"
+                + "WHEN (\(seconds)) BETWEEN -210866803200 AND 9224318015999 THEN to_timestamp(round(\(seconds), 6)::double precision) END"
         }
+    }
+
+    /// A JSON number as `numeric`, or NULL: not a number, or one `numeric` cannot parse (over
+    /// 1000 characters, or an exponent of 1000 or more, which no float could hold anyway).
+    static func number(_ text: String, kind: String) -> String {
+        "(CASE WHEN \(kind) = 'number' AND length(\(text)) <= 1000 AND \(text) !~ '[eE][-+]?0*[1-9][0-9]{3}' THEN (\(text))::numeric END)"
+    }
+
+    /// A `numeric` as `double precision`: NULL beyond ±1.7976931348623157e308, where a 64-bit
+    /// float ends (SQLite reads those as infinity); 0 below the smallest one, as SQLite reads them.
+    static func real(_ number: String) -> String {
+        "(CASE WHEN abs(\(number)) > 1.7976931348623157e308 THEN NULL WHEN abs(\(number)) < 2.4703282292062328e-324 THEN 0::double precision "
+            + "ELSE (\(number))::double precision END)"
     }
 }

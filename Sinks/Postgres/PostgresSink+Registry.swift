@@ -25,7 +25,7 @@ extension PostgresSink {
             ),
             Options.schema.spec, Options.tablePrefix.spec, Options.connectTimeout.spec,
         ],
-        make: { options, _ in
+        make: { options, context in
             let prefix = options[Options.tablePrefix]
             var issues: [ConfigIssue] = []
             if let problem = NameRules.tablePrefixProblem(prefix) {
@@ -44,8 +44,8 @@ extension PostgresSink {
             if !issues.isEmpty { throw ConfigError(issues: issues) }
             return try PostgresSink(
                 settings: Settings(
-                    url: url, schema: schema, tablePrefix: prefix,
-                    connectTimeout: max(1, Int(Int64(saturating: options[Options.connectTimeout])))))
+                    url: url, schema: schema, tablePrefix: prefix, connectTimeout: max(1, Int(Int64(saturating: options[Options.connectTimeout])))),
+                logger: context.logger)
         }
     )
 }

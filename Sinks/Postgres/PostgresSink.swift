@@ -13,6 +13,13 @@ import Foundation
 /// wins), and store the stream's checkpoint in `<table_prefix>_chat_export_state`: the rows and
 /// the checkpoint are committed together or not at all.
 ///
+/// ## Many jobs in one schema
+/// Jobs share the schema, the `chat_export_model` table and the `chat_conversations` /
+/// `chat_messages` views. Every change to the schema's objects runs in a transaction holding a
+/// transaction-scoped advisory lock of the schema, so jobs starting at the same instant make their
+/// changes one at a time, each seeing what the one before committed; a view is replaced only when
+/// its SQL changed (its comment records a hash of it).
+///
 /// ## One run at a time
 /// The checkpoint store holds a session advisory lock for the job (`schema` + `table_prefix`):
 /// a second run is refused (exit 75). It also takes a new fence in
@@ -49,6 +56,8 @@ public actor PostgresSink: CheckpointingSink {
     /// The settings.
     public let settings: Settings
     let address: PostgresAddress
+    /// Where the server's notices go (debug level; warnings at warning level).
+    let logger: ExportLogger
     /// `postgres:<user@host:port/database>/<schema>#<prefix>` (no password).
     public nonisolated let identity: String
     /// Re-sent records replace stored ones.
@@ -74,10 +83,13 @@ public actor PostgresSink: CheckpointingSink {
 
     /// Creates a sink; it connects on first use.
     ///
-    /// - Parameter settings: The settings.
+    /// - Parameters:
+    ///   - settings: The settings.
+    ///   - logger: Where the server's notices go.
     /// - Throws: ``ChatExportError`` (`invalidConfig`) when the URL cannot be read.
-    public init(settings: Settings) throws {
+    public init(settings: Settings, logger: ExportLogger = .disabled) throws {
         self.settings = settings
+        self.logger = logger
         do {
             self.address = try PostgresAddress(url: settings.url)
         } catch {
@@ -95,31 +107,81 @@ public actor PostgresSink: CheckpointingSink {
     var fenceTable: String { table("fence") }
     var backupTable: String { table("state_backup") }
 
+    /// A new connection whose server notices go to the logger.
+    func connect() throws -> PostgresConnection {
+        try PostgresConnection(
+            address, connectTimeout: settings.connectTimeout, notices: PostgresConnection.logging(to: logger, address: address))
+    }
+
     func database() throws -> PostgresConnection {
         if let connection, connection.isOpen { return connection }
         if connection != nil {
             throw ChatExportError(.temporaryFailure, "PostgreSQL \(address): the connection was lost; re-run to resume")
         }
-        let opened = try PostgresConnection(address, connectTimeout: settings.connectTimeout)
+        let opened = try connect()
         if let sessionSettings { try opened.execute(sessionSettings, doing: "set the session's timeouts") }
-        let exists = try opened.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [settings.schema], doing: "look up the schema").rows
-        if exists.isEmpty {
-            try opened.execute(
-                "CREATE SCHEMA IF NOT EXISTS \(PostgresSchema.quote(settings.schema))", doing: "create schema \(settings.schema)")
+        let present = try opened.query(
+            "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1), "
+                + "to_regclass($2) IS NOT NULL AND to_regclass($3) IS NOT NULL AND to_regclass($4) IS NOT NULL",
+            [settings.schema, stateTable, jobTable, fenceTable], doing: "look up the schema"
+        ).rows.first
+        if present?[1] != "t" {
+            try changeSchema(opened, doing: "create the checkpoint tables in schema \(settings.schema)") {
+                // Only when missing: CREATE SCHEMA needs a grant a user of an existing schema may lack.
+                if present?[0] != "t" {
+                    try opened.execute(
+                        "CREATE SCHEMA IF NOT EXISTS \(PostgresSchema.quote(settings.schema))", doing: "create schema \(settings.schema)")
+                }
+                try opened.execute(
+                    """
+                    CREATE TABLE IF NOT EXISTS \(stateTable) (stream text PRIMARY KEY, state text NOT NULL, updated_at timestamptz NOT NULL);
+                    CREATE TABLE IF NOT EXISTS \(jobTable) (key text PRIMARY KEY, value text NOT NULL);
+                    CREATE TABLE IF NOT EXISTS \(fenceTable) (id integer PRIMARY KEY CHECK (id = 1), fence bigint NOT NULL);
+                    """,
+                    doing: "create the checkpoint tables in schema \(settings.schema)")
+            }
         }
-        try opened.execute(
-            """
-            CREATE TABLE IF NOT EXISTS \(stateTable) (stream text PRIMARY KEY, state text NOT NULL, updated_at timestamptz NOT NULL);
-            CREATE TABLE IF NOT EXISTS \(jobTable) (key text PRIMARY KEY, value text NOT NULL);
-            CREATE TABLE IF NOT EXISTS \(fenceTable) (id integer PRIMARY KEY CHECK (id = 1), fence bigint NOT NULL);
-            """,
-            doing: "create the checkpoint tables in schema \(settings.schema)")
         connection = opened
         return opened
     }
 
-    /// Creates the stream's table, indexes, view and staging table, checking an existing
-    /// table's shape.
+    /// The class of the advisory lock serialising changes to a schema's objects (the second key
+    /// is the schema's `hashtext`); the two-key space never meets the jobs' one-key locks.
+    static let schemaLockClass: Int32 = 0x6365_7870
+    /// Seconds a change to the schema waits for a lock (another job's change, an analyst's long
+    /// query on a view being replaced) before the run stops with a temporary failure.
+    static let schemaLockTimeout = 60
+    /// SQLSTATEs worth one more try of a schema change: a serialization failure, a deadlock, and
+    /// an object another program created at the same moment without taking the lock.
+    static let retriedStates: Set<String> = ["40001", "40P01", "23505", "42P06", "42P07", "42710"]
+
+    /// Runs `body` in a transaction holding the schema's lock (a transaction-scoped advisory
+    /// lock), so jobs starting at the same instant change the schema's shared objects one at a
+    /// time, each seeing what the one before committed. Waits at most ``schemaLockTimeout`` for a
+    /// lock; tries up to 3 times when the failure is one trying again can cure.
+    private nonisolated func changeSchema(_ db: PostgresConnection, doing: String, _ body: () throws -> Void) throws {
+        var attempt = 1
+        while true {
+            do {
+                try transaction(db, doing: doing) {
+                    try db.execute("SET LOCAL lock_timeout = '\(Self.schemaLockTimeout)s'", doing: doing)
+                    try db.query(
+                        "SELECT pg_advisory_xact_lock(\(Self.schemaLockClass), hashtext($1))", [settings.schema],
+                        doing: "lock schema \(settings.schema) for \(doing)")
+                    try body()
+                }
+                return
+            } catch let error as ChatExportError
+                where attempt < 3 && db.isOpen && Self.retriedStates.contains(db.lastFailedState ?? "") && error.code == .temporaryFailure
+            {
+                attempt += 1
+                usleep(useconds_t.random(in: 10_000...100_000))
+            }
+        }
+    }
+
+    /// Creates the stream's table, indexes, view and staging table (those missing), checking an
+    /// existing table's shape.
     public func open(_ stream: StreamDescriptor, restoring state: JSONValue?) async throws {
         let db = try database()
         let schema = PostgresSchema(schema: settings.schema, prefix: settings.tablePrefix, stream: stream)
@@ -137,9 +199,9 @@ public actor PostgresSink: CheckpointingSink {
                         + "use another schema or table_prefix")
             }
         }
-        try transaction(db, doing: "create table \(settings.schema).\(schema.tableName) and its view") {
-            try db.execute(
-                schema.createTable + schema.createView, doing: "create table \(settings.schema).\(schema.tableName) and its view")
+        try changeSchema(db, doing: "create table \(settings.schema).\(schema.tableName) and its view") {
+            if existing.isEmpty { try db.execute(schema.createTable, doing: "create table \(settings.schema).\(schema.tableName)") }
+            try replaceView(schema.view, with: schema.viewSelect, db)
             if let select = schema.canonicalSelect, let mapping = stream.canonical {
                 try rebuildCanonicalView(mapping.view, adding: schema, select: select, db)
             }
@@ -150,12 +212,18 @@ public actor PostgresSink: CheckpointingSink {
     }
 
     /// Records this table's mapping and rebuilds `view` (`chat_conversations`, `chat_messages`)
-    /// as the union of every mapped table in the schema that still exists.
-    private func rebuildCanonicalView(_ view: String, adding schema: PostgresSchema, select: String, _ db: PostgresConnection) throws {
+    /// as the union of every mapped table in the schema that still exists (inside
+    /// ``changeSchema(_:doing:_:)``, so it sees every job's mapping committed before it).
+    private nonisolated func rebuildCanonicalView(_ view: String, adding schema: PostgresSchema, select: String, _ db: PostgresConnection)
+        throws
+    {
         let model = schema.modelTable
-        try db.execute(
-            "CREATE TABLE IF NOT EXISTS \(model) (table_name text PRIMARY KEY, view text NOT NULL, select_sql text NOT NULL)",
-            doing: "create the conversation model table")
+        let exists = try db.query("SELECT to_regclass($1) IS NOT NULL", [model], doing: "look up the conversation model table").rows
+        if exists.first?[0] != "t" {
+            try db.execute(
+                "CREATE TABLE IF NOT EXISTS \(model) (table_name text PRIMARY KEY, view text NOT NULL, select_sql text NOT NULL)",
+                doing: "create the conversation model table")
+        }
         try db.query(
             "INSERT INTO \(model) (table_name, view, select_sql) VALUES ($1, $2, $3) "
                 + "ON CONFLICT (table_name) DO UPDATE SET view = excluded.view, select_sql = excluded.select_sql",
@@ -165,10 +233,23 @@ public actor PostgresSink: CheckpointingSink {
                 + "ORDER BY table_name",
             [view, settings.schema], doing: "read the conversation model"
         ).rows.compactMap { $0.first ?? nil }
-        let name = PostgresSchema.quote(settings.schema) + "." + PostgresSchema.quote(view)
+        try replaceView(
+            PostgresSchema.quote(settings.schema) + "." + PostgresSchema.quote(view), with: selects.joined(separator: " UNION ALL "), db)
+    }
+
+    /// Makes the view `name` (schema-qualified, quoted) select `select`, unless its comment says it
+    /// already does: an unchanged view is left alone, so a run takes no lock on a view analysts
+    /// may be reading unless a declaration or the set of tables changed.
+    private nonisolated func replaceView(_ name: String, with select: String, _ db: PostgresConnection) throws {
+        let stamp = "Kept by chat-export; definition \(PostgresSchema.fingerprint(select)): replaced when the tables it reads change."
+        let current = try db.query(
+            "SELECT to_regclass($1) IS NOT NULL, obj_description(to_regclass($1), 'pg_class')", [name], doing: "look up view \(name)"
+        ).rows.first
+        if current?[1] == stamp { return }
         try db.execute(
-            "DROP VIEW IF EXISTS \(name); CREATE VIEW \(name) AS " + selects.joined(separator: " UNION ALL "), doing: "rebuild view \(view)"
-        )
+            (current?[0] == "t" ? "DROP VIEW \(name); " : "")
+                + "CREATE VIEW \(name) AS \(select); COMMENT ON VIEW \(name) IS \(PostgresSchema.literal(stamp))",
+            doing: "create view \(name)")
     }
 
     /// Escapes the batch's records into the stream's pending `COPY` text.
@@ -209,7 +290,7 @@ public actor PostgresSink: CheckpointingSink {
         pending[stream] = PendingRows()
     }
 
-    private func transaction(_ db: PostgresConnection, doing: String, _ body: () throws -> Void) throws {
+    private nonisolated func transaction(_ db: PostgresConnection, doing: String, _ body: () throws -> Void) throws {
         try db.execute("BEGIN", doing: doing)
         do {
             try body()
@@ -242,7 +323,7 @@ public actor PostgresSink: CheckpointingSink {
 
     /// Connects, checks the schema can be used, and closes again (`chat-export check`).
     public func check() async throws -> [CheckResult] {
-        let db = try PostgresConnection(address, connectTimeout: settings.connectTimeout)
+        let db = try connect()
         defer { db.close() }
         let rows = try db.query(
             "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1), "
@@ -347,7 +428,7 @@ public actor PostgresSink: CheckpointingSink {
 
     /// Reads the stored states with a connection of its own, taking no lock.
     public func peekCheckpoint() async throws -> [String: StreamState] {
-        let db = try PostgresConnection(address, connectTimeout: settings.connectTimeout)
+        let db = try connect()
         defer { db.close() }
         let exists = try db.query("SELECT to_regclass($1) IS NOT NULL", [stateTable], doing: "look up the checkpoint table").rows
         guard exists.first?[0] == "t" else { return [:] }

@@ -6,12 +6,15 @@ import Foundation
 /// naming the file and what to do.
 final class SQLiteConnection {
     let path: String
+    /// Seconds to wait for another connection's lock before giving up.
+    let busyTimeout: Double
     private(set) var handle: OpaquePointer?
 
     /// Opens (creating) a database for writing, or with `readOnly` an existing one for reading
     /// (no WAL set-up, nothing written, no lock taken beyond SQLite's own).
     init(path: String, busyTimeout: Double, readOnly: Bool = false) throws {
         self.path = path
+        self.busyTimeout = busyTimeout
         // A new database holds customer data: create it readable by its owner only. SQLite gives
         // its -wal and -shm files the database file's permissions.
         if !readOnly, !FileSystem.exists(path) {
@@ -28,16 +31,34 @@ final class SQLiteConnection {
             handle = nil
             throw error
         }
-        sqlite3_busy_timeout(db, Int32(saturating: busyTimeout * 1000))
+        sqlite3_busy_timeout(db, Self.milliseconds(busyTimeout))
         if readOnly { return }
         sqlite3_extended_result_codes(db, 1)
         // Validate the file before changing anything (a corrupt or foreign file fails here).
-        try execute("SELECT count(*) FROM sqlite_master", doing: "read")
-        try execute("PRAGMA journal_mode=WAL", doing: "enable WAL")
+        try execute("SELECT count(*) FROM sqlite_master", doing: "read", retryingBusy: true)
+        // A new file becomes WAL under an exclusive lock: connections opening it at once retry.
+        try execute("PRAGMA journal_mode=WAL", doing: "enable WAL", retryingBusy: true)
         try execute("PRAGMA synchronous=FULL", doing: "configure")
     }
 
+    /// Seconds as SQLite's busy timeout: whole milliseconds, within `Int32`.
+    static func milliseconds(_ seconds: Double) -> Int32 { Int32(max(0, min(seconds * 1000, Double(Int32.max)))) }
+
     deinit { close() }
+
+    /// Checks that `path` holds a readable SQLite database, opening it as immutable: no lock, no
+    /// `-wal` or `-shm` file, nothing written (for `chat-export check`).
+    ///
+    /// - Parameter path: An existing file.
+    /// - Throws: ``ChatExportError`` naming the file and the cause.
+    static func inspect(_ path: String) throws {
+        let encoded = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path
+        var db: OpaquePointer?
+        defer { sqlite3_close_v2(db) }
+        var rc = sqlite3_open_v2("file:" + encoded + "?immutable=1", &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nil)
+        if rc == SQLITE_OK { rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nil, nil, nil) }
+        guard rc == SQLITE_OK else { throw error(rc, db, path: path, doing: "read") }
+    }
 
     func close() {
         if let handle { sqlite3_close_v2(handle) }
@@ -45,11 +66,41 @@ final class SQLiteConnection {
     }
 
     /// Runs SQL that returns no rows we need.
-    func execute(_ sql: String, doing: String) throws {
-        var message: UnsafeMutablePointer<CChar>?
-        let rc = sqlite3_exec(handle, sql, nil, nil, &message)
-        sqlite3_free(message)
-        guard rc == SQLITE_OK else { throw SQLiteConnection.error(rc, handle, path: path, doing: doing) }
+    ///
+    /// - Parameters:
+    ///   - sql: The statements.
+    ///   - doing: What it is for, for messages.
+    ///   - retryingBusy: Run it again while the database is busy, until the busy timeout (for a
+    ///     statement that changes nothing when it fails: opening, `BEGIN`, `COMMIT`).
+    func execute(_ sql: String, doing: String, retryingBusy: Bool = false) throws {
+        let run = { () -> Int32 in
+            var message: UnsafeMutablePointer<CChar>?
+            let rc = sqlite3_exec(self.handle, sql, nil, nil, &message)
+            sqlite3_free(message)
+            return rc
+        }
+        let rc = retryingBusy ? untilNotBusy(run) : run()
+        guard rc == SQLITE_OK else { throw SQLiteConnection.error(rc, handle, path: path, doing: doing, busyTimeout: busyTimeout) }
+    }
+
+    /// Runs `attempt` again while it answers BUSY, until the busy timeout has passed since the
+    /// first try. SQLite's busy handler covers most waits, but SQLite answers BUSY at once, without
+    /// it, when waiting could deadlock (a connection upgrading a read lock to write, as the switch
+    /// of a new file to WAL does while another connection switches it too) and during another
+    /// connection's WAL recovery. Pauses grow from 1 ms to 50 ms; each attempt's own busy handler
+    /// waits only what is left, so the whole wait stays within the timeout.
+    private func untilNotBusy(_ attempt: () -> Int32) -> Int32 {
+        let deadline = MonotonicClock.seconds() + busyTimeout
+        defer { sqlite3_busy_timeout(handle, Self.milliseconds(busyTimeout)) }
+        var pause = 0.001
+        while true {
+            let rc = attempt()
+            let left = deadline - MonotonicClock.seconds()
+            guard rc & 0xFF == SQLITE_BUSY, left > 0 else { return rc }
+            usleep(useconds_t(min(pause, left) * 1_000_000))
+            pause = min(pause * 2, 0.05)
+            sqlite3_busy_timeout(handle, Self.milliseconds(deadline - MonotonicClock.seconds()))
+        }
     }
 
     func prepare(_ sql: String) throws -> SQLiteStatement {
@@ -61,10 +112,12 @@ final class SQLiteConnection {
 
     /// Runs `body` in a transaction that commits when it returns and rolls back when it throws.
     func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN IMMEDIATE", doing: "begin a transaction")
+        // IMMEDIATE takes the write lock first, waiting for it, so no statement inside has to
+        // upgrade a read lock (which SQLite refuses at once when another writer is waiting).
+        try execute("BEGIN IMMEDIATE", doing: "begin a transaction", retryingBusy: true)
         do {
             let result = try body()
-            try execute("COMMIT", doing: "commit")
+            try execute("COMMIT", doing: "commit", retryingBusy: true)
             return result
         } catch {
             sqlite3_exec(handle, "ROLLBACK", nil, nil, nil)
@@ -89,13 +142,14 @@ final class SQLiteConnection {
         return rows
     }
 
-    static func error(_ rc: Int32, _ db: OpaquePointer?, path: String, doing: String) -> ChatExportError {
+    static func error(_ rc: Int32, _ db: OpaquePointer?, path: String, doing: String, busyTimeout: Double? = nil) -> ChatExportError {
         let detail = db.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(rc))
         switch rc & 0xFF {
         case SQLITE_BUSY, SQLITE_LOCKED:
+            let waited = busyTimeout.map { " of " + ($0 < 1 ? "\(Int(($0 * 1000).rounded())) ms" : String(format: "%g s", $0)) } ?? ""
             return ChatExportError(
                 .temporaryFailure,
-                "SQLite database \(path) is locked by another connection (could not \(doing) before the busy timeout); try again when it is free"
+                "SQLite database \(path) is locked by another connection (could not \(doing) within the busy timeout\(waited)); try again when it is free"
             )
         case SQLITE_FULL:
             return ChatExportError(.storageFailure, "SQLite database \(path): the disk is full (could not \(doing)); nothing was committed")
@@ -142,7 +196,9 @@ final class SQLiteStatement {
         let rc = sqlite3_step(handle)
         if rc == SQLITE_ROW { return true }
         defer { sqlite3_reset(handle) }
-        guard rc == SQLITE_DONE else { throw SQLiteConnection.error(rc, connection.handle, path: connection.path, doing: "write") }
+        guard rc == SQLITE_DONE else {
+            throw SQLiteConnection.error(rc, connection.handle, path: connection.path, doing: "write", busyTimeout: connection.busyTimeout)
+        }
         return false
     }
 }

@@ -21,6 +21,22 @@ extension SQLiteSchema {
 
     static func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
 
+    /// The JSON number at `path`, or NULL: not a number, or one beyond ±1.7976931348623157e308
+    /// (which SQLite reads as infinity; PostgreSQL's views give NULL too).
+    static func real(_ path: [String]) -> String {
+        let node = "json_extract(data, \(jsonPath(path)))"
+        return "(CASE WHEN json_type(data, \(jsonPath(path))) IN ('integer', 'real') "
+            + "AND \(node) BETWEEN -1.7976931348623157e308 AND 1.7976931348623157e308 THEN \(node) END)"
+    }
+
+    /// The JSON number at `path` as an INTEGER, or NULL: not a number, or one outside the 64-bit
+    /// range (which a cast would clamp).
+    static func integer(_ path: [String]) -> String {
+        let node = "json_extract(data, \(jsonPath(path)))"
+        return "(CASE WHEN json_type(data, \(jsonPath(path))) IN ('integer', 'real') "
+            + "AND \(node) >= -9223372036854775808.0 AND \(node) < 9223372036854775808.0 THEN CAST(\(node) AS INTEGER) END)"
+    }
+
     /// A value as SQLite SQL: times as ISO-8601 UTC text (ISO input with or without a zone, or
     /// epoch seconds or milliseconds by magnitude).
     static func canonicalExpression(_ value: CanonicalMapping.Value, type: CanonicalMapping.ColumnType) -> String {
@@ -31,11 +47,15 @@ extension SQLiteSchema {
         case .path(let paths):
             let each = paths.map { path -> String in
                 let node = "json_extract(data, \(jsonPath(path)))"
+                if type == .number { return real(path) }
                 guard type == .time else { return node }
                 let kind = "json_type(data, \(jsonPath(path)))"
+                // Not abs(): it fails on the smallest 64-bit integer; strftime gives NULL out of its
+                // range. Text only as a date (strftime would read "4" as a Julian day), as PostgreSQL.
                 return "CASE WHEN \(kind) IN ('integer', 'real') THEN strftime('%Y-%m-%dT%H:%M:%fZ', "
-                    + "CASE WHEN abs(\(node)) >= 1e11 THEN \(node) / 1000.0 ELSE \(node) END, 'unixepoch') "
-                    + "WHEN \(kind) = 'text' THEN strftime('%Y-%m-%dT%H:%M:%fZ', \(node)) END"
+                    + "CASE WHEN \(node) >= 1e11 OR \(node) <= -1e11 THEN \(node) / 1000.0 ELSE \(node) END, 'unixepoch') "
+                    + "WHEN \(kind) = 'text' AND \(node) GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' "
+                    + "THEN strftime('%Y-%m-%dT%H:%M:%fZ', \(node)) END"
             }
             return each.count == 1 ? each[0] : "coalesce(" + each.joined(separator: ", ") + ")"
         case .role(let rules, let otherwise):
@@ -44,7 +64,7 @@ extension SQLiteSchema {
         case .contains(let path, let text):
             return "EXISTS (SELECT 1 FROM json_each(data, \(jsonPath(path))) WHERE value = \(literal(text)))"
         case .scaled(let path, let min, let max):
-            return "(CAST(json_extract(data, \(jsonPath(path))) AS REAL) - \(min)) / \(max - min)"
+            return "(CAST(\(real(path)) AS REAL) - \(min)) / \(max - min)"
         }
     }
 }

@@ -29,25 +29,24 @@ struct SQLiteSchema {
         return sql
     }
 
-    /// A view exposing the stream's well-known fields as columns; rebuilt on every run so new
-    /// declarations appear, and unaffected by fields the vendor adds.
-    var createView: String {
+    /// The SELECT of a view exposing the stream's well-known fields as columns; the view is
+    /// replaced whenever this changes, so new declarations appear, and is unaffected by fields the
+    /// vendor adds.
+    var viewSelect: String {
         var selected = columns.filter { $0 != "data" }.map(SQLiteSchema.quote)
         for field in stream.fields where !columns.contains(field.name) {
-            let path = "'$" + field.path.map { "." + "\"" + $0.replacingOccurrences(of: "'", with: "''") + "\"" }.joined() + "'"
-            let value = "json_extract(data, \(path))"
+            let value = "json_extract(data, \(SQLiteSchema.jsonPath(field.path)))"
             let expression: String
             switch field.type {
-            case .integer: expression = "CAST(\(value) AS INTEGER)"
-            case .real: expression = "CAST(\(value) AS REAL)"
+            case .integer: expression = SQLiteSchema.integer(field.path)
+            case .real: expression = "CAST(\(SQLiteSchema.real(field.path)) AS REAL)"
             // Times as ISO-8601 UTC text, whatever the vendor wrote (with or without a zone, epoch s or ms).
             case .timestamp: expression = SQLiteSchema.canonicalExpression(.path([field.path]), type: .time)
             default: expression = value
             }
             selected.append("\(expression) AS \(SQLiteSchema.quote(field.name))")
         }
-        return "DROP VIEW IF EXISTS \(SQLiteSchema.quote(view)); CREATE VIEW \(SQLiteSchema.quote(view)) AS SELECT "
-            + selected.joined(separator: ", ") + " FROM \(SQLiteSchema.quote(table));"
+        return "SELECT " + selected.joined(separator: ", ") + " FROM \(SQLiteSchema.quote(table))"
     }
 
     var upsert: String {

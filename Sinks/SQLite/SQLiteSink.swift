@@ -59,30 +59,38 @@ public actor SQLiteSink: CheckpointingSink {
     }
 
     /// The table keeping this sink's checkpoints, unquoted (for catalogue look-ups) and quoted.
-    var stateTableName: String { settings.tablePrefix + "_chat_export_state" }
-    var stateTable: String { SQLiteSchema.quote(stateTableName) }
+    nonisolated var stateTableName: String { settings.tablePrefix + "_chat_export_state" }
+    nonisolated var stateTable: String { SQLiteSchema.quote(stateTableName) }
     /// The table keeping the states `state reset` replaced.
-    var backupTable: String { SQLiteSchema.quote(settings.tablePrefix + "_chat_export_state_backup") }
+    nonisolated var backupTable: String { SQLiteSchema.quote(settings.tablePrefix + "_chat_export_state_backup") }
     /// The table keeping the job-level values (the job's id, requests per day).
-    var jobTable: String { SQLiteSchema.quote(settings.tablePrefix + "_chat_export_job") }
+    nonisolated var jobTable: String { SQLiteSchema.quote(settings.tablePrefix + "_chat_export_job") }
     /// The one-row table holding the job's current fence.
-    var fenceTable: String { SQLiteSchema.quote(settings.tablePrefix + "_chat_export_fence") }
+    nonisolated var fenceTable: String { SQLiteSchema.quote(settings.tablePrefix + "_chat_export_fence") }
 
     func database() throws -> SQLiteConnection {
         if let connection { return connection }
         try FileSystem.makeDirectories(FileSystem.directory(of: settings.path))
         let opened = try SQLiteConnection(path: settings.path, busyTimeout: settings.busyTimeout)
-        try opened.execute(
-            "CREATE TABLE IF NOT EXISTS \(stateTable) (stream TEXT PRIMARY KEY NOT NULL, state TEXT NOT NULL, updated_at TEXT NOT NULL)",
-            doing: "create the checkpoint table"
-        )
-        try opened.execute(
-            "CREATE TABLE IF NOT EXISTS \(jobTable) (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)", doing: "create the job table")
-        try opened.execute(
-            "CREATE TABLE IF NOT EXISTS \(fenceTable) (id INTEGER PRIMARY KEY CHECK (id = 1), fence INTEGER NOT NULL)",
-            doing: "create the fence table")
+        try createCheckpointTables(in: opened)
         connection = opened
         return opened
+    }
+
+    /// In a write transaction taken first: jobs opening the database at once take turns.
+    private nonisolated func createCheckpointTables(in db: SQLiteConnection) throws {
+        try db.transaction {
+            try db.execute(
+                "CREATE TABLE IF NOT EXISTS \(stateTable) (stream TEXT PRIMARY KEY NOT NULL, state TEXT NOT NULL, updated_at TEXT NOT NULL)",
+                doing: "create the checkpoint table"
+            )
+            try db.execute(
+                "CREATE TABLE IF NOT EXISTS \(jobTable) (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)", doing: "create the job table"
+            )
+            try db.execute(
+                "CREATE TABLE IF NOT EXISTS \(fenceTable) (id INTEGER PRIMARY KEY CHECK (id = 1), fence INTEGER NOT NULL)",
+                doing: "create the fence table")
+        }
     }
 
     /// Creates the stream's table, indexes and view, checking an existing table's shape.
@@ -100,9 +108,11 @@ public actor SQLiteSink: CheckpointingSink {
                 )
             }
         }
+        // One write transaction, taken first: the shared model table and views of every job in
+        // the database change one job at a time, each seeing the others' tables.
         try db.transaction {
             try db.execute(schema.createTable, doing: "create table \(schema.table)")
-            try db.execute(schema.createView, doing: "create view \(schema.view)")
+            try replaceView(schema.view, with: schema.viewSelect, in: db)
             if let select = schema.canonicalSelect, let mapping = stream.canonical {
                 try rebuildCanonicalView(mapping.view, adding: schema.table, select: select, in: db)
             }
@@ -129,10 +139,17 @@ public actor SQLiteSink: CheckpointingSink {
             "SELECT select_sql FROM \(model) WHERE view = ? AND table_name IN (SELECT name FROM sqlite_master WHERE type = 'table') ORDER BY table_name",
             [view]
         ).compactMap { $0.first ?? nil }
-        try db.execute(
-            "DROP VIEW IF EXISTS \(SQLiteSchema.quote(view)); CREATE VIEW \(SQLiteSchema.quote(view)) AS "
-                + selects.joined(separator: " UNION ALL "),
-            doing: "rebuild view \(view)")
+        try replaceView(view, with: selects.joined(separator: " UNION ALL "), in: db)
+    }
+
+    /// Makes `view` select `select`, unless it already does (SQLite keeps a view's statement as
+    /// written): an unchanged view is left alone, so a run changes the schema only when a
+    /// declaration or the set of tables changed.
+    private func replaceView(_ view: String, with select: String, in db: SQLiteConnection) throws {
+        let create = "CREATE VIEW \(SQLiteSchema.quote(view)) AS " + select
+        let current = try db.rows("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = ?", [view]).first?.first ?? nil
+        guard current != create else { return }
+        try db.execute("DROP VIEW IF EXISTS \(SQLiteSchema.quote(view)); " + create, doing: "create view \(view)")
     }
 
     /// Keeps the batch's records until the commit.
@@ -205,16 +222,25 @@ public actor SQLiteSink: CheckpointingSink {
 
     // MARK: - Checkpoints in the database
 
-    /// Opens the database for writing (creating it and its directory if needed) and begins and
-    /// rolls back a write transaction, which fails on a read-only file, directory or filesystem.
+    /// Looks, changing nothing on disk: an existing database must read as SQLite and it and its
+    /// directory be writable; a missing one must be creatable (its directory, or the nearest
+    /// existing directory above, writable). A missing directory is said: `run` creates it.
     ///
-    /// - Returns: `sqlite:<path>#<prefix>: database writable`.
+    /// - Returns: `sqlite:<path>#<prefix>: database writable`, or what `run` will create.
     /// - Throws: ``ChatExportError`` naming the file and the cause.
     public func check() async throws -> [CheckResult] {
-        let db = try database()
-        try db.execute("BEGIN IMMEDIATE", doing: "begin a write transaction")
-        try db.execute("ROLLBACK", doing: "roll back")
-        return [CheckResult(subject: identity, detail: "database writable")]
+        if let problem = FileSystem.writeProblem(at: settings.path) {
+            throw ChatExportError(.storageFailure, "SQLite database \(settings.path) cannot be written: \(problem)")
+        }
+        if FileSystem.exists(settings.path) {
+            try SQLiteConnection.inspect(settings.path)
+            return [CheckResult(subject: identity, detail: "database writable")]
+        }
+        let directory = FileSystem.directory(of: settings.path)
+        guard FileSystem.exists(directory) else {
+            return [CheckResult(subject: identity, detail: "directory \(directory) does not exist yet: run creates it and the database")]
+        }
+        return [CheckResult(subject: identity, detail: "no database yet: run creates it in \(directory), which is writable")]
     }
 
     /// The stored states, read through a read-only connection without the job's lock, so a

@@ -84,6 +84,8 @@ public final class PostgresServer: @unchecked Sendable {
         watchdog.arguments = [
             "-c", "while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done; \(stop) >/dev/null 2>&1; rm -rf '\(directory)'",
         ]
+        // A directory the `postgres` user can enter, whatever the caller's is.
+        watchdog.currentDirectoryURL = URL(fileURLWithPath: "/")
         watchdog.standardInput = FileHandle.nullDevice
         watchdog.standardOutput = FileHandle.nullDevice
         watchdog.standardError = FileHandle.nullDevice
@@ -128,20 +130,27 @@ public final class PostgresServer: @unchecked Sendable {
         try run("psql", ["-h", directory, "-p", String(port), "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-At", "-c", sql])
     }
 
-    /// Runs a server tool to its end (as the `postgres` user when root) with its output in a
-    /// file: `posix_spawn` and `waitpid`, not `Process`, whose exit detection was seen to miss a
-    /// `runuser` that exited while `pg_ctl`'s server lived on.
+    /// Runs a server tool to its end (as the `postgres` user when root) and returns what it
+    /// printed on stdout: `posix_spawn` and `waitpid`, not `Process`, whose exit detection was
+    /// seen to miss a `runuser` that exited while `pg_ctl`'s server lived on.
+    ///
+    /// The tool runs in the cluster's directory, which the `postgres` user owns: the caller's
+    /// working directory may be one that user cannot enter (a checkout in a mode-700 home), and
+    /// the tools warn about it. Its stderr goes to a file of its own, shown only when it fails, so
+    /// a warning never mixes with a query's rows.
     @discardableResult
     private func run(_ tool: String, _ arguments: [String]) throws -> String {
         let path = binaries + "/" + tool
-        let argv = getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--", path] + arguments : [path] + arguments
-        let output = directory + "/\(tool)-\(UUID().uuidString.prefix(8)).out"
+        let command = getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--", path] + arguments : [path] + arguments
+        // `sh` enters the directory and becomes the tool (posix_spawn's addchdir is not imported into Swift).
+        let argv = ["/bin/sh", "-c", #"cd "$1" && shift && exec "$@""#, "sh", directory] + command
+        let output = directory + "/\(tool)-\(UUID().uuidString.prefix(8))"
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o666)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        posix_spawn_file_actions_addopen(&actions, 1, output + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o666)
+        posix_spawn_file_actions_addopen(&actions, 2, output + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o666)
         let arguments = argv.map { strdup($0) } + [nil]
         defer { for argument in arguments { free(argument) } }
         var pid: pid_t = 0
@@ -151,13 +160,15 @@ public final class PostgresServer: @unchecked Sendable {
         }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-        unlink(output)
+        let text = (try? String(contentsOfFile: output + ".out", encoding: .utf8)) ?? ""
+        let errors = (try? String(contentsOfFile: output + ".err", encoding: .utf8)) ?? ""
+        unlink(output + ".out")
+        unlink(output + ".err")
         // Exited normally with 0 (WIFEXITED and WEXITSTATUS, which Swift does not import).
         guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
             let log =
                 (try? String(contentsOfFile: directory + "/log", encoding: .utf8)).map { "\nserver log:\n" + String($0.suffix(2000)) } ?? ""
-            throw PostgresServerError(message: "\(tool) failed (status \(status)): \(text)\(log)")
+            throw PostgresServerError(message: "\(tool) failed (status \(status)): \(text)\(errors)\(log)")
         }
         return text
     }

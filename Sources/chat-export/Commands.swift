@@ -93,9 +93,10 @@ struct Commands {
         return 0
     }
 
-    /// `check CONFIG`
+    /// `check CONFIG`: what `validate` checks, then the vendor and every sink, changing nothing.
     func check(config file: String) async throws -> Int32 {
         let job = try loader.load(file: file)
+        let places = try writablePlaces(job, file: file)
         // One try per request: check reports what is wrong now, it does not wait it out.
         let results = try await VendorHTTPClient.$singleAttempt.withValue(true) { try await job.source.check(logger: logger) }
         for result in results { print("ok  \(result.subject): \(result.detail)") }
@@ -103,27 +104,59 @@ struct Commands {
             for result in try await sink.check() { print("ok  \(result.subject): \(result.detail)") }
             try await sink.finish(succeeded: false)
         }
+        if job.checkpointingSink == nil {
+            let missing = places.first { $0.jsonPath.hasPrefix("checkpoint") }?.missingDirectory
+            print(
+                "ok  checkpoint \(job.checkpointPath): "
+                    + (missing.map { "directory \($0) does not exist yet: run creates it" } ?? "writable"))
+        }
         print("config \(file) is valid; \(job.sourceOptions.type) source reachable; sinks writable")
         return 0
+    }
+
+    /// A place the job writes (a sink's path option, the checkpoint file), and the directory that
+    /// would hold it when that does not exist yet.
+    struct WritablePlace {
+        var jsonPath: String
+        var path: String
+        var missingDirectory: String?
+    }
+
+    /// Where the job writes, each checked by looking only: a read-only disk or a path that cannot
+    /// be created is found now, not at the first batch; nothing is created (`run` makes missing
+    /// directories).
+    ///
+    /// - Throws: ``ConfigError`` listing every place that cannot be written.
+    func writablePlaces(_ job: JobConfig, file: String) throws -> [WritablePlace] {
+        var places: [WritablePlace] = []
+        for options in job.sinkOptions {
+            for spec in BuiltIns.registry.sink(options.type)?.options ?? [] {
+                guard case .path = spec.type, let path = options.path(spec.name) else { continue }
+                places.append(WritablePlace(jsonPath: options.path + "." + spec.name, path: path))
+            }
+        }
+        if job.checkpointingSink == nil {
+            places.append(WritablePlace(jsonPath: job.checkpointIsExplicit ? "checkpoint.path" : "checkpoint", path: job.checkpointPath))
+        }
+        var problems: [ConfigIssue] = []
+        for index in places.indices {
+            if let problem = FileSystem.writeProblem(at: places[index].path) {
+                problems.append(ConfigIssue(path: places[index].jsonPath, problem))
+            }
+            let directory = FileSystem.directory(of: places[index].path)
+            if !FileSystem.exists(places[index].path), !FileSystem.exists(directory) { places[index].missingDirectory = directory }
+        }
+        if !problems.isEmpty { throw ConfigError(file: file, issues: problems) }
+        return places
     }
 
     /// `validate CONFIG`
     func validate(config file: String) throws -> Int32 {
         let job = try loader.load(file: file)
-        // Where the job writes must be writable: a read-only disk found now, not at the first batch.
-        var problems: [ConfigIssue] = []
-        for options in job.sinkOptions {
-            for spec in BuiltIns.registry.sink(options.type)?.options ?? [] {
-                guard case .path = spec.type else { continue }
-                if let path = options.path(spec.name), let problem = FileSystem.writeProblem(at: path) {
-                    problems.append(ConfigIssue(path: options.path + "." + spec.name, problem))
-                }
-            }
+        for place in try writablePlaces(job, file: file) {
+            guard let directory = place.missingDirectory else { continue }
+            logger.warning("\(place.jsonPath): directory \(directory) does not exist yet: `chat-export run` creates it")
         }
-        if job.checkpointingSink == nil, let problem = FileSystem.writeProblem(at: job.checkpointPath) {
-            problems.append(ConfigIssue(path: job.checkpointIsExplicit ? "checkpoint.path" : "checkpoint", problem))
-        }
-        if !problems.isEmpty { throw ConfigError(file: file, issues: problems) }
         print(
             "config \(file) is valid: source \(job.sourceOptions.type)\(job.sourceOptions.string("definition").map { " (definition \($0))" } ?? "") (\(job.source.streams.map(\.name).joined(separator: ", "))), "
                 + "sinks \(job.sinkOptions.map(\.type).joined(separator: ", ")), checkpoint \(job.checkpointLocation)")

@@ -84,7 +84,9 @@ enum Help {
 
         Validates CONFIG, asks the source to verify its credentials and reachability with as few
         requests as possible (each tried once), and checks that every sink can write where it is
-        configured. Exit 77 when the vendor rejects the credentials.
+        configured, by looking: it creates no file, directory or database (a directory that does
+        not exist yet is said; `run` creates it). Exit 77 when the vendor rejects the credentials,
+        78 when a place the job writes cannot be written.
 
         \(globalOptions)
         """,
@@ -92,7 +94,9 @@ enum Help {
         Usage: chat-export validate CONFIG
 
         Validates CONFIG without contacting any vendor and reports every problem at once,
-        each with its JSON path. Exit 78 when the config is invalid.
+        each with its JSON path, including output and checkpoint paths that cannot be written
+        (it creates nothing; a directory `run` will create is said). Exit 78 when the config is
+        invalid.
 
         \(globalOptions)
         """,

@@ -135,7 +135,7 @@ struct ServeCommand {
         var issues: [ConfigIssue] = []
         let url = EnvironmentSubstitution.substitute(coordination, environment: environment, path: "--coordination", issues: &issues)
         if let issue = issues.first { throw UsageError(message: "--coordination: \(issue.message)", command: "serve") }
-        let coordinator = try PostgresCoordinator(url: url)
+        let coordinator = try PostgresCoordinator(url: url, logger: logger)
         let worker = try arguments.value("--worker-id") ?? (ProcessInfo.processInfo.hostName + ":" + String(getpid()))
         guard !worker.isEmpty, worker.count <= 200, !worker.contains(where: \.isNewline) else {
             throw UsageError(message: "--worker-id: expected a name of 1 to 200 characters on one line", command: "serve")

@@ -427,8 +427,11 @@ extension VendorJobTests {
         let ok = try CLIHarness.run(["check", file])
         #expect(ok.status == 0, "\(ok.stderr)")
         #expect(ok.stdout.contains("ok  files:"))
-        #expect(ok.stdout.contains("directory writable"))
-        #expect(ok.stdout.contains("database writable"))
+        #expect(ok.stdout.contains("directory \(directory.path)/out does not exist yet: run creates it"), "\(ok.stdout)")
+        #expect(ok.stdout.contains("directory \(directory.path)/db does not exist yet: run creates it and the database"), "\(ok.stdout)")
+        // Once they exist, they are writable.
+        try FileManager.default.createDirectory(atPath: directory.path + "/out", withIntermediateDirectories: false)
+        #expect(try CLIHarness.run(["check", file]).stdout.contains("directory writable"))
         // An immutable directory cannot be written even by root (tests run as root here).
         func chattr(_ flag: String) -> Int32 {
             let process = Process()
@@ -440,9 +443,10 @@ extension VendorJobTests {
         }
         try #require(chattr("+i") == 0, "chattr +i must work on the test file system")
         defer { _ = chattr("-i") }
+        // check looks where validate does first: a config problem (78).
         let refused = try CLIHarness.run(["check", file])
-        #expect(refused.status == 1)
-        #expect(refused.stderr.contains("files sink: cannot write in \(directory.path)/out"))
+        #expect(refused.status == 78, "\(refused.stderr)")
+        #expect(refused.stderr.contains("sinks[0].dir: \(directory.path)/out is not writable"), "\(refused.stderr)")
         // validate looks too (offline, changing nothing): the output path and where it is in the config.
         let invalid = try CLIHarness.run(["validate", file])
         #expect(invalid.status == 78, "\(invalid.stderr)")

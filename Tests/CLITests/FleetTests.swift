@@ -6,6 +6,10 @@ import SyntheticConnector
 import Testing
 import VendorSandbox
 
+/// Leases in these tests expire only when a test expires them (an UPDATE of `expires_at`), never
+/// because a loaded machine ran a step slowly.
+private let leaseTime = 3600.0
+
 /// `psql`'s answer without its trailing newline.
 @discardableResult
 private func sql(_ server: PostgresServer, _ statement: String, database: String) throws -> String {
@@ -24,8 +28,8 @@ struct FleetTests {
         defer { Task { await coordinator.close() } }
         let start = try await coordinator.register([FleetJob(name: "notes", unit: "acme", every: 3600)])
         #expect(try await coordinator.status(of: ["notes"], since: nil).due == ["notes"], "a new job is due at once")
-        let first = try #require(try await coordinator.claim("acme", worker: "w1", timeToLive: 60))
-        #expect(try await coordinator.claim("acme", worker: "w2", timeToLive: 60) == nil, "held and unexpired")
+        let first = try #require(try await coordinator.claim("acme", worker: "w1", timeToLive: leaseTime))
+        #expect(try await coordinator.claim("acme", worker: "w2", timeToLive: leaseTime) == nil, "held and unexpired")
         #expect(try await coordinator.renew(first))
         let source = SyntheticSource(settings: .init(records: 300, pageSize: 50))
 
@@ -46,7 +50,7 @@ struct FleetTests {
         #expect(try await coordinator.status(of: ["notes"], since: start).succeeded.isEmpty)
 
         // w2 takes it over with fence 2 and exports everything; w1's store stays refused.
-        let second = try #require(try await coordinator.claim("acme", worker: "w2", timeToLive: 60))
+        let second = try #require(try await coordinator.claim("acme", worker: "w2", timeToLive: leaseTime))
         #expect(second.fence == 2)
         let taker = try PostgresSink(settings: .init(url: url, schema: "notes"))
         let takerStore = try await taker.checkpointStore(under: second)
@@ -65,7 +69,7 @@ struct FleetTests {
         #expect(lastSuccess >= start && lastSuccess < start + 600, "by the coordination database's clock")
         #expect(status.due.isEmpty, "not due again until its schedule")
         await coordinator.release(second)
-        #expect(try await coordinator.claim("acme", worker: "w3", timeToLive: 60)?.fence == 3, "released: free at once")
+        #expect(try await coordinator.claim("acme", worker: "w3", timeToLive: leaseTime)?.fence == 3, "released: free at once")
     }
 
     @Test("a sink in another database than the coordination asks the coordinator inside its commit")
@@ -75,7 +79,7 @@ struct FleetTests {
         let coordinator = try PostgresCoordinator(url: server.url(database: coordination))
         defer { Task { await coordinator.close() } }
         _ = try await coordinator.register([FleetJob(name: "notes", unit: "acme", every: 3600)])
-        let lease = try #require(try await coordinator.claim("acme", worker: "w1", timeToLive: 60))
+        let lease = try #require(try await coordinator.claim("acme", worker: "w1", timeToLive: leaseTime))
         let source = SyntheticSource(settings: .init(records: 100, pageSize: 50))
         let sink = try PostgresSink(settings: .init(url: server.url(database: other)))
         let store = try await sink.checkpointStore(under: lease)
@@ -86,7 +90,7 @@ struct FleetTests {
         let again = try PostgresSink(settings: .init(url: server.url(database: other), tablePrefix: "again_"))
         await #expect(throws: ChatExportError.self) { _ = try await again.checkpointStore(under: lease) }
         let fresh = try PostgresSink(settings: .init(url: server.url(database: other), tablePrefix: "late_"))
-        let renewed = try #require(try await coordinator.claim("acme", worker: "w1", timeToLive: 60))
+        let renewed = try #require(try await coordinator.claim("acme", worker: "w1", timeToLive: leaseTime))
         let lateStore = try await fresh.checkpointStore(under: renewed)
         try sql(server, "UPDATE chat_export_fleet_leases SET expires_at = clock_timestamp() - interval '1 second'", database: coordination)
         let refused = await #expect(throws: ChatExportError.self) {
@@ -113,6 +117,23 @@ struct FleetTests {
         #expect(lonely.stderr.contains("--worker-id needs --coordination"), "\(lonely.stderr)")
         let badTTL = try CLIHarness.run(["serve", file, "--coordination", server.url(database: database), "--lease-ttl", "0s"])
         #expect(badTTL.status == 64, "\(badTTL.stderr)")
+    }
+
+    @Test("a fleet job whose credentials are rejected: --once exits 1 and the log says it is not tried again, not that the fleet retries")
+    func needsAPerson() throws {
+        let sandbox = try TestPostgres.sandbox(conversations: 10)
+        defer { sandbox.stop() }
+        let (server, database, url) = try TestPostgres.database()
+        let directory = TemporaryDirectory()
+        let file = try directory.write(
+            "rejected.json",
+            TestPostgres.adaJob(sandbox, url: url, perSecond: 40).replacingOccurrences(of: sandbox.settings.adaToken, with: "wrong-token"))
+        let outcome = try CLIHarness.run(
+            ["serve", file, "--coordination", server.url(database: database), "--worker-id", "w1", "--lease-ttl", "3s", "--once"],
+            environment: TestPostgres.environment(server))
+        #expect(outcome.status == 1, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("needs a person: not tried again by this --once worker"), "\(outcome.stderr)")
+        #expect(!outcome.stderr.contains("the fleet tries again in"), "\(outcome.stderr)")
     }
 
     /// Three `serve --once` workers, three vendor instances: the worker running the first

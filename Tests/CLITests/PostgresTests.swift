@@ -279,4 +279,95 @@ struct PostgresTests {
         #expect(final.status == 0, "\(final.stderr)")
         try TestPostgres.expectExact(server, database, sandbox, messagesOnly: true)
     }
+
+    @Test("server notices go through the logger: with --log-format json every stderr line is JSON; the notices show at debug level")
+    func noticesInTheLog() throws {
+        let (_, _, url) = try TestPostgres.database()
+        let server = try TestPostgres.server.get()
+        let directory = TemporaryDirectory()
+        // At this level the server sends a notice with every transaction of the session.
+        let noisy = url + "?options=-c%20client_min_messages%3Ddebug5"
+        let file = try directory.write(
+            "job.json",
+            #"{"source": {"type": "synthetic", "records": 120, "page_size": 40}, "sinks": [{"type": "postgres", "url": "\#(noisy)"}]}"#)
+        func lines(_ arguments: [String]) throws -> [JSONValue] {
+            let outcome = try CLIHarness.run(arguments + ["--log-format", "json"], environment: TestPostgres.environment(server))
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+            return outcome.stderr.split(separator: "\n").compactMap { line in
+                let parsed = try? JSONValue.parse(Array(line.utf8))
+                #expect(parsed?["msg"] != nil, "not a JSON log line: \(line)")
+                return parsed
+            }
+        }
+        let quiet = try lines(["run", file, "--progress", "off"])
+        #expect(!quiet.isEmpty && !quiet.contains { $0["postgres_severity"] != nil }, "notices are debug lines")
+        let debug = try lines(["run", file, "--progress", "off", "--log-level", "debug"])
+        #expect(debug.contains { $0["postgres_severity"] == .string("DEBUG") && $0["level"] == .string("debug") })
+        // A reset creates its backup table if missing: the second one's "already exists" notice goes to the log too.
+        for _ in 0..<2 { _ = try lines(["state", "reset", file, "--log-level", "debug"]) }
+    }
+
+    @Test("a statement cancelled by its statement_timeout (a stalled fleet worker's session) is temporary (75)")
+    func statementTimeout() throws {
+        let (server, database, _) = try TestPostgres.database()
+        let connection = try PostgresConnection(try PostgresAddress(url: server.url(database: database)))
+        try connection.execute("SET statement_timeout = 50", doing: "set a timeout")
+        let error = #expect(throws: ChatExportError.self) { try connection.execute("SELECT pg_sleep(30)", doing: "wait") }
+        #expect(error?.code == .temporaryFailure, "\(String(describing: error))")
+    }
+
+    @Test("two sessions creating one table at the same moment: the loser's error is temporary (75), saying why")
+    func catalogRace() throws {
+        let (server, database, _) = try TestPostgres.database()
+        let address = try PostgresAddress(url: server.url(database: database))
+        let first = try PostgresConnection(address)
+        let second = try PostgresConnection(address)
+        try first.execute("BEGIN; CREATE TABLE raced (a int)", doing: "create table raced")
+        /// The second session's outcome, written by its thread before `done` is signalled.
+        final class Outcome: @unchecked Sendable { var error: (any Error)? }
+        let outcome = Outcome()
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) let racer = second
+        Thread.detachNewThread {
+            do { try racer.execute("CREATE TABLE IF NOT EXISTS raced (a int)", doing: "create table raced") } catch {
+                outcome.error = error
+            }
+            done.signal()
+        }
+        // Once the second session waits for the first one's lock, the first commits.
+        #expect(
+            CLIHarness.waitUntil {
+                (try? first.query("SELECT count(*) FROM pg_locks WHERE NOT granted", doing: "look at the locks").rows.first?[0]) != "0"
+            })
+        try first.execute("COMMIT", doing: "commit")
+        done.wait()
+        let error = try #require(outcome.error as? ChatExportError, "\(String(describing: outcome.error))")
+        #expect(error.code == .temporaryFailure, "\(error)")
+        #expect(error.message.contains("another session was creating it at the same moment"), "\(error)")
+    }
+
+    @Test("numbers no column holds (400 digits, 1e400, past 64 bits) read as NULL in the views instead of failing every query")
+    func outOfRangeNumbers() async throws {
+        let (server, database, _) = try TestPostgres.database()
+        let sink = try PostgresSink(settings: .init(url: server.url(database: database)))
+        let store = try await sink.checkpointStore()
+        try await JobRunner(source: OutOfRangeNumbers(), sinks: [sink], checkpoints: store, logger: .disabled).run()
+        await store.close()
+        func rows(_ sql: String) throws -> [String] {
+            try server.psql(sql, database: database).split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+        }
+        func ids(_ sql: String) throws -> Set<String> { Set(try rows(sql)) }
+        #expect(try rows("SELECT * FROM chat_conversations").count == 10)
+        #expect(try rows("SELECT * FROM conversations_view").count == 10)
+        #expect(try ids("SELECT conversation_id FROM chat_conversations WHERE csat_score IS NOT NULL") == OutOfRangeNumbers.finiteReals)
+        #expect(
+            try ids("SELECT conversation_id FROM chat_conversations WHERE csat_normalized IS NOT NULL") == OutOfRangeNumbers.finiteReals)
+        #expect(try ids("SELECT _id FROM conversations_view WHERE csat_score IS NOT NULL") == OutOfRangeNumbers.integers)
+        #expect(try ids("SELECT _id FROM conversations_view WHERE handle_time IS NOT NULL") == OutOfRangeNumbers.finiteReals)
+        #expect(try ids("SELECT _id FROM conversations_view WHERE seen_at IS NOT NULL") == OutOfRangeNumbers.times)
+        #expect(try rows("SELECT csat_score, csat_normalized FROM chat_conversations WHERE conversation_id = 'n1'") == ["4|0.75"])
+        #expect(
+            try rows("SELECT csat_score FROM conversations_view WHERE _id IN ('n9', 'n10') ORDER BY _id")
+                == ["-9223372036854775808", "9223372036854775807"])
+    }
 }

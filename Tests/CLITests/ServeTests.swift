@@ -54,6 +54,9 @@ struct ServeTests {
         let failing = try CLIHarness.run(["serve", rejected, directory.path + "/jobs/a.json", "--once"])
         #expect(failing.status == 1, "\(failing.stderr)")
         #expect(failing.stderr.contains("rejected: run failed"), "\(failing.stderr)")
+        // The log says what happens next: no "trying again" for a failure --once does not retry.
+        #expect(failing.stderr.contains("needs a person: not tried again by this --once run"), "\(failing.stderr)")
+        #expect(!failing.stderr.contains("trying again"), "\(failing.stderr)")
 
         let bad = try directory.write("bad.json", #"{"source": {"type": "synthetic"}, "sinks": [], "schedule": {"every": "soon"}}"#)
         let invalid = try CLIHarness.run(["serve", bad])

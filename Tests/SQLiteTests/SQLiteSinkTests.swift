@@ -258,4 +258,26 @@ struct CheckpointAuthorityTests {
         await next.close()
         #expect(summary.streams["messages"]?.records == 200)
     }
+
+    @Test("numbers no column holds (400 digits, 1e400, past 64 bits) read as NULL in the views, never infinity or a clamped integer")
+    func outOfRangeNumbers() async throws {
+        let path = directory.path + "/out.sqlite"
+        let sink = SQLiteSink(settings: .init(path: path))
+        let store = try await sink.checkpointStore()
+        try await JobRunner(source: OutOfRangeNumbers(), sinks: [sink], checkpoints: store, logger: .disabled).run()
+        await store.close()
+        func ids(_ sql: String) throws -> Set<String> { Set(try query(path, sql).compactMap { $0[0] }) }
+        #expect(try query(path, "SELECT count(*) FROM chat_conversations")[0][0] == "10")
+        #expect(try ids("SELECT conversation_id FROM chat_conversations WHERE csat_score IS NOT NULL") == OutOfRangeNumbers.finiteReals)
+        #expect(
+            try ids("SELECT conversation_id FROM chat_conversations WHERE csat_normalized IS NOT NULL") == OutOfRangeNumbers.finiteReals)
+        #expect(try ids("SELECT _id FROM conversations_view WHERE csat_score IS NOT NULL") == OutOfRangeNumbers.integers)
+        #expect(try ids("SELECT _id FROM conversations_view WHERE handle_time IS NOT NULL") == OutOfRangeNumbers.finiteReals)
+        #expect(try ids("SELECT _id FROM conversations_view WHERE seen_at IS NOT NULL") == OutOfRangeNumbers.times)
+        #expect(
+            try query(path, "SELECT csat_score, csat_normalized FROM chat_conversations WHERE conversation_id = 'n1'") == [["4", "0.75"]])
+        #expect(
+            try query(path, "SELECT csat_score FROM conversations_view WHERE _id IN ('n9', 'n10') ORDER BY _id")
+                == [["-9223372036854775808"], ["9223372036854775807"]])
+    }
 }

@@ -247,9 +247,19 @@ public struct FleetScheduler: Sendable {
             let delay = JobScheduler.retryDelay(failures: failures[index], every: job.every)
             outcome = temporary ? .failed(retryIn: delay) : .gaveUp(retryIn: delay)
             metrics.finished(job.name, summary: nil, seconds: seconds)
-            metrics.failed(
-                job.name, "\(error.map { "\($0)" } ?? "cancelled")" + (lease == nil ? "" : "; the fleet tries again in \(Int(delay)) s"),
-                logger: logger, worker: worker)
+            // Say what will happen next: this worker stops waiting for a job that needs a person
+            // under --once, though the fleet's row still schedules a retry for other workers.
+            let next: String
+            if lease == nil {
+                next = "; not recorded: this worker no longer holds the lease on \(job.unit), its holder runs the job"
+            } else if temporary {
+                next = "; temporary: the fleet tries again in \(Int(delay)) s"
+            } else if once {
+                next = "; needs a person: not tried again by this --once worker (workers without --once try again in \(Int(delay)) s)"
+            } else {
+                next = "; needs a person: the fleet tries again in \(Int(delay)) s, and keeps failing until it is fixed"
+            }
+            metrics.failed(job.name, "\(error.map { "\($0)" } ?? "cancelled")" + next, logger: logger, worker: worker)
         }
         guard let lease else { return }
         do {

@@ -128,13 +128,16 @@ public struct JobScheduler: Sendable {
                     if Task.isCancelled { break }
                     if once, !temporary {
                         gaveUp.insert(index)
-                        metrics.failed(jobs[index].name, "\(error)", logger: logger)
+                        metrics.failed(jobs[index].name, "\(error); needs a person: not tried again by this --once run", logger: logger)
                         break
                     }
                     failures[index] += 1
                     let delay = Self.retryDelay(failures: failures[index], every: jobs[index].every)
                     due[index] = clock.now + delay
-                    metrics.failed(jobs[index].name, "\(error); trying again in \(Int(delay)) s", logger: logger)
+                    metrics.failed(
+                        jobs[index].name,
+                        "\(error); " + (temporary ? "temporary: " : "needs a person, meanwhile ") + "trying again in \(Int(delay)) s",
+                        logger: logger)
                 }
             }
             group.cancelAll()

@@ -21,6 +21,9 @@ package enum FileSystem {
             try FileManager.default.createDirectory(
                 atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: directoryMode])
         } catch {
+            // Another process (a job starting at the same instant) may have just made it.
+            var info = stat()
+            if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR { return }
             throw ChatExportError(.storageFailure, "cannot create directory \(path): \(describe(error))")
         }
     }
