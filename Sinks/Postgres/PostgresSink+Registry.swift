@@ -44,7 +44,8 @@ extension PostgresSink {
             if !issues.isEmpty { throw ConfigError(issues: issues) }
             return try PostgresSink(
                 settings: Settings(
-                    url: url, schema: schema, tablePrefix: prefix, connectTimeout: max(1, Int(Int64(saturating: options[Options.connectTimeout])))),
+                    url: url, schema: schema, tablePrefix: prefix,
+                    connectTimeout: max(1, Int(Int64(saturating: options[Options.connectTimeout])))),
                 logger: context.logger)
         }
     )
