@@ -148,30 +148,43 @@ public actor FilesSink: Sink {
             lock = nil
             throw error
         }
-        if owner?["job"]?.stringValue != job.id {
-            let record = JSONValue.object([
-                ("job", .string(job.id)), ("checkpoint", .string(job.checkpoint)), ("source", .string(job.source)),
-                ("claimed_at", .string(Timestamp.now.iso8601())),
-            ])
-            try FileSystem.writeAtomically(Array((record.serialized(pretty: true) + "\n").utf8), to: ownerFile)
+        let record = JSONValue.object([
+            ("job", .string(job.id)), ("checkpoint", .string(job.checkpoint)), ("source", .string(job.source)),
+            ("claimed_at", .string(Timestamp.now.iso8601())),
+        ])
+        let recordBytes = Array((record.serialized(pretty: true) + "\n").utf8)
+        if owner?["job"]?.stringValue != job.id { try FileSystem.writeAtomically(recordBytes, to: ownerFile) }
+        // The destination of the parts is the job's too: another job's objects under the same
+        // prefix are never replaced.
+        if let publisher {
+            do {
+                let remote = try await publisher.owner().flatMap { try? JSONValue.parse($0) }
+                try checkOwner(remote, of: directory, for: job, place: publisher.location)
+                if remote?["job"]?.stringValue != job.id { try await publisher.setOwner(recordBytes) }
+            } catch {
+                lock?.release()
+                lock = nil
+                throw error
+            }
         }
     }
 
-    private func checkOwner(_ owner: JSONValue?, of directory: String, for job: JobIdentity) throws {
+    private func checkOwner(_ owner: JSONValue?, of directory: String, for job: JobIdentity, place: String? = nil) throws {
+        let place = place ?? "files directory \(directory)"
         if let owner, let id = owner["job"]?.stringValue, id != job.id {
             let checkpoint = owner["checkpoint"]?.stringValue ?? "unknown"
             let source = owner["source"]?.stringValue ?? "unknown"
             if checkpoint != job.checkpoint {
                 throw ChatExportError(
                     .invalidConfig,
-                    "files directory \(directory) belongs to another job (source \(source), checkpoint \(checkpoint)); two jobs in one directory "
+                    "\(place) belongs to another job (source \(source), checkpoint \(checkpoint)); two jobs in one place "
                         + "overwrite each other's parts: give this job its own dir (if that checkpoint is this job's, moved, point checkpoint.path at it)"
                 )
             }
             if !job.fullRefresh {
                 throw ChatExportError(
                     .invalidConfig,
-                    "files directory \(directory) holds what this job exported under a checkpoint that no longer exists (\(checkpoint) was deleted or replaced); "
+                    "\(place) holds what this job exported under a checkpoint that no longer exists (\(checkpoint) was deleted or replaced); "
                         + "writing would export those records again beside them: run `chat-export run CONFIG --full-refresh` to set the old parts aside "
                         + "and export again, or move them out of \(directory)"
                 )
@@ -206,7 +219,7 @@ public actor FilesSink: Sink {
     /// - Parameter stream: The stream.
     /// - Throws: ``ChatExportError`` when they cannot be moved.
     public func setAside(_ stream: StreamDescriptor) async throws {
-        if let publisher, let aside = try await publisher.setAside(stream.name, to: ".replaced-" + Timestamp.now.compactStamp) {
+        if let publisher, let aside = try await publisher.setAside(remoteName(stream.name), to: ".replaced-" + Timestamp.now.compactStamp) {
             logger.warning("files sink: full refresh of \(stream.name): moved its earlier parts to \(aside)")
         }
         let folder = try FilesSink.folder(settings.directory, stream.name)
@@ -270,7 +283,7 @@ public actor FilesSink: Sink {
             files = StreamFiles(directory: folder, stream: stream, current: Part(number: part, length: length))
             var publishedElsewhere = false
             if let publisher, inProgress[part] == nil, length > 0 {
-                for format in FileFormat.allCases where try await publisher.isPublished(number: part, format: format, stream: stream.name) {
+                for format in FileFormat.allCases where try await publisher.isPublished(number: part, format: format, stream: remoteName(stream.name)) {
                     publishedElsewhere = true
                 }
             }
@@ -285,6 +298,14 @@ public actor FilesSink: Sink {
                 inProgress[part] = nil
                 files.current = Part(number: part + 1, length: 0)
                 try FileSystem.syncDirectory(folder)
+            } else if let format = inProgress[part], length > 0, let publisher,
+                try await publisher.isPublished(number: part, format: format, stream: remoteName(stream.name))
+            {
+                // Uploaded when a run ended, then stopped before its staging was removed: the
+                // object is the part, complete; it never changes, so the next part begins.
+                unlink(path(folder, inProgress: part, format: format))
+                inProgress[part] = nil
+                files.current = Part(number: part + 1, length: 0)
             } else if inProgress[part] != nil {
                 try reopen(&files, truncatingTo: length)
             } else if length > 0 {
@@ -298,7 +319,7 @@ public actor FilesSink: Sink {
                 unlink(path(folder, inProgress: stale, format: format))
             }
         } else {
-            if let publisher, try await publisher.publishedCount(of: stream.name) > 0 {
+            if let publisher, try await publisher.publishedCount(of: remoteName(stream.name)) > 0 {
                 throw ChatExportError(
                     .invalidConfig,
                     "\(publisher.location) holds published parts of stream \(stream.name) but the checkpoint has no position for it "
@@ -487,7 +508,7 @@ public actor FilesSink: Sink {
                 file = folder + "/.part-" + FilesSink.digits(part.number) + "." + format.fileExtension + ".publishing"
                 try format.convert(staging: source, to: file, stream: stream, rowGroupBytes: settings.maxFileBytes)
             }
-            try await publisher.publish(file: file, number: part.number, format: format, stream: stream.name)
+            try await publisher.publish(file: file, number: part.number, format: format, stream: remoteName(stream.name))
             if file != source { unlink(file) }
             unlink(source)
             return
@@ -505,6 +526,11 @@ public actor FilesSink: Sink {
         guard rename(source, target) == 0 else {
             throw ChatExportError(.storageFailure, "files sink: cannot publish \(source): \(FileSystem.errorText())")
         }
+    }
+
+    /// Where a publisher puts a stream's parts: `<stream>`, or `<stream>/<generation>` for a backfill.
+    private func remoteName(_ stream: String) -> String {
+        settings.generation.map { stream + "/" + $0 } ?? stream
     }
 
     private func path(_ folder: String, inProgress number: Int, format: FileFormat? = nil) -> String {

@@ -45,6 +45,18 @@ public protocol PartPublisher: Sendable {
     /// - Throws: ``ChatExportError`` when they cannot be moved.
     func setAside(_ stream: String, to aside: String) async throws -> String?
 
+    /// The owner record stored at the destination (which job's parts these are), or nil.
+    ///
+    /// - Returns: Its bytes.
+    /// - Throws: ``ChatExportError`` when the destination cannot be asked.
+    func owner() async throws -> [UInt8]?
+
+    /// Stores the owner record at the destination.
+    ///
+    /// - Parameter record: Its bytes.
+    /// - Throws: ``ChatExportError`` when the destination refuses it.
+    func setOwner(_ record: [UInt8]) async throws
+
     /// Verifies the destination can be written (`chat-export check`).
     ///
     /// - Returns: What was checked.

@@ -37,7 +37,7 @@ final class S3Client: Sendable {
 
     /// Uploads a file to `key`: one PUT when it is small, a multipart upload of `partSize` parts otherwise.
     func upload(file: String, to key: String, contentType: String) async throws {
-        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+        let fileSize = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
         guard let handle = FileHandle(forReadingAtPath: file) else {
             throw ChatExportError(.storageFailure, "s3: cannot read \(file): \(FileSystem.errorText())")
         }
@@ -46,7 +46,7 @@ final class S3Client: Sendable {
             guard let data = try handle.read(upToCount: settings.partSize) else { return [] }
             return [UInt8](data)
         }
-        guard size > settings.partSize else {
+        guard fileSize > settings.partSize else {
             try await put(key, body: try chunk(), contentType: contentType)
             return
         }
@@ -74,7 +74,15 @@ final class S3Client: Sendable {
                 + "</CompleteMultipartUpload>"
             let completed = try await send(
                 "POST", key: key, query: [("uploadId", uploadID)], headers: [("content-type", "application/xml")],
-                body: Array(document.utf8), purpose: "complete the upload of \(key)")
+                body: Array(document.utf8), accept: [404], purpose: "complete the upload of \(key)")
+            if completed.status == 404 {
+                // NoSuchUpload: an earlier attempt completed it and its answer was lost; the
+                // object is there, whole, or the upload is gone for good.
+                guard try await size(of: key) == fileSize else {
+                    throw ChatExportError(.temporaryFailure, "s3: \(location): the upload of \(key) was lost before it completed. Re-run to resume")
+                }
+                return
+            }
             // S3 may answer 200 with an error inside the body.
             if let code = S3XML.value("Code", in: completed.body) {
                 throw ChatExportError(.temporaryFailure, "s3: \(location): completing the upload of \(key) failed: \(code)")
@@ -85,9 +93,21 @@ final class S3Client: Sendable {
         }
     }
 
+    /// The bytes of `key`, or nil when there is no such object.
+    func get(_ key: String) async throws -> [UInt8]? {
+        let answer = try await send("GET", key: key, accept: [404], purpose: "read \(key)")
+        return answer.status == 404 ? nil : answer.body
+    }
+
     /// Whether `key` exists.
     func exists(_ key: String) async throws -> Bool {
-        try await send("HEAD", key: key, accept: [404], purpose: "look for \(key)").status == 200
+        try await size(of: key) != nil
+    }
+
+    /// The size of `key`, or nil when there is no such object.
+    func size(of key: String) async throws -> Int? {
+        let answer = try await send("HEAD", key: key, accept: [404], purpose: "look for \(key)")
+        return answer.status == 404 ? nil : Int(answer.headers["content-length"] ?? "") ?? 0
     }
 
     /// Up to `limit` keys under `prefix`.
@@ -115,10 +135,13 @@ final class S3Client: Sendable {
     /// Checks the bucket is there and these credentials may write under the prefix: a small
     /// object written, then deleted.
     func check() async throws -> [CheckResult] {
+        // What a run does: list the prefix, look for an object, write one, delete it.
+        _ = try await list(prefix: settings.prefix, limit: 1)
         let probe = settings.prefix + ".chat-export-check-\(getpid())"
         try await put(probe, body: Array("check\n".utf8), contentType: "text/plain")
+        _ = try await exists(probe)
         try await delete(probe)
-        return [CheckResult(subject: location, detail: "bucket reachable, credentials accepted, prefix writable")]
+        return [CheckResult(subject: location, detail: "bucket reachable, credentials accepted, prefix listable and writable")]
     }
 
     // MARK: - Requests
@@ -165,8 +188,8 @@ final class S3Client: Sendable {
             do {
                 let response = try await transport.send(request)
                 if (200..<300).contains(response.status) || accept.contains(response.status) { return response }
-                let code = S3XML.value("Code", in: response.body) ?? ""
-                let message = S3XML.value("Message", in: response.body).map { ": \(Secret.mask($0, signer.secrets))" } ?? ""
+                let code = S3XML.oneLine(S3XML.value("Code", in: response.body) ?? "", limit: 64)
+                let message = S3XML.value("Message", in: response.body).map { ": \(S3XML.oneLine(Secret.mask($0, signer.secrets)))" } ?? ""
                 if !(response.status >= 500 || response.status == 429 || response.status == 408 || code == "SlowDown"
                     || code == "RequestTimeout")
                 {
@@ -241,6 +264,13 @@ enum S3XML {
             rest = rest[close.upperBound...]
         }
         return found
+    }
+
+    /// A server's text on one line, at most `limit` characters (a hostile one cannot forge log
+    /// lines or flood them).
+    static func oneLine(_ text: String, limit: Int = 300) -> String {
+        let flat = String(text.map { $0.isNewline || ($0.isASCII && $0.asciiValue! < 0x20) ? " " : $0 })
+        return flat.count > limit ? String(flat.prefix(limit)) + "…" : flat
     }
 
     static func unescape(_ text: String) -> String {

@@ -48,5 +48,12 @@ struct S3Publisher: PartPublisher {
         return moved == 0 ? nil : "s3://\(client.settings.bucket)/\(target)"
     }
 
+    func owner() async throws -> [UInt8]? { try await client.get(ownerKey) }
+
+    func setOwner(_ record: [UInt8]) async throws { try await client.put(ownerKey, body: record, contentType: "application/json") }
+
+    /// `<prefix>.chat-export-owner.json`: which job's objects these are.
+    var ownerKey: String { client.settings.prefix + ".chat-export-owner.json" }
+
     func check() async throws -> [CheckResult] { try await client.check() }
 }

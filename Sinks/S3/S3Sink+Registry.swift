@@ -87,12 +87,16 @@ public enum S3Sink {
                         "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the options access_key_id and secret_access_key"
                     ))
             }
-            if !issues.isEmpty { throw ConfigError(issues: issues) }
             let endpoint = options["endpoint"]?.stringValue ?? "https://s3.\(region).amazonaws.com"
+            let pathStyle = options[Options.pathStyle]
+            if let problem = endpointProblem(endpoint, bucket: bucket, pathStyle: pathStyle) {
+                issues.append(ConfigIssue(path: options.path + (problem.option == "endpoint" ? ".endpoint" : ".path_style"), problem.message))
+            }
+            if !issues.isEmpty { throw ConfigError(issues: issues) }
             // One staging directory per bucket and prefix, as one set of objects belongs to one job.
             let staging = options.path("staging_dir") ?? (options.baseDirectory + "/.chat-export-s3/" + bucket + "/" + prefix)
             let settings = S3Settings(
-                bucket: bucket, prefix: prefix, region: region, endpoint: endpoint, pathStyle: options[Options.pathStyle],
+                bucket: bucket, prefix: prefix, region: region, endpoint: endpoint, pathStyle: pathStyle,
                 accessKeyID: key!, secretAccessKey: Secret(secret!),
                 sessionToken: credential(Options.sessionToken, "AWS_SESSION_TOKEN").map(Secret.init),
                 format: FileFormat(rawValue: options[Options.format]) ?? .jsonlGzip, maxFileBytes: options[Options.maxFileBytes],
@@ -104,6 +108,31 @@ public enum S3Sink {
                 logger: context.logger, publisher: S3Publisher(client: client))
         }
     )
+
+    /// What keeps requests from reaching the bucket as configured, and which option to change: an
+    /// endpoint with a path (requests go to the host's root), a host that is an IP address or
+    /// `localhost` addressed virtual-hosted (`bucket.127.0.0.1` resolves nowhere), a dotted bucket
+    /// over HTTPS virtual-hosted (the certificate covers one label).
+    static func endpointProblem(_ endpoint: String, bucket: String, pathStyle: Bool) -> (option: String, message: String)? {
+        guard let components = URLComponents(string: endpoint), let host = components.host, !host.isEmpty else {
+            return ("endpoint", "expected an http(s) URL like https://s3.us-east-1.amazonaws.com")
+        }
+        if !(components.path.isEmpty || components.path == "/") || components.query != nil || components.fragment != nil {
+            return ("endpoint", "expected scheme://host[:port] without a path or query (requests go to the host's root), got \(endpoint)")
+        }
+        guard !pathStyle else { return nil }
+        let isAddress = host == "localhost" || host.contains(":") || host.split(separator: ".").allSatisfy { Int($0) != nil }
+        if isAddress {
+            return ("path_style", "the endpoint's host \(host) is an address, so the bucket cannot be a name in front of it: set \"path_style\": true")
+        }
+        if bucket.contains("."), components.scheme == "https" {
+            return (
+                "path_style",
+                "a bucket name with dots does not match the store's TLS certificate when addressed by host name: set \"path_style\": true"
+            )
+        }
+        return nil
+    }
 
     /// S3's bucket naming rules (the common subset every compatible store accepts).
     static func isBucketName(_ name: String) -> Bool {

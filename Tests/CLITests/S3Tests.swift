@@ -122,7 +122,12 @@ struct S3Tests {
         #expect(!outcome.stderr.contains(moto.secretAccessKey))
         let keys = try moto.objects(prefix: "exports/").keys.sorted()
         #expect(keys.count > 3)
-        #expect(keys.allSatisfy { $0.hasPrefix("exports/messages/part-") || $0.hasPrefix("exports/conversations/part-") }, "\(keys)")
+        // The parts, and the record of which job they belong to.
+        #expect(
+            keys.allSatisfy {
+                $0.hasPrefix("exports/messages/part-") || $0.hasPrefix("exports/conversations/part-")
+                    || $0 == "exports/.chat-export-owner.json"
+            }, "\(keys)")
         let records = try moto.gzipRecords(prefix: "exports/", stream: "messages")
         #expect(records.count == sandbox.dataset.adaMessages.count)
         #expect(records.sorted() == sandbox.dataset.adaMessages.map { String(decoding: $0.json, as: UTF8.self) }.sorted())
@@ -223,7 +228,9 @@ struct S3Tests {
         #expect(absent.stderr.contains("no-such-bucket"), "\(absent.stderr)")
         let checked = try CLIHarness.run(["check", file], environment: moto.environment)
         #expect(checked.status == 0, "\(checked.stderr)")
-        #expect(checked.stdout.contains("prefix writable") || checked.stderr.contains("prefix writable"), "\(checked.stdout)")
+        #expect(
+            checked.stdout.contains("prefix listable and writable") || checked.stderr.contains("prefix listable and writable"),
+            "\(checked.stdout)")
         let none = try CLIHarness.run(["validate", file], environment: ["AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""])
         #expect(none.status == 78)
         #expect(none.stderr.contains("no credentials"), "\(none.stderr)")

@@ -40,14 +40,14 @@ public enum FileFormat: String, Sendable, CaseIterable {
             JSONLines.appendLine(record.json, to: &buffer)
             return
         }
-        // A frame: u32 length of the rest, u16 id length, id, i64 cursor (Int64.min: none),
+        // A frame: u32 length of the rest, u32 id length, id, i64 cursor (Int64.min: none),
         // i32 parent length (-1: none), parent, i64 synced_at, then the record's bytes.
         let id = Array(record.id.utf8)
         let parent = record.parentID.map { Array($0.utf8) }
-        let length = 2 + min(id.count, 0xFFFF) + 8 + 4 + (parent?.count ?? 0) + 8 + record.json.count
+        let length = 4 + id.count + 8 + 4 + (parent?.count ?? 0) + 8 + record.json.count
         Self.append(UInt32(length), to: &buffer)
-        Self.append(UInt16(min(id.count, 0xFFFF)), to: &buffer)
-        buffer += id.prefix(0xFFFF)
+        Self.append(UInt32(id.count), to: &buffer)
+        buffer += id
         Self.append(record.cursor?.microseconds ?? .min, to: &buffer)
         Self.append(Int32(parent.map { Int32($0.count) } ?? -1), to: &buffer)
         if let parent { buffer += parent }
@@ -154,7 +154,7 @@ public enum FileFormat: String, Sendable, CaseIterable {
         let end = cursor + Int(length)
         guard end <= bytes.endIndex else { return nil }
         func bad() -> ChatExportError { ChatExportError(.storageFailure, "files sink: \(file) holds a malformed record frame") }
-        guard let idLength = read(UInt16.self, bytes, at: &cursor), cursor + Int(idLength) <= end else { throw bad() }
+        guard let idLength = read(UInt32.self, bytes, at: &cursor), cursor + Int(idLength) <= end else { throw bad() }
         let id = bytes[cursor..<cursor + Int(idLength)]
         cursor += Int(idLength)
         guard let time = read(Int64.self, bytes, at: &cursor), let parentLength = read(Int32.self, bytes, at: &cursor) else { throw bad() }

@@ -271,7 +271,7 @@ final class ParquetWriter {
             let group = groups[index]
             element.structList(1, count: columns.count) { chunk, column in
                 let stats = group.columns[column]
-                chunk.i64(2, stats.offset)
+                chunk.i64(2, 0)  // file_offset: deprecated, 0 as the specification now asks
                 chunk.structure(3) { data in
                     data.i32(1, columns[column].physical.rawValue)
                     data.i32List(2, [0, 3])  // PLAIN, RLE
@@ -297,6 +297,8 @@ final class ParquetWriter {
             element.i16(7, Int16(truncatingIfNeeded: index))  // ordinal
         }
         meta.string(6, "chat-export")
+        // column_orders: each column's min/max follow its type's order (required beside min_value/max_value).
+        meta.structList(7, count: columns.count) { order, _ in order.structure(1) { _ in } }
         meta.stop()
         return meta.bytes
     }
