@@ -283,7 +283,8 @@ public actor FilesSink: Sink {
             files = StreamFiles(directory: folder, stream: stream, current: Part(number: part, length: length))
             var publishedElsewhere = false
             if let publisher, inProgress[part] == nil, length > 0 {
-                for format in FileFormat.allCases where try await publisher.isPublished(number: part, format: format, stream: remoteName(stream.name)) {
+                let name = remoteName(stream.name)
+                for format in FileFormat.allCases where try await publisher.isPublished(number: part, format: format, stream: name) {
                     publishedElsewhere = true
                 }
             }

@@ -79,7 +79,8 @@ final class S3Client: Sendable {
                 // NoSuchUpload: an earlier attempt completed it and its answer was lost; the
                 // object is there, whole, or the upload is gone for good.
                 guard try await size(of: key) == fileSize else {
-                    throw ChatExportError(.temporaryFailure, "s3: \(location): the upload of \(key) was lost before it completed. Re-run to resume")
+                    throw ChatExportError(
+                        .temporaryFailure, "s3: \(location): the upload of \(key) was lost before it completed. Re-run to resume")
                 }
                 return
             }

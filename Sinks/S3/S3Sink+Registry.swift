@@ -90,7 +90,8 @@ public enum S3Sink {
             let endpoint = options["endpoint"]?.stringValue ?? "https://s3.\(region).amazonaws.com"
             let pathStyle = options[Options.pathStyle]
             if let problem = endpointProblem(endpoint, bucket: bucket, pathStyle: pathStyle) {
-                issues.append(ConfigIssue(path: options.path + (problem.option == "endpoint" ? ".endpoint" : ".path_style"), problem.message))
+                issues.append(
+                    ConfigIssue(path: options.path + (problem.option == "endpoint" ? ".endpoint" : ".path_style"), problem.message))
             }
             if !issues.isEmpty { throw ConfigError(issues: issues) }
             // One staging directory per bucket and prefix, as one set of objects belongs to one job.
@@ -123,7 +124,10 @@ public enum S3Sink {
         guard !pathStyle else { return nil }
         let isAddress = host == "localhost" || host.contains(":") || host.split(separator: ".").allSatisfy { Int($0) != nil }
         if isAddress {
-            return ("path_style", "the endpoint's host \(host) is an address, so the bucket cannot be a name in front of it: set \"path_style\": true")
+            return (
+                "path_style",
+                "the endpoint's host \(host) is an address, so the bucket cannot be a name in front of it: set \"path_style\": true"
+            )
         }
         if bucket.contains("."), components.scheme == "https" {
             return (
