@@ -48,15 +48,7 @@ public final class StdoutSink: Sink, @unchecked Sendable {
             buffer[buffer.count - 1] = UInt8(ascii: "}")
             buffer.append(0x0A)
         }
-        try lock.withLock {
-            guard JSONLines.writeAll(fd: fd, buffer) else {
-                if errno == EPIPE {
-                    throw ChatExportError(
-                        .outputClosed, "standard output was closed by its reader; stopped at the last batch written in full")
-                }
-                throw ChatExportError(.storageFailure, "cannot write to standard output: \(String(cString: strerror(errno)))")
-            }
-        }
+        try lock.withLock { try JSONLines.writeOutput(fd: fd, buffer, unit: "batch") }
     }
 
     /// Makes written lines durable where the output allows (fsync of a regular file).

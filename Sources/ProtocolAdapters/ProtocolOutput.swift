@@ -22,15 +22,7 @@ public final class ProtocolOutput: @unchecked Sendable {
     /// - Parameter bytes: One or more messages, each ending in a newline.
     /// - Throws: ``ChatExportError`` (`outputClosed` when the reader went away, else `storageFailure`).
     public func write(_ bytes: [UInt8]) throws {
-        try lock.withLock {
-            guard JSONLines.writeAll(fd: fd, bytes) else {
-                if errno == EPIPE {
-                    throw ChatExportError(
-                        .outputClosed, "standard output was closed by its reader; stopped at the last message written in full")
-                }
-                throw ChatExportError(.storageFailure, "cannot write to standard output: \(String(cString: strerror(errno)))")
-            }
-        }
+        try lock.withLock { try JSONLines.writeOutput(fd: fd, bytes, unit: "message") }
     }
 
     /// Writes one message as a line.

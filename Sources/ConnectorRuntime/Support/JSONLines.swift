@@ -35,4 +35,21 @@ public enum JSONLines {
     public static func writeAll(fd: Int32, _ bytes: [UInt8]) -> Bool {
         FileSystem.writeAll(fd: fd, bytes)
     }
+
+    /// Writes whole lines to standard output (or another output a reader consumes), in words
+    /// when it fails: a reader that went away (`| head`) is ``ChatExportError/Code/outputClosed``,
+    /// a clean stop at the last `unit` written in full; anything else is a storage failure.
+    ///
+    /// - Parameters:
+    ///   - fd: The file descriptor.
+    ///   - bytes: Whole lines.
+    ///   - unit: What a write holds, for the message (`batch`, `message`).
+    /// - Throws: ``ChatExportError``.
+    public static func writeOutput(fd: Int32, _ bytes: [UInt8], unit: String) throws {
+        guard !writeAll(fd: fd, bytes) else { return }
+        if errno == EPIPE {
+            throw ChatExportError(.outputClosed, "standard output was closed by its reader; stopped at the last \(unit) written in full")
+        }
+        throw ChatExportError(.storageFailure, "cannot write to standard output: \(String(cString: strerror(errno)))")
+    }
 }
