@@ -74,7 +74,7 @@ enum NewConnectorCommand {
             {"name": "page_size", "type": "integer", "min": 1, "max": 500, "default": 200, "summary": "Records per page."},
             {"name": "window_days", "type": "number", "min": 0.01, "max": 31, "default": 7, "summary": "The longest window in days."},
             {"name": "max_concurrent_windows", "type": "integer", "min": 1, "max": 16, "default": 2, "summary": "Windows read at once."},
-            {"name": "lookback", "type": "duration", "default": "6h", "summary": "How far before the checkpoint conversations are read again."}
+            {"name": "lookback", "type": "duration", "default": "6h", "summary": "The latest a record may appear and still be read: each stretch is read again as it ages."}
           ],
           "base_url": "{base_url}",
           "auth": {"type": "bearer", "option": "api_token"},
