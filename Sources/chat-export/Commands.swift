@@ -74,8 +74,9 @@ struct Commands {
         return range
     }
 
-    /// `run CONFIG --dry-run [--limit N]`: up to N records per stream from the configured start
-    /// to stdout; no sink is written and no checkpoint is read or stored.
+    /// `run CONFIG --dry-run [--limit N]`: up to N records per stream, the most recent first, to
+    /// stdout (a preview: small pages, one request per stream when the vendor has data); no sink
+    /// is written and no checkpoint is read or stored.
     func dryRun(_ job: JobConfig, only: Set<String>?, limit text: String?, file: String) async throws -> Int32 {
         let limit =
             try text.map { text -> Int in

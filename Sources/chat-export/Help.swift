@@ -65,9 +65,10 @@ enum Help {
         Options:
           --stream NAME         run only this stream (repeatable)
           --progress MODE       auto (live line on a terminal, log lines otherwise), live, log or off
-          --dry-run             fetch at most --limit records per stream (default 10) from the
-                                configured start and print them as {"stream": …, "record": …}
-                                lines; no sink is written, no checkpoint read or stored
+          --dry-run             a preview: fetch at most --limit records per stream (default 10),
+                                the most recent window first, in small pages, and print them as
+                                {"stream": …, "record": …} lines; no sink is written, no
+                                checkpoint read or stored
           --limit N             records per stream for --dry-run
           --since TIME          backfill: read exactly TIME up to --until (default: now − lag) into
                                 the sinks and leave the checkpoint as it is; a files sink writes the
@@ -127,7 +128,7 @@ enum Help {
         Prints each stream of the job (or of source TYPE): its table columns (the id, the cursor
         and parent columns and the vendor field each comes from), the declared well-known fields
         with their types and the view columns they become, and, with CONFIG, every field seen in
-        a sample of up to N real records from the configured start (default 100 per stream): its
+        a sample of up to N real records, the most recent first (default 100 per stream): its
         JSON types and how often it is present. Writes no sink and no checkpoint.
 
         Options:

@@ -27,7 +27,9 @@ public struct JobRunner: Sendable {
     /// Start the selected streams over from the configured start: forget their stored states
     /// and let each sink set aside what it holds for them (``Sink/setAside(_:)``).
     public var fullRefresh = false
-    /// Stop each stream once this many records reached the sinks (a dry run); nil for no limit.
+    /// Stop each stream once this many records reached the sinks; nil for no limit. Set, the run
+    /// is a preview (`run --dry-run`, `discover`) and the source is told so
+    /// (``ReadRequest/preview``): small pages, the most recent records first, nothing read again.
     public var recordLimit: Int?
     /// The clock sources plan with (``ReadRequest/now``), read once per stream: the real time
     /// unless a test or a replay pins it.
@@ -146,10 +148,14 @@ public struct JobRunner: Sendable {
         let logger = self.logger.with("stream", stream.name)
         let tracker = StreamTracker(state: state)
         let identity = source.identity(of: stream)
-        logger.info(state == nil ? "starting from the configured start" : "resuming from checkpoint (batch \(state!.sequence))")
+        if let recordLimit {
+            logger.debug("previewing at most \(recordLimit) records, the most recent first")
+        } else {
+            logger.info(state == nil ? "starting from the configured start" : "resuming from checkpoint (batch \(state!.sequence))")
+        }
         let request = ReadRequest(
             stream: stream, checkpoint: state?.checkpoint, logger: logger, now: now(),
-            suppressRepeats: !sinks.allSatisfy { $0.replay == .upsertByID })
+            suppressRepeats: !sinks.allSatisfy { $0.replay == .upsertByID }, preview: recordLimit.map(ReadRequest.Preview.init))
         do {
             try await JobRunContext.$store.withValue(checkpoints) {
                 try await JobRunContext.$progress.withValue(progress) {
@@ -157,7 +163,7 @@ public struct JobRunner: Sendable {
                 }
             }
         } catch is RecordLimitReached {
-            logger.info("stream stopped at its record limit (\(recordLimit ?? 0))")
+            logger.debug("stream stopped at its record limit (\(recordLimit ?? 0))")
         }
         progress?.finished(stream: stream.name)
         var summary = await tracker.summary
