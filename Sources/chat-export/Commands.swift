@@ -54,10 +54,13 @@ struct Commands {
         if arguments.flags.contains("--full-refresh") {
             throw UsageError(message: "--since reads a range beside the checkpoint; --full-refresh replaces it: use one", command: "run")
         }
+        let now = try RunClock.current()()
         func parse(_ text: String, _ name: String) throws -> Timestamp {
-            guard let time = Timestamp(iso8601: text) else {
+            guard let time = Self.relativeTime(text, now: now) else {
                 throw UsageError(
-                    message: "\(name): expected a time like 2026-10-01 or 2026-10-01T12:00:00Z, got \"\(text)\"", command: "run")
+                    message:
+                        "\(name): expected a time (2026-10-01, 2026-10-01T12:00:00Z), a duration back from now (7d, 12h, 90m, up to 366d) or today, yesterday, now; got \"\(text)\"",
+                    command: "run")
             }
             return time
         }
@@ -72,6 +75,23 @@ struct Commands {
             throw UsageError(message: "--since: source \(type) reads no time range", command: "run")
         }
         return range
+    }
+
+    /// A time given on the command line: ISO-8601, a duration back from `now` (`7d`, `12h`,
+    /// `1h30m`, at most 366 days), or `today`, `yesterday` (00:00 UTC of that day), `now`.
+    static func relativeTime(_ text: String, now: Timestamp) -> Timestamp? {
+        if let time = Timestamp(iso8601: text) { return time }
+        let midnight = Timestamp(epochSeconds: now.epochSeconds - (now.epochSeconds % 86_400 + 86_400) % 86_400)
+        switch text.lowercased() {
+        case "now": return now
+        case "today": return midnight
+        case "yesterday": return midnight.adding(seconds: -86_400)
+        default:
+            // Text only: a bare number is not taken for seconds back.
+            guard text.contains(where: \.isLetter), let seconds = Duration.parseSeconds(.string(text)), seconds > 0, seconds <= 366 * 86_400
+            else { return nil }
+            return Timestamp(microseconds: now.microseconds - Int64((seconds * 1e6).rounded()))
+        }
     }
 
     /// `run CONFIG --dry-run [--limit N]`: up to N records per stream, the most recent first, to

@@ -74,6 +74,8 @@ enum Help {
                                 the sinks and leave the checkpoint as it is; a files sink writes the
                                 range to DIR/<stream>/backfill-<UTC time>/ (SQLite upserts it)
           --until TIME          the end of a backfill (exclusive)
+                                TIME: 2026-10-01 or 2026-10-01T12:00:00Z (UTC), a duration back
+                                from now (7d, 12h, 90m), or today, yesterday (00:00 UTC), now
           --full-refresh        start the streams over from the configured start: forget their
                                 checkpoints; a files sink moves its earlier parts to
                                 DIR/.replaced-<UTC time>/ (SQLite upserts the re-export)
@@ -138,11 +140,12 @@ enum Help {
         \(globalOptions)
         """,
         "serve": """
-        Usage: chat-export serve JOB_OR_DIR... [--once] [--metrics 127.0.0.1:PORT] [--max-concurrent N]
+        Usage: chat-export serve JOB_OR_DIR... [--once] [--metrics HOST:PORT] [--max-concurrent N]
                                  [--coordination postgresql://…] [--worker-id NAME] [--lease-ttl 60s]
 
         Runs every job (each file, and every *.json in each directory) on its schedule,
-        "schedule": {"every": "15m"} in the job file (default hourly): never two runs of one job at
+        "schedule": {"every": "15m"} or {"cron": "*/15 * * * *"} (five fields, UTC) in the job file
+        (default hourly; every runs at once, cron at its first time): never two runs of one job at
         once, at most N runs at a time (default 4); a due job starts as soon as a slot is free. Jobs
         that call the same vendor instance share its rate limits and daily budget. A failed run is
         tried again after 1, 2, 4… minutes (never later than its schedule). Each run reloads its
@@ -160,8 +163,9 @@ enum Help {
           --once                exit once every job has completed a successful run that finished
                                 after this process started, whichever worker ran it (0), or 1 if
                                 one never could
-          --metrics ADDRESS     serve Prometheus metrics on http://ADDRESS/metrics (and /healthz);
-                                loopback only: 127.0.0.1:PORT
+          --metrics HOST:PORT   serve Prometheus metrics on http://HOST:PORT/metrics (and /healthz):
+                                127.0.0.1:9464 for this machine, 0.0.0.0:9464 (or an interface's
+                                IPv4 address) for a scraper elsewhere
           --max-concurrent N    runs (and, in a fleet, leases) at a time (default 4)
           --coordination URL    share the jobs with a fleet through this PostgreSQL database
                                 (a password from ${VAR} in the URL, PGPASSWORD or ~/.pgpass)
