@@ -10,7 +10,7 @@ struct CommandLineTests {
     @Test(
         "bad command lines exit 64 with one line and a hint",
         arguments: [
-            ([], "missing command"), (["frobnicate"], "unknown command"), (["rnu"], "did you mean \"run\""),
+            (["frobnicate"], "unknown command"), (["rnu"], "did you mean \"run\""),
             (["run"], "missing CONFIG"), (["run", "a.json", "b.json"], "expected one CONFIG"),
             (["validate", "--bogus", "x"], "unknown option --bogus"),
             (["run", "x.json", "--progres", "off"], "did you mean --progress"),

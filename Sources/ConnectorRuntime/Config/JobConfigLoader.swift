@@ -41,7 +41,8 @@ public struct JobConfigLoader: Sendable {
     ///   file cannot be read.
     public func load(file: String) throws -> JobConfig {
         guard let bytes = try FileSystem.readFile(file) else {
-            throw ConfigError(file: file, issues: [ConfigIssue(path: "$", "file not found")])
+            throw ConfigError(
+                file: file, issues: [ConfigIssue(path: "$", "no such config file (`chat-export init TYPE > FILE` writes one)")])
         }
         let document: JSONValue
         do {

@@ -150,8 +150,12 @@ public struct JobRunner: Sendable {
         let identity = source.identity(of: stream)
         if let recordLimit {
             logger.debug("previewing at most \(recordLimit) records, the most recent first")
+        } else if checkpoints is DetachedCheckpointStore {
+            logger.info("backfilling the range given; the job's checkpoint is left as it is")
+        } else if let state {
+            logger.info("resuming from the checkpoint (batch \(state.sequence))")
         } else {
-            logger.info(state == nil ? "starting from the configured start" : "resuming from checkpoint (batch \(state!.sequence))")
+            logger.info("no checkpoint yet: starting from the configured start")
         }
         let request = ReadRequest(
             stream: stream, checkpoint: state?.checkpoint, logger: logger, now: now(),
@@ -168,7 +172,14 @@ public struct JobRunner: Sendable {
         progress?.finished(stream: stream.name)
         var summary = await tracker.summary
         summary.completed = true
-        logger.info("stream finished: \(summary.records) records in \(summary.pages) pages")
+        // The stream's one line: what it wrote (JSON: the counts as numbers).
+        logger.info(
+            "\(stream.name): finished, \(Readable.count(summary.records, "record")) in \(Readable.count(summary.pages, "page")) "
+                + "(\(Readable.bytes(summary.bytes)))",
+            [
+                "event": "stream_finished", "records": .int(summary.records), "pages": .int(summary.pages), "bytes": .int(summary.bytes),
+                "completed": .bool(summary.completed),
+            ])
         return summary
     }
 

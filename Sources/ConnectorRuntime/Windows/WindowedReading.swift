@@ -165,7 +165,7 @@ public struct WindowedReading<Position: Codable & Sendable & Equatable>: Sendabl
             state.delivered = nil
         }
         logger.info(
-            "\(stream): reading \(state.doneThrough.iso8601()) to \(state.rangeEnd.iso8601()) in \(Self.count(state.windows.count, "window"))"
+            "\(stream): reading \(state.doneThrough.iso8601()) to \(state.rangeEnd.iso8601()) in \(Readable.count(state.windows.count, "window"))"
         )
         if state.windows.isEmpty, state.doneThrough == state.rangeEnd, state.rereads != stored?.rereads {
             // The main read has nothing to emit: the passes' new frontiers are stored on their own.
@@ -228,7 +228,7 @@ public struct WindowedReading<Position: Codable & Sendable & Equatable>: Sendabl
             upper = lower
         }
         request.logger.debug(
-            "\(request.stream.name): previewing \(start.iso8601()) to \(end.iso8601()), the most recent of \(Self.count(windows.count, "window")) first"
+            "\(request.stream.name): previewing \(start.iso8601()) to \(end.iso8601()), the most recent of \(Readable.count(windows.count, "window")) first"
         )
         let reader = WindowedReader<Position>(stream: request.stream.name, concurrency: 1)
         for window in windows {
@@ -237,9 +237,6 @@ public struct WindowedReading<Position: Codable & Sendable & Equatable>: Sendabl
                 emit: emit)
         }
     }
-
-    /// `1 window`, `7 windows`.
-    static func count(_ number: Int, _ noun: String) -> String { "\(number) \(noun)\(number == 1 ? "" : "s")" }
 
     /// Reads `windows` of one pass, ending at `end`, and returns the stream's state after it.
     private func reread(
