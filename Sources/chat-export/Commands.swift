@@ -235,8 +235,17 @@ struct Commands {
         print("checkpoint: \(job.checkpointLocation)")
         if states.isEmpty { print("no checkpoint yet: the next run starts from the configured start") }
         let now = Timestamp.now
+        let streams = Dictionary(job.source.streams.map { ($0.name, $0) }) { first, _ in first }
         for (name, state) in states.sorted(by: { $0.key < $1.key }) {
-            var parts = ["\(state.records) records in \(state.sequence) batches"]
+            // Deliveries count every record sent, a record read again included; a SQL sink's
+            // table holds each once.
+            var parts = ["\(Readable.count(state.records, "record")) delivered in \(Readable.count(state.sequence, "batch"))"]
+            if let stream = streams[name] {
+                for sink in job.sinks {
+                    guard let rows = try await sink.storedRows(of: stream) else { continue }
+                    parts.append("\(Readable.count(rows, "row")) stored in \(sink.identity)")
+                }
+            }
             parts.append("last committed \(state.updatedAt.iso8601()) (\(Commands.age(from: state.updatedAt, to: now)) ago)")
             if let through = Commands.readThrough(state.checkpoint.state) {
                 parts.append("complete through \(through.iso8601()) (\(Commands.age(from: through, to: now)) behind now)")

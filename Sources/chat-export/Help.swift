@@ -212,9 +212,10 @@ enum Help {
                chat-export state set CONFIG --stream NAME... --position TIME
                chat-export state reset CONFIG [--stream NAME]...
 
-        show prints, per stream, the records and batches so far, when it last committed, how far
-        behind now it is complete, and the source it describes; --json prints the checkpoint as
-        stored. It needs no lock: it reads a running job's state too.
+        show prints, per stream, the records delivered and batches so far (a record read again
+        counts again), the rows each SQL sink stores (each record once), when it last committed,
+        how far behind now it is complete, and the source it describes; --json prints the
+        checkpoint as stored. It needs no lock: it reads a running job's state too.
         set is a manual repair: the streams count as read up to TIME and the next run reads from
         TIME on (earlier to read again, later to skip); the sinks' positions are kept.
         reset forgets the checkpoint of every stream, or of the named streams, so the next run

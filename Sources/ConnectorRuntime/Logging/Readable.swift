@@ -2,8 +2,10 @@ import Foundation
 
 /// Numbers as a person reads them in a log line (the JSON log keeps them whole).
 package enum Readable {
-    /// `1 window`, `7 windows`.
-    package static func count(_ number: Int, _ noun: String) -> String { "\(number) \(noun)\(number == 1 ? "" : "s")" }
+    /// `1 window`, `7 windows`, `2 batches`.
+    package static func count(_ number: Int, _ noun: String) -> String {
+        number == 1 ? "1 \(noun)" : "\(number) \(noun)" + (noun.hasSuffix("ch") || noun.hasSuffix("s") ? "es" : "s")
+    }
 
     /// `512 bytes`, `221 kB`, `4.5 MB`, `1.2 GB` (powers of 1000).
     package static func bytes(_ count: Int) -> String {
