@@ -206,7 +206,7 @@ struct CommandLineTests {
         let human = try CLIHarness.run(["state", "show", file])
         #expect(human.status == 0)
         #expect(human.stdout.contains("messages: "))
-        #expect(human.stdout.contains(" records delivered in ") && human.stdout.contains("last committed"))
+        #expect(human.stdout.contains(" delivered in ") && human.stdout.contains("last committed"), "\(human.stdout)")
         #expect(human.stdout.contains("source synthetic"))
         // The job still holds its lock: a second run is refused meanwhile.
         #expect(try CLIHarness.run(["run", file]).status == 75)

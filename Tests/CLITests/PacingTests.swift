@@ -13,10 +13,10 @@ struct PacingTests {
         let sandbox = try VendorSandbox(settings: settings)
         defer { sandbox.stop() }
         let directory = TemporaryDirectory()
-        // One window, pages of 100: the second page waits 2 s for the endpoint's 0.5/s.
+        // One window, pages of 100: the second page waits 4 s for the endpoint's 0.25/s (announced from 1 s: room for a slow machine).
         let file = try directory.write(
             "job.json",
-            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(sandbox.settings.adaToken)", "streams": ["messages"], "page_size": 100, "max_concurrent_windows": 1, "lookback": "0s", "rate_limits": {"per_endpoint_per_second": 0.5, "per_minute": 0}, "start": "\#(sandbox.dataset.start.iso8601())", "end": "\#(sandbox.settings.end.iso8601())"}, "sinks": [{"type": "files", "dir": "out"}]}"#
+            #"{"source": {"type": "ada-v2", "base_url": "\#(sandbox.baseURL)", "token": "\#(sandbox.settings.adaToken)", "streams": ["messages"], "page_size": 100, "max_concurrent_windows": 1, "lookback": "0s", "rate_limits": {"per_endpoint_per_second": 0.25, "per_minute": 0}, "start": "\#(sandbox.dataset.start.iso8601())", "end": "\#(sandbox.settings.end.iso8601())"}, "sinks": [{"type": "files", "dir": "out"}]}"#
         )
         #expect(sandbox.dataset.adaMessages.count > 100)
         let outcome = try CLIHarness.run(["run", file, "--progress", "off", "--log-format", "json"])
@@ -27,7 +27,7 @@ struct PacingTests {
         let wait = try #require(waits.first)
         #expect(wait["limit"] == .string("per_endpoint_per_second"))
         let message = wait["msg"]?.stringValue ?? ""
-        #expect(message.contains("(0.5 requests a second to /api/v2/export/messages, 127.0.0.1:\(sandbox.port)); next request at "))
+        #expect(message.contains("(0.25 requests a second to /api/v2/export/messages, 127.0.0.1:\(sandbox.port)); next request at "))
         #expect(message.hasSuffix(" UTC"), "\(message)")
     }
 }

@@ -153,7 +153,7 @@ public struct JobRunner: Sendable {
         } else if checkpoints is DetachedCheckpointStore {
             logger.info("backfilling the range given; the job's checkpoint is left as it is")
         } else if let state {
-            logger.info("resuming from the checkpoint (batch \(state.sequence))")
+            logger.info("resuming from checkpoint (batch \(state.sequence))")
         } else {
             logger.info("no checkpoint yet: starting from the configured start")
         }
