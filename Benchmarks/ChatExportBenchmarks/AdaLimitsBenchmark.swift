@@ -44,6 +44,10 @@ enum AdaLimitsBenchmark {
         let accepted = requests.filter { $0.status != 429 }.map(\.time).sorted()
         let minutes = max(1e-9, (accepted.last ?? 0) - (accepted.first ?? 0)) / 60
         let usage = Double(accepted.count - 1) / minutes / 100 * 100
+        // The most requests any 60 s held, as the vendor counts them (a burst is fine, a minute
+        // over the limit is not).
+        let sent = requests.map(\.time).sorted()
+        let busiest = sent.indices.map { index in sent[index...].prefix { $0 < sent[index] + 60 }.count }.max() ?? 0
         let dataset = sandbox.dataset
         let exact =
             try Set(ids(directory + "/out/messages")) == Set(dataset.adaMessages.map(\.id))
@@ -54,10 +58,11 @@ enum AdaLimitsBenchmark {
             contender: label,
             metrics: [
                 ("requests", Double(requests.count), "req"), ("429s", Double(throttled) / Double(max(1, requests.count)) * 100, "%"),
-                ("of 100/min", usage, "%"), ("of the vendor's", usage * 100 / Double(vendorPerMinute), "%"), ("time", run.wall, "s"),
+                ("of 100/min", usage, "%"), ("of the vendor's", usage * 100 / Double(vendorPerMinute), "%"),
+                ("most in 60 s", Double(busiest), "req"), ("time", run.wall, "s"),
                 ("exact", exact ? 1 : 0, "yes"),
             ],
-            target: "≤ 5% 429s, ≥ 85% of 100/min (documented case), exact"
+            target: "≤ 5% 429s, ≥ 85% of 100/min (documented case), exact; no 60 s with more requests than the limit"
         )
     }
 

@@ -45,6 +45,9 @@ public struct AdaSettings: Sendable {
         self.lookback = lookback
     }
 
+    /// The smallest `page_size` Ada serves.
+    public static let smallestPage = 100
+
     /// The retention Ada documents: 12 months.
     public static let retentionSeconds: Int64 = 365 * 86_400
 }

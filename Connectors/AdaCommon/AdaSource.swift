@@ -91,8 +91,10 @@ public struct AdaSource: Source {
     /// Reads a stream from its checkpoint (or the configured start) to the end of the range.
     public func read(_ request: ReadRequest, emit: @Sendable (RecordBatch) async throws -> Void) async throws {
         let stream = request.stream.name
+        // A preview asks for no more than it shows (Ada's smallest page is 100).
+        let pageSize = request.preview?.pageSize(configured: settings.pageSize, smallest: AdaSettings.smallestPage) ?? settings.pageSize
         let pages = AdaPageReader(
-            api: api, client: client, stream: stream, field: boundField(stream), pageSize: settings.pageSize,
+            api: api, client: client, stream: stream, field: boundField(stream), pageSize: pageSize,
             layout: layout(request.stream),
             logger: request.logger)
         try await reading(stream).read(

@@ -167,9 +167,12 @@ public struct DeepConverseSource: Source {
         let stream = request.stream
         let layout = RecordLayout(cursorField: stream.cursorField, cursorFormat: .epochOrISO8601, parentField: stream.parentField)
         let paginator = CursorPaginator(path: ["cursor"])
+        let perPage = request.preview?.pageSize(configured: settings.perPage) ?? settings.perPage
         try await reading.read(
             request, range: range(stream.name),
-            fetch: { window in try await fetch(stream.name, window, layout: layout, paginator: paginator, logger: request.logger) },
+            fetch: { window in
+                try await fetch(stream.name, window, layout: layout, paginator: paginator, perPage: perPage, logger: request.logger)
+            },
             emit: emit)
     }
 
@@ -183,12 +186,12 @@ public struct DeepConverseSource: Source {
             maxWindowSeconds: settings.windowSeconds, concurrency: settings.maxConcurrentWindows, wholeSeconds: true)
     }
 
-    func fetch(_ stream: String, _ window: TimeWindow<Position>, layout: RecordLayout, paginator: CursorPaginator, logger: ExportLogger)
-        async throws -> WindowedReader<Position>.Page
-    {
+    func fetch(
+        _ stream: String, _ window: TimeWindow<Position>, layout: RecordLayout, paginator: CursorPaginator, perPage: Int,
+        logger: ExportLogger
+    ) async throws -> WindowedReader<Position>.Page {
         let url = requestURL(
-            stream, start: window.start.epochSeconds, end: window.end.epochSeconds, cursor: window.position?.cursor,
-            perPage: settings.perPage)
+            stream, start: window.start.epochSeconds, end: window.end.epochSeconds, cursor: window.position?.cursor, perPage: perPage)
         let page = try await client.get(url, passThrough: window.position == nil ? [404] : [400, 404]) {
             response -> WindowedReader<Position>.Page? in
             if response.status == 404 { throw botNotFound(url) }
@@ -199,7 +202,7 @@ public struct DeepConverseSource: Source {
         }
         if let page { return page }
         let restarted = try paginator.restarting(window, stream: stream, vendor: "DeepConverse", url: url, logger: logger)
-        return try await fetch(stream, restarted, layout: layout, paginator: paginator, logger: logger)
+        return try await fetch(stream, restarted, layout: layout, paginator: paginator, perPage: perPage, logger: logger)
     }
 
     func requestURL(_ stream: String, start: Int64, end: Int64, cursor: String?, perPage: Int) -> String {

@@ -155,7 +155,13 @@ public struct RestSource: Source {
 
     /// Reads a stream from its checkpoint (or the configured start) to the end of the range.
     public func read(_ request: ReadRequest, emit: @Sendable (RecordBatch) async throws -> Void) async throws {
-        let resolved = try resolvedStream(request.stream.name)
+        var stream = try resolvedStream(request.stream.name)
+        if let preview = request.preview, let configured = stream.pageSize {
+            // A preview asks for no more than it shows, within the definition's smallest page.
+            let smallest = stream.definition.pageSize.flatMap { definition.smallestValue(of: $0.option) } ?? 1
+            stream.pageSize = preview.pageSize(configured: configured, smallest: smallest)
+        }
+        let resolved = stream
         let layout = layout(resolved)
         let paginator = paginator(resolved, logger: request.logger)
         try await reading(resolved).read(

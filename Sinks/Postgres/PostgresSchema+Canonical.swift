@@ -6,13 +6,24 @@ extension PostgresSchema {
     var modelTable: String { Self.quote(schema) + ".\"chat_export_model\"" }
 
     /// The SELECT mapping this stream's table onto its canonical view, or nil without a mapping.
-    var canonicalSelect: String? {
+    ///
+    /// - Parameter instance: The vendor instance the job reads.
+    func canonicalSelect(instance: String) -> String? {
         guard let mapping = stream.canonical else { return nil }
         let columns = mapping.columns.map { column in
             "\(Self.canonicalExpression(mapping.values[column.name] ?? .none, type: column.type)) AS \(Self.quote(column.name))"
         }
-        // The job's table prefix tells apart two jobs' rows (a join on it and the id is exact).
-        return "SELECT " + columns.joined(separator: ", ") + ", \(Self.literal(prefix))::text AS \"table_prefix\" FROM " + table
+        // The job's table prefix names the copy a row is; the instance, with the vendor and the id,
+        // names the record (a join on them is exact).
+        return "SELECT " + columns.joined(separator: ", ") + ", \(Self.literal(prefix))::text AS \"table_prefix\", "
+            + "\(Self.literal(instance))::text AS \"instance\" FROM " + table
+    }
+
+    /// A model view's SELECT while no table is mapped onto it: no rows, its columns typed.
+    static func emptyCanonicalSelect(_ kind: CanonicalMapping.Kind) -> String {
+        let columns = CanonicalMapping(kind, vendor: "", [:]).columns.map { "NULL::\(sqlType($0.type)) AS \(quote($0.name))" }
+        return "SELECT " + (columns + ["NULL::text AS \"table_prefix\"", "NULL::text AS \"instance\""]).joined(separator: ", ")
+            + " WHERE false"
     }
 
     static func sqlType(_ type: CanonicalMapping.ColumnType) -> String {
@@ -54,6 +65,8 @@ extension PostgresSchema {
                 + "AS element WHERE element = \(literal(text)))"
         case .scaled(let path, let min, let max):
             return "(((\(expression(for: FieldDescriptor("", path: path, type: .real)))) - \(min)) / \(max - min))::numeric"
+        case .primarySubtag(let inner):
+            return "nullif(lower(split_part(replace(\(canonicalExpression(inner, type: .text)), '_', '-'), '-', 1)), '')"
         }
     }
 }

@@ -65,6 +65,8 @@ public actor PostgresSink: CheckpointingSink {
 
     private var connection: PostgresConnection?
     private var schemas: [String: PostgresSchema] = [:]
+    /// The vendor instance the job reads (``claim(for:)``), named in the model views.
+    private var instance = ""
     /// Each stream's batch so far: `COPY` text, row count, and its `_id`s (to know whether the
     /// merge must pick one copy of a repeated `_id`).
     private var pending: [String: PendingRows] = [:]
@@ -202,40 +204,60 @@ public actor PostgresSink: CheckpointingSink {
         try changeSchema(db, doing: "create table \(settings.schema).\(schema.tableName) and its view") {
             if existing.isEmpty { try db.execute(schema.createTable, doing: "create table \(settings.schema).\(schema.tableName)") }
             try replaceView(schema.view, with: schema.viewSelect, db)
-            if let select = schema.canonicalSelect, let mapping = stream.canonical {
-                try rebuildCanonicalView(mapping.view, adding: schema, select: select, db)
-            }
+            // Both model views, whether or not this stream maps onto one: they exist (empty) as
+            // soon as a job writes to the schema.
+            try rebuildCanonicalViews(adding: schema, db)
         }
         try db.execute(schema.createStaging, doing: "create the staging table of \(stream.name)")
         schemas[stream.name] = schema
         pending[stream.name] = PendingRows()
     }
 
-    /// Records this table's mapping and rebuilds `view` (`chat_conversations`, `chat_messages`)
-    /// as the union of every mapped table in the schema that still exists (inside
-    /// ``changeSchema(_:doing:_:)``, so it sees every job's mapping committed before it).
-    private nonisolated func rebuildCanonicalView(_ view: String, adding schema: PostgresSchema, select: String, _ db: PostgresConnection)
-        throws
-    {
+    /// Records this table's mapping (if it has one) and rebuilds `chat_conversations` and
+    /// `chat_messages` as the union of every mapped table in the schema that still exists, each
+    /// record once per vendor instance (see ``CanonicalUnion``), inside
+    /// ``changeSchema(_:doing:_:)``, so it sees every job's mapping committed before it. A table
+    /// recorded by an older chat-export (no instance) joins again when its job next runs.
+    private func rebuildCanonicalViews(adding schema: PostgresSchema, _ db: PostgresConnection) throws {
         let model = schema.modelTable
         let exists = try db.query("SELECT to_regclass($1) IS NOT NULL", [model], doing: "look up the conversation model table").rows
         if exists.first?[0] != "t" {
             try db.execute(
-                "CREATE TABLE IF NOT EXISTS \(model) (table_name text PRIMARY KEY, view text NOT NULL, select_sql text NOT NULL)",
+                "CREATE TABLE IF NOT EXISTS \(model) (table_name text PRIMARY KEY, view text NOT NULL, select_sql text NOT NULL, "
+                    + "instance text, vendor text)",
                 doing: "create the conversation model table")
+        } else {
+            try db.execute(
+                "ALTER TABLE \(model) ADD COLUMN IF NOT EXISTS instance text, ADD COLUMN IF NOT EXISTS vendor text",
+                doing: "add instance and vendor to the conversation model table")
         }
-        try db.query(
-            "INSERT INTO \(model) (table_name, view, select_sql) VALUES ($1, $2, $3) "
-                + "ON CONFLICT (table_name) DO UPDATE SET view = excluded.view, select_sql = excluded.select_sql",
-            [schema.tableName, view, select], doing: "record \(schema.tableName) in the conversation model")
-        let selects = try db.query(
-            "SELECT select_sql FROM \(model) WHERE view = $1 AND to_regclass(quote_ident($2) || '.' || quote_ident(table_name)) IS NOT NULL "
-                + "ORDER BY table_name",
-            [view, settings.schema], doing: "read the conversation model"
-        ).rows.compactMap { $0.first ?? nil }
-        try replaceView(
-            PostgresSchema.quote(settings.schema) + "." + PostgresSchema.quote(view), with: selects.joined(separator: " UNION ALL "), db)
+        if let mapping = schema.stream.canonical, let select = schema.canonicalSelect(instance: instance) {
+            let vendor = if case .constant(let name) = mapping.values["vendor"] { name } else { "" }
+            try db.query(
+                "INSERT INTO \(model) (table_name, view, select_sql, instance, vendor) VALUES ($1, $2, $3, $4, $5) "
+                    + "ON CONFLICT (table_name) DO UPDATE SET view = excluded.view, select_sql = excluded.select_sql, "
+                    + "instance = excluded.instance, vendor = excluded.vendor",
+                [schema.tableName, mapping.view, select, instance, vendor], doing: "record \(schema.tableName) in the conversation model")
+        }
+        for kind in [CanonicalMapping.Kind.conversation, .message] {
+            let view = CanonicalMapping(kind, vendor: "", [:]).view
+            let entries = try db.query(
+                "SELECT table_name, select_sql, instance, vendor FROM \(model) WHERE view = $1 AND instance IS NOT NULL "
+                    + "AND to_regclass(quote_ident($2) || '.' || quote_ident(table_name)) IS NOT NULL ORDER BY table_name",
+                [view, settings.schema], doing: "read the conversation model"
+            ).rows.map { row in
+                CanonicalUnion.Entry(
+                    table: PostgresSchema.quote(settings.schema) + "." + PostgresSchema.quote(row[0] ?? ""), select: row[1] ?? "",
+                    instance: row[2] ?? "", vendor: row[3] ?? "")
+            }
+            try replaceView(
+                PostgresSchema.quote(settings.schema) + "." + PostgresSchema.quote(view),
+                with: CanonicalUnion.select(entries, empty: PostgresSchema.emptyCanonicalSelect(kind)), db)
+        }
     }
+
+    /// Records the vendor instance the job reads, for the model views.
+    public func claim(for job: JobIdentity) async throws { instance = job.instance ?? "" }
 
     /// Makes the view `name` (schema-qualified, quoted) select `select`, unless its comment says it
     /// already does: an unchanged view is left alone, so a run takes no lock on a view analysts
@@ -424,6 +446,16 @@ public actor PostgresSink: CheckpointingSink {
             .checkpointLocked,
             "the checkpoint in \(address) schema \(settings.schema) (table_prefix \"\(settings.tablePrefix)\") is locked by \(holderKind)\(who); "
                 + advice)
+    }
+
+    /// The rows of the stream's table, with a connection of its own: 0 when there is no table yet.
+    public func storedRows(of stream: StreamDescriptor) async throws -> Int? {
+        let db = try connect()
+        defer { db.close() }
+        let table = PostgresSchema(schema: settings.schema, prefix: settings.tablePrefix, stream: stream).table
+        let exists = try db.query("SELECT to_regclass($1) IS NOT NULL", [table], doing: "look up table \(table)").rows
+        guard exists.first?[0] == "t" else { return 0 }
+        return Int(try db.query("SELECT count(*) FROM \(table)", [], doing: "count the rows of \(table)").rows.first?[0] ?? "")
     }
 
     /// Reads the stored states with a connection of its own, taking no lock.

@@ -6,13 +6,33 @@ extension SQLiteSchema {
     static let modelTable = "chat_export_model"
 
     /// The SELECT mapping this stream's table onto its canonical view, or nil without a mapping.
-    var canonicalSelect: String? {
+    ///
+    /// - Parameter instance: The vendor instance the job reads.
+    func canonicalSelect(instance: String) -> String? {
         guard let mapping = stream.canonical else { return nil }
         let columns = mapping.columns.map { column in
             "\(Self.canonicalExpression(mapping.values[column.name] ?? .none, type: column.type)) AS \(Self.quote(column.name))"
         }
-        // The job's table prefix tells apart two jobs' rows (a join on it and the id is exact).
-        return "SELECT " + columns.joined(separator: ", ") + ", \(Self.literal(prefix)) AS \"table_prefix\" FROM " + Self.quote(table)
+        // The job's table prefix names the copy a row is; the instance, with the vendor and the id,
+        // names the record (a join on them is exact).
+        return "SELECT " + columns.joined(separator: ", ") + ", \(Self.literal(prefix)) AS \"table_prefix\", "
+            + "\(Self.literal(instance)) AS \"instance\" FROM " + Self.quote(table)
+    }
+
+    /// A model view's SELECT while no table is mapped onto it: no rows, its columns typed.
+    static func emptyCanonicalSelect(_ kind: CanonicalMapping.Kind) -> String {
+        let columns = CanonicalMapping(kind, vendor: "", [:]).columns.map { column in
+            let type =
+                switch column.type {
+                case .number: "REAL"
+                case .boolean: "INTEGER"
+                case .text, .time: "TEXT"
+                }
+            return "CAST(NULL AS \(type)) AS \(quote(column.name))"
+        }
+        return "SELECT "
+            + (columns + ["CAST(NULL AS TEXT) AS \"table_prefix\"", "CAST(NULL AS TEXT) AS \"instance\""]).joined(separator: ", ")
+            + " WHERE 0"
     }
 
     static func jsonPath(_ path: [String]) -> String {
@@ -65,6 +85,9 @@ extension SQLiteSchema {
             return "EXISTS (SELECT 1 FROM json_each(data, \(jsonPath(path))) WHERE value = \(literal(text)))"
         case .scaled(let path, let min, let max):
             return "(CAST(\(real(path)) AS REAL) - \(min)) / \(max - min)"
+        case .primarySubtag(let inner):
+            let tag = "replace(\(canonicalExpression(inner, type: .text)), '_', '-')"
+            return "nullif(lower(CASE WHEN instr(\(tag), '-') > 0 THEN substr(\(tag), 1, instr(\(tag), '-') - 1) ELSE \(tag) END), '')"
         }
     }
 }

@@ -49,6 +49,8 @@ public actor SQLiteSink: CheckpointingSink {
     private var upserts: [String: SQLiteStatement] = [:]
     private var pending: [String: [Record]] = [:]
     private var lock: FileLock?
+    /// The vendor instance the job reads (``claim(for:)``), named in the model views.
+    private var instance = ""
 
     /// Creates a sink; the database is opened on first use.
     ///
@@ -113,34 +115,55 @@ public actor SQLiteSink: CheckpointingSink {
         try db.transaction {
             try db.execute(schema.createTable, doing: "create table \(schema.table)")
             try replaceView(schema.view, with: schema.viewSelect, in: db)
-            if let select = schema.canonicalSelect, let mapping = stream.canonical {
-                try rebuildCanonicalView(mapping.view, adding: schema.table, select: select, in: db)
-            }
+            // Both model views, whether or not this stream maps onto one: they exist (empty) as
+            // soon as a job writes to the database.
+            try rebuildCanonicalViews(adding: schema, in: db)
         }
         schemas[stream.name] = schema
         upserts[stream.name] = try db.prepare(schema.upsert)
     }
 
-    /// Records this table's mapping and rebuilds `view` (`chat_conversations`, `chat_messages`)
-    /// as the union of every mapped table in the database that still exists.
-    private func rebuildCanonicalView(_ view: String, adding table: String, select: String, in db: SQLiteConnection) throws {
+    /// Records this table's mapping (if it has one) and rebuilds `chat_conversations` and
+    /// `chat_messages` as the union of every mapped table in the database that still exists, each
+    /// record once per vendor instance (see ``CanonicalUnion``). A table recorded by an older
+    /// chat-export (no instance) joins again when its job next runs.
+    private func rebuildCanonicalViews(adding schema: SQLiteSchema, in db: SQLiteConnection) throws {
         let model = SQLiteSchema.quote(SQLiteSchema.modelTable)
         try db.execute(
-            "CREATE TABLE IF NOT EXISTS \(model) (table_name TEXT PRIMARY KEY NOT NULL, view TEXT NOT NULL, select_sql TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS \(model) (table_name TEXT PRIMARY KEY NOT NULL, view TEXT NOT NULL, select_sql TEXT NOT NULL, "
+                + "instance TEXT, vendor TEXT)",
             doing: "create the conversation model table")
-        let upsert = try db.prepare(
-            "INSERT INTO \(model) (table_name, view, select_sql) VALUES (?, ?, ?) "
-                + "ON CONFLICT(table_name) DO UPDATE SET view = excluded.view, select_sql = excluded.select_sql")
-        upsert.bind(1, text: table)
-        upsert.bind(2, text: view)
-        upsert.bind(3, text: select)
-        try upsert.step()
-        let selects = try db.rows(
-            "SELECT select_sql FROM \(model) WHERE view = ? AND table_name IN (SELECT name FROM sqlite_master WHERE type = 'table') ORDER BY table_name",
-            [view]
-        ).compactMap { $0.first ?? nil }
-        try replaceView(view, with: selects.joined(separator: " UNION ALL "), in: db)
+        let columns = try db.rows("SELECT name FROM pragma_table_info(?)", [SQLiteSchema.modelTable]).compactMap { $0.first ?? nil }
+        for column in ["instance", "vendor"] where !columns.contains(column) {
+            try db.execute("ALTER TABLE \(model) ADD COLUMN \(column) TEXT", doing: "add \(column) to the conversation model table")
+        }
+        if let mapping = schema.stream.canonical, let select = schema.canonicalSelect(instance: instance) {
+            let vendor = if case .constant(let name) = mapping.values["vendor"] { name } else { "" }
+            let upsert = try db.prepare(
+                "INSERT INTO \(model) (table_name, view, select_sql, instance, vendor) VALUES (?, ?, ?, ?, ?) "
+                    + "ON CONFLICT(table_name) DO UPDATE SET view = excluded.view, select_sql = excluded.select_sql, "
+                    + "instance = excluded.instance, vendor = excluded.vendor")
+            for (index, value) in [schema.table, mapping.view, select, instance, vendor].enumerated() {
+                upsert.bind(index + 1, text: value)
+            }
+            try upsert.step()
+        }
+        for kind in [CanonicalMapping.Kind.conversation, .message] {
+            let view = CanonicalMapping(kind, vendor: "", [:]).view
+            let entries = try db.rows(
+                "SELECT table_name, select_sql, instance, vendor FROM \(model) WHERE view = ? AND instance IS NOT NULL "
+                    + "AND table_name IN (SELECT name FROM sqlite_master WHERE type = 'table') ORDER BY table_name",
+                [view]
+            ).map { row in
+                CanonicalUnion.Entry(
+                    table: SQLiteSchema.quote(row[0] ?? ""), select: row[1] ?? "", instance: row[2] ?? "", vendor: row[3] ?? "")
+            }
+            try replaceView(view, with: CanonicalUnion.select(entries, empty: SQLiteSchema.emptyCanonicalSelect(kind)), in: db)
+        }
     }
+
+    /// Records the vendor instance the job reads, for the model views.
+    public func claim(for job: JobIdentity) async throws { instance = job.instance ?? "" }
 
     /// Makes `view` select `select`, unless it already does (SQLite keeps a view's statement as
     /// written): an unchanged view is left alone, so a run changes the schema only when a
@@ -253,6 +276,16 @@ public actor SQLiteSink: CheckpointingSink {
             return [:]
         }
         return try loadStates(from: reader)
+    }
+
+    /// The rows of the stream's table, through a read-only connection: 0 without a database or table.
+    public func storedRows(of stream: StreamDescriptor) async throws -> Int? {
+        guard FileSystem.exists(settings.path) else { return 0 }
+        let reader = try SQLiteConnection(path: settings.path, busyTimeout: settings.busyTimeout, readOnly: true)
+        defer { reader.close() }
+        let table = settings.tablePrefix + stream.name
+        guard try !reader.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).isEmpty else { return 0 }
+        return Int(try reader.rows("SELECT count(*) FROM \(SQLiteSchema.quote(table))").first?.first.flatMap { $0 } ?? "")
     }
 
     /// A checkpoint store in this database, holding the job's lock (`<path>.<prefix>lock`) and a

@@ -71,6 +71,14 @@ public protocol Sink: Sendable {
     /// - Throws: A storage error.
     func checkpointSaved(_ commit: SinkCommit) async throws
 
+    /// How many rows the sink holds for `stream` now (`chat-export state show`), looking only:
+    /// nothing is created, no lock taken. nil for a sink that keeps no countable rows.
+    ///
+    /// - Parameter stream: The stream.
+    /// - Returns: The rows, 0 when there is no table yet, or nil.
+    /// - Throws: A storage error.
+    func storedRows(of stream: StreamDescriptor) async throws -> Int?
+
     /// Ends the run: flush, publish and release resources.
     ///
     /// - Parameter succeeded: Whether every stream finished; on failure, publish nothing beyond
@@ -80,6 +88,12 @@ public protocol Sink: Sendable {
 }
 
 extension Sink {
+    /// By default a sink keeps no rows to count.
+    ///
+    /// - Parameter stream: Unused.
+    /// - Returns: nil.
+    public func storedRows(of stream: StreamDescriptor) async throws -> Int? { nil }
+
     /// By default there is nothing to check.
     ///
     /// - Returns: An empty list.

@@ -98,6 +98,34 @@ public struct ReadRequest: Sendable {
     /// Whether a record read again unchanged must be held back: true unless every sink replaces
     /// a record by its id (``SinkReplay/upsertByID``), which absorbs repeats on its own.
     public var suppressRepeats: Bool
+    /// Set for a preview (`run --dry-run`, `discover`): only a few records are wanted, soon. nil
+    /// for a real run.
+    public var preview: Preview?
+
+    /// What a preview wants of a stream.
+    ///
+    /// A source honours it by asking no more than it will show: pages no larger than
+    /// ``records`` (or the vendor's smallest page), the most recent stretch first, and no
+    /// late-data re-reads (``WindowedReading`` does the last two). The runner stops the stream once
+    /// ``records`` reached the sinks. A preview's batches carry the checkpoint it started from
+    /// (or one that covers nothing): a preview never moves a stored position.
+    public struct Preview: Sendable, Hashable {
+        /// The records wanted.
+        public var records: Int
+
+        /// Creates a preview request.
+        ///
+        /// - Parameter records: The records wanted (at least 1).
+        public init(records: Int) { self.records = max(1, records) }
+
+        /// The page size to ask for: `records`, within the vendor's `smallest` and the configured size.
+        ///
+        /// - Parameters:
+        ///   - configured: The configured page size.
+        ///   - smallest: The smallest page the vendor serves.
+        /// - Returns: The page size.
+        public func pageSize(configured: Int, smallest: Int = 1) -> Int { min(configured, max(smallest, records)) }
+    }
 
     /// Creates a request.
     ///
@@ -107,14 +135,17 @@ public struct ReadRequest: Sendable {
     ///   - logger: A logger.
     ///   - now: The time to plan with.
     ///   - suppressRepeats: Whether records read again unchanged are held back.
+    ///   - preview: Set for a preview.
     public init(
-        stream: StreamDescriptor, checkpoint: Checkpoint?, logger: ExportLogger, now: Timestamp = .now, suppressRepeats: Bool = true
+        stream: StreamDescriptor, checkpoint: Checkpoint?, logger: ExportLogger, now: Timestamp = .now, suppressRepeats: Bool = true,
+        preview: Preview? = nil
     ) {
         self.stream = stream
         self.checkpoint = checkpoint
         self.logger = logger
         self.now = now
         self.suppressRepeats = suppressRepeats
+        self.preview = preview
     }
 }
 

@@ -33,16 +33,18 @@ public enum LoopbackPort {
         return port
     }
 
-    /// A socket connected to 127.0.0.1:`port`, or nil when nothing listens there.
+    /// A socket connected to `host`:`port` (127.0.0.1 by default), or nil when nothing listens there.
     ///
-    /// - Parameter port: The port.
+    /// - Parameters:
+    ///   - host: An IPv4 address.
+    ///   - port: The port.
     /// - Returns: The connected socket (close it), or nil.
-    public static func connect(port: UInt16) -> Int32? {
+    public static func connect(host: String = "127.0.0.1", port: UInt16) -> Int32? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr.s_addr = inet_addr(host)
         address.sin_port = port.bigEndian
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A small, bounded HTTP/1.1 server for a service's own read-only endpoints (`/metrics`,
-/// `/healthz`) on 127.0.0.1.
+/// `/healthz`), on 127.0.0.1 unless another IPv4 address (`0.0.0.0`: every interface) is given.
 ///
 /// One thread waits in `poll(2)` for every connection (waiting costs no CPU), and everything a
 /// client can make it hold is bounded by ``Limits``: the request head's size and number of fields,
@@ -71,6 +71,10 @@ public final class ServiceHTTPServer: @unchecked Sendable {
 
     /// The port the server listens on (the one given, or the one the system chose for 0).
     public let port: UInt16
+    /// The IPv4 address it listens on, as given (`127.0.0.1`, `0.0.0.0`).
+    public let host: String
+    /// `host:port`.
+    public var address: String { "\(host):\(port)" }
     /// The limits in force: the ones given, with ``Limits/maxConnections`` lowered to a quarter
     /// of the open-file limit when that is smaller.
     public let limits: Limits
@@ -80,18 +84,21 @@ public final class ServiceHTTPServer: @unchecked Sendable {
     private let state = NSLock()
     private var stopped = false
 
-    /// Binds 127.0.0.1:`port` and starts serving `routes` on a thread of its own.
+    /// Binds `host`:`port` and starts serving `routes` on a thread of its own.
     ///
     /// - Parameters:
+    ///   - host: An IPv4 address in dotted form: 127.0.0.1 (the default) for this machine only,
+    ///     `0.0.0.0` for every interface.
     ///   - port: The port, or 0 for a free one.
     ///   - limits: The limits (the documented defaults unless a test shortens them).
     ///   - routes: The answer for each path (`/metrics`); a query string is ignored.
     ///   - log: Receives one line when accepting fails and one when it works again (never a line
     ///     per request: a client cannot flood the log).
-    /// - Throws: ``ServiceHTTPError`` with ``ServiceHTTPError/Code/cannotListen`` when the port
-    ///   cannot be bound.
+    /// - Throws: ``ServiceHTTPError`` with ``ServiceHTTPError/Code/cannotListen`` when the address
+    ///   is not an IPv4 address or the port cannot be bound.
     public init(
-        port: UInt16, limits: Limits = Limits(), routes: [String: Route], log: @escaping @Sendable (String) -> Void = { _ in }
+        host: String = "127.0.0.1", port: UInt16, limits: Limits = Limits(), routes: [String: Route],
+        log: @escaping @Sendable (String) -> Void = { _ in }
     ) throws {
         var limits = limits
         limits.maxConnections = max(1, min(limits.maxConnections, Self.openFileLimit() / 4))
@@ -101,19 +108,20 @@ public final class ServiceHTTPServer: @unchecked Sendable {
         for timeout in [\Limits.requestTimeout, \.responseTimeout, \.lingerTimeout, \.acceptRetryDelay] {
             limits[keyPath: timeout] = min(max(limits[keyPath: timeout], .zero), .seconds(86_400))
         }
-        let listener = try Self.listen(port: port)
+        let listener = try Self.listen(host: host, port: port)
         var pipeEnds: [Int32] = [-1, -1]
         guard pipe(&pipeEnds) == 0 else {
             let reason = String(cString: strerror(errno))
             close(listener.fd)
-            throw ServiceHTTPError(.cannotListen, "cannot listen on 127.0.0.1:\(port): cannot create a pipe: \(reason)")
+            throw ServiceHTTPError(.cannotListen, "cannot listen on \(host):\(port): cannot create a pipe: \(reason)")
         }
         for end in pipeEnds { Self.makeNonBlocking(end) }
         self.port = listener.port
+        self.host = host
         self.limits = limits
         wake = (pipeEnds[0], pipeEnds[1])
         loop = ServiceHTTPEventLoop(
-            listener: listener.fd, wake: wake, address: "127.0.0.1:\(listener.port)", limits: limits,
+            listener: listener.fd, wake: wake, address: "\(host):\(listener.port)", limits: limits,
             routes: routes, log: log)
         let thread = Thread { [loop, finished] in
             loop.run()
@@ -156,11 +164,15 @@ public final class ServiceHTTPServer: @unchecked Sendable {
         return Int(clamping: limit.rlim_cur)
     }
 
-    /// A non-blocking listening socket on 127.0.0.1:`port`.
-    private static func listen(port: UInt16) throws -> (fd: Int32, port: UInt16) {
+    /// A non-blocking listening socket on `host`:`port`.
+    private static func listen(host: String, port: UInt16) throws -> (fd: Int32, port: UInt16) {
+        var ipv4 = in_addr()
+        guard inet_pton(AF_INET, host, &ipv4) == 1 else {
+            throw ServiceHTTPError(.cannotListen, "cannot listen on \(host):\(port): not an IPv4 address (such as 127.0.0.1 or 0.0.0.0)")
+        }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else {
-            throw ServiceHTTPError(.cannotListen, "cannot listen on 127.0.0.1:\(port): \(String(cString: strerror(errno)))")
+            throw ServiceHTTPError(.cannotListen, "cannot listen on \(host):\(port): \(String(cString: strerror(errno)))")
         }
         makeNonBlocking(fd)
         var yes: Int32 = 1
@@ -168,7 +180,7 @@ public final class ServiceHTTPServer: @unchecked Sendable {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr = ipv4
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
@@ -178,7 +190,7 @@ public final class ServiceHTTPServer: @unchecked Sendable {
         guard bound else {
             let reason = String(cString: strerror(errno))
             close(fd)
-            throw ServiceHTTPError(.cannotListen, "cannot listen on 127.0.0.1:\(port): \(reason)")
+            throw ServiceHTTPError(.cannotListen, "cannot listen on \(host):\(port): \(reason)")
         }
         return (fd, UInt16(bigEndian: address.sin_port))
     }

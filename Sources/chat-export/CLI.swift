@@ -65,7 +65,9 @@ struct CLI {
                     print(Help.main)
                     return 0
                 }
-                throw UsageError(message: "missing command")
+                // A bare `chat-export`: the usage, on stderr (it is not what was asked for), exit 64.
+                FileHandle.standardError.write(Data((Help.main + "\n").utf8))
+                return 64
             }
             guard let help = Help.commands[command] else {
                 let hint = Suggestion.hint(for: command, in: Array(Help.commands.keys))
@@ -136,7 +138,10 @@ struct CLI {
             return 64
         } catch let error as ConfigError {
             for issue in error.issues {
-                logger.error("invalid config: \(error.file.map { "\($0): " } ?? "")\(issue)", ["path": .string(issue.path)])
+                // A problem of the whole file (missing, not JSON) has no path to show.
+                logger.error(
+                    (issue.path == "$" ? "config " : "invalid config: ") + "\(error.file.map { "\($0): " } ?? "")\(issue)",
+                    issue.path == "$" ? [:] : ["path": .string(issue.path)])
             }
             return ChatExportError.Code.invalidConfig.exitStatus
         } catch let error as ChatExportError where error.code == .outputClosed {

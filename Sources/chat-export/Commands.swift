@@ -54,10 +54,13 @@ struct Commands {
         if arguments.flags.contains("--full-refresh") {
             throw UsageError(message: "--since reads a range beside the checkpoint; --full-refresh replaces it: use one", command: "run")
         }
+        let now = try RunClock.current()()
         func parse(_ text: String, _ name: String) throws -> Timestamp {
-            guard let time = Timestamp(iso8601: text) else {
+            guard let time = Self.relativeTime(text, now: now) else {
                 throw UsageError(
-                    message: "\(name): expected a time like 2026-10-01 or 2026-10-01T12:00:00Z, got \"\(text)\"", command: "run")
+                    message:
+                        "\(name): expected a time (2026-10-01, 2026-10-01T12:00:00Z), a duration back from now (7d, 12h, 90m, up to 366d) or today, yesterday, now; got \"\(text)\"",
+                    command: "run")
             }
             return time
         }
@@ -74,8 +77,26 @@ struct Commands {
         return range
     }
 
-    /// `run CONFIG --dry-run [--limit N]`: up to N records per stream from the configured start
-    /// to stdout; no sink is written and no checkpoint is read or stored.
+    /// A time given on the command line: ISO-8601, a duration back from `now` (`7d`, `12h`,
+    /// `1h30m`, at most 366 days), or `today`, `yesterday` (00:00 UTC of that day), `now`.
+    static func relativeTime(_ text: String, now: Timestamp) -> Timestamp? {
+        if let time = Timestamp(iso8601: text) { return time }
+        let midnight = Timestamp(epochSeconds: now.epochSeconds - (now.epochSeconds % 86_400 + 86_400) % 86_400)
+        switch text.lowercased() {
+        case "now": return now
+        case "today": return midnight
+        case "yesterday": return midnight.adding(seconds: -86_400)
+        default:
+            // Text only: a bare number is not taken for seconds back.
+            guard text.contains(where: \.isLetter), let seconds = Duration.parseSeconds(.string(text)), seconds > 0, seconds <= 366 * 86_400
+            else { return nil }
+            return Timestamp(microseconds: now.microseconds - Int64((seconds * 1e6).rounded()))
+        }
+    }
+
+    /// `run CONFIG --dry-run [--limit N]`: up to N records per stream, the most recent first, to
+    /// stdout (a preview: small pages, one request per stream when the vendor has data); no sink
+    /// is written and no checkpoint is read or stored.
     func dryRun(_ job: JobConfig, only: Set<String>?, limit text: String?, file: String) async throws -> Int32 {
         let limit =
             try text.map { text -> Int in
@@ -214,8 +235,17 @@ struct Commands {
         print("checkpoint: \(job.checkpointLocation)")
         if states.isEmpty { print("no checkpoint yet: the next run starts from the configured start") }
         let now = Timestamp.now
+        let streams = Dictionary(job.source.streams.map { ($0.name, $0) }) { first, _ in first }
         for (name, state) in states.sorted(by: { $0.key < $1.key }) {
-            var parts = ["\(state.records) records in \(state.sequence) batches"]
+            // Deliveries count every record sent, a record read again included; a SQL sink's
+            // table holds each once.
+            var parts = ["\(Readable.count(state.records, "record")) delivered in \(Readable.count(state.sequence, "batch"))"]
+            if let stream = streams[name] {
+                for sink in job.sinks {
+                    guard let rows = try await sink.storedRows(of: stream) else { continue }
+                    parts.append("\(Readable.count(rows, "row")) stored in \(sink.identity)")
+                }
+            }
             parts.append("last committed \(state.updatedAt.iso8601()) (\(Commands.age(from: state.updatedAt, to: now)) ago)")
             if let through = Commands.readThrough(state.checkpoint.state) {
                 parts.append("complete through \(through.iso8601()) (\(Commands.age(from: through, to: now)) behind now)")

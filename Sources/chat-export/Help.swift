@@ -65,14 +65,17 @@ enum Help {
         Options:
           --stream NAME         run only this stream (repeatable)
           --progress MODE       auto (live line on a terminal, log lines otherwise), live, log or off
-          --dry-run             fetch at most --limit records per stream (default 10) from the
-                                configured start and print them as {"stream": …, "record": …}
-                                lines; no sink is written, no checkpoint read or stored
+          --dry-run             a preview: fetch at most --limit records per stream (default 10),
+                                the most recent window first, in small pages, and print them as
+                                {"stream": …, "record": …} lines; no sink is written, no
+                                checkpoint read or stored
           --limit N             records per stream for --dry-run
           --since TIME          backfill: read exactly TIME up to --until (default: now − lag) into
                                 the sinks and leave the checkpoint as it is; a files sink writes the
                                 range to DIR/<stream>/backfill-<UTC time>/ (SQLite upserts it)
           --until TIME          the end of a backfill (exclusive)
+                                TIME: 2026-10-01 or 2026-10-01T12:00:00Z (UTC), a duration back
+                                from now (7d, 12h, 90m), or today, yesterday (00:00 UTC), now
           --full-refresh        start the streams over from the configured start: forget their
                                 checkpoints; a files sink moves its earlier parts to
                                 DIR/.replaced-<UTC time>/ (SQLite upserts the re-export)
@@ -127,7 +130,7 @@ enum Help {
         Prints each stream of the job (or of source TYPE): its table columns (the id, the cursor
         and parent columns and the vendor field each comes from), the declared well-known fields
         with their types and the view columns they become, and, with CONFIG, every field seen in
-        a sample of up to N real records from the configured start (default 100 per stream): its
+        a sample of up to N real records, the most recent first (default 100 per stream): its
         JSON types and how often it is present. Writes no sink and no checkpoint.
 
         Options:
@@ -137,11 +140,12 @@ enum Help {
         \(globalOptions)
         """,
         "serve": """
-        Usage: chat-export serve JOB_OR_DIR... [--once] [--metrics 127.0.0.1:PORT] [--max-concurrent N]
+        Usage: chat-export serve JOB_OR_DIR... [--once] [--metrics HOST:PORT] [--max-concurrent N]
                                  [--coordination postgresql://…] [--worker-id NAME] [--lease-ttl 60s]
 
         Runs every job (each file, and every *.json in each directory) on its schedule,
-        "schedule": {"every": "15m"} in the job file (default hourly): never two runs of one job at
+        "schedule": {"every": "15m"} or {"cron": "*/15 * * * *"} (five fields, UTC) in the job file
+        (default hourly; every runs at once, cron at its first time): never two runs of one job at
         once, at most N runs at a time (default 4); a due job starts as soon as a slot is free. Jobs
         that call the same vendor instance share its rate limits and daily budget. A failed run is
         tried again after 1, 2, 4… minutes (never later than its schedule). Each run reloads its
@@ -159,8 +163,9 @@ enum Help {
           --once                exit once every job has completed a successful run that finished
                                 after this process started, whichever worker ran it (0), or 1 if
                                 one never could
-          --metrics ADDRESS     serve Prometheus metrics on http://ADDRESS/metrics (and /healthz);
-                                loopback only: 127.0.0.1:PORT
+          --metrics HOST:PORT   serve Prometheus metrics on http://HOST:PORT/metrics (and /healthz):
+                                127.0.0.1:9464 for this machine, 0.0.0.0:9464 (or an interface's
+                                IPv4 address) for a scraper elsewhere
           --max-concurrent N    runs (and, in a fleet, leases) at a time (default 4)
           --coordination URL    share the jobs with a fleet through this PostgreSQL database
                                 (a password from ${VAR} in the URL, PGPASSWORD or ~/.pgpass)
@@ -207,9 +212,10 @@ enum Help {
                chat-export state set CONFIG --stream NAME... --position TIME
                chat-export state reset CONFIG [--stream NAME]...
 
-        show prints, per stream, the records and batches so far, when it last committed, how far
-        behind now it is complete, and the source it describes; --json prints the checkpoint as
-        stored. It needs no lock: it reads a running job's state too.
+        show prints, per stream, the records delivered and batches so far (a record read again
+        counts again), the rows each SQL sink stores (each record once), when it last committed,
+        how far behind now it is complete, and the source it describes; --json prints the
+        checkpoint as stored. It needs no lock: it reads a running job's state too.
         set is a manual repair: the streams count as read up to TIME and the next run reads from
         TIME on (earlier to read again, later to skip); the sinks' positions are kept.
         reset forgets the checkpoint of every stream, or of the named streams, so the next run

@@ -46,20 +46,20 @@ enum JobExecution {
             let committed = progress.committedSoFar
             for stream in committed {
                 logger.info(
-                    "\(stream.stream): \(stream.records) records, \(stream.pages) pages committed",
+                    "\(stream.stream): \(Readable.count(stream.records, "record")) in \(Readable.count(stream.pages, "page")) committed",
                     Self.fields("stream_stopped", stream: stream.stream, records: stream.records, pages: stream.pages))
             }
-            let streams = committed.map { "\($0.stream) \($0.records) records in \($0.pages) pages" }
-            let counters = job.source.counters.map { "\($0.name) \($0.value)" }
+            let streams = committed.map { "\($0.stream) \(Readable.count($0.records, "record")) in \(Readable.count($0.pages, "page"))" }
+            let counters = job.source.counters.map { Self.counterText($0) }
             let parts = (streams.isEmpty ? ["nothing committed"] : streams) + counters
             var fields = Self.counterFields(job.source.counters)
             fields["event"] = "job_stopped"
             fields["outcome"] = .string(how)
             fields["records"] = .int(committed.reduce(0) { $0 + $1.records })
             fields["pages"] = .int(committed.reduce(0) { $0 + $1.pages })
-            fields["duration_s"] = .double(Self.rounded(progress.elapsed))
+            fields["duration_s"] = .double(progress.elapsed)
             logger.info(
-                "run \(how) after \(String(format: "%.2f", progress.elapsed)) s: " + parts.joined(separator: ", ")
+                "run \(how) after \(Readable.seconds(progress.elapsed)): " + parts.joined(separator: ", ")
                     + "; the checkpoint keeps all of it", fields)
         }
         switch event {
@@ -67,24 +67,20 @@ enum JobExecution {
             stoppedSummary("stopped by \(SignalWatcher.name(number))")
             return Outcome(status: 128 + number, summary: nil)
         case .finished(.success(let summary)):
-            for (name, stream) in summary.streams.sorted(by: { $0.key < $1.key }) {
-                var fields = Self.fields("stream_finished", stream: name, records: stream.records, pages: stream.pages)
-                fields["bytes"] = .int(stream.bytes)
-                fields["completed"] = .bool(stream.completed)
-                logger.info("\(name): \(stream.records) records, \(stream.pages) pages, \(stream.bytes) bytes", fields)
-            }
-            let counters = summary.counters.map { "\($0.name) \($0.value)" }.joined(separator: ", ")
+            // Each stream said its line (`stream_finished`) when it finished.
+            let counters = summary.counters.map { Self.counterText($0) }.joined(separator: ", ")
             let rate = summary.seconds > 0 ? Int(Double(summary.totalRecords) / summary.seconds) : 0
             var fields = Self.counterFields(summary.counters)
             fields["event"] = "job_finished"
             fields["records"] = .int(summary.totalRecords)
             fields["pages"] = .int(summary.streams.values.reduce(0) { $0 + $1.pages })
-            fields["bytes"] = .int(summary.streams.values.reduce(0) { $0 + $1.bytes })
-            fields["duration_s"] = .double(Self.rounded(summary.seconds))
+            let bytes = summary.streams.values.reduce(0) { $0 + $1.bytes }
+            fields["bytes"] = .int(bytes)
+            fields["duration_s"] = .double(summary.seconds)
             fields["records_per_s"] = .int(rate)
             logger.info(
-                "job finished: \(summary.totalRecords) records in \(String(format: "%.2f", summary.seconds)) s (\(rate) records/s)"
-                    + (counters.isEmpty ? "" : "; \(counters)"),
+                "job finished: \(Readable.count(summary.totalRecords, "record")) (\(Readable.bytes(bytes))) in \(Readable.seconds(summary.seconds)) "
+                    + "(\(rate) records/s)" + (counters.isEmpty ? "" : "; \(counters)"),
                 fields
             )
             return Outcome(status: 0, summary: summary)
@@ -102,6 +98,11 @@ enum JobExecution {
         ["event": .string(event), "stream": .string(stream), "records": .int(records), "pages": .int(pages)]
     }
 
+    /// `requests 5`, and the HTTP bytes as `1.08 MB received`.
+    static func counterText(_ counter: (name: String, value: Int)) -> String {
+        counter.name == "bytes" ? "\(Readable.bytes(counter.value)) received" : "\(counter.name) \(counter.value)"
+    }
+
     /// The source's counters (`requests`, `throttled`, `retries`, …) as numeric fields.
     static func counterFields(_ counters: [(name: String, value: Int)]) -> ExportLogger.Metadata {
         var fields: ExportLogger.Metadata = [:]
@@ -109,6 +110,4 @@ enum JobExecution {
         return fields
     }
 
-    /// Seconds to the millisecond.
-    static func rounded(_ seconds: Double) -> Double { (seconds * 1000).rounded() / 1000 }
 }

@@ -38,7 +38,7 @@ struct ServeCommand {
         }
         let jobs = loaded.map { job in
             let jobLogger = logger.with("job", job.name)
-            return JobScheduler.Job(name: job.name, every: job.config.scheduleEvery, isTemporary: { Self.isTemporary($0) }) {
+            return JobScheduler.Job(name: job.name, schedule: job.config.schedule, isTemporary: { Self.isTemporary($0) }) {
                 // Loaded again for every run: fresh sources and sinks, and edits to the file apply.
                 try await Self.runOnce(try loader.load(file: job.file), logger: jobLogger)
             }
@@ -50,8 +50,8 @@ struct ServeCommand {
         defer { server?.stop() }
         let once = arguments.flags.contains("--once")
         logger.info(
-            "serving \(jobs.count) jobs (\(jobs.map { "\($0.name) every \(Int($0.every)) s" }.joined(separator: ", ")))"
-                + (server.map { "; metrics on http://127.0.0.1:\($0.port)/metrics" } ?? ""))
+            "serving \(jobs.count) \(jobs.count == 1 ? "job" : "jobs") (\(jobs.map { "\($0.name) \($0.schedule)" }.joined(separator: ", ")))"
+                + (server.map { "; metrics on http://\($0.address)/metrics" } ?? ""))
         let scheduler = JobScheduler(jobs: jobs, maxConcurrent: maxConcurrent, metrics: metrics, once: once, logger: logger)
         return try await untilSignalled {
             await scheduler.run()
@@ -145,6 +145,12 @@ struct ServeCommand {
             throw UsageError(message: "--lease-ttl: expected a duration from 1s to 24h (60s, 2m), got \"\(ttlText)\"", command: "serve")
         }
         for job in loaded {
+            if job.config.scheduleCron != nil {
+                throw ChatExportError(
+                    .invalidConfig,
+                    "\(job.file): schedule.cron is not supported with serve --coordination yet (the fleet keeps schedules as intervals): use schedule.every"
+                )
+            }
             if let problem = job.config.fleetProblem {
                 throw ChatExportError(.invalidConfig, "\(job.file): cannot be shared by the fleet: \(problem)")
             }
@@ -164,7 +170,7 @@ struct ServeCommand {
         let units = Set(jobs.map(\.unit)).count
         logger.info(
             "worker \(worker) serving \(jobs.count) jobs of \(units) vendor instances with the fleet at \(coordinator.location) "
-                + "(leases live \(Int(ttl)) s)" + (server.map { "; metrics on http://127.0.0.1:\($0.port)/metrics" } ?? ""),
+                + "(leases live \(Int(ttl)) s)" + (server.map { "; metrics on http://\($0.address)/metrics" } ?? ""),
             ["event": "worker_started", "worker": .string(worker)])
         let scheduler = FleetScheduler(
             jobs: jobs, coordinator: coordinator, worker: worker, leaseTimeToLive: ttl, maxConcurrent: try Self.maxConcurrent(arguments),
@@ -222,20 +228,33 @@ struct ServeCommand {
         }
     }
 
-    /// `/metrics` (Prometheus text) and `/healthz` on a loopback port, by the service's own bounded
-    /// server (its limits are in the README, "Limits of the metrics endpoint").
+    /// `/metrics` (Prometheus text) and `/healthz` on `HOST:PORT`, by the service's own bounded
+    /// server (its limits are in the README, "Limits of the metrics endpoint"): loopback
+    /// (`127.0.0.1`, `localhost`), or any IPv4 address given explicitly (`0.0.0.0`: every
+    /// interface, for a scraper in another container or host).
     func metricsServer(_ address: String, metrics: ServiceMetrics) throws -> ServiceHTTPServer {
         let parts = address.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, ["127.0.0.1", "localhost"].contains(String(parts[0])), let port = UInt16(parts[1]) else {
+        var ipv4 = in_addr()
+        guard parts.count == 2, let port = UInt16(parts[1]),
+            parts[0] == "localhost" || inet_pton(AF_INET, String(parts[0]), &ipv4) == 1
+        else {
             throw UsageError(
-                message: "--metrics: expected 127.0.0.1:PORT (metrics are served on loopback only), got \"\(address)\"", command: "serve")
+                message:
+                    "--metrics: expected HOST:PORT with an IPv4 address, 127.0.0.1:9464 (this machine) or 0.0.0.0:9464 (every interface), got \"\(address)\"",
+                command: "serve")
+        }
+        let host = parts[0] == "localhost" ? "127.0.0.1" : String(parts[0])
+        if !host.hasPrefix("127.") {
+            logger.info(
+                "--metrics \(host):\(port): /metrics and /healthz are reachable from other hosts, without authentication "
+                    + "(they show job names, counts and times, never credentials); use 127.0.0.1 to keep them on this machine")
         }
         let routes: [String: ServiceHTTPServer.Route] = [
             "/metrics": { .init(contentType: "text/plain; version=0.0.4", body: Array(metrics.prometheusText().utf8)) },
             "/healthz": { .init(body: Array("ok\n".utf8)) },
         ]
         do {
-            return try ServiceHTTPServer(port: port, routes: routes) { [logger] in logger.warning("--metrics \($0)") }
+            return try ServiceHTTPServer(host: host, port: port, routes: routes) { [logger] in logger.warning("--metrics \($0)") }
         } catch {
             throw ChatExportError(.temporaryFailure, "--metrics: \(error)")
         }

@@ -87,7 +87,8 @@ struct BackfillTests {
         "backfill options are checked before anything runs",
         arguments: [
             (["--until", "2026-10-01"], "--until goes with --since"),
-            (["--since", "yesterday"], "--since: expected a time like 2026-10-01"),
+            (["--since", "last week"], "--since: expected a time (2026-10-01"),
+            (["--since", "400d"], "up to 366d"),
             (["--since", "2026-10-02", "--until", "2026-10-01"], "is not after --since"),
             (["--since", "2026-10-01", "--full-refresh"], "use one"),
         ])

@@ -60,10 +60,19 @@ struct CLIHarness {
         return true
     }
 
-    /// Starts the binary; call `wait()` on the result.
-    static func start(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> Running {
+    /// Runs another program (a shell script a README shows) to completion.
+    static func runProgram(_ program: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil)
+        throws -> Outcome
+    {
+        try start(arguments, environment: environment, directory: directory, program: URL(fileURLWithPath: program)).wait()
+    }
+
+    /// Starts the binary (or `program`); call `wait()` on the result.
+    static func start(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil, program: URL? = nil) throws
+        -> Running
+    {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = program ?? executable
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }

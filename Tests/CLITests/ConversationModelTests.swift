@@ -39,7 +39,9 @@ func sqliteQuery(_ path: String, _ sql: String) throws -> [[String?]] {
 
 @Suite("One conversation model")
 struct ConversationModelTests {
-    @Test("after the demo, chat_messages holds every vendor message row, user and bot roles, text on most; the README queries run")
+    @Test(
+        "after the demo, chat_messages holds every vendor message once (the Ada bot is exported twice), roles, text, languages by primary subtag; the README queries run"
+    )
     func demoDatabase() throws {
         let directory = TemporaryDirectory()
         let outcome = try CLIHarness.run(["demo", "--dir", directory.path + "/demo", "--progress", "off"])
@@ -50,12 +52,37 @@ struct ConversationModelTests {
             try count("SELECT count(*) FROM \($0)")
         }
         #expect(vendorMessages.allSatisfy { $0 > 0 })
-        #expect(try count("SELECT count(*) FROM chat_messages") == vendorMessages.reduce(0, +))
+        // v2 and v1.4 export the same bot: each message once (from the first table by name), not twice.
+        #expect(vendorMessages[0] == vendorMessages[1])
+        let trueCount = vendorMessages[0] + vendorMessages[2]
+        #expect(try count("SELECT count(*) FROM chat_messages") == trueCount)
+        #expect(try count("SELECT count(*) FROM chat_messages WHERE vendor = 'ada'") == vendorMessages[0])
+        #expect(try count("SELECT count(DISTINCT table_prefix) FROM chat_messages WHERE vendor = 'ada'") == 1)
+        #expect(
+            try count("SELECT count(*) FROM chat_conversations WHERE vendor = 'ada'")
+                == (try count("SELECT count(*) FROM ada_v2_conversations")))
+        // Each conversation's messages are found by vendor, instance and id.
+        #expect(
+            try count(
+                "SELECT count(*) FROM chat_messages m WHERE NOT EXISTS (SELECT 1 FROM chat_conversations c "
+                    + "WHERE c.vendor = m.vendor AND c.instance = m.instance AND c.conversation_id = m.conversation_id)") == 0)
+        // Languages by primary subtag across vendors (Ada's "en", DeepConverse's "en-US"), the vendor's value beside it.
+        let languages = Set(try sqliteQuery(database, "SELECT DISTINCT language FROM chat_conversations").compactMap { $0[0] })
+        #expect(languages.contains("en") && languages.contains("fr") && !languages.contains { $0.contains("-") }, "\(languages)")
+        #expect(try count("SELECT count(*) FROM chat_conversations WHERE language = 'en' AND language_tag = 'en-US'") > 0)
+        #expect(try count("SELECT count(*) FROM chat_conversations WHERE language = 'en' AND language_tag = 'en'") > 0)
+        // The README's "Who speaks" gives the true number of Ada messages.
+        let speakers = try sqliteQuery(database, try #require(try readmeModelQueries().last))
+        #expect(speakers.filter { $0[0] == "ada" }.compactMap { Int($0[2] ?? "") }.reduce(0, +) == vendorMessages[0])
+        // state show: records delivered, and the rows the table holds.
+        let shown = try CLIHarness.run(["state", "show", directory.path + "/demo/ada-v2.json"])
+        #expect(shown.stdout.contains("messages: \(vendorMessages[0]) records delivered in "), "\(shown.stdout)")
+        #expect(shown.stdout.contains("\(vendorMessages[0]) rows stored in sqlite:"), "\(shown.stdout)")
         #expect(try count("SELECT count(DISTINCT vendor) FROM chat_messages") >= 2)
         #expect(
             Set(try sqliteQuery(database, "SELECT DISTINCT role FROM chat_messages").compactMap { $0[0] }).isSuperset(of: ["user", "bot"]))
         let withText = try count("SELECT count(*) FROM chat_messages WHERE text IS NOT NULL")
-        #expect(withText * 10 >= vendorMessages.reduce(0, +) * 8, "\(withText) of \(vendorMessages) carry text")
+        #expect(withText * 10 >= trueCount * 8, "\(withText) of \(trueCount) carry text")
         #expect(try count("SELECT count(*) FROM chat_conversations WHERE started_at NOT LIKE '____-__-__T__:__:__%Z'") == 0)
         // The per-vendor views show times as ISO-8601 UTC too (Ada writes them without a zone, DeepConverse as epoch seconds).
         #expect(try count("SELECT count(*) FROM ada_v2_conversations_view WHERE date_created NOT LIKE '____-__-__T__:__:__%Z'") == 0)
@@ -90,10 +117,37 @@ struct ConversationModelTests {
         func value(_ sql: String) throws -> String {
             try server.psql(sql, database: database).trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        let total = sandbox.dataset.adaMessages.count * 2 + sandbox.dataset.deepConverseMessages.count
+        // The Ada bot exported twice (v2, v1.4) counts once.
+        let total = sandbox.dataset.adaMessages.count + sandbox.dataset.deepConverseMessages.count
         #expect(try value("SELECT count(*) FROM chat_messages") == String(total))
+        #expect(try value("SELECT count(*) FROM chat_conversations WHERE language ~ '[-_A-Z]'") == "0")
+        #expect(try value("SELECT count(*) FROM chat_conversations WHERE language = 'en' AND language_tag = 'en-US'") != "0")
+        let state = try CLIHarness.run(["state", "show", jobs[0]], environment: TestPostgres.environment(server))
+        #expect(state.stdout.contains(", \(sandbox.dataset.adaMessages.count) rows stored in postgres:"), "\(state.stdout)")
         #expect(try value("SELECT string_agg(DISTINCT role, ',' ORDER BY role) FROM chat_messages") == "bot,user")
         #expect(try value("SELECT count(DISTINCT vendor) FROM chat_messages") == "2")
         for query in try readmeModelQueries() { #expect(!(try value(query)).isEmpty, "\(query)") }
+    }
+}
+
+extension ConversationModelTests {
+    @Test("the model views exist, empty, as soon as a job without a conversation mapping writes to the database")
+    func viewsWithoutMapping() throws {
+        let directory = TemporaryDirectory()
+        let file = try directory.write(
+            "job.json", #"{"source": {"type": "synthetic", "records": 40}, "sinks": [{"type": "sqlite", "path": "out/db.sqlite"}]}"#)
+        let run = try CLIHarness.run(["run", file, "--progress", "off"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let database = directory.path + "/out/db.sqlite"
+        for view in ["chat_conversations", "chat_messages"] {
+            #expect(try sqliteQuery(database, "SELECT count(*) FROM \(view)") == [["0"]])
+        }
+        // Typed as the mapped views are, so a union or a query written for them works.
+        let columns = try sqliteQuery(database, "SELECT name FROM pragma_table_info('chat_conversations')").compactMap { $0[0] }
+        #expect(columns.contains("language") && columns.contains("language_tag") && columns.last == "instance", "\(columns)")
+        for query in try readmeModelQueries() { #expect(throws: Never.self) { try sqliteQuery(database, query) } }
+        let shown = try CLIHarness.run(["state", "show", file])
+        #expect(shown.stdout.contains("messages: 40 records delivered in "), "\(shown.stdout)")
+        #expect(shown.stdout.contains("40 rows stored in sqlite:"), "\(shown.stdout)")
     }
 }

@@ -4,9 +4,9 @@ import Foundation
 import Testing
 import VendorSandbox
 
-/// GET on 127.0.0.1:port with a plain socket: the body, or nil when nothing answers.
-func loopbackGet(port: UInt16, path: String) -> String? {
-    guard let fd = LoopbackPort.connect(port: port) else { return nil }
+/// GET on `host`:port (127.0.0.1 by default) with a plain socket: the body, or nil when nothing answers.
+func loopbackGet(host: String = "127.0.0.1", port: UInt16, path: String) -> String? {
+    guard let fd = LoopbackPort.connect(host: host, port: port) else { return nil }
     defer { close(fd) }
     // Bounded: a server that stalls makes this read give up after 10 s instead of hanging the test.
     var timeout = timeval(tv_sec: 10, tv_usec: 0)
@@ -42,7 +42,7 @@ struct ServeTests {
         )
         let outcome = try CLIHarness.run(["serve", directory.path + "/jobs", "--once"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
-        #expect(outcome.stderr.contains("serving 2 jobs (a every 900 s, b every 3600 s)"), "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("serving 2 jobs (a every 15 min, b every 1 h)"), "\(outcome.stderr)")
         #expect(try FilesOutput.ids(directory.path + "/out-a/messages").count == 120)
         #expect(try FilesOutput.ids(directory.path + "/out-b/messages").count == 80)
 
@@ -122,7 +122,7 @@ struct ServeTests {
         for round in 1...3 {
             let outcome = try CLIHarness.run(["serve", jobs, "--once"])
             #expect(outcome.status == 0, "round \(round): \(outcome.stderr)")
-            #expect(outcome.stderr.contains("serving 2 jobs (ada every 3600 s, synthetic every 3600 s)"), "\(outcome.stderr)")
+            #expect(outcome.stderr.contains("serving 2 jobs (ada every 1 h, synthetic every 1 h)"), "\(outcome.stderr)")
         }
         #expect(FileManager.default.fileExists(atPath: jobs + "/ada.checkpoint.json"))
         #expect(try FilesOutput.ids(directory.path + "/out-ada/messages").count == sandbox.dataset.adaMessages.count)

@@ -12,6 +12,22 @@ struct ProgressLineTests {
         #expect(fitted.hasSuffix("…"))
         #expect(FileOutput.fit("short", columns: 80) == "short")
     }
+
+    @Test("the line says when requests wait for a rate limit, which one and until when; the vendor's throttling comes first")
+    func waitingForALimit() {
+        let reporter = ProgressReporter(mode: .off, logger: .disabled)
+        reporter.committed(stream: "messages", records: 100, pages: 1, fraction: nil)
+        #expect(!reporter.line().contains("waiting"))
+        let later = Timestamp.now.adding(seconds: 3600)
+        reporter.waiting(for: "100 requests a minute", until: later)
+        #expect(reporter.line().hasSuffix(" | waiting for the rate limit (100 requests a minute) until \(later.clockText)"))
+        reporter.throttled(until: later)
+        #expect(reporter.line().hasSuffix(" | throttled by the vendor; next request at \(later.clockText)"))
+        // A wait that is over is not shown.
+        let other = ProgressReporter(mode: .off, logger: .disabled)
+        other.waiting(for: "100 requests a minute", until: Timestamp.now.adding(seconds: -1))
+        #expect(!other.line().contains("waiting"))
+    }
 }
 
 @Suite("Progress by records read")

@@ -9,7 +9,7 @@ private func close(_ a: Double, _ b: Double) -> Bool { abs(a - b) < 1e-9 }
 
 @Suite("Rate limits on a manual clock")
 struct RateLimiterTests {
-    @Test("requests are spaced per endpoint and per instance exactly")
+    @Test("requests are spaced per endpoint; per minute they go at once until the sliding window holds the limit")
     func schedule() async {
         let clock = ManualClock()
         let perSecond = RateLimiter(limits: RateLimits(perEndpointPerSecond: 2), clock: SchedulingClock(clock))
@@ -17,17 +17,65 @@ struct RateLimiterTests {
         for endpoint in ["a", "a", "b", "a", "b"] { slots.append(await perSecond.reserve(endpoint: endpoint).slot) }
         #expect(slots == [0, 0.5, 0, 1.0, 0.5])
 
-        // 49/min (98 % of 50) spaces the whole instance by 60/49 s, whatever the endpoint.
-        let both = RateLimiter(limits: RateLimits(perEndpointPerSecond: 2, perMinute: 50), clock: SchedulingClock(clock))
-        let spacing = 60.0 / 49
-        slots = []
-        for endpoint in ["a", "a", "b", "a"] { slots.append(await both.reserve(endpoint: endpoint).slot) }
-        #expect(zip(slots, [0, spacing, 2 * spacing, 3 * spacing]).allSatisfy { close($0, $1) })
+        // 5 a minute: five go at once (each endpoint at its own pace), the sixth once the first
+        // is a window (61 s) old; the wait is announced once, as the per-minute limit's (the
+        // per-endpoint waits are shorter than a second: not announced).
+        let both = RateLimiter(limits: RateLimits(perEndpointPerSecond: 4, perMinute: 5), clock: SchedulingClock(clock))
+        var tickets: [RateLimiter.Ticket] = []
+        for endpoint in ["a", "a", "b", "a", "b", "b", "a"] { tickets.append(await both.reserve(endpoint: endpoint)) }
+        // The two at 0 leave the window at 61: the sixth and seventh go then.
+        #expect(tickets.map(\.slot) == [0, 0.25, 0, 0.5, 0.25, 61, 61])
+        #expect(tickets.map(\.waitingFor) == [nil, .perEndpoint, nil, .perEndpoint, .perEndpoint, .perMinute, .perMinute])
+        #expect(tickets.map(\.announce) == [false, false, false, false, false, true, false])
 
-        // A slot is never in the past: after an idle while, the next request goes at once.
-        clock.advance(by: .seconds(10))
-        #expect(await both.reserve(endpoint: "a").slot == 10)
-        #expect(close(await both.reserve(endpoint: "b").slot, 10 + spacing))
+        // After the window, the budget is whole again: a burst goes at once.
+        clock.advance(by: .seconds(200))
+        slots = []
+        for endpoint in ["a", "b", "c", "d", "e"] { slots.append(await both.reserve(endpoint: endpoint).slot) }
+        #expect(slots == [200, 200, 200, 200, 200])
+        #expect(await both.reserve(endpoint: "f").slot == 261)
+    }
+
+    @Test("no sliding window of 61 s ever holds more requests than the per-minute limit", arguments: [1, 7, 100])
+    func slidingWindowInvariant(limit: Int) async {
+        let clock = ManualClock()
+        let limiter = RateLimiter(limits: RateLimits(perEndpointPerSecond: 50, perMinute: limit), clock: SchedulingClock(clock))
+        var random = SplitMix64(seed: UInt64(limit))
+        var slots: [Double] = []
+        for _ in 0..<(limit * 5 + 20) {
+            // Reservations in small bursts from a few endpoints, the clock moving on between them.
+            let endpoint = ["a", "b", "c"][Int(random.next() % 3)]
+            slots.append(await limiter.reserve(endpoint: endpoint).slot)
+            if random.next() % 4 == 0 { clock.advance(by: .milliseconds(Int64(random.next() % 30_000))) }
+        }
+        slots.sort()
+        for (index, start) in slots.enumerated() {
+            let inWindow = slots[index...].prefix { $0 < start + RateLimiter.minuteWindow }.count
+            #expect(inWindow <= limit)
+        }
+    }
+
+    @Test("after a 429 without Retry-After per-minute requests are spaced evenly; after a calm period they burst again")
+    func spacedAfterThrottling() async {
+        let clock = ManualClock()
+        let limiter = RateLimiter(limits: RateLimits(perMinute: 100), clock: SchedulingClock(clock))
+        let first = await limiter.reserve(endpoint: "a")
+        #expect(await limiter.reserve(endpoint: "a").slot == 0)
+        // 50 a minute now, at 98 %: 60/49 s apart, the first after one interval.
+        let spacing = 60.0 / 49
+        #expect(close(await limiter.throttled(first, retryAfter: nil), spacing))
+        #expect(await limiter.spacing)
+        var slots: [Double] = []
+        for _ in 0..<3 { slots.append(await limiter.reserve(endpoint: "a").slot) }
+        #expect(zip(slots, [spacing, 2 * spacing, 3 * spacing]).allSatisfy { close($0, $1) })
+        for _ in 0..<25 { await limiter.succeeded() }
+        #expect(await limiter.factor == 1)
+        clock.advance(by: .seconds(Int64(RateLimiter.calmPeriod)))
+        let now = RateLimiter.calmPeriod
+        slots = []
+        for _ in 0..<3 { slots.append(await limiter.reserve(endpoint: "a").slot) }
+        #expect(await !limiter.spacing)
+        #expect(slots.allSatisfy { close($0, now) })
     }
 
     @Test("a 429 without Retry-After halves the rate once per overload; successes raise it back step by step")
@@ -63,7 +111,8 @@ struct RateLimiterTests {
         #expect(await limiter.throttled(ticket, retryAfter: 7) == 7)
         #expect(await limiter.factor == 1)
         #expect(await limiter.reserve(endpoint: "a").slot == 7)
-        #expect(close(await limiter.reserve(endpoint: "b").slot, 7 + 60.0 / 980))
+        // Not spaced: a pause the vendor asked for says nothing against a burst after it.
+        #expect(await limiter.reserve(endpoint: "b").slot == 7)
     }
 
     @Test("a request waiting when the vendor throttles is paced again and never goes out during the pause")

@@ -15,8 +15,8 @@ public struct ConfigIssue: Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
-    /// `path: message`
-    public var description: String { "\(path): \(message)" }
+    /// `path: message`, or the message alone for the whole document (`$`).
+    public var description: String { path == "$" ? message : "\(path): \(message)" }
 }
 
 /// Every problem found in a job config, reported at once. Exit code 78.

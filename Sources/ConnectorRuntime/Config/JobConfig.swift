@@ -68,6 +68,11 @@ public struct JobConfig: Sendable {
     public var file: String?
     /// How often `chat-export serve` runs the job, in seconds (`"schedule": {"every": "15m"}`).
     public var scheduleEvery: Double = JobConfig.defaultScheduleEvery
+    /// When `chat-export serve` runs the job, as a cron expression in UTC
+    /// (`"schedule": {"cron": "*/15 * * * *"}`); nil for ``scheduleEvery``.
+    public var scheduleCron: CronSchedule?
+    /// The job's schedule: ``scheduleCron`` when set, else every ``scheduleEvery`` seconds.
+    public var schedule: JobSchedule { scheduleCron.map(JobSchedule.cron) ?? .every(scheduleEvery) }
     /// The schedule of a job that names none: hourly.
     public static let defaultScheduleEvery: Double = 3600
 }

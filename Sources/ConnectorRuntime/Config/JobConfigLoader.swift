@@ -41,7 +41,8 @@ public struct JobConfigLoader: Sendable {
     ///   file cannot be read.
     public func load(file: String) throws -> JobConfig {
         guard let bytes = try FileSystem.readFile(file) else {
-            throw ConfigError(file: file, issues: [ConfigIssue(path: "$", "file not found")])
+            throw ConfigError(
+                file: file, issues: [ConfigIssue(path: "$", "no such config file (`chat-export init TYPE > FILE` writes one)")])
         }
         let document: JSONValue
         do {
@@ -181,14 +182,28 @@ public struct JobConfigLoader: Sendable {
 
         // Schedule (for `serve`).
         var every = JobConfig.defaultScheduleEvery
+        var cron: CronSchedule?
         if let value = document["schedule"] {
             if case .object(let members) = value {
                 let options = OptionValidator.validate(
-                    members, specs: [JobConfigLoader.scheduleEvery.spec], type: "schedule", path: "schedule", baseDirectory: baseDirectory,
-                    issues: &issues)
+                    members, specs: [JobConfigLoader.scheduleEvery.spec, JobConfigLoader.scheduleCron.spec], type: "schedule",
+                    path: "schedule", baseDirectory: baseDirectory, issues: &issues)
                 every = options[JobConfigLoader.scheduleEvery]
+                if members.contains(where: { $0.key == "cron" }), let text = options.string("cron") {
+                    if members.contains(where: { $0.key == "every" }) {
+                        issues.append(ConfigIssue(path: "schedule", "give either every or cron, not both"))
+                    }
+                    do {
+                        cron = try CronSchedule(text)
+                    } catch {
+                        issues.append(ConfigIssue(path: "schedule.cron", "\(error)"))
+                    }
+                }
             } else {
-                issues.append(ConfigIssue(path: "schedule", "expected an object like {\"every\": \"15m\"}, got \(value.kindDescription)"))
+                issues.append(
+                    ConfigIssue(
+                        path: "schedule",
+                        "expected an object like {\"every\": \"15m\"} or {\"cron\": \"*/15 * * * *\"}, got \(value.kindDescription)"))
             }
         }
 
@@ -203,8 +218,16 @@ public struct JobConfigLoader: Sendable {
             file: file
         )
         job.scheduleEvery = every
+        job.scheduleCron = cron
         return job
     }
+
+    /// `schedule.cron`: when `serve` runs the job, as a five-field cron expression in UTC.
+    static let scheduleCron = Option.string(
+        "cron", default: "",
+        summary:
+            "When `chat-export serve` runs the job: a standard five-field cron expression (minute hour day-of-month month day-of-week), in UTC, instead of `every`."
+    )
 
     /// `schedule.every`: how often `serve` runs the job.
     static let scheduleEvery = Option.duration(

@@ -47,7 +47,7 @@ public enum JobSchema {
                         "schedule",
                         .object([
                             ("type", .string("object")),
-                            ("description", .string("How often `chat-export serve` runs the job.")),
+                            ("description", .string("When `chat-export serve` runs the job: `every` or `cron`.")),
                             (
                                 "properties",
                                 .object([
@@ -58,7 +58,15 @@ public enum JobSchema {
                                                 ("description", .string(JobConfigLoader.scheduleEvery.spec.summary)),
                                                 ("default", .string("1h")),
                                             ])
-                                    )
+                                    ),
+                                    (
+                                        "cron",
+                                        .object([
+                                            ("type", .string("string")),
+                                            ("description", .string(JobConfigLoader.scheduleCron.spec.summary)),
+                                            ("examples", .array([.string("*/15 * * * *"), .string("0 6 * * MON-FRI")])),
+                                        ])
+                                    ),
                                 ])
                             ),
                             ("additionalProperties", .bool(false)),

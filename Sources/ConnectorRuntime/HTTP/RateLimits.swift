@@ -52,6 +52,22 @@ public struct RateLimits: Sendable, Hashable, CustomStringConvertible {
         return parts.isEmpty ? "no limits" : parts.joined(separator: ", ")
     }
 
+    /// The limit a request waits for, in words: `100 requests a minute`, `10 requests a second to
+    /// /api/v2/export/messages`.
+    ///
+    /// - Parameters:
+    ///   - constraint: What the request waits for.
+    ///   - endpoint: The endpoint's path.
+    /// - Returns: The words.
+    public func waitDescription(_ constraint: RateLimiter.Constraint?, endpoint: String) -> String {
+        switch constraint {
+        case .perEndpoint:
+            "\(perEndpointPerSecond.map { JSONValue.double($0).jsonText } ?? "?") requests a second to \(endpoint)"
+        case .perMinute: "\(perMinute ?? 0) requests a minute"
+        case .vendorPause, nil: "the vendor's pause"
+        }
+    }
+
     /// The lowest per-endpoint rate a config may set (one request per 100 s); 0 turns the limit off.
     public static let minimumPerSecond = 0.01
 

@@ -128,7 +128,15 @@ public struct VendorHTTPClient: Sendable {
         var throttledSince: Double?
         while true {
             try Task.checkCancellation()
-            let ticket = try await limiter.acquire(endpoint: request.path)
+            let ticket = try await limiter.acquire(endpoint: request.path) { [logger, clock, configuration] ticket in
+                // Once per wait, not per request: a pause at a limit is never mistaken for a hang.
+                let at = Timestamp.now.adding(seconds: Int64(saturating: (ticket.slot - clock.now).rounded(.up)))
+                let limit = configuration.rateLimits.waitDescription(ticket.waitingFor, endpoint: request.path)
+                logger.info(
+                    "waiting for the rate limit (\(limit), \(configuration.origin.instance)); next request at \(at.clockText)",
+                    ["limit": .string(ticket.waitingFor?.rawValue ?? "")])
+                JobRunContext.progress?.waiting(for: limit, until: at)
+            }
             // Counted when it goes out, not while it waits for its slot: requests queued behind
             // the rate limit (however many windows wait) never write the stored count ahead.
             try await budget?.spend()

@@ -32,6 +32,11 @@ public struct ExportStreamLogHandler: ExportLogHandler {
 
     /// Renders an event as one line.
     ///
+    /// Human lines say each thing once: a field whose value the message already says (a count, the
+    /// stream's name) is left out, and so are an event's name and numbers (`"event":
+    /// "stream_finished"`: its message says them in words); other numbers are rounded to three
+    /// significant digits. JSON lines carry every field, numbers in full.
+    ///
     /// - Parameters:
     ///   - event: The event.
     ///   - format: Human text or JSON.
@@ -42,8 +47,22 @@ public struct ExportStreamLogHandler: ExportLogHandler {
         case .human:
             var line = event.timestamp.iso8601(fractionDigits: 3) + " " + event.level.description
             line += String(repeating: " ", count: max(1, 8 - event.level.description.count)) + event.message
-            for key in keys {
-                let value = event.metadata[key]?.description ?? ""
+            let isEvent = event.metadata["event"] != nil
+            let words = Set(
+                event.message.split(separator: " ").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ",;:()[]{}\"'")) })
+            for key in keys where key != "event" {
+                guard let field = event.metadata[key] else { continue }
+                let value: String
+                switch field {
+                case .string(let text): value = text
+                case .int, .bool:
+                    if isEvent { continue }
+                    value = field.description
+                case .double(let number):
+                    if isEvent { continue }
+                    value = Readable.significant(number)
+                }
+                if words.contains(value) { continue }
                 line += " \(key)=" + (value.contains(" ") || value.isEmpty ? JSONValue.quoted(value) : value)
             }
             return line

@@ -39,6 +39,9 @@ public struct CanonicalMapping: Sendable, Hashable {
         case contains([String], String)
         /// A number at a path scaled from `min...max` to 0...1.
         case scaled([String], min: Double, max: Double)
+        /// A language tag's primary subtag, lowercased (`en-US`, `en_us` and `EN` are all `en`);
+        /// NULL for an empty value.
+        case primarySubtag(Value)
     }
 
     /// A rule of ``Value/role(rules:otherwise:)``.
@@ -61,7 +64,7 @@ public struct CanonicalMapping: Sendable, Hashable {
     /// The columns of `chat_conversations`, in order, with their types.
     public static let conversationColumns: [(name: String, type: ColumnType)] = [
         ("vendor", .text), ("conversation_id", .text), ("started_at", .time), ("updated_at", .time), ("channel", .text),
-        ("language", .text), ("is_escalated", .boolean), ("is_engaged", .boolean), ("csat_score", .number),
+        ("language", .text), ("language_tag", .text), ("is_escalated", .boolean), ("is_engaged", .boolean), ("csat_score", .number),
         ("csat_normalized", .number), ("end_user_id", .text),
     ]
 
@@ -73,7 +76,8 @@ public struct CanonicalMapping: Sendable, Hashable {
 
     /// What the stream's records are.
     public var kind: Kind
-    /// The values by canonical column name (`vendor` is added from ``vendor``); absent ones are NULL.
+    /// The values by canonical column name (`vendor` is added from ``vendor``, and `language`
+    /// becomes its primary subtag beside the vendor's value in `language_tag`); absent ones are NULL.
     public var values: [String: Value]
 
     /// The view a stream's rows join: `chat_conversations` or `chat_messages`.
@@ -90,8 +94,18 @@ public struct CanonicalMapping: Sendable, Hashable {
     ///   - kind: Conversations or messages.
     ///   - vendor: The vendor's name in the `vendor` column (`ada`, `deepconverse`).
     ///   - values: The other columns.
+    ///   - values: The other columns. A `language` is the vendor's value: the view shows its
+    ///     primary subtag there and the value as given in `language_tag` (unless that is given).
     public init(_ kind: Kind, vendor: String, _ values: [String: Value]) {
         self.kind = kind
-        self.values = values.merging(["vendor": .constant(vendor)]) { $1 }
+        var values = values.merging(["vendor": .constant(vendor)]) { $1 }
+        if let language = values["language"], language != .none {
+            if case .primarySubtag = language {
+            } else {
+                values["language_tag"] = values["language_tag"] ?? language
+                values["language"] = .primarySubtag(language)
+            }
+        }
+        self.values = values
     }
 }

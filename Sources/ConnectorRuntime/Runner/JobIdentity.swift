@@ -8,6 +8,10 @@ public struct JobIdentity: Sendable, Hashable {
     public var checkpoint: String
     /// What the job reads, for messages (`ada-v2 acme.ada.support`).
     public var source: String
+    /// The vendor instance it reads, whatever the API version (`acme.ada.support`,
+    /// `api.converseapps.com bot acme`), when the source names one: two jobs of one instance
+    /// export the same records, which SQL sinks' model views count once.
+    public var instance: String?
     /// Whether this run starts its streams over (`run --full-refresh`): a sink may then take
     /// over a place whose owner was this job's deleted checkpoint.
     public var fullRefresh: Bool
@@ -19,10 +23,12 @@ public struct JobIdentity: Sendable, Hashable {
     ///   - checkpoint: Where its checkpoint lives.
     ///   - source: What it reads.
     ///   - fullRefresh: Whether the run starts its streams over.
-    public init(id: String, checkpoint: String, source: String, fullRefresh: Bool = false) {
+    ///   - instance: The vendor instance it reads.
+    public init(id: String, checkpoint: String, source: String, fullRefresh: Bool = false, instance: String? = nil) {
         self.id = id
         self.checkpoint = checkpoint
         self.source = source
         self.fullRefresh = fullRefresh
+        self.instance = instance
     }
 }

@@ -38,12 +38,16 @@ extension JobRunner {
             id = UUID().uuidString.lowercased()
             try await checkpoints.saveJobValue(id.map(JSONValue.string), for: "id")
         }
-        let described = source.streams.first.map { stream in
-            let identity = source.identity(of: stream)
-            return [identity.source, identity.instance, identity.bot.map { "bot \($0)" }].compactMap { $0 }.joined(separator: " ")
+        let identity = source.streams.first.map { source.identity(of: $0) }
+        let described = identity.map { identity in
+            [identity.source, identity.instance, identity.bot.map { "bot \($0)" }].compactMap { $0 }.joined(separator: " ")
+        }
+        let instance = identity?.instance.map { instance in
+            ([instance] + (identity?.bot.map { ["bot \($0)"] } ?? [])).joined(separator: " ")
         }
         return JobIdentity(
-            id: id ?? "", checkpoint: checkpoints.location, source: described ?? "\(type(of: source))", fullRefresh: fullRefresh)
+            id: id ?? "", checkpoint: checkpoints.location, source: described ?? "\(type(of: source))", fullRefresh: fullRefresh,
+            instance: instance)
     }
 
     /// A state whose sink keys are in ``canonicalSinkKey(_:)`` form.

@@ -27,7 +27,9 @@ public struct JobRunner: Sendable {
     /// Start the selected streams over from the configured start: forget their stored states
     /// and let each sink set aside what it holds for them (``Sink/setAside(_:)``).
     public var fullRefresh = false
-    /// Stop each stream once this many records reached the sinks (a dry run); nil for no limit.
+    /// Stop each stream once this many records reached the sinks; nil for no limit. Set, the run
+    /// is a preview (`run --dry-run`, `discover`) and the source is told so
+    /// (``ReadRequest/preview``): small pages, the most recent records first, nothing read again.
     public var recordLimit: Int?
     /// The clock sources plan with (``ReadRequest/now``), read once per stream: the real time
     /// unless a test or a replay pins it.
@@ -146,10 +148,18 @@ public struct JobRunner: Sendable {
         let logger = self.logger.with("stream", stream.name)
         let tracker = StreamTracker(state: state)
         let identity = source.identity(of: stream)
-        logger.info(state == nil ? "starting from the configured start" : "resuming from checkpoint (batch \(state!.sequence))")
+        if let recordLimit {
+            logger.debug("previewing at most \(recordLimit) records, the most recent first")
+        } else if checkpoints is DetachedCheckpointStore {
+            logger.info("backfilling the range given; the job's checkpoint is left as it is")
+        } else if let state {
+            logger.info("resuming from checkpoint (batch \(state.sequence))")
+        } else {
+            logger.info("no checkpoint yet: starting from the configured start")
+        }
         let request = ReadRequest(
             stream: stream, checkpoint: state?.checkpoint, logger: logger, now: now(),
-            suppressRepeats: !sinks.allSatisfy { $0.replay == .upsertByID })
+            suppressRepeats: !sinks.allSatisfy { $0.replay == .upsertByID }, preview: recordLimit.map(ReadRequest.Preview.init))
         do {
             try await JobRunContext.$store.withValue(checkpoints) {
                 try await JobRunContext.$progress.withValue(progress) {
@@ -157,12 +167,19 @@ public struct JobRunner: Sendable {
                 }
             }
         } catch is RecordLimitReached {
-            logger.info("stream stopped at its record limit (\(recordLimit ?? 0))")
+            logger.debug("stream stopped at its record limit (\(recordLimit ?? 0))")
         }
         progress?.finished(stream: stream.name)
         var summary = await tracker.summary
         summary.completed = true
-        logger.info("stream finished: \(summary.records) records in \(summary.pages) pages")
+        // The stream's one line: what it wrote (JSON: the counts as numbers).
+        logger.info(
+            "\(stream.name): finished, \(Readable.count(summary.records, "record")) in \(Readable.count(summary.pages, "page")) "
+                + "(\(Readable.bytes(summary.bytes)))",
+            [
+                "event": "stream_finished", "records": .int(summary.records), "pages": .int(summary.pages), "bytes": .int(summary.bytes),
+                "completed": .bool(summary.completed),
+            ])
         return summary
     }
 

@@ -30,6 +30,7 @@ public final class ProgressReporter: @unchecked Sendable {
     private let lock = NSLock()
     private var streams: [(String, StreamProgress)] = []
     private var throttledUntil: Timestamp?
+    private var pacedUntil: (limit: String, time: Timestamp)?
     private let started = Timestamp.now
     private let logger: ExportLogger
     private let live: Bool
@@ -78,6 +79,17 @@ public final class ProgressReporter: @unchecked Sendable {
         throttledUntil = max(throttledUntil ?? time, time)
     }
 
+    /// Says requests wait for a rate limit of the job's own configuration, and which.
+    ///
+    /// - Parameters:
+    ///   - limit: The limit in words (`100 requests a minute`).
+    ///   - time: When the next request goes out.
+    public func waiting(for limit: String, until time: Timestamp) {
+        lock.lock()
+        defer { lock.unlock() }
+        pacedUntil = (limit, time)
+    }
+
     /// Marks a stream as finished.
     ///
     /// - Parameter stream: The stream.
@@ -117,10 +129,13 @@ public final class ProgressReporter: @unchecked Sendable {
     public func line() -> String {
         lock.lock()
         let snapshot = streams
-        let throttled = throttledUntil.flatMap { $0 > .now ? $0 : nil }
+        let now = Timestamp.now
+        let throttled = throttledUntil.flatMap { $0 > now ? $0 : nil }
+        let paced = pacedUntil.flatMap { $0.time > now ? $0 : nil }
         lock.unlock()
         let elapsed = max(0.001, self.elapsed)
-        let notice = throttled.map { [" | throttled by the vendor; next request at \($0.clockText)"] } ?? []
+        var notice = throttled.map { [" | throttled by the vendor; next request at \($0.clockText)"] } ?? []
+        if throttled == nil, let paced { notice.append(" | waiting for the rate limit (\(paced.limit)) until \(paced.time.clockText)") }
         return
             (snapshot.map { name, progress in
                 // A finished stream's rate is over its own time, not the whole job's.

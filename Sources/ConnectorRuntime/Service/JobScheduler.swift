@@ -8,8 +8,10 @@ public struct JobScheduler: Sendable {
     public struct Job: Sendable {
         /// A name for logs and metrics.
         public var name: String
-        /// Seconds between the starts of two runs.
-        public var every: Double
+        /// When the job runs.
+        public var schedule: JobSchedule
+        /// Seconds between the starts of two runs (for a cron schedule, an hour: only the
+        /// longest wait before retrying a failed run uses it, and the next cron time comes first).
         /// One run.
         public var run: @Sendable () async throws -> RunSummary
         /// Whether a failure may pass by itself (a vendor outage) rather than need a person (a
@@ -27,10 +29,30 @@ public struct JobScheduler: Sendable {
             name: String, every: Double, isTemporary: @escaping @Sendable (any Error) -> Bool = { _ in true },
             run: @escaping @Sendable () async throws -> RunSummary
         ) {
+            self.init(name: name, schedule: .every(every), isTemporary: isTemporary, run: run)
+        }
+
+        /// Creates a job on a schedule.
+        ///
+        /// - Parameters:
+        ///   - name: Its name.
+        ///   - schedule: When it runs.
+        ///   - isTemporary: Whether a failure may pass by itself.
+        ///   - run: One run.
+        public init(
+            name: String, schedule: JobSchedule, isTemporary: @escaping @Sendable (any Error) -> Bool = { _ in true },
+            run: @escaping @Sendable () async throws -> RunSummary
+        ) {
             self.name = name
-            self.every = every
+            self.schedule = schedule
             self.isTemporary = isTemporary
             self.run = run
+        }
+
+        /// Seconds between the starts of two runs of an `every` schedule.
+        public var every: Double {
+            if case .every(let seconds) = schedule { return seconds }
+            return 3600
         }
     }
 
@@ -47,6 +69,8 @@ public struct JobScheduler: Sendable {
     public var once: Bool
     /// Where starts, ends and failures are logged.
     public var logger: ExportLogger
+    /// The wall clock cron schedules are read against (UTC); tests pin it.
+    public var wallClock: @Sendable () -> Timestamp = { .now }
 
     /// Creates a scheduler.
     public init(
@@ -73,7 +97,20 @@ public struct JobScheduler: Sendable {
 
     /// Runs the jobs until cancelled (or, with ``once``, until each has succeeded once).
     public func run() async {
-        var due = jobs.map { _ in clock.now }
+        // The cron time each job last ran for: the next is after it, even when a run ends before
+        // the wall clock passes it (a sleep may wake a little early).
+        var fired = [Timestamp?](repeating: nil, count: jobs.count)
+        /// Seconds from now to a cron job's next time (nil for `every`), remembered as fired when `firing`.
+        func untilNextCron(_ index: Int, firing: Bool) -> Double? {
+            guard case .cron(let cron) = jobs[index].schedule else { return nil }
+            let wall = wallClock()
+            let next = cron.next(after: max(wall, fired[index] ?? wall)) ?? wall.adding(seconds: 366 * 86_400)
+            if firing { fired[index] = next }
+            return max(0, Double(next.microseconds - wall.microseconds) / 1e6)
+        }
+        let start = clock.now
+        // `every` runs at once; cron at its first time (with `once`, every job runs at once).
+        var due = jobs.indices.map { once ? start : start + (untilNextCron($0, firing: true) ?? 0) }
         var running = Set<Int>()
         var succeeded = Set<Int>()
         var gaveUp = Set<Int>()
@@ -121,7 +158,8 @@ public struct JobScheduler: Sendable {
                     failures[index] = 0
                     succeeded.insert(index)
                     metrics.succeeded(jobs[index].name, summary, seconds: seconds, logger: logger)
-                    due[index] = max(clock.now, due[index] + jobs[index].every)
+                    let now = clock.now
+                    due[index] = untilNextCron(index, firing: true).map { now + $0 } ?? max(now, due[index] + jobs[index].every)
                 case .finished(let index, let error, let temporary, let seconds):
                     running.remove(index)
                     metrics.finished(jobs[index].name, summary: nil, seconds: seconds)
@@ -132,7 +170,9 @@ public struct JobScheduler: Sendable {
                         break
                     }
                     failures[index] += 1
-                    let delay = Self.retryDelay(failures: failures[index], every: jobs[index].every)
+                    // Never later than the schedule's next run.
+                    let delay = Self.retryDelay(
+                        failures: failures[index], every: max(1, untilNextCron(index, firing: false) ?? jobs[index].every))
                     due[index] = clock.now + delay
                     metrics.failed(
                         jobs[index].name,

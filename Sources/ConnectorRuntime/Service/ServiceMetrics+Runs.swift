@@ -13,7 +13,7 @@ extension ServiceMetrics {
             "job": .string(job), "event": "run_finished", "records": .int(summary.totalRecords), "duration_s": .double(seconds),
         ]
         if let worker { metadata["worker"] = .string(worker) }
-        logger.info("\(job): run finished: \(summary.totalRecords) records in \(String(format: "%.2f", seconds)) s", metadata)
+        logger.info("\(job): run finished: \(Readable.count(summary.totalRecords, "record")) in \(Readable.seconds(seconds))", metadata)
     }
 
     /// Logs a run's `run_failed` JSON line (the failure itself is counted by ``finished(_:summary:seconds:finishedAt:completeThrough:)``).

@@ -138,6 +138,11 @@ public struct WindowedReading<Position: Codable & Sendable & Equatable>: Sendabl
         if let problem = WindowPlanner.countProblem(seconds: span, windowSeconds: Double(range.maxWindowSeconds)) {
             throw ChatExportError(.invalidConfig, "\(stream): \(problem)")
         }
+        if request.preview != nil {
+            try await preview(
+                from: start, to: min(range.end ?? readable, readable), range: range, request: request, fetch: fetch, emit: emit)
+            return
+        }
         var (state, added) = State.planned(
             stored, .init(start: start, end: range.end, lag: range.lag, now: now), stream: stream, logger: logger,
             windows: { Self.windows(from: $0, to: $1, range: range) })
@@ -159,7 +164,9 @@ public struct WindowedReading<Position: Codable & Sendable & Equatable>: Sendabl
         } else {
             state.delivered = nil
         }
-        logger.info("\(stream): reading \(state.doneThrough.iso8601()) to \(state.rangeEnd.iso8601()) in \(state.windows.count) windows")
+        logger.info(
+            "\(stream): reading \(state.doneThrough.iso8601()) to \(state.rangeEnd.iso8601()) in \(Readable.count(state.windows.count, "window"))"
+        )
         if state.windows.isEmpty, state.doneThrough == state.rangeEnd, state.rereads != stored?.rereads {
             // The main read has nothing to emit: the passes' new frontiers are stored on their own.
             try await emit(RecordBatch(stream: stream, records: [], checkpoint: try encode(state), progress: 1, pages: 0))
@@ -197,6 +204,37 @@ public struct WindowedReading<Position: Codable & Sendable & Equatable>: Sendabl
             logger.warning(
                 "\(stream): more than \(DeliveredRecords.limit) records are held back from being delivered twice; records before \(forgotten.iso8601()) read again may reach files and stdout twice"
             )
+        }
+    }
+
+    /// A preview (``ReadRequest/preview``): the range cut into windows from its end back, read
+    /// newest first, one at a time, until the runner has the records it wants. Nothing is read
+    /// again for late data, and every batch carries the checkpoint the preview started from (or
+    /// one covering nothing): a preview never moves a stored position.
+    private func preview(
+        from start: Timestamp, to end: Timestamp, range: Range, request: ReadRequest,
+        fetch: @escaping @Sendable (TimeWindow<Position>) async throws -> WindowedReader<Position>.Page,
+        emit: @Sendable (RecordBatch) async throws -> Void
+    ) async throws {
+        let unchanged = try request.checkpoint ?? encode(State(doneThrough: start, rangeEnd: start, windows: [], rangeStart: start))
+        var single = range
+        single.concurrency = 1
+        var windows: [TimeWindow<Position>] = []
+        var upper = end
+        // Bounded: the range was checked to need at most WindowPlanner's limit of windows.
+        while upper > start {
+            let lower = max(start, upper.adding(seconds: -max(1, range.maxWindowSeconds)))
+            windows += Self.windows(from: lower, to: upper, range: single).reversed()
+            upper = lower
+        }
+        request.logger.debug(
+            "\(request.stream.name): previewing \(start.iso8601()) to \(end.iso8601()), the most recent of \(Readable.count(windows.count, "window")) first"
+        )
+        let reader = WindowedReader<Position>(stream: request.stream.name, concurrency: 1)
+        for window in windows {
+            try await reader.read(
+                from: State(doneThrough: window.start, rangeEnd: window.end, windows: [window]), encode: { _ in unchanged }, fetch: fetch,
+                emit: emit)
         }
     }
 
