@@ -23,28 +23,10 @@ struct ProtocolBenchmark {
         let directory = FileManager.default.temporaryDirectory.path + "/chat-export-bench-protocol-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let end = Timestamp(epochSeconds: Timestamp.now.epochSeconds / 3600 * 3600 - 3 * 3600)
-        let port = try LoopbackPort.unused()
-        let sandbox = Process()
-        sandbox.executableURL = URL(fileURLWithPath: run.executable)
-        sandbox.arguments = [
-            "sandbox", "--port", "\(port)", "--conversations", "\(conversations)", "--messages-per-conversation", "8", "--days", "30",
-            "--end", end.iso8601(), "--cache-pages", "yes",
-        ]
-        let output = Pipe()
-        sandbox.standardOutput = output
-        sandbox.standardError = FileHandle.nullDevice
-        try sandbox.run()
-        defer {
-            sandbox.interrupt()
-            sandbox.waitUntilExit()
-        }
-        var printed = Data()
-        while !String(decoding: printed, as: UTF8.self).contains("listening on") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { throw BenchmarkError("the sandbox process ended before listening") }
-            printed.append(chunk)
-        }
+        let sandbox = try SandboxProcess(executable: run.executable, conversations: conversations)
+        defer { sandbox.stop() }
+        let end = sandbox.end
+        let port = sandbox.port
         let source = JSONValue.object([
             ("type", .string("ada-v2")), ("base_url", .string("http://127.0.0.1:\(port)")), ("token", .string("sandbox-ada-token")),
             ("streams", .array([.string("messages")])), ("start", .string(end.adding(seconds: -30 * 86_400).iso8601())),

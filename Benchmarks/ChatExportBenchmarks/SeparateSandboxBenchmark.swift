@@ -21,29 +21,10 @@ struct SeparateSandboxBenchmark {
         let directory = FileManager.default.temporaryDirectory.path + "/chat-export-bench-process-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let end = Timestamp(epochSeconds: Timestamp.now.epochSeconds / 3600 * 3600 - 3 * 3600)
-        let port = try LoopbackPort.unused()
-        let sandbox = Process()
-        sandbox.executableURL = URL(fileURLWithPath: exporter.executable)
-        sandbox.arguments = [
-            "sandbox", "--port", "\(port)", "--conversations", "\(conversations)", "--messages-per-conversation", "8", "--days", "30",
-            "--end", end.iso8601(), "--cache-pages", "yes",
-        ]
-        let output = Pipe()
-        sandbox.standardOutput = output
-        sandbox.standardError = FileHandle.nullDevice
-        try sandbox.run()
-        defer {
-            sandbox.interrupt()
-            sandbox.waitUntilExit()
-        }
-        // Ready once it prints its address (after generating the dataset).
-        var printed = Data()
-        while !String(decoding: printed, as: UTF8.self).contains("listening on") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { throw BenchmarkError("the sandbox process ended before listening") }
-            printed.append(chunk)
-        }
+        let sandbox = try SandboxProcess(executable: exporter.executable, conversations: conversations)
+        defer { sandbox.stop() }
+        let end = sandbox.end
+        let port = sandbox.port
         let start = end.adding(seconds: -30 * 86_400)
         let config = JSONValue.object([
             (
