@@ -20,8 +20,8 @@ enum Help {
                                 (--since/--until: backfill a range, --dry-run: a sample to stdout)
           check CONFIG          validate the config, then verify credentials with the vendor
           validate CONFIG       validate the config offline
-          spec [TYPE]           print the JSON Schema of a source or sink type (or of a job config)
-          list                  list the registered sources and sinks
+          spec [TYPE]           print the JSON Schema of a source, sink or transform type (or of a job config)
+          list                  list the registered sources, sinks and transforms
           discover CONFIG|TYPE  each stream's fields: declared columns, and with CONFIG a real sample
           init TYPE [--sink S]  print a job config for a source type (sink: sqlite, files, postgres, stdout)
           new-connector NAME    write a connector definition for a vendor without Swift, and a job using it

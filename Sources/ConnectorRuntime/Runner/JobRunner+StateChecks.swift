@@ -10,7 +10,17 @@ extension JobRunner {
         let recovery =
             "run `chat-export state reset CONFIG --stream \(stream.name)` or `chat-export run CONFIG --full-refresh` to export the stream again, "
             + "or give this job its own checkpoint path or table_prefix"
-        let differences = source.identity(of: stream).differences(from: stored)
+        let current = source.identity(of: stream)
+        let differences = current.differences(from: stored)
+        if differences.count == 1, current.transforms != stored.transforms {
+            func text(_ value: String?) -> String { value.map { JSONValue.quoted($0) } ?? "none" }
+            throw ChatExportError(
+                .invalidConfig,
+                "the records of stream \(stream.name) under the checkpoint in \(checkpoints.location) were made with other transforms "
+                    + "(stored \(text(stored.transforms)), now \(text(current.transforms))); resuming would mix records transformed two ways: "
+                    + "restore the transforms, or \(recovery)"
+            )
+        }
         guard differences.isEmpty else {
             throw ChatExportError(
                 .invalidConfig,
