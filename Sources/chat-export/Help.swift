@@ -28,6 +28,7 @@ enum Help {
           state show CONFIG     the job's state per stream (--json: the checkpoint as stored)
           state set CONFIG      set where a stream reads from next (--stream NAME --position TIME)
           state reset CONFIG    forget the job's checkpoint (all streams, or --stream NAME)
+          forget CONFIG         remove end users' records from every sink and keep them out (--end-user ID)
           serve JOB_OR_DIR...   keep many jobs current on their schedules, alone or as a fleet (--coordination)
           sandbox               run the local fake of the vendors' export APIs in the foreground
           completion bash|zsh   print a shell completion script
@@ -45,6 +46,7 @@ enum Help {
 
     static let commands: [String: String] = [
         "sandbox": SandboxCommand.help,
+        "forget": ForgetCommand.help,
         "demo": """
         Usage: chat-export demo [--dir DIR] [--progress MODE]
 

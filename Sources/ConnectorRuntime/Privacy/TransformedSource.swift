@@ -72,7 +72,13 @@ public struct TransformedSource: Source {
         let stream = request.stream
         let applying = transforms.filter { $0.applies(to: stream.name) }
         let store = JobRunContext.store
-        suppression.merge(try await SuppressionList.load(from: store))
+        let values = try await store?.loadJobValues() ?? [:]
+        if values[ForgetJob.pendingKey] != nil {
+            request.logger.warning(
+                "a `chat-export forget` of this job did not finish: the end users it was given are held back, but the sinks may still "
+                    + "hold some of their records; run it again with the same end users to finish it")
+        }
+        suppression.merge(try values[SuppressionList.jobValueKey].map(SuppressionList.init(json:)))
         guard !applying.isEmpty || suppression.current != nil else { return try await base.read(request, emit: emit) }
         let suppression = self.suppression
         try await base.read(request) { batch in

@@ -43,6 +43,12 @@ extension JobRunner {
 
     /// The job's id from the checkpoint store, made and stored on its first run.
     func identifyJob() async throws -> JobIdentity {
+        try await Self.identify(source: source, checkpoints: checkpoints, fullRefresh: fullRefresh)
+    }
+
+    /// The identity of the job whose checkpoint store is `checkpoints`: its id, made and stored
+    /// the first time.
+    static func identify(source: any Source, checkpoints: any CheckpointStore, fullRefresh: Bool) async throws -> JobIdentity {
         var id = try await checkpoints.loadJobValues()["id"]?.stringValue
         if id == nil {
             id = UUID().uuidString.lowercased()
