@@ -103,6 +103,12 @@ public struct ForgetJob: Sendable {
         // 1. The end users, before any sink changes.
         var list = try await SuppressionList.load(from: checkpoints) ?? SuppressionList()
         for user in endUsers { list.insert(endUser: user) }
+        guard list.endUserCount <= SuppressionList.limit else {
+            throw ChatExportError(
+                .invalidConfig,
+                "the job's suppression list would hold \(list.endUserCount) end users, more than \(SuppressionList.limit): "
+                    + "give the job a new checkpoint and sinks rather than forget almost everyone")
+        }
         try await checkpoints.saveJobValue(
             .object([("started_at", .string(Timestamp.now.iso8601())), ("end_users", .integer(endUsers.count))]), for: Self.pendingKey)
         try await checkpoints.saveJobValue(list.json, for: SuppressionList.jobValueKey)
@@ -120,7 +126,7 @@ public struct ForgetJob: Sendable {
                 conversations.formUnion(try await sink.ids(matching: request, for: identity))
             }
         }
-        for id in conversations { list.insert(record: id) }
+        for id in conversations where list.recordCount < SuppressionList.limit { list.insert(record: id) }
         try await checkpoints.saveJobValue(list.json, for: SuppressionList.jobValueKey)
         stepCompleted("conversations found")
         logger.info("forget: \(endUsers.count) end users, \(conversations.count) conversations found in the sinks")

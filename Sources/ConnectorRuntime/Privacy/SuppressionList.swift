@@ -14,6 +14,8 @@ import Foundation
 public struct SuppressionList: Sendable, Equatable {
     /// The job value it is stored under.
     public static let jobValueKey = "suppressed"
+    /// The most end-user values, and the most conversations, it holds (8 MB of digests each).
+    public static let limit = 1_000_000
 
     private var hasher: SipHash
     private var endUsers: Set<UInt64> = []

@@ -141,7 +141,8 @@ final class SuppressionCache: @unchecked Sendable {
         return lock.withLock {
             guard var grown = list else { return nil }
             var changed = false
-            for id in ids where grown.insert(record: id) { changed = true }
+            // Past the limit a conversation is held back by its end user only (its messages by theirs).
+            for id in ids where grown.recordCount < SuppressionList.limit && grown.insert(record: id) { changed = true }
             guard changed else { return nil }
             list = grown
             return grown
