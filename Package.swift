@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "SQLiteSink", targets: ["SQLiteSink"]),
         .library(name: "PostgresSink", targets: ["PostgresSink"]),
         .library(name: "S3Sink", targets: ["S3Sink"]),
+        .library(name: "Transforms", targets: ["Transforms"]),
         .executable(name: "chat-export", targets: ["chat-export"]),
         .executable(name: "tap-chat-export", targets: ["tap-chat-export"]),
         .executable(name: "source-chat-export", targets: ["source-chat-export"]),
@@ -54,20 +55,24 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // OpenSSL's libcrypto (libssl-dev): SHA-256 and HMAC for AWS Signature Version 4.
         .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
+        // SHA-256 and HMAC-SHA-256 on libcrypto, shared by the s3 sink's signing and the transforms.
+        .target(name: "Hashing", dependencies: ["CCrypto"]),
+        // The built-in record transforms (redact, pseudonymize, drop), applied after the source.
+        .target(name: "Transforms", dependencies: ["ConnectorRuntime", "Hashing"]),
         // Sinks: each depends on the runtime only.
         .target(name: "StdoutSink", dependencies: ["ConnectorRuntime"], path: "Sinks/Stdout"),
         .target(name: "FilesSink", dependencies: ["ConnectorRuntime", "CZlib"], path: "Sinks/Files"),
         .target(name: "SQLiteSink", dependencies: ["ConnectorRuntime", "CSQLite"], path: "Sinks/SQLite"),
         .target(name: "PostgresSink", dependencies: ["ConnectorRuntime", "CPostgres"], path: "Sinks/Postgres"),
         // The object-store sink stages and publishes parts through the files sink's exactly-once engine.
-        .target(name: "S3Sink", dependencies: ["ConnectorRuntime", "FilesSink", "CCrypto"], path: "Sinks/S3"),
+        .target(name: "S3Sink", dependencies: ["ConnectorRuntime", "FilesSink", "Hashing"], path: "Sinks/S3"),
         // The built-in sources and sinks, registered once, and what every executable shares
         // (exit statuses, signals, the run clock).
         .target(
             name: "BuiltInComponents",
             dependencies: [
                 "ConnectorRuntime", "AdaV2", "AdaV14", "DeepConverse", "RestConnector", "SyntheticConnector", "StdoutSink", "FilesSink",
-                "SQLiteSink", "PostgresSink", "S3Sink",
+                "SQLiteSink", "PostgresSink", "S3Sink", "Transforms",
             ]),
         // The Singer and Airbyte protocols over the same runner: a sink that writes RECORD lines
         // and a checkpoint store whose save emits STATE; the two executables are thin mains.
@@ -88,7 +93,7 @@ let package = Package(
             name: "chat-export-bench",
             dependencies: [
                 "ConnectorRuntime", "ConnectorTesting", "AdaCommon", "DeepConverse", "VendorSandbox", "FilesSink", "SQLiteSink", "CSQLite",
-                "PostgresSink", "RestConnector",
+                "PostgresSink", "RestConnector", "Transforms",
             ],
             path: "Benchmarks/ChatExportBenchmarks"
         ),
@@ -100,6 +105,7 @@ let package = Package(
                 "SyntheticConnector",
             ]),
         .testTarget(name: "ServiceHTTPTests", dependencies: ["ServiceHTTP"]),
+        .testTarget(name: "TransformsTests", dependencies: ["Transforms", "ConnectorRuntime", "ConnectorTesting", "Hashing"]),
         .testTarget(name: "HTTPTests", dependencies: ["ConnectorRuntime", "ConnectorTesting", "VendorSandbox"]),
         .testTarget(
             name: "AdaTests",

@@ -35,27 +35,30 @@ struct EndToEndBenchmark {
     // MARK: - Jobs
 
     /// Writes a job config reading messages from `start` to the end of the data into `sink`.
-    func job(_ name: String, start: Timestamp, sink: JSONValue, checkpointFile: Bool = true) throws -> String {
-        var members: [(key: String, value: JSONValue)] = [
-            (
-                "source",
-                .object([
-                    ("type", .string("ada-v2")),
-                    ("base_url", .string(sandbox.baseURL)),
-                    ("allow_insecure_http", .bool(true)),
-                    ("token", .string(sandbox.settings.adaToken)),
-                    ("streams", .array([.string("messages")])),
-                    ("start", .string(start.iso8601())),
-                    ("end", .string(sandbox.settings.end.iso8601())),
-                    ("page_size", .integer(10_000)),
-                    (
-                        "rate_limits",
-                        .object([("per_endpoint_per_second", .integer(1000)), ("per_minute", .integer(0)), ("per_day", .integer(0))])
-                    ),
-                ])
-            ),
-            ("sinks", .array([sink])),
-        ]
+    func job(
+        _ name: String, start: Timestamp, sink: JSONValue, checkpointFile: Bool = true, extra: [(key: String, value: JSONValue)] = []
+    ) throws -> String {
+        var members: [(key: String, value: JSONValue)] =
+            [
+                (
+                    "source",
+                    .object([
+                        ("type", .string("ada-v2")),
+                        ("base_url", .string(sandbox.baseURL)),
+                        ("allow_insecure_http", .bool(true)),
+                        ("token", .string(sandbox.settings.adaToken)),
+                        ("streams", .array([.string("messages")])),
+                        ("start", .string(start.iso8601())),
+                        ("end", .string(sandbox.settings.end.iso8601())),
+                        ("page_size", .integer(10_000)),
+                        (
+                            "rate_limits",
+                            .object([("per_endpoint_per_second", .integer(1000)), ("per_minute", .integer(0)), ("per_day", .integer(0))])
+                        ),
+                    ])
+                ),
+                ("sinks", .array([sink])),
+            ] + extra
         if checkpointFile { members.append(("checkpoint", .object([("path", .string(name + ".checkpoint.json"))]))) }
         let config = JSONValue.object(members)
         let path = directory + "/" + name + ".json"
@@ -162,6 +165,7 @@ struct EndToEndBenchmark {
         if parts.contains("postgres") { results += try postgres() }
         if parts.contains("resume") { results += try resume(scratch: scratch) }
         if parts.contains("formats") { results += try formats() }
+        if parts.contains("redact") { results += try redact() }
         return results
     }
 

@@ -3,7 +3,7 @@ import Foundation
 
 // Release-mode benchmarks:
 //   swift build -c release && .build/release/chat-export-bench [--only NAMES] [--json PATH] [--exporter PATH] [--baseline PATH]
-// NAMES: scanner, export, definition, deepconverse, sqlite, ratelimit, limits, late, idle, process, protocol, e2e (or e2e-files, e2e-sqlite, e2e-postgres, e2e-resume, e2e-formats).
+// NAMES: scanner, transforms, export, definition, deepconverse, sqlite, ratelimit, limits, late, idle, process, protocol, e2e (or e2e-files, e2e-sqlite, e2e-postgres, e2e-resume, e2e-formats, e2e-redact).
 // --exporter runs the end-to-end benchmarks against another chat-export binary; --baseline PATH
 // adds that build's JSON Lines runs to the same table, side by side (before/after a change).
 // Each benchmark runs its contenders side by side in one process so machine noise cancels.
@@ -18,6 +18,7 @@ let only = option("--only")
 func selected(_ name: String) -> Bool { only.map { $0.split(separator: ",").contains(Substring(name)) } ?? true }
 
 if selected("scanner") { results += try ScannerBenchmark.run() }
+if selected("transforms") { results += try TransformBenchmark.run() }
 if selected("export") { results.append(try await ExportBenchmark.jsonLines(messages: 100_000)) }
 if selected("definition") { results += try await DefinitionBenchmark.run(messages: 200_000) }
 if selected("deepconverse") { results.append(try await ExportBenchmark.deepConverse(messages: 100_000)) }
@@ -30,7 +31,7 @@ if selected("protocol") { results += try ProtocolBenchmark(messages: 400_000).re
 if selected("idle") { results.append(try await IdleBenchmark.run()) }
 if selected("late") { results += try await LateDataBenchmark.run() }
 if selected("limits") { results += try AdaLimitsBenchmark.run(exporter: option("--exporter")) }
-let endToEndParts = ["files", "sqlite", "postgres", "resume", "formats"].filter { selected("e2e") || selected("e2e-" + $0) }
+let endToEndParts = ["files", "sqlite", "postgres", "resume", "formats", "redact"].filter { selected("e2e") || selected("e2e-" + $0) }
 if !endToEndParts.isEmpty {
     do {
         let endToEnd = try EndToEndBenchmark(messages: 1_000_000, exporter: option("--exporter"), baseline: option("--baseline"))

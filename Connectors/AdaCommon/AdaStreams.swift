@@ -10,7 +10,8 @@ public enum AdaStreams {
         case created
     }
 
-    /// The conversations stream, keyed by the chosen cursor.
+    /// The conversations stream, keyed by the chosen cursor; its end user is `end_user_id` or
+    /// `chatter_id`.
     public static func conversations(cursor: ConversationsCursor) -> StreamDescriptor {
         StreamDescriptor(
             name: "conversations",
@@ -31,6 +32,7 @@ public enum AdaStreams {
             ],
             canonical: conversationModel
         )
+        .identifyingEndUsers(by: [["end_user_id"], ["chatter_id"]])
     }
 
     /// Ada conversations in the vendor-neutral model (CSAT scores run from 1 to 5).
@@ -43,7 +45,8 @@ public enum AdaStreams {
             "csat_normalized": .scaled(["csat", "score"], min: 1, max: 5), "end_user_id": .path([["end_user_id"]]),
         ])
 
-    /// The messages stream, keyed by `date_created`, child of conversations.
+    /// The messages stream, keyed by `date_created`, child of conversations; its end user is
+    /// `chatter_id`.
     public static let messages = StreamDescriptor(
         name: "messages",
         summary: "Messages, read by date_created.",
@@ -68,4 +71,5 @@ public enum AdaStreams {
                 "intent": .path([["answer_title"]]),
             ])
     )
+    .identifyingEndUsers(by: [["chatter_id"]])
 }

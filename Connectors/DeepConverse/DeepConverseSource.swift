@@ -77,7 +77,9 @@ public struct DeepConverseSource: Source {
                     "channel": .path([["metadata", "channel"]]), "language": .path([["locale"]]),
                     "is_escalated": .contains(["tags"], "liveChat"),
                 ])
-        ),
+        )
+        // Not in the export API's field list: where a bot sets it, under metadata (or beside it).
+        .identifyingEndUsers(by: [["userId"], ["metadata", "userId"]]),
         StreamDescriptor(
             name: "messages",
             summary: "Messages, read by time.",

@@ -218,7 +218,7 @@ extension RestDefinitionParser {
     mutating func stream(_ node: Node) -> RestDefinition.Stream? {
         let keys = [
             "name", "summary", "path", "query", "records", "id", "cursor", "cursor_tag", "parent", "bounds", "paging", "page_size",
-            "lookback", "fields", "canonical",
+            "lookback", "fields", "canonical", "end_users",
         ]
         guard let members = members(node, known: keys, required: ["name", "path", "records", "cursor", "bounds", "paging"]),
             let name = nonEmptyString(members["name"]), let path = nonEmptyString(members["path"]),
@@ -266,7 +266,8 @@ extension RestDefinitionParser {
             idPath: members["id"].flatMap { fieldPath($0) } ?? ["_id"], cursor: cursor, cursorTag: nonEmptyString(members["cursor_tag"]),
             parent: parent, bounds: bounds, paging: paging, pageSize: pageSize, lookback: bool(members["lookback"]) ?? true,
             fields: (elements(members["fields"], nonEmpty: false) ?? []).compactMap { field($0) },
-            canonical: members["canonical"].flatMap { canonical($0) })
+            canonical: members["canonical"].flatMap { canonical($0) },
+            endUserPaths: (elements(members["end_users"]) ?? []).compactMap { fieldPath($0) })
     }
 
     mutating func cursor(_ node: Node) -> RestDefinition.Cursor? {

@@ -123,6 +123,10 @@ extension RestDefinition {
                   "canonical": {
                     "type": "object", "required": ["kind", "vendor", "columns"], "additionalProperties": false,
                     "properties": {"kind": {"enum": ["conversation", "message"]}, "vendor": {"type": "string"}, "columns": {"type": "object"}}
+                  },
+                  "end_users": {
+                    "type": "array", "items": {"type": ["string", "array"], "items": {"type": "string"}},
+                    "description": "The fields that identify a record's end user (a key, or keys into nested objects): how `chat-export forget` finds a person's records."
                   }
                 }
               }

@@ -157,6 +157,8 @@ public struct RestDefinition: Sendable {
         public var fields: [FieldDescriptor]
         /// The mapping onto the conversation model, if any.
         public var canonical: CanonicalMapping?
+        /// The fields that identify a record's end user (`end_user_id`), for `forget`.
+        public var endUserPaths: [[String]] = []
     }
 
     /// A stream's cursor: the time each record is read by.

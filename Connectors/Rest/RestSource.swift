@@ -82,13 +82,15 @@ public struct RestSource: Source {
         self.resolved = definition.streams.map { stream in
             let cursorPath = stream.cursor.path.map(render)
             let cursorField = cursorPath.joined(separator: ".")
+            var descriptor = StreamDescriptor(
+                name: stream.name, summary: render(stream.summary), cursorField: cursorField, cursorColumn: render(stream.cursor.column),
+                parentField: stream.parent?.path.joined(separator: "."), parentColumn: stream.parent?.column, fields: stream.fields,
+                canonical: stream.canonical)
+            descriptor.idPath = stream.idPath
+            descriptor.endUserPaths = stream.endUserPaths
             return Resolved(
                 definition: stream,
-                descriptor: StreamDescriptor(
-                    name: stream.name, summary: render(stream.summary), cursorField: cursorField,
-                    cursorColumn: render(stream.cursor.column),
-                    parentField: stream.parent?.path.joined(separator: "."), parentColumn: stream.parent?.column, fields: stream.fields,
-                    canonical: stream.canonical),
+                descriptor: descriptor,
                 path: render(stream.path), query: stream.query.map { ($0.name, render($0.value)) },
                 startParameter: render(stream.bounds.start), endParameter: render(stream.bounds.end),
                 cursorTag: stream.cursorTag.map(render), pageSize: stream.pageSize.flatMap { settings.integers[$0.option] },

@@ -79,9 +79,9 @@ public actor FilesSink: Sink {
     private var scratch: [UInt8] = []
     /// Bytes gathered before each `write(2)`.
     static let chunkBytes = 1 << 20
-    private let logger: ExportLogger
-    private var lock: FileLock?
-    private let publisher: (any PartPublisher)?
+    let logger: ExportLogger
+    var lock: FileLock?
+    let publisher: (any PartPublisher)?
 
     /// `files:<dir>`, or the publisher's location.
     public nonisolated let identity: String

@@ -62,4 +62,79 @@ public protocol PartPublisher: Sendable {
     /// - Returns: What was checked.
     /// - Throws: ``ChatExportError`` naming what is wrong.
     func check() async throws -> [CheckResult]
+
+    /// Every part of `stream` the destination holds: published, and set aside by a full refresh
+    /// (`.replaced-*/<stream>/`), for `forget`.
+    ///
+    /// - Parameter stream: The stream.
+    /// - Returns: Each part's key and format.
+    /// - Throws: ``ChatExportError`` when the destination cannot be listed.
+    func storedParts(of stream: String) async throws -> [StoredPart]
+
+    /// Copies the part at `key` into the local `file`.
+    ///
+    /// - Parameters:
+    ///   - key: The part's key (from ``storedParts(of:)``).
+    ///   - file: Where to write it.
+    /// - Throws: ``ChatExportError`` when it cannot be fetched.
+    func download(_ key: String, to file: String) async throws
+
+    /// Replaces the part at `key` with `file` in one step: a reader sees the old part or the new one.
+    ///
+    /// - Parameters:
+    ///   - key: The part's key.
+    ///   - file: The new part.
+    ///   - format: Its format.
+    /// - Throws: ``ChatExportError`` when the destination refuses it.
+    func replace(_ key: String, with file: String, format: FileFormat) async throws
+}
+
+/// A part a ``PartPublisher``'s destination holds.
+public struct StoredPart: Sendable, Hashable {
+    /// Where it is (an object key).
+    public var key: String
+    /// Its format.
+    public var format: FileFormat
+
+    /// Creates a part.
+    ///
+    /// - Parameters:
+    ///   - key: Where it is.
+    ///   - format: Its format.
+    public init(key: String, format: FileFormat) {
+        self.key = key
+        self.format = format
+    }
+}
+
+extension PartPublisher {
+    /// By default a destination cannot list its parts: `forget` refuses it.
+    ///
+    /// - Parameter stream: The stream.
+    /// - Returns: Never.
+    /// - Throws: ``ChatExportError`` saying so.
+    public func storedParts(of stream: String) async throws -> [StoredPart] {
+        throw ChatExportError(.invalidConfig, "\(location) cannot list its parts: forget cannot remove records there")
+    }
+
+    /// By default nothing can be fetched.
+    ///
+    /// - Parameters:
+    ///   - key: Unused.
+    ///   - file: Unused.
+    /// - Throws: ``ChatExportError`` saying so.
+    public func download(_ key: String, to file: String) async throws {
+        throw ChatExportError(.invalidConfig, "\(location) cannot fetch its parts: forget cannot remove records there")
+    }
+
+    /// By default nothing can be replaced.
+    ///
+    /// - Parameters:
+    ///   - key: Unused.
+    ///   - file: Unused.
+    ///   - format: Unused.
+    /// - Throws: ``ChatExportError`` saying so.
+    public func replace(_ key: String, with file: String, format: FileFormat) async throws {
+        throw ChatExportError(.invalidConfig, "\(location) cannot replace its parts: forget cannot remove records there")
+    }
 }

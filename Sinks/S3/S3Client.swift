@@ -1,7 +1,7 @@
 import ConnectorRuntime
 import Foundation
 
-/// The little of S3's API the sink needs (PUT, multipart upload, HEAD, LIST, COPY, DELETE),
+/// The little of S3's API the sink needs (PUT, multipart upload, GET, HEAD, LIST, COPY, DELETE),
 /// for any S3-compatible store, signed with Signature Version 4 and retried like a vendor.
 final class S3Client: Sendable {
     let settings: S3Settings
@@ -116,6 +116,47 @@ final class S3Client: Sendable {
         let answer = try await send(
             "GET", key: nil, query: [("list-type", "2"), ("prefix", prefix), ("max-keys", String(limit))], purpose: "list \(prefix)")
         return S3XML.values("Key", in: answer.body)
+    }
+
+    /// Every key under `prefix`, a thousand per listing (at most `limit` in all).
+    func listAll(prefix: String, limit: Int = 1_000_000) async throws -> [String] {
+        var keys: [String] = []
+        var token: String?
+        repeat {
+            var query = [("list-type", "2"), ("prefix", prefix), ("max-keys", "1000")]
+            if let token { query.append(("continuation-token", token)) }
+            let answer = try await send("GET", key: nil, query: query, purpose: "list \(prefix)")
+            keys += S3XML.values("Key", in: answer.body)
+            guard keys.count <= limit else {
+                throw ChatExportError(.storageFailure, "s3: \(location): more than \(limit) objects under \(prefix)")
+            }
+            token = S3XML.value("IsTruncated", in: answer.body) == "true" ? S3XML.value("NextContinuationToken", in: answer.body) : nil
+        } while token != nil
+        return keys
+    }
+
+    /// Writes the object at `key` into the local `file` (created 0600), `partSize` bytes per request.
+    func download(_ key: String, to file: String) async throws {
+        let fd = Glibc.open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, FileSystem.fileMode)
+        guard fd >= 0 else { throw ChatExportError(.storageFailure, "s3: cannot create \(file): \(FileSystem.errorText())") }
+        defer { close(fd) }
+        var offset = 0
+        while true {
+            let answer = try await send(
+                "GET", key: key, headers: [("range", "bytes=\(offset)-\(offset + settings.partSize - 1)")], accept: [416],
+                purpose: "download \(key)")
+            // An empty object answers 416 to any range.
+            if answer.status == 416 { break }
+            guard FileSystem.writeAll(fd: fd, answer.body) else {
+                throw ChatExportError(.storageFailure, "s3: cannot write \(file): \(FileSystem.errorText())")
+            }
+            offset += answer.body.count
+            // `Content-Range: bytes 0-16777215/40000000`; a store that ignores the range sends it all at once.
+            guard answer.status == 206, let total = answer.headers["content-range"]?.split(separator: "/").last.flatMap({ Int($0) }),
+                offset < total, !answer.body.isEmpty
+            else { break }
+        }
+        guard fsync(fd) == 0 else { throw ChatExportError(.storageFailure, "s3: cannot sync \(file): \(FileSystem.errorText())") }
     }
 
     /// Copies `source` to `target` within the bucket.

@@ -17,13 +17,7 @@ struct S3Publisher: PartPublisher {
     }
 
     func publish(file: String, number: Int, format: FileFormat, stream: String) async throws {
-        let type =
-            switch format {
-            case .jsonl: "application/x-ndjson"
-            case .jsonlGzip: "application/gzip"
-            case .parquet: "application/vnd.apache.parquet"
-            }
-        try await client.upload(file: file, to: key(stream, number, format), contentType: type)
+        try await client.upload(file: file, to: key(stream, number, format), contentType: Self.contentType(format))
     }
 
     func isPublished(number: Int, format: FileFormat, stream: String) async throws -> Bool {
@@ -56,4 +50,35 @@ struct S3Publisher: PartPublisher {
     var ownerKey: String { client.settings.prefix + ".chat-export-owner.json" }
 
     func check() async throws -> [CheckResult] { try await client.check() }
+
+    /// `<prefix><stream>/part-…` and `<prefix>.replaced-<time>/<stream>/part-…`.
+    func storedParts(of stream: String) async throws -> [StoredPart] {
+        let prefix = client.settings.prefix
+        let keys = try await client.listAll(prefix: prefix + stream + "/part-") + client.listAll(prefix: prefix + ".replaced-")
+        return keys.compactMap { key -> StoredPart? in
+            let rest = key.dropFirst(prefix.count)
+            let parts = rest.split(separator: "/", omittingEmptySubsequences: false)
+            let published = parts.count == 2 && parts[0] == stream
+            let setAside = parts.count == 3 && parts[0].hasPrefix(".replaced-") && parts[1] == stream
+            guard published || setAside, let name = parts.last, name.hasPrefix("part-"), let dot = name.firstIndex(of: "."),
+                let format = FileFormat(rawValue: String(name[name.index(after: dot)...]))
+            else { return nil }
+            return StoredPart(key: key, format: format)
+        }
+    }
+
+    func download(_ key: String, to file: String) async throws { try await client.download(key, to: file) }
+
+    /// One PUT (or one multipart upload, completed at once): S3 swaps the object whole.
+    func replace(_ key: String, with file: String, format: FileFormat) async throws {
+        try await client.upload(file: file, to: key, contentType: Self.contentType(format))
+    }
+
+    static func contentType(_ format: FileFormat) -> String {
+        switch format {
+        case .jsonl: "application/x-ndjson"
+        case .jsonlGzip: "application/gzip"
+        case .parquet: "application/vnd.apache.parquet"
+        }
+    }
 }

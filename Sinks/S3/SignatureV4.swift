@@ -1,7 +1,7 @@
-import CCrypto
 import ConnectorRuntime
+import Hashing
 
-/// AWS Signature Version 4 for S3 requests, on libcrypto's SHA-256 and HMAC
+/// AWS Signature Version 4 for S3 requests, on libcrypto's SHA-256 and HMAC (`SHA256Digest`)
 /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html>).
 struct SignatureV4: Sendable {
     /// The access key id.
@@ -78,33 +78,11 @@ struct SignatureV4: Sendable {
     }
 
     /// SHA-256 of `bytes`.
-    static func sha256(_ bytes: [UInt8]) -> [UInt8] {
-        var digest = [UInt8](repeating: 0, count: 32)
-        bytes.withUnsafeBufferPointer { input in _ = SHA256(input.baseAddress, input.count, &digest) }
-        return digest
-    }
+    static func sha256(_ bytes: [UInt8]) -> [UInt8] { SHA256Digest.hash(bytes) }
 
     /// HMAC-SHA-256 of `message` under `key`.
-    static func hmac(_ key: [UInt8], _ message: [UInt8]) -> [UInt8] {
-        var digest = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 32
-        key.withUnsafeBufferPointer { keyBytes in
-            message.withUnsafeBufferPointer { input in
-                _ = HMAC(EVP_sha256(), keyBytes.baseAddress, Int32(keyBytes.count), input.baseAddress, input.count, &digest, &length)
-            }
-        }
-        return digest
-    }
+    static func hmac(_ key: [UInt8], _ message: [UInt8]) -> [UInt8] { SHA256Digest.hmac(key: key, message) }
 
     /// Lowercase hex.
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func hex(_ bytes: [UInt8]) -> String { SHA256Digest.hex(bytes) }
 }

@@ -9,12 +9,13 @@ import S3Sink
 import SQLiteSink
 import StdoutSink
 import SyntheticConnector
+import Transforms
 
 /// The sources and sinks ChatExport ships with, registered once for every executable:
 /// `chat-export`, `tap-chat-export` and `source-chat-export` read the same types with the same
 /// options.
 public enum BuiltIns {
-    /// Every built-in source and sink type.
+    /// Every built-in source, sink and transform type.
     public static var registry: Registry {
         var registry = Registry()
         registry.register(AdaV2.registryEntry)
@@ -27,6 +28,7 @@ public enum BuiltIns {
         registry.register(SQLiteSink.registryEntry)
         registry.register(PostgresSink.registryEntry)
         registry.register(S3Sink.registryEntry)
+        for entry in BuiltInTransforms.entries { registry.register(entry) }
         return registry
     }
 }

@@ -22,8 +22,33 @@ public enum AirbyteMessages {
                 }
                 return [entry]
             } ?? registry.sources
-        let schemas = entries.map { entry in
-            airbyteSecrets(OptionSpec.jsonSchema(type: entry.type, summary: entry.summary, options: entry.options), removing: "$schema")
+        // The job's transforms sit beside the source's options.
+        let transforms = JSONValue.object([
+            ("type", .string("array")), ("title", .string("transforms")),
+            ("description", .string("Applied in order to every record before it is sent: redact, pseudonymize, drop.")),
+            (
+                "items",
+                .object([
+                    (
+                        "oneOf",
+                        .array(
+                            registry.transforms.map {
+                                airbyteSecrets(
+                                    OptionSpec.jsonSchema(type: $0.type, summary: $0.summary, options: $0.options), removing: "$schema")
+                            })
+                    )
+                ])
+            ),
+        ])
+        let schemas = entries.map { entry -> JSONValue in
+            let schema = airbyteSecrets(
+                OptionSpec.jsonSchema(type: entry.type, summary: entry.summary, options: entry.options), removing: "$schema")
+            guard !registry.transforms.isEmpty, case .object(var members) = schema,
+                let index = members.firstIndex(where: { $0.key == "properties" }), case .object(var properties) = members[index].value
+            else { return schema }
+            properties.append(("transforms", transforms))
+            members[index].value = .object(properties)
+            return .object(members)
         }
         var specification: [(key: String, value: JSONValue)]
         if schemas.count == 1, let only = schemas.first?.objectValue {

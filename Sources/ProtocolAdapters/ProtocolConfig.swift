@@ -3,7 +3,7 @@ import Foundation
 
 /// A protocol executable's `--config` file: the `source` object of a job file, loaded and
 /// validated by the same loader as `chat-export` (every option, `${VAR}`, every check), with the
-/// protocol sink as the job's only sink.
+/// protocol sink as the job's only sink; a `transforms` member is the job's transforms.
 public enum ProtocolConfig {
     /// Loads the source config.
     ///
@@ -25,16 +25,25 @@ public enum ProtocolConfig {
         guard let bytes = try FileSystem.readFile(file) else {
             throw ConfigError(file: file, issues: [ConfigIssue(path: "$", "file not found")])
         }
-        let source: JSONValue
+        var source: JSONValue
         do {
             source = try JSONValue.parse(bytes)
         } catch let error as JSONSyntaxError {
             throw ConfigError(file: file, issues: [ConfigIssue(path: "$", "\(error)")])
         }
+        // The job's transforms sit beside the source options (`"transforms": [...]`): every
+        // record is transformed before it becomes a RECORD message.
+        var transforms: JSONValue?
+        if case .object(var members) = source, let index = members.firstIndex(where: { $0.key == "transforms" }) {
+            transforms = members.remove(at: index).value
+            source = .object(members)
+        }
         var registry = registry
         registry.register(
             Registry.SinkEntry(type: sinkType, summary: "The protocol's standard output.", options: [], make: { _, _ in sink }))
-        let document = JSONValue.object([("source", source), ("sinks", .array([.object([("type", .string(sinkType))])]))])
+        let document = JSONValue.object(
+            [("source", source), ("sinks", .array([.object([("type", .string(sinkType))])]))]
+                + (transforms.map { [("transforms", $0)] } ?? []))
         let loader = JobConfigLoader(registry: registry, environment: environment, logger: logger)
         do {
             return try loader.load(

@@ -35,9 +35,9 @@ enum SandboxContent {
         out +=
             "\"agent_name\":[\"Ada Lovelace\"],\"automated_resolution_classification\":\"\(random.next() % 2 == 0 ? "Resolved" : "Not Resolved")\","
         out += "\"bot_handle_time\":\(Double(random.next() % 10_000) / 10),\"browser\":\"chrome\",\"browser_version\":\"95.0.4638.69\","
-        out += "\"chatter_id\":\"\(SandboxRandom.hex(prefix: "5e", index: index, seed: seed, length: 24))\",\"csat\":\(csat),"
+        out += "\"chatter_id\":\"\(chatter(index, seed: seed))\",\"csat\":\(csat),"
         out += "\"date_created\":\"\(zoneless(conversation.created))\",\"date_updated\":\"\(zoneless(conversation.updated))\","
-        out += "\"device\":\"macos\",\"end_user_id\":\(index % 4 == 0 ? "null" : "\"eu-\(index)\""),"
+        out += "\"device\":\"macos\",\"end_user_id\":\(index % 4 == 0 ? "null" : "\"\(endUser(index))\""),"
         out +=
             "\"generated_topic_label\":\(index % 5 == 0 ? "null" : "\"Billing Inquiries\""),\"inquiry_summary\":\(JSONValue.quoted(summary)),"
         out += "\"is_engaged\":\(random.next() % 3 != 0),\"is_escalated\":\(random.next() % 4 == 0),\"is_test_user\":false,"
@@ -48,17 +48,25 @@ enum SandboxContent {
         return Array(out.utf8)
     }
 
-    static func adaMessage(id: String, conversation: String, created: Timestamp, index: Int, random: inout SandboxRandom) -> [UInt8] {
+    /// The Ada end user of conversation `index` (two conversations each; every fourth has none).
+    static func endUser(_ index: Int) -> String { "eu-\(index / 2)" }
+
+    /// The Ada chatter of conversation `index`, also on its messages.
+    static func chatter(_ index: Int, seed: UInt64) -> String { SandboxRandom.hex(prefix: "5e", index: index, seed: seed, length: 24) }
+
+    static func adaMessage(
+        id: String, conversation: String, chatter: String, created: Timestamp, index: Int, body: String? = nil, random: inout SandboxRandom
+    ) -> [UInt8] {
         let fromAda = random.next() % 2 == 0
         let types = ["text", "greeting", "link", "sms_text", "image", "quick_replies"]
         let type = types[Int(random.next() % UInt64(types.count))]
         var out = "{\"_id\":\"\(id)\",\"answer_id\":\(fromAda ? "\"6392e0f865ba38041ddd5966\"" : "null"),"
         out += "\"answer_title\":\(fromAda ? JSONValue.quoted(index % 3 == 0 ? "Greeting" : "Order status — 订单") : "null"),"
         out +=
-            "\"chatter_id\":\"6009dd3c81dfae3a4e990acb\",\"conversation_id\":\"\(conversation)\",\"date_created\":\"\(withOffset(created))\","
+            "\"chatter_id\":\"\(chatter)\",\"conversation_id\":\"\(conversation)\",\"date_created\":\"\(withOffset(created))\","
         out += "\"link_was_clicked\":\(type == "link" ? "true" : "false"),"
         out +=
-            "\"message_data\":{\"_type\":\"\(type)\",\"body\":\(JSONValue.quoted(text(index))),\"external_chat_id\":\"b9e51eae-5449-4a46-b6ce-aef2dcb4e067\",\"reviewable_message\":\(fromAda)},"
+            "\"message_data\":{\"_type\":\"\(type)\",\"body\":\(JSONValue.quoted(body ?? text(index))),\"external_chat_id\":\"b9e51eae-5449-4a46-b6ce-aef2dcb4e067\",\"reviewable_message\":\(fromAda)},"
         out +=
             "\"recipient\":\"\(fromAda ? "chatter" : "ada")\",\"record_last_updated\":\"\(withOffset(created))\",\"review\":\(random.next() % 3),"
         out += "\"sender\":\"\(fromAda ? "ada" : "b9e51eae-5449-4a46-b6ce-aef2dcb4e067")\",\"in_response_to\":null}"
@@ -83,6 +91,9 @@ public struct DeepConverseRecord: Sendable {
         fields[index].1 = DeepConverseRecord.render(time, format)
         json = DeepConverseRecord.render(fields)
     }
+
+    /// The end user of conversation `index` (`metadata.userId`; three conversations each).
+    static func user(_ index: Int) -> String { "user-\(index / 3)" }
 
     static func render(_ time: Timestamp, _ format: SandboxSettings.EpochFormat) -> String {
         switch format {
@@ -128,7 +139,10 @@ extension SandboxDataset {
                 ("_id", "\"\(id)\""), ("startTime", "\(startTime.epochSeconds)"), ("lastActionAt", DeepConverseRecord.render(time, format)),
                 ("locale", index % 3 == 0 ? "\"en-US\"" : "\"fr-FR\""),
                 ("tags", "[" + tags.map { "\"\($0)\"" }.joined(separator: ",") + "]"),
-                ("metadata", "{\"channel\":\"web\",\"note\":\(JSONValue.quoted(SandboxContent.text(index))),\"empty\":null}"),
+                (
+                    "metadata",
+                    "{\"channel\":\"web\",\"note\":\(JSONValue.quoted(SandboxContent.text(index))),\"empty\":null,\"userId\":\"\(DeepConverseRecord.user(index))\"}"
+                ),
             ]
             conversations.append(DeepConverseRecord(id: id, time: startTime, json: DeepConverseRecord.render(fields), fields: fields))
         }

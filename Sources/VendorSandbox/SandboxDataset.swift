@@ -63,12 +63,17 @@ public struct SandboxDataset: Sendable {
         var conversations: [AdaConversation] = []
         var messages: [AdaMessage] = []
         var previous: Timestamp?
+        var chatters: [String: String] = [:]
+        let texts = settings.messageTexts ?? []
+        let body = { (index: Int) in texts.isEmpty ? nil : texts[index % texts.count] }
         for index in 0..<settings.conversations {
             // Every tenth conversation shares the previous one's timestamp exactly.
             var created = Timestamp(microseconds: start.microseconds + Int64(random.next() % UInt64(span)) / 1_000_000 * 1_000_000)
             if index % 10 == 9, let previous { created = previous }
             previous = created
             let id = SandboxRandom.hex(prefix: "5d", index: index, seed: settings.seed, length: 24)
+            let chatter = SandboxContent.chatter(index, seed: settings.seed)
+            chatters[id] = chatter
             var updated = created.adding(seconds: Int64(60 + random.next() % 1800))
             var revision = 0
             if random.unit() < settings.updatedFraction {
@@ -90,7 +95,9 @@ public struct SandboxDataset: Sendable {
                         conversationID: id,
                         created: stamp,
                         json: SandboxContent.adaMessage(
-                            id: messageID, conversation: id, created: stamp, index: messages.count, random: &random)
+                            id: messageID, conversation: id, chatter: chatter, created: stamp, index: messages.count,
+                            body: body(messages.count),
+                            random: &random)
                     )
                 )
             }
@@ -106,7 +113,8 @@ public struct SandboxDataset: Sendable {
                 let message = messages[index]
                 messages[index].created = shared
                 messages[index].json = SandboxContent.adaMessage(
-                    id: message.id, conversation: message.conversationID, created: shared, index: index, random: &random)
+                    id: message.id, conversation: message.conversationID, chatter: chatters[message.conversationID] ?? "", created: shared,
+                    index: index, body: body(index), random: &random)
             }
         }
         for index in conversations.indices { conversations[index].delay = lateness(conversations[index].id) }

@@ -44,6 +44,10 @@ public struct SandboxSettings: Sendable {
     /// Seconds after its time a late record is shown.
     public var lateBy: Double = 30 * 3600
 
+    /// The bodies of Ada messages in turn (message k gets text k mod count) instead of the
+    /// built-in samples: a labelled corpus for redaction, for example.
+    public var messageTexts: [String]?
+
     /// The Ada token the sandbox accepts.
     public var adaToken = "sandbox-ada-token"
     /// The DeepConverse key the sandbox accepts.

@@ -16,6 +16,7 @@ struct CLI {
         "sandbox": SandboxCommand.options,
         "demo": ["--dir", "--progress"],
         "new-connector": ["--dir"],
+        "forget": ForgetCommand.options,
     ]
     static let commandFlags: [String: Set<String>] = [
         "run": ["--full-refresh", "--dry-run"], "state": ["--json"], "discover": ["--json"], "serve": ServeCommand.flags,
@@ -97,6 +98,9 @@ struct CLI {
                 return commands.list()
             case "serve":
                 return try await ServeCommand(environment: environment, logger: logger).run(operands, arguments: parsed)
+            case "forget":
+                return try await ForgetCommand(environment: environment, logger: logger).run(
+                    config: try single(operands, "CONFIG", command), arguments: parsed)
             case "new-connector":
                 return try NewConnectorCommand.run(name: try single(operands, "NAME", command), directory: try parsed.value("--dir"))
             case "completion":

@@ -197,8 +197,10 @@ struct Commands {
             print(OptionSpec.jsonSchema(type: entry.type, summary: entry.summary, options: entry.options).serialized(pretty: true))
         } else if let entry = registry.sink(type) {
             print(OptionSpec.jsonSchema(type: entry.type, summary: entry.summary, options: entry.options).serialized(pretty: true))
+        } else if let entry = registry.transform(type) {
+            print(OptionSpec.jsonSchema(type: entry.type, summary: entry.summary, options: entry.options).serialized(pretty: true))
         } else {
-            let known = registry.sources.map(\.type) + registry.sinks.map(\.type) + ["rest-definition"]
+            let known = registry.sources.map(\.type) + registry.sinks.map(\.type) + registry.transforms.map(\.type) + ["rest-definition"]
             let hint = Suggestion.hint(for: type, in: known)
             throw UsageError(message: "unknown type \"\(type)\"\(hint) (known: \(known.joined(separator: ", ")))", command: "spec")
         }
@@ -208,12 +210,14 @@ struct Commands {
     /// `list`
     func list() -> Int32 {
         let registry = BuiltIns.registry
-        let width = (registry.sources.map(\.type) + registry.sinks.map(\.type)).map(\.count).max() ?? 0
+        let width = (registry.sources.map(\.type) + registry.sinks.map(\.type) + registry.transforms.map(\.type)).map(\.count).max() ?? 0
         func pad(_ text: String) -> String { text + String(repeating: " ", count: width - text.count) }
         print("Sources:")
         for entry in registry.sources { print("  \(pad(entry.type))  \(entry.summary)") }
         print("Sinks:")
         for entry in registry.sinks { print("  \(pad(entry.type))  \(entry.summary)") }
+        print("Transforms:")
+        for entry in registry.transforms { print("  \(pad(entry.type))  \(entry.summary)") }
         return 0
     }
 

@@ -20,14 +20,15 @@ enum Help {
                                 (--since/--until: backfill a range, --dry-run: a sample to stdout)
           check CONFIG          validate the config, then verify credentials with the vendor
           validate CONFIG       validate the config offline
-          spec [TYPE]           print the JSON Schema of a source or sink type (or of a job config)
-          list                  list the registered sources and sinks
+          spec [TYPE]           print the JSON Schema of a source, sink or transform type (or of a job config)
+          list                  list the registered sources, sinks and transforms
           discover CONFIG|TYPE  each stream's fields: declared columns, and with CONFIG a real sample
           init TYPE [--sink S]  print a job config for a source type (sink: sqlite, files, postgres, stdout)
           new-connector NAME    write a connector definition for a vendor without Swift, and a job using it
           state show CONFIG     the job's state per stream (--json: the checkpoint as stored)
           state set CONFIG      set where a stream reads from next (--stream NAME --position TIME)
           state reset CONFIG    forget the job's checkpoint (all streams, or --stream NAME)
+          forget CONFIG         remove end users' records from every sink and keep them out (--end-user ID)
           serve JOB_OR_DIR...   keep many jobs current on their schedules, alone or as a fleet (--coordination)
           sandbox               run the local fake of the vendors' export APIs in the foreground
           completion bash|zsh   print a shell completion script
@@ -45,6 +46,7 @@ enum Help {
 
     static let commands: [String: String] = [
         "sandbox": SandboxCommand.help,
+        "forget": ForgetCommand.help,
         "demo": """
         Usage: chat-export demo [--dir DIR] [--progress MODE]
 

@@ -226,8 +226,10 @@ struct AdaRateLimitOptionTests {
         }
         let document = try JSONValue.parse(#"{"source": \#(source), "sinks": [{"type": "stdout"}]}"#)
         let job = try loader.load(document: document, baseDirectory: "/tmp", defaultCheckpoint: "/tmp/x.json")
-        if let rest = job.source as? RestSource { return rest.client.configuration.rateLimits }
-        return try #require(job.source as? AdaSource).client.configuration.rateLimits
+        // The job reads through its transforms; the configured source is underneath.
+        let configured = try #require(job.source as? TransformedSource).base
+        if let rest = configured as? RestSource { return rest.client.configuration.rateLimits }
+        return try #require(configured as? AdaSource).client.configuration.rateLimits
     }
 
     var registry: Registry {

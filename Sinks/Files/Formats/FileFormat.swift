@@ -148,7 +148,7 @@ public enum FileFormat: String, Sendable, CaseIterable {
     }
 
     /// The next whole frame at `offset`, or nil when the rest is shorter than a frame.
-    private static func frame(in bytes: ArraySlice<UInt8>, at offset: inout Int, file: String) throws -> ParquetWriter.Row? {
+    static func frame(in bytes: ArraySlice<UInt8>, at offset: inout Int, file: String) throws -> ParquetWriter.Row? {
         var cursor = bytes.startIndex + offset
         guard let length = read(UInt32.self, bytes, at: &cursor) else { return nil }
         let end = cursor + Int(length)

@@ -1,6 +1,7 @@
 /// A job: one source, one or more sinks and a checkpoint location, built from a JSON config.
 public struct JobConfig: Sendable {
-    /// The source and its validated options.
+    /// The source as the job reads it: the configured source wrapped in a ``TransformedSource``
+    /// (forgotten end users held back, then ``transforms`` applied).
     public var source: any Source
     /// The source's options (for `type`, messages and `spec`).
     public var sourceOptions: ComponentOptions
@@ -66,6 +67,8 @@ public struct JobConfig: Sendable {
     }
     /// The config file's path, when loaded from a file.
     public var file: String?
+    /// The job's transforms, in order (`"transforms": […]`), already applied by ``source``.
+    public var transforms: [any RecordTransform] = []
     /// How often `chat-export serve` runs the job, in seconds (`"schedule": {"every": "15m"}`).
     public var scheduleEvery: Double = JobConfig.defaultScheduleEvery
     /// When `chat-export serve` runs the job, as a cron expression in UTC

@@ -4,7 +4,8 @@ import Foundation
 ///
 /// The schema (a user interface, kept stable):
 /// ```json
-/// { "source": { "type": "…", … }, "sinks": [ { "type": "…", … } ], "checkpoint": { "path": "…" } }
+/// { "source": { "type": "…", … }, "sinks": [ { "type": "…", … } ], "transforms": [ { "type": "…", … } ],
+///   "checkpoint": { "path": "…" } }
 /// ```
 /// `checkpoint` is optional: by default the checkpoint sits next to the config file, named after
 /// it (`acme.json` → `acme.checkpoint.json`).
@@ -82,7 +83,7 @@ public struct JobConfigLoader: Sendable {
                     ConfigIssue(path: "$", "expected an object with \"source\" and \"sinks\", got \(document.kindDescription)")
                 ])
         }
-        let topLevel = ["source", "sinks", "checkpoint", "schedule"]
+        let topLevel = ["source", "sinks", "transforms", "checkpoint", "schedule"]
         var seen = Set<String>()
         for (key, _) in members {
             if !seen.insert(key).inserted {
@@ -90,7 +91,7 @@ public struct JobConfigLoader: Sendable {
             } else if !topLevel.contains(key) {
                 let hint = Suggestion.hint(for: key, in: topLevel)
                 issues.append(
-                    ConfigIssue(path: JSONPath.member("$", key), "unknown key\(hint) (known keys: source, sinks, checkpoint, schedule)"))
+                    ConfigIssue(path: JSONPath.member("$", key), "unknown key\(hint) (known keys: \(topLevel.joined(separator: ", ")))"))
             }
         }
         let context = Registry.Context(logger: logger, environment: environment, generation: generation)
@@ -164,6 +165,10 @@ public struct JobConfigLoader: Sendable {
             issues.append(ConfigIssue(path: "sinks", "expected a non-empty array of sink objects, got \(other.kindDescription)"))
         }
 
+        // Transforms, applied to every record after the source and before any sink.
+        let transforms = loadTransforms(
+            document["transforms"], streams: source?.streams, base: baseDirectory, context: context, issues: &issues)
+
         // Checkpoint.
         var checkpointPath = defaultCheckpoint
         if let value = document["checkpoint"] {
@@ -209,7 +214,7 @@ public struct JobConfigLoader: Sendable {
 
         guard issues.isEmpty, let source, let sourceOptions else { throw ConfigError(issues: issues) }
         var job = JobConfig(
-            source: source,
+            source: TransformedSource(base: source, transforms: transforms),
             sourceOptions: sourceOptions,
             sinks: sinks,
             sinkOptions: sinkOptions,
@@ -219,6 +224,7 @@ public struct JobConfigLoader: Sendable {
         )
         job.scheduleEvery = every
         job.scheduleCron = cron
+        job.transforms = transforms
         return job
     }
 
@@ -228,6 +234,48 @@ public struct JobConfigLoader: Sendable {
         summary:
             "When `chat-export serve` runs the job: a standard five-field cron expression (minute hour day-of-month month day-of-week), in UTC, instead of `every`."
     )
+
+    /// Validates and builds the `transforms` array: each element's type and options, and each
+    /// transform against the streams it applies to (it may not touch an id, cursor or parent).
+    private func loadTransforms(
+        _ value: JSONValue?, streams: [StreamDescriptor]?, base: String, context: Registry.Context, issues: inout [ConfigIssue]
+    ) -> [any RecordTransform] {
+        guard let value else { return [] }
+        guard case .array(let elements) = value else {
+            issues.append(
+                ConfigIssue(
+                    path: "transforms", "expected an array of transform objects like {\"type\": \"redact\"}, got \(value.kindDescription)"))
+            return []
+        }
+        var transforms: [any RecordTransform] = []
+        for (index, element) in elements.enumerated() {
+            let path = "transforms[\(index)]"
+            guard
+                let (type, options) = component(
+                    element, path: path, kinds: registry.transforms.map { ($0.type, $0.options) }, base: base, issues: &issues),
+                let factory = registry.transform(type),
+                let transform = build(path: path, issues: &issues, { try factory.make(options, context) })
+            else { continue }
+            // Only once the source is known (its problems are reported on their own).
+            if let streams {
+                let names = streams.map(\.name)
+                for (position, name) in (options.strings("streams") ?? []).enumerated() where !names.contains(name) {
+                    let hint = Suggestion.hint(for: name, in: names)
+                    issues.append(
+                        ConfigIssue(
+                            path: "\(path).streams[\(position)]",
+                            "\(JSONValue.quoted(name)) is not a stream of this job\(hint) (its streams: \(names.joined(separator: ", ")))"))
+                }
+                for stream in streams where transform.applies(to: stream.name) {
+                    for problem in transform.issues(for: stream) {
+                        issues.append(ConfigIssue(path: path + problem.suffix, problem.message))
+                    }
+                }
+            }
+            transforms.append(transform)
+        }
+        return transforms
+    }
 
     /// `schedule.every`: how often `serve` runs the job.
     static let scheduleEvery = Option.duration(

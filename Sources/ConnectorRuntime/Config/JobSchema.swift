@@ -11,6 +11,7 @@ public enum JobSchema {
         }
         let sources = registry.sources.map { strip(OptionSpec.jsonSchema(type: $0.type, summary: $0.summary, options: $0.options)) }
         let sinks = registry.sinks.map { strip(OptionSpec.jsonSchema(type: $0.type, summary: $0.summary, options: $0.options)) }
+        let transforms = registry.transforms.map { strip(OptionSpec.jsonSchema(type: $0.type, summary: $0.summary, options: $0.options)) }
         return .object([
             ("$schema", .string("https://json-schema.org/draft/2020-12/schema")),
             ("title", .string("chat-export job")),
@@ -22,6 +23,14 @@ public enum JobSchema {
                     (
                         "sinks",
                         .object([("type", .string("array")), ("minItems", .integer(1)), ("items", .object([("oneOf", .array(sinks))]))])
+                    ),
+                    (
+                        "transforms",
+                        .object([
+                            ("type", .string("array")),
+                            ("description", .string("Applied in order to every record after the source and before any sink.")),
+                            ("items", .object([("oneOf", .array(transforms))])),
+                        ])
                     ),
                     (
                         "checkpoint",

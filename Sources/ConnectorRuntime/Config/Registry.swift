@@ -95,10 +95,41 @@ public struct Registry: Sendable {
         }
     }
 
+    /// A registered transform type (an element of a job's `transforms`).
+    public struct TransformEntry: Sendable {
+        /// The config `type`.
+        public var type: String
+        /// One line for `chat-export list`.
+        public var summary: String
+        /// The options it takes.
+        public var options: [OptionSpec]
+        /// Builds the transform from validated options; throws ``ConfigError`` for semantic problems.
+        public var make: @Sendable (ComponentOptions, Context) throws -> any RecordTransform
+
+        /// Creates an entry.
+        ///
+        /// - Parameters:
+        ///   - type: The config `type`.
+        ///   - summary: One line.
+        ///   - options: The options.
+        ///   - make: The factory.
+        public init(
+            type: String, summary: String, options: [OptionSpec],
+            make: @escaping @Sendable (ComponentOptions, Context) throws -> any RecordTransform
+        ) {
+            self.type = type
+            self.summary = summary
+            self.options = options
+            self.make = make
+        }
+    }
+
     /// Registered sources, in registration order.
     public private(set) var sources: [SourceEntry] = []
     /// Registered sinks, in registration order.
     public private(set) var sinks: [SinkEntry] = []
+    /// Registered transforms, in registration order.
+    public private(set) var transforms: [TransformEntry] = []
 
     /// Creates an empty registry.
     public init() {}
@@ -118,6 +149,20 @@ public struct Registry: Sendable {
         sinks.removeAll { $0.type == entry.type }
         sinks.append(entry)
     }
+
+    /// Registers a transform type, replacing one of the same type.
+    ///
+    /// - Parameter entry: The transform entry.
+    public mutating func register(_ entry: TransformEntry) {
+        transforms.removeAll { $0.type == entry.type }
+        transforms.append(entry)
+    }
+
+    /// The transform entry for `type`.
+    ///
+    /// - Parameter type: The config type.
+    /// - Returns: The entry, or nil.
+    public func transform(_ type: String) -> TransformEntry? { transforms.first { $0.type == type } }
 
     /// The source entry for `type`.
     ///

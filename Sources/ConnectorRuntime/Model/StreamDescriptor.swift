@@ -20,6 +20,13 @@ public struct StreamDescriptor: Sendable, Hashable {
     public var fields: [FieldDescriptor]
     /// How the records map onto the vendor-neutral conversation model, if they do.
     public var canonical: CanonicalMapping?
+    /// The keys from the record's root to its unique id (`["_id"]`; `["meta", "id"]` for a
+    /// nested one): with the cursor and parent fields, what a transform may never change.
+    public var idPath: [String] = ["_id"]
+    /// The fields that identify the end user a record belongs to (Ada's `end_user_id` and
+    /// `chatter_id`), each as keys from the record's root: how `chat-export forget` finds a
+    /// person's records, and how later runs hold them back.
+    public var endUserPaths: [[String]] = []
 
     /// Creates a descriptor.
     ///
@@ -50,6 +57,18 @@ public struct StreamDescriptor: Sendable, Hashable {
         self.parentColumn = parentColumn ?? parentField
         self.fields = fields
         self.canonical = canonical
+    }
+}
+
+extension StreamDescriptor {
+    /// The descriptor with ``endUserPaths`` set.
+    ///
+    /// - Parameter paths: The fields that identify a record's end user, as keys from the root.
+    /// - Returns: The descriptor.
+    public func identifyingEndUsers(by paths: [[String]]) -> StreamDescriptor {
+        var descriptor = self
+        descriptor.endUserPaths = paths
+        return descriptor
     }
 }
 

@@ -14,6 +14,9 @@ public struct StreamIdentity: Sendable, Hashable, CustomStringConvertible {
     public var stream: String
     /// How the stream is read (`updated`, `created`), where that can change.
     public var cursor: String?
+    /// The job's transforms that change the stream's records, and a fingerprint of their settings
+    /// (`redact, pseudonymize #3f9a…`; never a key), or nil when none does.
+    public var transforms: String?
 
     /// Creates an identity.
     ///
@@ -47,6 +50,7 @@ public struct StreamIdentity: Sendable, Hashable, CustomStringConvertible {
         if let bot { members.append(("bot", .string(bot))) }
         members.append(("stream", .string(stream)))
         if let cursor { members.append(("cursor", .string(cursor))) }
+        if let transforms { members.append(("transforms", .string(transforms))) }
         return .object(members)
     }
 
@@ -59,6 +63,7 @@ public struct StreamIdentity: Sendable, Hashable, CustomStringConvertible {
         self.init(
             source: source, instance: json["instance"]?.stringValue, bot: json["bot"]?.stringValue, stream: stream,
             cursor: json["cursor"]?.stringValue)
+        transforms = json["transforms"]?.stringValue
     }
 
     /// What differs from `stored`, one phrase per part (`source type: stored ada-v2, now ada-v1.4`).
@@ -73,11 +78,13 @@ public struct StreamIdentity: Sendable, Hashable, CustomStringConvertible {
         if stored.bot != bot { found.append("bot: stored \(text(stored.bot)), now \(text(bot))") }
         if stored.stream != stream { found.append("stream: stored \(text(stored.stream)), now \(text(stream))") }
         if stored.cursor != cursor { found.append("cursor: stored \(text(stored.cursor)), now \(text(cursor))") }
+        if stored.transforms != transforms { found.append("transforms: stored \(text(stored.transforms)), now \(text(transforms))") }
         return found
     }
 
     /// `ada-v2 acme.ada.support messages (cursor created)`
     public var description: String {
-        [source, instance, bot.map { "bot \($0)" }, stream, cursor.map { "(cursor \($0))" }].compactMap { $0 }.joined(separator: " ")
+        [source, instance, bot.map { "bot \($0)" }, stream, cursor.map { "(cursor \($0))" }, transforms.map { "(transforms \($0))" }]
+            .compactMap { $0 }.joined(separator: " ")
     }
 }

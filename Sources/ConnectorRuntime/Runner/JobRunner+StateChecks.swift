@@ -10,7 +10,17 @@ extension JobRunner {
         let recovery =
             "run `chat-export state reset CONFIG --stream \(stream.name)` or `chat-export run CONFIG --full-refresh` to export the stream again, "
             + "or give this job its own checkpoint path or table_prefix"
-        let differences = source.identity(of: stream).differences(from: stored)
+        let current = source.identity(of: stream)
+        let differences = current.differences(from: stored)
+        if differences.count == 1, current.transforms != stored.transforms {
+            func text(_ value: String?) -> String { value.map { JSONValue.quoted($0) } ?? "none" }
+            throw ChatExportError(
+                .invalidConfig,
+                "the records of stream \(stream.name) under the checkpoint in \(checkpoints.location) were made with other transforms "
+                    + "(stored \(text(stored.transforms)), now \(text(current.transforms))); resuming would mix records transformed two ways: "
+                    + "restore the transforms, or \(recovery)"
+            )
+        }
         guard differences.isEmpty else {
             throw ChatExportError(
                 .invalidConfig,
@@ -33,6 +43,12 @@ extension JobRunner {
 
     /// The job's id from the checkpoint store, made and stored on its first run.
     func identifyJob() async throws -> JobIdentity {
+        try await Self.identify(source: source, checkpoints: checkpoints, fullRefresh: fullRefresh)
+    }
+
+    /// The identity of the job whose checkpoint store is `checkpoints`: its id, made and stored
+    /// the first time.
+    static func identify(source: any Source, checkpoints: any CheckpointStore, fullRefresh: Bool) async throws -> JobIdentity {
         var id = try await checkpoints.loadJobValues()["id"]?.stringValue
         if id == nil {
             id = UUID().uuidString.lowercased()
