@@ -5,7 +5,10 @@ import PackageDescription
 let package = Package(
     name: "chat-export",
     products: [
+        .library(name: "ConnectorKit", targets: ["ConnectorKit"]),
+        .library(name: "ConnectorHTTP", targets: ["ConnectorHTTP"]),
         .library(name: "ConnectorRuntime", targets: ["ConnectorRuntime"]),
+        .library(name: "ChatExportService", targets: ["ChatExportService"]),
         .library(name: "ConnectorTesting", targets: ["ConnectorTesting"]),
         .library(name: "VendorSandbox", targets: ["VendorSandbox"]),
         .library(name: "AdaV2", targets: ["AdaV2"]),
@@ -23,30 +26,41 @@ let package = Package(
         .executable(name: "source-chat-export", targets: ["source-chat-export"]),
     ],
     targets: [
-        // The core: records, the JSON scanner, sources, sinks, checkpoints, config and the runner.
-        // libcurl's runtime library by soname (libcurl.so.4), with the small ABI-stable part the
-        // transport uses declared in the module itself: no libcurl headers needed to build.
+        // Layer 1, the kit: what a connector, a sink or an embedding tool is written against.
+        // Records and the byte-level JSON scanner, the Source/Sink/CheckpointStore protocols,
+        // options, job config, the model, errors and logging. No C library.
+        .target(name: "ConnectorKit"),
+        // Layer 2, HTTP and paging: the vendor HTTP client on libcurl (auth, rate limits,
+        // budgets, retries, origin pinning), paginators and windowed reading. libcurl's runtime
+        // library by soname (libcurl.so.4), with the small ABI-stable part the transport uses
+        // declared in the module itself: no libcurl headers needed to build.
         .systemLibrary(name: "CCurl"),
-        .target(name: "ConnectorRuntime", dependencies: ["CCurl"]),
-        // Test doubles shared by every test target and by third-party connector authors.
-        .target(name: "ConnectorTesting", dependencies: ["ConnectorRuntime"]),
-        // A faithful local fake of the vendors' export APIs, for tests, demos and connector authors.
-        .target(name: "VendorSandbox", dependencies: ["ConnectorRuntime"]),
+        .target(name: "ConnectorHTTP", dependencies: ["ConnectorKit", "CCurl"]),
+        // Layer 3, the engine: the job runner (checkpoints move only after the sinks are durable)
+        // and `forget`.
+        .target(name: "ConnectorRuntime", dependencies: ["ConnectorKit"]),
+        // Layer 4, the service: schedules, the coordinator protocol of a fleet, run metrics.
+        .target(name: "ChatExportService", dependencies: ["ConnectorKit", "ConnectorRuntime"]),
         // The service's own HTTP endpoint (`serve --metrics`): a small bounded server, no dependencies.
         .target(name: "ServiceHTTP"),
-        // Connectors: each depends on the runtime (and Ada's two on their shared code) only.
-        .target(name: "AdaCommon", dependencies: ["ConnectorRuntime"], path: "Connectors/AdaCommon"),
-        .target(name: "AdaV2", dependencies: ["AdaCommon", "ConnectorRuntime"], path: "Connectors/AdaV2"),
-        .target(name: "AdaV14", dependencies: ["AdaCommon", "ConnectorRuntime"], path: "Connectors/AdaV14"),
-        .target(name: "DeepConverse", dependencies: ["ConnectorRuntime"], path: "Connectors/DeepConverse"),
+        // Test doubles shared by every test target and by third-party connector authors.
+        .target(name: "ConnectorTesting", dependencies: ["ConnectorKit", "ConnectorHTTP", "ConnectorRuntime"]),
+        // A faithful local fake of the vendors' export APIs: `chat-export sandbox` and `demo`,
+        // tests and connector authors.
+        .target(name: "VendorSandbox", dependencies: ["ConnectorKit", "ConnectorHTTP"]),
+        // Connectors: each depends on the kit and the HTTP layer (and Ada's two on their shared code) only.
+        .target(name: "AdaCommon", dependencies: ["ConnectorKit", "ConnectorHTTP"], path: "Connectors/AdaCommon"),
+        .target(name: "AdaV2", dependencies: ["AdaCommon", "ConnectorKit"], path: "Connectors/AdaV2"),
+        .target(name: "AdaV14", dependencies: ["AdaCommon", "ConnectorKit"], path: "Connectors/AdaV14"),
+        .target(name: "DeepConverse", dependencies: ["ConnectorKit", "ConnectorHTTP"], path: "Connectors/DeepConverse"),
         // Connectors described in JSON (`"type": "rest"`): the engine, and the built-in definitions
         // (JSON files compiled into the binary).
         .target(
             name: "RestDefinitions", path: "Connectors/Definitions",
             resources: [.embedInCode("ada-v2.json"), .embedInCode("ada-v1.4.json"), .embedInCode("deepconverse.json")]),
-        .target(name: "RestConnector", dependencies: ["ConnectorRuntime", "RestDefinitions"], path: "Connectors/Rest"),
+        .target(name: "RestConnector", dependencies: ["ConnectorKit", "ConnectorHTTP", "RestDefinitions"], path: "Connectors/Rest"),
         // A deterministic generated source (no vendor): the demo, examples and tests.
-        .target(name: "SyntheticConnector", dependencies: ["ConnectorRuntime"], path: "Connectors/Synthetic"),
+        .target(name: "SyntheticConnector", dependencies: ["ConnectorKit"], path: "Connectors/Synthetic"),
         // The system SQLite library (libsqlite3-dev), the GRDB way: a prefixed system module.
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         // libpq, PostgreSQL's client library (libpq-dev), behind a prefixed system module.
@@ -58,80 +72,92 @@ let package = Package(
         // SHA-256 and HMAC-SHA-256 on libcrypto, shared by the s3 sink's signing and the transforms.
         .target(name: "Hashing", dependencies: ["CCrypto"]),
         // The built-in record transforms (redact, pseudonymize, drop), applied after the source.
-        .target(name: "Transforms", dependencies: ["ConnectorRuntime", "Hashing"]),
-        // Sinks: each depends on the runtime only.
-        .target(name: "StdoutSink", dependencies: ["ConnectorRuntime"], path: "Sinks/Stdout"),
-        .target(name: "FilesSink", dependencies: ["ConnectorRuntime", "CZlib"], path: "Sinks/Files"),
-        .target(name: "SQLiteSink", dependencies: ["ConnectorRuntime", "CSQLite"], path: "Sinks/SQLite"),
-        .target(name: "PostgresSink", dependencies: ["ConnectorRuntime", "CPostgres"], path: "Sinks/Postgres"),
+        .target(name: "Transforms", dependencies: ["ConnectorKit", "Hashing"]),
+        // Sinks: each depends on the kit only (and its own C library).
+        .target(name: "StdoutSink", dependencies: ["ConnectorKit"], path: "Sinks/Stdout"),
+        .target(name: "FilesSink", dependencies: ["ConnectorKit", "CZlib"], path: "Sinks/Files"),
+        .target(name: "SQLiteSink", dependencies: ["ConnectorKit", "CSQLite"], path: "Sinks/SQLite"),
+        .target(name: "PostgresSink", dependencies: ["ConnectorKit", "ChatExportService", "CPostgres"], path: "Sinks/Postgres"),
         // The object-store sink stages and publishes parts through the files sink's exactly-once engine.
-        .target(name: "S3Sink", dependencies: ["ConnectorRuntime", "FilesSink", "Hashing"], path: "Sinks/S3"),
+        .target(name: "S3Sink", dependencies: ["ConnectorKit", "ConnectorHTTP", "FilesSink", "Hashing"], path: "Sinks/S3"),
         // The built-in sources and sinks, registered once, and what every executable shares
         // (exit statuses, signals, the run clock).
         .target(
             name: "BuiltInComponents",
             dependencies: [
-                "ConnectorRuntime", "AdaV2", "AdaV14", "DeepConverse", "RestConnector", "SyntheticConnector", "StdoutSink", "FilesSink",
+                "ConnectorKit", "AdaV2", "AdaV14", "DeepConverse", "RestConnector", "SyntheticConnector", "StdoutSink", "FilesSink",
                 "SQLiteSink", "PostgresSink", "S3Sink", "Transforms",
             ]),
         // The Singer and Airbyte protocols over the same runner: a sink that writes RECORD lines
         // and a checkpoint store whose save emits STATE; the two executables are thin mains.
-        .target(name: "ProtocolAdapters", dependencies: ["ConnectorRuntime", "BuiltInComponents"]),
+        .target(name: "ProtocolAdapters", dependencies: ["ConnectorKit", "ConnectorHTTP", "ConnectorRuntime", "BuiltInComponents"]),
         .executableTarget(name: "tap-chat-export", dependencies: ["ProtocolAdapters", "BuiltInComponents"]),
         .executableTarget(name: "source-chat-export", dependencies: ["ProtocolAdapters", "BuiltInComponents"]),
         // The CLI wires the built-ins together; nothing depends on it.
         .executableTarget(
             name: "chat-export",
             dependencies: [
-                "BuiltInComponents", "ConnectorRuntime", "SyntheticConnector", "VendorSandbox", "AdaV2", "AdaV14", "DeepConverse",
-                "StdoutSink", "FilesSink", "SQLiteSink", "CSQLite", "PostgresSink", "S3Sink", "RestConnector", "RestDefinitions",
-                "ServiceHTTP",
+                "BuiltInComponents", "ConnectorKit", "ConnectorHTTP", "ConnectorRuntime", "ChatExportService", "ServiceHTTP",
+                "VendorSandbox", "StdoutSink", "PostgresSink", "RestConnector", "RestDefinitions",
             ]
         ),
         // Release-mode benchmarks; never part of `swift test`.
         .executableTarget(
             name: "chat-export-bench",
             dependencies: [
-                "ConnectorRuntime", "ConnectorTesting", "AdaCommon", "DeepConverse", "VendorSandbox", "FilesSink", "SQLiteSink", "CSQLite",
+                "ConnectorKit", "ConnectorHTTP", "ConnectorRuntime", "ConnectorTesting", "AdaCommon", "DeepConverse", "VendorSandbox",
+                "FilesSink", "SQLiteSink", "CSQLite",
                 "PostgresSink", "RestConnector", "Transforms",
             ],
             path: "Benchmarks/ChatExportBenchmarks"
         ),
-        .testTarget(name: "ConnectorRuntimeTests", dependencies: ["ConnectorRuntime", "ConnectorTesting", "SyntheticConnector"]),
+        .testTarget(
+            name: "ConnectorRuntimeTests",
+            dependencies: [
+                "ConnectorKit", "ConnectorHTTP", "ConnectorRuntime", "ChatExportService", "ConnectorTesting", "SyntheticConnector",
+            ]),
         .testTarget(
             name: "SinkTests",
             dependencies: [
-                "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "AdaV2", "AdaV14", "DeepConverse", "StdoutSink", "FilesSink",
+                "ConnectorKit", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "AdaV2", "AdaV14", "DeepConverse", "StdoutSink",
+                "FilesSink",
                 "SyntheticConnector",
             ]),
         .testTarget(name: "ServiceHTTPTests", dependencies: ["ServiceHTTP"]),
-        .testTarget(name: "TransformsTests", dependencies: ["Transforms", "ConnectorRuntime", "ConnectorTesting", "Hashing"]),
-        .testTarget(name: "HTTPTests", dependencies: ["ConnectorRuntime", "ConnectorTesting", "VendorSandbox"]),
+        .testTarget(name: "TransformsTests", dependencies: ["Transforms", "ConnectorKit", "ConnectorTesting", "Hashing"]),
+        .testTarget(name: "HTTPTests", dependencies: ["ConnectorKit", "ConnectorHTTP", "ConnectorTesting", "VendorSandbox"]),
         .testTarget(
             name: "AdaTests",
             dependencies: [
-                "AdaCommon", "AdaV2", "AdaV14", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "FilesSink", "RestConnector",
+                "AdaCommon", "AdaV2", "AdaV14", "ConnectorKit", "ConnectorHTTP", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox",
+                "FilesSink", "RestConnector",
             ]
         ),
         .testTarget(
             name: "DeepConverseTests",
-            dependencies: ["DeepConverse", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "FilesSink", "RestConnector"]
+            dependencies: [
+                "DeepConverse", "ConnectorKit", "ConnectorHTTP", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "FilesSink",
+                "RestConnector",
+            ]
         ),
         .testTarget(
             name: "SQLiteTests",
-            dependencies: ["SQLiteSink", "CSQLite", "ConnectorRuntime", "ConnectorTesting", "FilesSink", "SyntheticConnector"]
+            dependencies: [
+                "SQLiteSink", "CSQLite", "ConnectorKit", "ConnectorRuntime", "ConnectorTesting", "FilesSink", "SyntheticConnector",
+            ]
         ),
         .testTarget(
             name: "CLITests",
             dependencies: [
-                "chat-export", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "CSQLite", "PostgresSink", "AdaV2",
+                "chat-export", "ConnectorKit", "ConnectorHTTP", "ConnectorRuntime", "ChatExportService", "ConnectorTesting",
+                "VendorSandbox", "CSQLite", "PostgresSink", "AdaV2",
                 "SyntheticConnector", "RestConnector", "FilesSink", "S3Sink", "BuiltInComponents",
             ]),
         // The protocol executables under real Meltano, Singer targets and the Airbyte protocol models.
         .testTarget(
             name: "ProtocolTests",
             dependencies: [
-                "tap-chat-export", "source-chat-export", "ProtocolAdapters", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox",
+                "tap-chat-export", "source-chat-export", "ProtocolAdapters", "ConnectorKit", "ConnectorTesting", "VendorSandbox",
                 "PostgresSink",
             ]),
     ],

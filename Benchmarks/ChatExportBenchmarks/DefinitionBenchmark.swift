@@ -1,4 +1,5 @@
 import AdaCommon
+import ConnectorKit
 import ConnectorRuntime
 import FilesSink
 import Foundation

@@ -1,5 +1,5 @@
 import CSQLite
-import ConnectorRuntime
+import ConnectorKit
 import Foundation
 import SQLiteSink
 import VendorSandbox

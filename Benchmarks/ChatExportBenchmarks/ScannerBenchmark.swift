@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 import Foundation
 
 /// Splitting a 10k-record Ada v2 messages page into records and extracting the cursor fields,

@@ -1,4 +1,5 @@
-import ConnectorRuntime
+import ConnectorHTTP
+import ConnectorKit
 
 /// What differs between Ada's Data Export API versions; everything else is shared.
 ///

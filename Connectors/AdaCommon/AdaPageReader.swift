@@ -1,4 +1,5 @@
-import ConnectorRuntime
+import ConnectorHTTP
+import ConnectorKit
 
 /// Fetches one page of one window of an Ada stream and works out the next position.
 struct AdaPageReader: Sendable {

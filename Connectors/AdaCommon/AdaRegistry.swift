@@ -1,4 +1,5 @@
-import ConnectorRuntime
+import ConnectorHTTP
+import ConnectorKit
 
 extension AdaAPI {
     /// The options of an Ada source, each declared once (schema, validation, value).

@@ -1,4 +1,5 @@
-import ConnectorRuntime
+import ConnectorHTTP
+import ConnectorKit
 
 /// An Ada source's settings: a value built from validated options.
 public struct AdaSettings: Sendable {

@@ -1,4 +1,5 @@
-import ConnectorRuntime
+import ConnectorHTTP
+import ConnectorKit
 
 /// An Ada Data Export source (v2 or v1.4): `conversations` and `messages`.
 ///

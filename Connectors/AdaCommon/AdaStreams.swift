@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 
 /// Ada's streams and their well-known fields (the same for v2 and v1.4).
 public enum AdaStreams {

@@ -1,5 +1,5 @@
 import AdaCommon
-import ConnectorRuntime
+import ConnectorKit
 
 /// The Ada Data Export v1.4 connector (`type: "ada-v1.4"`).
 ///

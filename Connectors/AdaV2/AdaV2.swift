@@ -1,5 +1,5 @@
 import AdaCommon
-import ConnectorRuntime
+import ConnectorKit
 
 /// The Ada Data Export v2 connector (`type: "ada-v2"`).
 ///

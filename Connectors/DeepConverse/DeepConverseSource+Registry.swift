@@ -1,4 +1,5 @@
-import ConnectorRuntime
+import ConnectorHTTP
+import ConnectorKit
 
 extension DeepConverseSource {
     /// The options of `type: "deepconverse"`, each declared once (schema, validation, value).

@@ -1,4 +1,5 @@
-import ConnectorRuntime
+import ConnectorHTTP
+import ConnectorKit
 
 /// The DeepConverse (Workato "AgentX Support") export connector (`type: "deepconverse"`).
 ///

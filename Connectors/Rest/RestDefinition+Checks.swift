@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 
 extension RestDefinitionParser {
     /// A stream's mapping onto the conversation model:

@@ -1,4 +1,5 @@
-import ConnectorRuntime
+import ConnectorHTTP
+import ConnectorKit
 
 extension RestDefinition {
     /// Option names a definition may not declare: the component's own keys and the HTTP

@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 
 extension RestDefinition {
     /// The JSON Schema of a connector definition (`chat-export spec rest-definition`).

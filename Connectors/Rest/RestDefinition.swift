@@ -1,4 +1,5 @@
-import ConnectorRuntime
+import ConnectorHTTP
+import ConnectorKit
 
 /// A vendor's export API described in JSON instead of Swift: what a `rest` source requests and
 /// how it reads the answers (`{"source": {"type": "rest", "definition": "acme.json", …}}`).

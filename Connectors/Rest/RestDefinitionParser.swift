@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 
 /// Reads a definition's JSON strictly: unknown keys (with a did-you-mean), wrong types and
 /// missing keys are issues naming their JSON path (`acme.json:streams[0].paging.type`).

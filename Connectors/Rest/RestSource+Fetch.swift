@@ -1,4 +1,5 @@
-import ConnectorRuntime
+import ConnectorHTTP
+import ConnectorKit
 
 extension RestSource {
     /// Fetches one page of a window at its position and works out the next position.

@@ -1,4 +1,5 @@
-import ConnectorRuntime
+import ConnectorHTTP
+import ConnectorKit
 
 /// A source driven by a ``RestDefinition`` (`"type": "rest"`): the definition says what to
 /// request and how to read a page; the runtime's windowed skeleton, paginators and HTTP client

@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 
 extension SyntheticSource {
     /// The options of `type: "synthetic"`, each declared once (schema, validation, value).

@@ -1,5 +1,5 @@
 internal import CPostgres
-import ConnectorRuntime
+import ConnectorKit
 import Foundation
 
 /// Where a PostgreSQL sink connects, as libpq reads its URL, without the password: for messages,

@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 
 /// The job's checkpoint kept in the PostgreSQL sink's schema (see ``PostgresSink``): committed
 /// with the sink's rows, locked for the run and fenced.

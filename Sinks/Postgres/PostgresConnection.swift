@@ -1,5 +1,5 @@
 internal import CPostgres
-import ConnectorRuntime
+import ConnectorKit
 import Foundation
 
 /// One libpq connection, used from one actor (or one test). Every failure becomes a

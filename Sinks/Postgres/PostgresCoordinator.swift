@@ -1,4 +1,5 @@
-import ConnectorRuntime
+import ChatExportService
+import ConnectorKit
 import Foundation
 
 /// A fleet's shared job list and leases in PostgreSQL (`chat-export serve --coordination`):

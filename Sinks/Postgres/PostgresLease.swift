@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 
 /// A lease taken in a ``PostgresCoordinator``'s database. A ``PostgresSink`` in the same
 /// database checks it inside each commit transaction (`SELECT … FOR SHARE`, so no worker can

@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 
 extension PostgresSchema {
     /// The table keeping, per stream table of any job in the schema, the SELECT that maps it onto

@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 
 extension PostgresSink: ForgettingSink {
     /// The ids of the stream's rows whose end-user fields hold one of the values.

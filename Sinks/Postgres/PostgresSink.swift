@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 import Foundation
 
 /// Writes each stream into a PostgreSQL table `<schema>.<table_prefix><stream>`: `_id` (primary

@@ -1,4 +1,5 @@
-import ConnectorRuntime
+import ConnectorHTTP
+import ConnectorKit
 import Foundation
 
 /// The little of S3's API the sink needs (PUT, multipart upload, GET, HEAD, LIST, COPY, DELETE),

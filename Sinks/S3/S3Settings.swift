@@ -1,4 +1,5 @@
-import ConnectorRuntime
+import ConnectorHTTP
+import ConnectorKit
 import FilesSink
 
 /// An `s3` sink's settings: a value built from validated options.

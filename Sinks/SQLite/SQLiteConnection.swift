@@ -1,5 +1,5 @@
 internal import CSQLite
-import ConnectorRuntime
+import ConnectorKit
 import Foundation
 
 /// One SQLite connection, used from one actor. Every failure becomes a ``ChatExportError``

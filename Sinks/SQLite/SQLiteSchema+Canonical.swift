@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 
 extension SQLiteSchema {
     /// The table keeping, per stream table of any job, the SELECT that maps it onto the

@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 
 /// Table, index and view DDL for a stream, derived from its ``StreamDescriptor``.
 struct SQLiteSchema {

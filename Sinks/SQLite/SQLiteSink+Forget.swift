@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 
 extension SQLiteSink: ForgettingSink {
     /// Values bound per statement (SQLite allows 32,766).

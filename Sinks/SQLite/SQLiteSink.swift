@@ -1,5 +1,5 @@
 internal import CSQLite
-import ConnectorRuntime
+import ConnectorKit
 import Foundation
 
 /// Writes each stream into a SQLite table `<table_prefix><stream>`: `_id` (primary key), the

@@ -1,6 +1,6 @@
 import AdaV14
 import AdaV2
-import ConnectorRuntime
+import ConnectorKit
 import DeepConverse
 import FilesSink
 import PostgresSink

@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 import Foundation
 
 /// A clock that moves only when a test advances it, for asserting exact schedules of rate

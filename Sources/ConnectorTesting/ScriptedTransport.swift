@@ -1,4 +1,5 @@
-import ConnectorRuntime
+import ConnectorHTTP
+import ConnectorKit
 import Foundation
 
 /// A transport that answers from a script instead of the network, for connector tests: the

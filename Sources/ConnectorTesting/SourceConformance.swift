@@ -1,3 +1,4 @@
+import ConnectorKit
 import ConnectorRuntime
 
 /// The checks every connector must pass, for a connector's own tests (run against a scripted

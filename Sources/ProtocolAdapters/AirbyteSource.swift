@@ -1,5 +1,6 @@
 import BuiltInComponents
-import ConnectorRuntime
+import ConnectorHTTP
+import ConnectorKit
 import Foundation
 
 /// `source-chat-export`: an Airbyte source (https://docs.airbyte.com/understanding-airbyte/airbyte-protocol)

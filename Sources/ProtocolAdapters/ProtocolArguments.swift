@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 
 /// The command line of a protocol executable: `--name VALUE` (or `--name=VALUE`) options, flags
 /// and positional words, each checked against what the command accepts.

@@ -1,4 +1,5 @@
-import ConnectorRuntime
+import ConnectorHTTP
+import ConnectorKit
 
 /// The checkpoint store of a protocol executable: the runtime's checkpoint, read from the
 /// `--state` file the orchestrator kept, and written by emitting a STATE message.

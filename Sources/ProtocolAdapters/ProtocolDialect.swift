@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 
 /// The protocol a protocol executable speaks on standard output: how a RECORD line and a STATE
 /// message are written. Everything else (the runner, rate limits, budgets, retries, checkpoints)

@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 
 /// What a transform may not touch: a record's id, cursor and parent fields.
 enum PathRules {

@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 
 /// A bad command line: one line for the person, exit 64.
 struct UsageError: Error, CustomStringConvertible {

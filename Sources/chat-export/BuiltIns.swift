@@ -1,5 +1,5 @@
 import BuiltInComponents
-import ConnectorRuntime
+import ConnectorKit
 import VendorSandbox
 
 /// The demo's jobs, on top of the built-in registry.

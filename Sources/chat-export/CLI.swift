@@ -1,5 +1,5 @@
 import BuiltInComponents
-import ConnectorRuntime
+import ConnectorKit
 import Foundation
 
 /// The `chat-export` command line: parses arguments, dispatches to a command, maps errors to exit codes.

@@ -1,4 +1,6 @@
 import BuiltInComponents
+import ConnectorHTTP
+import ConnectorKit
 import ConnectorRuntime
 import Foundation
 import RestConnector

@@ -1,5 +1,5 @@
 import BuiltInComponents
-import ConnectorRuntime
+import ConnectorKit
 import RestDefinitions
 
 /// `chat-export completion bash|zsh`: a completion script made from the same tables the parser

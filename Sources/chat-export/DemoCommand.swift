@@ -1,5 +1,5 @@
 import BuiltInComponents
-import ConnectorRuntime
+import ConnectorKit
 import Foundation
 import VendorSandbox
 

@@ -1,4 +1,5 @@
 import BuiltInComponents
+import ConnectorKit
 import ConnectorRuntime
 import Foundation
 

@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 import Foundation
 import RestConnector
 

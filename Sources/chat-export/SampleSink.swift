@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 import Foundation
 
 /// Keeps the records of a sampling run in memory (`discover`); stores nothing.

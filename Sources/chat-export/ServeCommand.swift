@@ -1,4 +1,6 @@
 import BuiltInComponents
+import ChatExportService
+import ConnectorKit
 import ConnectorRuntime
 import Foundation
 import PostgresSink

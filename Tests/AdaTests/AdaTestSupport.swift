@@ -1,4 +1,6 @@
 import AdaCommon
+import ConnectorHTTP
+import ConnectorKit
 import ConnectorRuntime
 import ConnectorTesting
 import Foundation

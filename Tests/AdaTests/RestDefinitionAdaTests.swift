@@ -1,5 +1,5 @@
 import AdaCommon
-import ConnectorRuntime
+import ConnectorKit
 import ConnectorTesting
 import Foundation
 import RestConnector

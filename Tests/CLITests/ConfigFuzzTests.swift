@@ -1,5 +1,5 @@
 import BuiltInComponents
-import ConnectorRuntime
+import ConnectorKit
 import ConnectorTesting
 import Foundation
 import Testing

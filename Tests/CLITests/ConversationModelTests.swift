@@ -1,5 +1,5 @@
 import CSQLite
-import ConnectorRuntime
+import ConnectorKit
 import ConnectorTesting
 import Foundation
 import Testing

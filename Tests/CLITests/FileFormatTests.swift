@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 import ConnectorTesting
 import Foundation
 import Testing

@@ -1,4 +1,5 @@
-import ConnectorRuntime
+import ConnectorHTTP
+import ConnectorKit
 import ConnectorTesting
 import Foundation
 import Testing

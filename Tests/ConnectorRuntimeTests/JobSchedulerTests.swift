@@ -1,3 +1,5 @@
+import ChatExportService
+import ConnectorKit
 import ConnectorRuntime
 import ConnectorTesting
 import Testing

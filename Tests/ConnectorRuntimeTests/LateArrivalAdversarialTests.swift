@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import ConnectorRuntime
+@testable import ConnectorHTTP
+@testable import ConnectorKit
 
 /// Adversarial schedules for the late-data passes (from an independent review): the vendor's records are
 /// visible by the true time; the reader plans with `clock`, which may differ from it.

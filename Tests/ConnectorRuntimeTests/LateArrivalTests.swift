@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import ConnectorRuntime
+@testable import ConnectorHTTP
+@testable import ConnectorKit
 
 @Suite("Records a vendor shows late: re-read passes and delivered digests")
 struct LateArrivalTests {

@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 import Testing
 
 @Suite("Page scanner")

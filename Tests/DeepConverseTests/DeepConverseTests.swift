@@ -1,3 +1,5 @@
+import ConnectorHTTP
+import ConnectorKit
 import ConnectorRuntime
 import ConnectorTesting
 import DeepConverse

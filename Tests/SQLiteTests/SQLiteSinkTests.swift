@@ -1,4 +1,5 @@
 import CSQLite
+import ConnectorKit
 import ConnectorRuntime
 import ConnectorTesting
 import FilesSink

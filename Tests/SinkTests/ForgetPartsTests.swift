@@ -1,3 +1,4 @@
+import ConnectorKit
 import ConnectorRuntime
 import ConnectorTesting
 import Foundation

@@ -9,11 +9,16 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [.package(name: "chat-export", path: "../..")],
     targets: [
-        .target(name: "AcmeConnector", dependencies: [.product(name: "ConnectorRuntime", package: "chat-export")]),
+        .target(
+            name: "AcmeConnector",
+            dependencies: [
+                .product(name: "ConnectorKit", package: "chat-export"), .product(name: "ConnectorHTTP", package: "chat-export"),
+            ]),
         .testTarget(
             name: "AcmeConnectorTests",
             dependencies: [
-                "AcmeConnector", .product(name: "ConnectorRuntime", package: "chat-export"),
+                "AcmeConnector", .product(name: "ConnectorKit", package: "chat-export"),
+                .product(name: "ConnectorHTTP", package: "chat-export"),
                 .product(name: "ConnectorTesting", package: "chat-export"),
             ]),
     ],

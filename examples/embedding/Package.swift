@@ -15,6 +15,7 @@ let package = Package(
         .executableTarget(
             name: "Embedding",
             dependencies: [
+                .product(name: "ConnectorKit", package: "chat-export"),
                 .product(name: "ConnectorRuntime", package: "chat-export"),
                 .product(name: "FilesSink", package: "chat-export"),
                 .product(name: "Logging", package: "swift-log"),

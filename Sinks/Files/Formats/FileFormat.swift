@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 import Foundation
 
 /// How a published part is written: JSON Lines, gzip-compressed JSON Lines, or Parquet.

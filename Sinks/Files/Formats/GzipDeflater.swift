@@ -1,5 +1,5 @@
 import CZlib
-import ConnectorRuntime
+import ConnectorKit
 
 /// zlib's deflate writing gzip members (RFC 1952), streamed: the system zlib, no packages.
 final class GzipDeflater {

@@ -1,5 +1,5 @@
 import CZlib
-import ConnectorRuntime
+import ConnectorKit
 
 /// zlib's inflate reading gzip (RFC 1952), streamed, one member after another: the system zlib.
 final class GzipInflater {

@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 import Foundation
 
 /// Reads back the Parquet parts ``ParquetWriter`` writes (so `forget` can rewrite one without

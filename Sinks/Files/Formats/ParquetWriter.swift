@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 
 /// Writes one Parquet file of a stream's records: `_id`, the cursor time, the parent id (when
 /// the stream has one), `data` (the record's bytes exactly, JSON logical type) and `synced_at`.

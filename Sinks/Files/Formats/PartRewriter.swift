@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 import Foundation
 
 /// Reads a part's records and writes the part again without some of them, in the same form:

@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 
 /// The Thrift compact protocol, read side: a struct as a tree of its fields by id, enough to read
 /// the metadata ``ParquetWriter`` writes (the footer and page headers). Bounded: nesting deeper

@@ -1,3 +1,5 @@
+import ConnectorKit
+
 /// `chat-export forget`: removes end users' conversations and messages from every sink of a job,
 /// and keeps them out of later runs.
 ///
@@ -17,7 +19,7 @@ public struct ForgetJob: Sendable {
     /// The job value holding the audit entries (the last ``auditLimit``).
     public static let auditKey = "forget_audit"
     /// The job value marking a forget under way.
-    public static let pendingKey = "forget_pending"
+    public static let pendingKey = SuppressionList.forgetPendingKey
     /// The most audit entries kept.
     public static let auditLimit = 1000
 

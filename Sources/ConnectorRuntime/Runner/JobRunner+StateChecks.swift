@@ -1,3 +1,4 @@
+import ConnectorKit
 import Foundation
 
 extension JobRunner {

@@ -1,3 +1,5 @@
+import ConnectorKit
+
 /// Runs a job: reads every stream of the source and moves each batch into every sink, then
 /// commits the checkpoint.
 ///

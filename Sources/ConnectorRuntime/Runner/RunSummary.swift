@@ -1,3 +1,5 @@
+import ConnectorKit
+
 /// What a run did, per stream.
 public struct RunSummary: Sendable {
     /// Counters for one stream.

@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 import Glibc
 
 /// The fields a transform acts on and the fields it must leave alone, as a tree of keys from the

@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 import Glibc
 
 /// A forward scan over one record's JSON bytes that the transforms walk to find the values they

@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 
 /// One change to a record's raw bytes: the bytes of `range` replaced by `replacement` (nothing,
 /// to remove them).

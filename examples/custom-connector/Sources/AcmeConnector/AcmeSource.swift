@@ -1,4 +1,5 @@
-import ConnectorRuntime
+import ConnectorHTTP
+import ConnectorKit
 
 /// Acme Chat's export API: `GET /v1/messages?since=<epoch s>&until=<epoch s>[&cursor=…]` with a
 /// bearer token, answering `{"items": [{"id", "created", …}], "cursor": "…" | null}`.

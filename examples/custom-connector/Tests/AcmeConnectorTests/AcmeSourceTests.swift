@@ -1,5 +1,6 @@
 import AcmeConnector
-import ConnectorRuntime
+import ConnectorHTTP
+import ConnectorKit
 import ConnectorTesting
 import Testing
 

@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 
 /// A connector of the embedding tool's own: `count` greetings, one page, no network.
 struct GreetingSource: Source {

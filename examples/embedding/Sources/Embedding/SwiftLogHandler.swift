@@ -1,4 +1,4 @@
-import ConnectorRuntime
+import ConnectorKit
 import Logging
 
 /// Sends the runtime's log events to a swift-log `Logger`, with their typed fields as metadata.

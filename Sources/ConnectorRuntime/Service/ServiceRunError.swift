@@ -1,4 +1,0 @@
-/// A run's failure as the scheduler reports it (its text).
-struct ServiceRunError: Error, Sendable, CustomStringConvertible {
-    var description: String
-}
