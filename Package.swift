@@ -59,11 +59,13 @@ let package = Package(
         .target(name: "Hashing", dependencies: ["CCrypto"]),
         // The built-in record transforms (redact, pseudonymize, drop), applied after the source.
         .target(name: "Transforms", dependencies: ["ConnectorRuntime", "Hashing"]),
-        // Sinks: each depends on the runtime only.
+        // Sinks: each depends on the runtime (and the SQL sinks on their shared store) only.
         .target(name: "StdoutSink", dependencies: ["ConnectorRuntime"], path: "Sinks/Stdout"),
         .target(name: "FilesSink", dependencies: ["ConnectorRuntime", "CZlib"], path: "Sinks/Files"),
-        .target(name: "SQLiteSink", dependencies: ["ConnectorRuntime", "CSQLite"], path: "Sinks/SQLite"),
-        .target(name: "PostgresSink", dependencies: ["ConnectorRuntime", "CPostgres"], path: "Sinks/Postgres"),
+        // The SQL sinks' tables, views, checkpoint and forgetting, written once over a dialect; no C library.
+        .target(name: "SQLStore", dependencies: ["ConnectorRuntime"], path: "Sinks/SQLStore"),
+        .target(name: "SQLiteSink", dependencies: ["ConnectorRuntime", "SQLStore", "CSQLite"], path: "Sinks/SQLite"),
+        .target(name: "PostgresSink", dependencies: ["ConnectorRuntime", "SQLStore", "CPostgres"], path: "Sinks/Postgres"),
         // The object-store sink stages and publishes parts through the files sink's exactly-once engine.
         .target(name: "S3Sink", dependencies: ["ConnectorRuntime", "FilesSink", "Hashing"], path: "Sinks/S3"),
         // The built-in sources and sinks, registered once, and what every executable shares
@@ -124,7 +126,7 @@ let package = Package(
         .testTarget(
             name: "CLITests",
             dependencies: [
-                "chat-export", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "CSQLite", "PostgresSink", "AdaV2",
+                "chat-export", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "CSQLite", "SQLiteSink", "PostgresSink", "AdaV2",
                 "SyntheticConnector", "RestConnector", "FilesSink", "S3Sink", "BuiltInComponents",
             ]),
         // The protocol executables under real Meltano, Singer targets and the Airbyte protocol models.
