@@ -1,3 +1,4 @@
+import CSQLite
 import ConnectorRuntime
 import ConnectorTesting
 import Foundation
@@ -105,5 +106,44 @@ struct ViewParityTests {
         ).rows.compactMap { $0[0] }
         #expect(sqliteTimes == Set(postgresTimes))
         #expect(sqliteTimes.contains("v13 2026-01-01T21:34:05.000Z"))
+    }
+}
+
+@Suite("databases an older chat-export wrote", .enabled(if: PostgresServer.unavailableReason == nil, TestPostgres.reason))
+struct OlderDatabaseTests {
+    @Test("a model table without instance and vendor, and no views: the next run adds the columns, rebuilds the views and resumes")
+    func olderModelTable() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path + "/older.sqlite"
+        let (server, database, _) = try TestPostgres.database()
+        let postgres = try PostgresConnection(try PostgresAddress(url: server.url(database: database)))
+        defer { postgres.close() }
+        let sinks: [any CheckpointingSink] = [
+            SQLiteSink(settings: .init(path: path)), try PostgresSink(settings: .init(url: server.url(database: database))),
+        ]
+        func run(_ sink: any CheckpointingSink) async throws -> Int {
+            let store = try await sink.checkpointStore()
+            let summary = try await JobRunner(source: MixedTypes(), sinks: [sink], checkpoints: store, logger: .disabled).run()
+            await store.close()
+            return summary.streams["mixed"]?.records ?? 0
+        }
+        for sink in sinks { #expect(try await run(sink) == MixedTypes.values.count) }
+        // What a chat-export before instances wrote: the model table without the two columns.
+        let older = "DROP VIEW chat_conversations; DROP VIEW chat_messages; DROP VIEW mixed_view; "
+        try postgres.execute(older + "ALTER TABLE chat_export_model DROP COLUMN instance, DROP COLUMN vendor", doing: "make it older")
+        var db: OpaquePointer?
+        #expect(sqlite3_open(path, &db) == SQLITE_OK)
+        #expect(
+            sqlite3_exec(
+                db, older + "ALTER TABLE chat_export_model DROP COLUMN instance; ALTER TABLE chat_export_model DROP COLUMN vendor", nil,
+                nil, nil) == SQLITE_OK)
+        sqlite3_close(db)
+        // The checkpoint says the stream is done: nothing is read again, and the views are back.
+        for sink in sinks { #expect(try await run(sink) == 0) }
+        let count = "SELECT count(*) FROM chat_conversations WHERE instance IS NOT NULL"
+        #expect(try sqliteQuery(path, count) == [["\(MixedTypes.values.count)"]])
+        #expect(try postgres.query(count, doing: "count").rows == [["\(MixedTypes.values.count)"]])
+        #expect(try sqliteQuery(path, "SELECT count(*) FROM mixed_view") == [["\(MixedTypes.values.count)"]])
+        #expect(try postgres.query("SELECT count(*) FROM mixed_view", doing: "count").rows == [["\(MixedTypes.values.count)"]])
     }
 }
