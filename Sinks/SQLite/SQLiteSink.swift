@@ -1,4 +1,3 @@
-internal import CSQLite
 import ConnectorRuntime
 import Foundation
 import SQLStore
