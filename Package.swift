@@ -73,11 +73,14 @@ let package = Package(
         .target(name: "Hashing", dependencies: ["CCrypto"]),
         // The built-in record transforms (redact, pseudonymize, drop), applied after the source.
         .target(name: "Transforms", dependencies: ["ConnectorKit", "Hashing"]),
-        // Sinks: each depends on the kit only (and its own C library).
+        // Sinks: each depends on the kit only (and its own C library; the SQL sinks on their shared store).
         .target(name: "StdoutSink", dependencies: ["ConnectorKit"], path: "Sinks/Stdout"),
         .target(name: "FilesSink", dependencies: ["ConnectorKit", "CZlib"], path: "Sinks/Files"),
-        .target(name: "SQLiteSink", dependencies: ["ConnectorKit", "CSQLite"], path: "Sinks/SQLite"),
-        .target(name: "PostgresSink", dependencies: ["ConnectorKit", "ChatExportService", "CPostgres"], path: "Sinks/Postgres"),
+        // The SQL sinks' tables, views, checkpoint and forgetting, written once over a dialect; no C library.
+        .target(name: "SQLStore", dependencies: ["ConnectorKit"], path: "Sinks/SQLStore"),
+        .target(name: "SQLiteSink", dependencies: ["ConnectorKit", "SQLStore", "CSQLite"], path: "Sinks/SQLite"),
+        .target(
+            name: "PostgresSink", dependencies: ["ConnectorKit", "ChatExportService", "SQLStore", "CPostgres"], path: "Sinks/Postgres"),
         // The object-store sink stages and publishes parts through the files sink's exactly-once engine.
         .target(name: "S3Sink", dependencies: ["ConnectorKit", "ConnectorHTTP", "FilesSink", "Hashing"], path: "Sinks/S3"),
         // The built-in sources and sinks, registered once, and what every executable shares
@@ -150,7 +153,7 @@ let package = Package(
             name: "CLITests",
             dependencies: [
                 "chat-export", "ConnectorKit", "ConnectorHTTP", "ConnectorRuntime", "ChatExportService", "ConnectorTesting",
-                "VendorSandbox", "CSQLite", "PostgresSink", "AdaV2",
+                "VendorSandbox", "CSQLite", "SQLiteSink", "PostgresSink", "AdaV2",
                 "SyntheticConnector", "RestConnector", "FilesSink", "S3Sink", "BuiltInComponents",
             ]),
         // The protocol executables under real Meltano, Singer targets and the Airbyte protocol models.

@@ -1,11 +1,12 @@
 internal import CPostgres
 import ConnectorKit
 import Foundation
+import SQLStore
 
 /// One libpq connection, used from one actor (or one test). Every failure becomes a
 /// ``ChatExportError`` that says what the statement was for, the server as `user@host:port/db`,
 /// and the cause, never the password.
-package final class PostgresConnection {
+package final class PostgresConnection: SQLConnection {
     /// A notice or warning the server sent (`NOTICE:  relation … already exists, skipping`).
     package struct Notice: Sendable {
         /// `NOTICE`, `WARNING`, `INFO`, `LOG` or `DEBUG`.
@@ -143,7 +144,7 @@ package final class PostgresConnection {
     /// - Returns: The rows and the affected-row count.
     /// - Throws: ``ChatExportError``.
     @discardableResult
-    package func query(_ sql: String, _ parameters: [String?] = [], doing: String) throws -> (rows: [[String?]], affected: Int) {
+    package func query(_ sql: String, _ parameters: [String?] = [], doing: String) throws -> SQLResult {
         let copies = parameters.map { $0.map { strdup($0) } ?? nil }
         defer { for copy in copies { free(copy) } }
         let result = copies.map { UnsafePointer($0) }.withUnsafeBufferPointer { values in
@@ -162,7 +163,27 @@ package final class PostgresConnection {
                 })
         }
         let affected = PQcmdTuples(result).flatMap { Int(String(cString: $0)) } ?? 0
-        return (rows, affected)
+        return SQLResult(rows: rows, affected: affected)
+    }
+
+    /// Runs `body` between `BEGIN` and `COMMIT`, rolling back (while the connection lives) when
+    /// it throws.
+    ///
+    /// - Parameters:
+    ///   - doing: What it is for, for messages.
+    ///   - body: The statements.
+    /// - Returns: What `body` returns.
+    /// - Throws: What `body` throws, or ``ChatExportError``.
+    package func transaction<T>(doing: String, _ body: () throws -> T) throws -> T {
+        try execute("BEGIN", doing: doing)
+        do {
+            let result = try body()
+            try execute("COMMIT", doing: doing)
+            return result
+        } catch {
+            if isOpen { try? execute("ROLLBACK", doing: "roll back") }
+            throw error
+        }
     }
 
     /// `COPY … FROM STDIN` with `data` (text format, already escaped) as the rows.

@@ -1,5 +1,6 @@
 import ConnectorKit
 import Foundation
+import SQLStore
 
 /// Writes each stream into a PostgreSQL table `<schema>.<table_prefix><stream>`: `_id` (primary
 /// key), the cursor column as `timestamptz`, the parent column, `data json` (the vendor's bytes
@@ -64,7 +65,7 @@ public actor PostgresSink: CheckpointingSink {
     public nonisolated var replay: SinkReplay { .upsertByID }
 
     private var connection: PostgresConnection?
-    private var schemas: [String: PostgresSchema] = [:]
+    private var tables: [String: SQLTable<PostgresDialect>] = [:]
     /// The vendor instance the job reads (``claim(for:)``), named in the model views.
     private var instance = ""
     /// Each stream's batch so far: `COPY` text, row count, and its `_id`s (to know whether the
@@ -100,14 +101,12 @@ public actor PostgresSink: CheckpointingSink {
         self.identity = "postgres:\(address.user)@\(address.server)/\(address.database)/\(settings.schema)#\(settings.tablePrefix)"
     }
 
-    /// `"schema"."<prefix>_chat_export_<name>"`
-    func table(_ name: String) -> String {
-        PostgresSchema.quote(settings.schema) + "." + PostgresSchema.quote(settings.tablePrefix + "_chat_export_" + name)
+    /// The job's tables in the schema, over PostgreSQL's dialect.
+    nonisolated var store: SQLStore<PostgresDialect> {
+        SQLStore(
+            PostgresDialect(schema: settings.schema), prefix: settings.tablePrefix, place: address.description,
+            checkpointPlace: "\(address) schema \(settings.schema)", subject: "PostgreSQL \(address)")
     }
-    var stateTable: String { table("state") }
-    var jobTable: String { table("job") }
-    var fenceTable: String { table("fence") }
-    var backupTable: String { table("state_backup") }
 
     /// A new connection whose server notices go to the logger.
     func connect() throws -> PostgresConnection {
@@ -122,165 +121,46 @@ public actor PostgresSink: CheckpointingSink {
         }
         let opened = try connect()
         if let sessionSettings { try opened.execute(sessionSettings, doing: "set the session's timeouts") }
+        let store = store
         let present = try opened.query(
             "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1), "
                 + "to_regclass($2) IS NOT NULL AND to_regclass($3) IS NOT NULL AND to_regclass($4) IS NOT NULL",
-            [settings.schema, stateTable, jobTable, fenceTable], doing: "look up the schema"
+            [settings.schema, store.stateTable, store.jobTable, store.fenceTable], doing: "look up the schema"
         ).rows.first
         if present?[1] != "t" {
-            try changeSchema(opened, doing: "create the checkpoint tables in schema \(settings.schema)") {
+            try store.dialect.changeSchema(on: opened, doing: "create the checkpoint tables in schema \(settings.schema)") {
                 // Only when missing: CREATE SCHEMA needs a grant a user of an existing schema may lack.
                 if present?[0] != "t" {
                     try opened.execute(
-                        "CREATE SCHEMA IF NOT EXISTS \(PostgresSchema.quote(settings.schema))", doing: "create schema \(settings.schema)")
+                        "CREATE SCHEMA IF NOT EXISTS \(PostgresDialect.quote(settings.schema))", doing: "create schema \(settings.schema)")
                 }
-                try opened.execute(
-                    """
-                    CREATE TABLE IF NOT EXISTS \(stateTable) (stream text PRIMARY KEY, state text NOT NULL, updated_at timestamptz NOT NULL);
-                    CREATE TABLE IF NOT EXISTS \(jobTable) (key text PRIMARY KEY, value text NOT NULL);
-                    CREATE TABLE IF NOT EXISTS \(fenceTable) (id integer PRIMARY KEY CHECK (id = 1), fence bigint NOT NULL);
-                    """,
-                    doing: "create the checkpoint tables in schema \(settings.schema)")
+                try store.createCheckpointTables(on: opened)
             }
         }
         connection = opened
         return opened
     }
 
-    /// The class of the advisory lock serialising changes to a schema's objects (the second key
-    /// is the schema's `hashtext`); the two-key space never meets the jobs' one-key locks.
-    static let schemaLockClass: Int32 = 0x6365_7870
-    /// Seconds a change to the schema waits for a lock (another job's change, an analyst's long
-    /// query on a view being replaced) before the run stops with a temporary failure.
-    static let schemaLockTimeout = 60
-    /// SQLSTATEs worth one more try of a schema change: a serialization failure, a deadlock, and
-    /// an object another program created at the same moment without taking the lock.
-    static let retriedStates: Set<String> = ["40001", "40P01", "23505", "42P06", "42P07", "42710"]
-
-    /// Runs `body` in a transaction holding the schema's lock (a transaction-scoped advisory
-    /// lock), so jobs starting at the same instant change the schema's shared objects one at a
-    /// time, each seeing what the one before committed. Waits at most ``schemaLockTimeout`` for a
-    /// lock; tries up to 3 times when the failure is one trying again can cure.
-    private nonisolated func changeSchema(_ db: PostgresConnection, doing: String, _ body: () throws -> Void) throws {
-        var attempt = 1
-        while true {
-            do {
-                try transaction(db, doing: doing) {
-                    try db.execute("SET LOCAL lock_timeout = '\(Self.schemaLockTimeout)s'", doing: doing)
-                    try db.query(
-                        "SELECT pg_advisory_xact_lock(\(Self.schemaLockClass), hashtext($1))", [settings.schema],
-                        doing: "lock schema \(settings.schema) for \(doing)")
-                    try body()
-                }
-                return
-            } catch let error as ChatExportError
-                where attempt < 3 && db.isOpen && Self.retriedStates.contains(db.lastFailedState ?? "") && error.code == .temporaryFailure
-            {
-                attempt += 1
-                usleep(useconds_t.random(in: 10_000...100_000))
-            }
-        }
-    }
-
     /// Creates the stream's table, indexes, view and staging table (those missing), checking an
     /// existing table's shape.
     public func open(_ stream: StreamDescriptor, restoring state: JSONValue?) async throws {
         let db = try database()
-        let schema = PostgresSchema(schema: settings.schema, prefix: settings.tablePrefix, stream: stream)
-        let existing = try db.query(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2",
-            [settings.schema, schema.tableName],
-            doing: "read the shape of table \(schema.tableName)"
-        ).rows.compactMap { $0.first ?? nil }
-        if !existing.isEmpty {
-            let missing = schema.columns.filter { !existing.contains($0) }
-            guard missing.isEmpty else {
-                throw ChatExportError(
-                    .storageFailure,
-                    "table \(settings.schema).\(schema.tableName) in \(address) exists with an incompatible shape (missing \(missing.joined(separator: ", "))); "
-                        + "use another schema or table_prefix")
-            }
-        }
-        try changeSchema(db, doing: "create table \(settings.schema).\(schema.tableName) and its view") {
-            if existing.isEmpty { try db.execute(schema.createTable, doing: "create table \(settings.schema).\(schema.tableName)") }
-            try replaceView(schema.view, with: schema.viewSelect, db)
-            // Both model views, whether or not this stream maps onto one: they exist (empty) as
-            // soon as a job writes to the schema.
-            try rebuildCanonicalViews(adding: schema, db)
-        }
-        try db.execute(schema.createStaging, doing: "create the staging table of \(stream.name)")
-        schemas[stream.name] = schema
+        let table = try store.open(stream, instance: instance, on: db)
+        try db.execute(table.createStaging, doing: "create the staging table of \(stream.name)")
+        tables[stream.name] = table
         pending[stream.name] = PendingRows()
-    }
-
-    /// Records this table's mapping (if it has one) and rebuilds `chat_conversations` and
-    /// `chat_messages` as the union of every mapped table in the schema that still exists, each
-    /// record once per vendor instance (see ``CanonicalUnion``), inside
-    /// ``changeSchema(_:doing:_:)``, so it sees every job's mapping committed before it. A table
-    /// recorded by an older chat-export (no instance) joins again when its job next runs.
-    private func rebuildCanonicalViews(adding schema: PostgresSchema, _ db: PostgresConnection) throws {
-        let model = schema.modelTable
-        let exists = try db.query("SELECT to_regclass($1) IS NOT NULL", [model], doing: "look up the conversation model table").rows
-        if exists.first?[0] != "t" {
-            try db.execute(
-                "CREATE TABLE IF NOT EXISTS \(model) (table_name text PRIMARY KEY, view text NOT NULL, select_sql text NOT NULL, "
-                    + "instance text, vendor text)",
-                doing: "create the conversation model table")
-        } else {
-            try db.execute(
-                "ALTER TABLE \(model) ADD COLUMN IF NOT EXISTS instance text, ADD COLUMN IF NOT EXISTS vendor text",
-                doing: "add instance and vendor to the conversation model table")
-        }
-        if let mapping = schema.stream.canonical, let select = schema.canonicalSelect(instance: instance) {
-            let vendor = if case .constant(let name) = mapping.values["vendor"] { name } else { "" }
-            try db.query(
-                "INSERT INTO \(model) (table_name, view, select_sql, instance, vendor) VALUES ($1, $2, $3, $4, $5) "
-                    + "ON CONFLICT (table_name) DO UPDATE SET view = excluded.view, select_sql = excluded.select_sql, "
-                    + "instance = excluded.instance, vendor = excluded.vendor",
-                [schema.tableName, mapping.view, select, instance, vendor], doing: "record \(schema.tableName) in the conversation model")
-        }
-        for kind in [CanonicalMapping.Kind.conversation, .message] {
-            let view = CanonicalMapping(kind, vendor: "", [:]).view
-            let entries = try db.query(
-                "SELECT table_name, select_sql, instance, vendor FROM \(model) WHERE view = $1 AND instance IS NOT NULL "
-                    + "AND to_regclass(quote_ident($2) || '.' || quote_ident(table_name)) IS NOT NULL ORDER BY table_name",
-                [view, settings.schema], doing: "read the conversation model"
-            ).rows.map { row in
-                CanonicalUnion.Entry(
-                    table: PostgresSchema.quote(settings.schema) + "." + PostgresSchema.quote(row[0] ?? ""), select: row[1] ?? "",
-                    instance: row[2] ?? "", vendor: row[3] ?? "")
-            }
-            try replaceView(
-                PostgresSchema.quote(settings.schema) + "." + PostgresSchema.quote(view),
-                with: CanonicalUnion.select(entries, empty: PostgresSchema.emptyCanonicalSelect(kind)), db)
-        }
     }
 
     /// Records the vendor instance the job reads, for the model views.
     public func claim(for job: JobIdentity) async throws { instance = job.instance ?? "" }
 
-    /// Makes the view `name` (schema-qualified, quoted) select `select`, unless its comment says it
-    /// already does: an unchanged view is left alone, so a run takes no lock on a view analysts
-    /// may be reading unless a declaration or the set of tables changed.
-    private nonisolated func replaceView(_ name: String, with select: String, _ db: PostgresConnection) throws {
-        let stamp = "Kept by chat-export; definition \(PostgresSchema.fingerprint(select)): replaced when the tables it reads change."
-        let current = try db.query(
-            "SELECT to_regclass($1) IS NOT NULL, obj_description(to_regclass($1), 'pg_class')", [name], doing: "look up view \(name)"
-        ).rows.first
-        if current?[1] == stamp { return }
-        try db.execute(
-            (current?[0] == "t" ? "DROP VIEW \(name); " : "")
-                + "CREATE VIEW \(name) AS \(select); COMMENT ON VIEW \(name) IS \(PostgresSchema.literal(stamp))",
-            doing: "create view \(name)")
-    }
-
     /// Escapes the batch's records into the stream's pending `COPY` text.
     public func write(_ batch: RecordBatch) async throws {
-        guard var entry = pending[batch.stream], let schema = schemas[batch.stream] else {
+        guard var entry = pending[batch.stream], let table = tables[batch.stream] else {
             throw ChatExportError(.failure, "postgres sink: stream \(batch.stream) was not opened")
         }
         pending[batch.stream] = nil
-        PostgresCopyText.append(batch.records, startingAt: entry.rows, parentColumn: schema.parentColumn != nil, to: &entry.data)
+        PostgresCopyText.append(batch.records, startingAt: entry.rows, parentColumn: table.parentColumn != nil, to: &entry.data)
         entry.rows += batch.records.count
         for record in batch.records where !entry.ids.insert(record.id).inserted { entry.repeats = true }
         pending[batch.stream] = entry
@@ -289,58 +169,15 @@ public actor PostgresSink: CheckpointingSink {
     /// Loads the stream's pending rows in their own transaction (when the checkpoint lives elsewhere).
     public func commit(_ commit: SinkCommit) async throws -> JSONValue? {
         let db = try database()
-        try transaction(db, doing: "load \(commit.stream)") { try load(commit.stream, db) }
+        try db.transaction(doing: "load \(commit.stream)") { try load(commit.stream, db) }
         return nil
     }
 
-    /// Loads the stream's pending rows and stores `state` in one transaction, if `fence` is
-    /// still the job's.
-    func commit(_ commit: SinkCommit, storing state: StreamState, fence: Int) throws {
-        let db = try database()
-        try transaction(db, doing: "commit \(commit.stream)") {
-            try checkFence(fence, db, stopping: "\(commit.stream) batch \(commit.sequence)")
-            try load(commit.stream, db)
-            try storeState(state, for: commit.stream, db)
-            try lease?.verify(in: db, stopping: "\(commit.stream) batch \(commit.sequence)")
-        }
-    }
-
     private func load(_ stream: String, _ db: PostgresConnection) throws {
-        guard let entry = pending[stream], entry.rows > 0, let schema = schemas[stream] else { return }
-        try db.copy(schema.copy, entry.data, doing: "copy \(entry.rows) \(stream) rows")
-        try db.query(schema.merge(distinct: entry.repeats), doing: "merge \(stream) rows into \(settings.schema).\(schema.tableName)")
+        guard let entry = pending[stream], entry.rows > 0, let table = tables[stream] else { return }
+        try db.copy(table.copy, entry.data, doing: "copy \(entry.rows) \(stream) rows")
+        try db.query(table.merge(distinct: entry.repeats), doing: "merge \(stream) rows into \(settings.schema).\(table.name)")
         pending[stream] = PendingRows()
-    }
-
-    private nonisolated func transaction(_ db: PostgresConnection, doing: String, _ body: () throws -> Void) throws {
-        try db.execute("BEGIN", doing: doing)
-        do {
-            try body()
-            try db.execute("COMMIT", doing: doing)
-        } catch {
-            if db.isOpen { try? db.execute("ROLLBACK", doing: "roll back") }
-            throw error
-        }
-    }
-
-    /// Locks the fence row until the transaction ends and fails unless `fence` is still the job's.
-    private func checkFence(_ fence: Int, _ db: PostgresConnection, stopping what: String) throws {
-        let held = try db.query(
-            "UPDATE \(fenceTable) SET fence = fence WHERE id = 1 AND fence = $1", [String(fence)], doing: "check the job's fence")
-        guard held.affected == 1 else {
-            throw ChatExportError(
-                .checkpointLocked,
-                "another run of this job took over the checkpoint in \(address) schema \(settings.schema) (fence \(fence) is no longer current); "
-                    + "this run stops without committing \(what)")
-        }
-    }
-
-    private func storeState(_ state: StreamState, for stream: String, _ db: PostgresConnection) throws {
-        try db.query(
-            "INSERT INTO \(stateTable) (stream, state, updated_at) VALUES ($1, $2, $3) "
-                + "ON CONFLICT (stream) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-            [stream, CheckpointFileFormat.encode(state).serialized(pretty: false), state.updatedAt.iso8601(fractionDigits: 6)],
-            doing: "store the checkpoint of \(stream)")
     }
 
     /// Connects, checks the schema can be used, and closes again (`chat-export check`).
@@ -370,7 +207,7 @@ public actor PostgresSink: CheckpointingSink {
 
     /// Discards what was not committed and ends the run (releasing the job's lock).
     public func finish(succeeded: Bool) async throws {
-        schemas = [:]
+        tables = [:]
         pending = [:]
         connection?.close()
         connection = nil
@@ -407,16 +244,7 @@ public actor PostgresSink: CheckpointingSink {
         try db.query("SELECT pg_advisory_unlock(hashtext($1))", [lockKey], doing: "look for a manual run")
         try lease.verify(in: db, stopping: "its run")
         self.lease = lease
-        return PostgresCheckpointStore(storage: self, fence: try takeFence(db))
-    }
-
-    private func takeFence(_ db: PostgresConnection) throws -> Int {
-        let fence = try db.query(
-            "INSERT INTO \(fenceTable) (id, fence) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET fence = \(fenceTable).fence + 1 RETURNING fence",
-            doing: "take the job's fence"
-        ).rows.first?.first.flatMap { $0 }.flatMap(Int.init)
-        guard let fence else { throw ChatExportError(.storageFailure, "PostgreSQL \(address): could not take the job's fence") }
-        return fence
+        return SQLCheckpointStore(storage: self, fence: try store.takeFence(on: db))
     }
 
     /// The checkpoint store in this schema: takes the job's advisory lock and a new fence.
@@ -426,7 +254,7 @@ public actor PostgresSink: CheckpointingSink {
             try lockJob(db, by: "another run", then: "wait for it to finish or stop it")
             locked = true
         }
-        return PostgresCheckpointStore(storage: self, fence: try takeFence(db))
+        return SQLCheckpointStore(storage: self, fence: try store.takeFence(on: db))
     }
 
     /// The name of the job's session advisory lock (schema + table prefix).
@@ -452,84 +280,30 @@ public actor PostgresSink: CheckpointingSink {
     public func storedRows(of stream: StreamDescriptor) async throws -> Int? {
         let db = try connect()
         defer { db.close() }
-        let table = PostgresSchema(schema: settings.schema, prefix: settings.tablePrefix, stream: stream).table
-        let exists = try db.query("SELECT to_regclass($1) IS NOT NULL", [table], doing: "look up table \(table)").rows
-        guard exists.first?[0] == "t" else { return 0 }
-        return Int(try db.query("SELECT count(*) FROM \(table)", [], doing: "count the rows of \(table)").rows.first?[0] ?? "")
+        return try store.rowCount(of: stream, on: db)
     }
 
     /// Reads the stored states with a connection of its own, taking no lock.
     public func peekCheckpoint() async throws -> [String: StreamState] {
         let db = try connect()
         defer { db.close() }
-        let exists = try db.query("SELECT to_regclass($1) IS NOT NULL", [stateTable], doing: "look up the checkpoint table").rows
-        guard exists.first?[0] == "t" else { return [:] }
-        return try loadStates(db)
+        return try store.peekStates(on: db)
     }
+}
 
-    func loadStates(_ connection: PostgresConnection? = nil) throws -> [String: StreamState] {
-        var states: [String: StreamState] = [:]
-        for row in try (connection ?? database()).query("SELECT stream, state FROM \(stateTable)", doing: "read the checkpoint").rows {
-            guard let stream = row[0], let text = row[1] else { continue }
-            do {
-                states[stream] = try CheckpointFileFormat.decode(stream: stream, try JSONValue.parse(text))
-            } catch {
-                throw ChatExportError(.storageFailure, "the checkpoint of \(stream) in \(address) is unreadable: \(error)")
-            }
-        }
-        return states
-    }
+extension PostgresSink: SQLCheckpointStorage {
+    /// `postgres:<user@host:port/database>/<schema>#<prefix>`
+    package nonisolated var checkpointLocation: String { identity }
 
-    func saveState(_ state: StreamState, for stream: String, fence: Int) throws {
+    /// Runs a checkpoint operation on the session; a commit loads the stream's pending rows, and
+    /// under a fleet's lease every commit and save checks the lease in its transaction.
+    package func perform(_ operation: SQLCheckpointOperation) throws -> SQLCheckpointOutcome {
         let db = try database()
-        try transaction(db, doing: "store the checkpoint of \(stream)") {
-            try checkFence(fence, db, stopping: "the checkpoint of \(stream)")
-            try storeState(state, for: stream, db)
-            try lease?.verify(in: db, stopping: "the checkpoint of \(stream)")
-        }
+        return try store.perform(operation, on: db, rows: { try load($0, db) }, verifying: { try lease?.verify(in: db, stopping: $0) })
     }
 
-    func loadJobValues() throws -> [String: JSONValue] {
-        var values: [String: JSONValue] = [:]
-        for row in try database().query("SELECT key, value FROM \(jobTable)", doing: "read the job's values").rows {
-            guard let key = row[0], let text = row[1] else { continue }
-            do {
-                values[key] = try JSONValue.parse(text)
-            } catch {
-                throw ChatExportError(.storageFailure, "the job value \(key) in \(address) is unreadable: \(error)")
-            }
-        }
-        return values
-    }
-
-    func saveJobValue(_ value: JSONValue?, for key: String) throws {
-        let db = try database()
-        if let value {
-            try db.query(
-                "INSERT INTO \(jobTable) (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [key, value.serialized(pretty: false)], doing: "store the job value \(key)")
-        } else {
-            try db.query("DELETE FROM \(jobTable) WHERE key = $1", [key], doing: "remove the job value \(key)")
-        }
-    }
-
-    /// Deletes the states of some or all streams, copying them into the backup table first.
-    func resetStates(_ streams: Set<String>?) throws {
-        let db = try database()
-        try transaction(db, doing: "reset checkpoints") {
-            try db.execute(
-                "CREATE TABLE IF NOT EXISTS \(backupTable) (stream text NOT NULL, state text NOT NULL, updated_at timestamptz NOT NULL, replaced_at timestamptz NOT NULL)",
-                doing: "create the checkpoint backup table")
-            let filter = streams == nil ? "" : " WHERE stream = ANY($1::text[])"
-            let parameters: [String?] = streams.map { [PostgresConnection.textArray($0.sorted())] } ?? []
-            try db.query(
-                "INSERT INTO \(backupTable) SELECT stream, state, updated_at, now() FROM \(stateTable)\(filter)", parameters,
-                doing: "back up checkpoints")
-            try db.query("DELETE FROM \(stateTable)\(filter)", parameters, doing: "reset checkpoints")
-        }
-    }
-
-    func releaseLock() {
+    /// Ends the session, which releases the job's lock.
+    package func releaseLock() {
         connection?.close()
         connection = nil
         locked = false
@@ -537,3 +311,7 @@ public actor PostgresSink: CheckpointingSink {
         sessionSettings = nil
     }
 }
+
+/// The job's checkpoint kept in the PostgreSQL sink's schema (see ``PostgresSink``): committed
+/// with the sink's rows, locked for the run and fenced.
+public typealias PostgresCheckpointStore = SQLCheckpointStore

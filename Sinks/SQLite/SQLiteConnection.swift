@@ -1,10 +1,11 @@
 internal import CSQLite
 import ConnectorKit
 import Foundation
+import SQLStore
 
 /// One SQLite connection, used from one actor. Every failure becomes a ``ChatExportError``
 /// naming the file and what to do.
-final class SQLiteConnection {
+final class SQLiteConnection: SQLConnection {
     let path: String
     /// Seconds to wait for another connection's lock before giving up.
     let busyTimeout: Double
@@ -38,7 +39,7 @@ final class SQLiteConnection {
         try execute("SELECT count(*) FROM sqlite_master", doing: "read", retryingBusy: true)
         // A new file becomes WAL under an exclusive lock: connections opening it at once retry.
         try execute("PRAGMA journal_mode=WAL", doing: "enable WAL", retryingBusy: true)
-        try execute("PRAGMA synchronous=FULL", doing: "configure")
+        try execute("PRAGMA synchronous=FULL", doing: "configure", retryingBusy: false)
     }
 
     /// Seconds as SQLite's busy timeout: whole milliseconds, within `Int32`.
@@ -72,7 +73,7 @@ final class SQLiteConnection {
     ///   - doing: What it is for, for messages.
     ///   - retryingBusy: Run it again while the database is busy, until the busy timeout (for a
     ///     statement that changes nothing when it fails: opening, `BEGIN`, `COMMIT`).
-    func execute(_ sql: String, doing: String, retryingBusy: Bool = false) throws {
+    func execute(_ sql: String, doing: String, retryingBusy: Bool) throws {
         let run = { () -> Int32 in
             var message: UnsafeMutablePointer<CChar>?
             let rc = sqlite3_exec(self.handle, sql, nil, nil, &message)
@@ -110,6 +111,12 @@ final class SQLiteConnection {
         return SQLiteStatement(statement, connection: self)
     }
 
+    /// Runs SQL that returns no rows we need, once.
+    func execute(_ sql: String, doing: String) throws { try execute(sql, doing: doing, retryingBusy: false) }
+
+    /// Runs `body` in a transaction (see ``transaction(_:)``); SQLite's messages say which step failed.
+    func transaction<T>(doing: String, _ body: () throws -> T) throws -> T { try transaction(body) }
+
     /// Runs `body` in a transaction that commits when it returns and rolls back when it throws.
     func transaction<T>(_ body: () throws -> T) throws -> T {
         // IMMEDIATE takes the write lock first, waiting for it, so no statement inside has to
@@ -129,7 +136,12 @@ final class SQLiteConnection {
     var changes: Int { Int(sqlite3_changes(handle)) }
 
     /// Rows of a query, each as text columns.
-    func rows(_ sql: String, _ parameters: [String] = []) throws -> [[String?]] {
+    func rows(_ sql: String, _ parameters: [String?] = []) throws -> [[String?]] { try query(sql, parameters, doing: "read").rows }
+
+    /// Runs one statement with `?` parameters; SQLite's messages say "prepare a statement" or
+    /// "write", as they always have.
+    @discardableResult
+    func query(_ sql: String, _ parameters: [String?], doing: String) throws -> SQLResult {
         let statement = try prepare(sql)
         for (index, value) in parameters.enumerated() { statement.bind(index + 1, text: value) }
         var rows: [[String?]] = []
@@ -139,7 +151,7 @@ final class SQLiteConnection {
                     sqlite3_column_text(statement.handle, column).map { String(cString: $0) }
                 })
         }
-        return rows
+        return SQLResult(rows: rows, affected: changes)
     }
 
     static func error(_ rc: Int32, _ db: OpaquePointer?, path: String, doing: String, busyTimeout: Double? = nil) -> ChatExportError {

@@ -1,6 +1,6 @@
-internal import CSQLite
 import ConnectorKit
 import Foundation
+import SQLStore
 
 /// Writes each stream into a SQLite table `<table_prefix><stream>`: `_id` (primary key), the
 /// cursor and parent columns normalised to ISO-8601 UTC, `data` (the record's raw JSON exactly
@@ -45,7 +45,7 @@ public actor SQLiteSink: CheckpointingSink {
     public nonisolated var replay: SinkReplay { .upsertByID }
 
     private var connection: SQLiteConnection?
-    private var schemas: [String: SQLiteSchema] = [:]
+    private var tables: [String: SQLTable<SQLiteDialect>] = [:]
     private var upserts: [String: SQLiteStatement] = [:]
     private var pending: [String: [Record]] = [:]
     private var lock: FileLock?
@@ -60,119 +60,42 @@ public actor SQLiteSink: CheckpointingSink {
         self.identity = "sqlite:" + settings.path + "#" + settings.tablePrefix
     }
 
-    /// The table keeping this sink's checkpoints, unquoted (for catalogue look-ups) and quoted.
-    nonisolated var stateTableName: String { settings.tablePrefix + "_chat_export_state" }
-    nonisolated var stateTable: String { SQLiteSchema.quote(stateTableName) }
-    /// The table keeping the states `state reset` replaced.
-    nonisolated var backupTable: String { SQLiteSchema.quote(settings.tablePrefix + "_chat_export_state_backup") }
-    /// The table keeping the job-level values (the job's id, requests per day).
-    nonisolated var jobTable: String { SQLiteSchema.quote(settings.tablePrefix + "_chat_export_job") }
-    /// The one-row table holding the job's current fence.
-    nonisolated var fenceTable: String { SQLiteSchema.quote(settings.tablePrefix + "_chat_export_fence") }
+    /// The job's tables in the database, over SQLite's dialect.
+    nonisolated var store: SQLStore<SQLiteDialect> {
+        SQLStore(
+            SQLiteDialect(), prefix: settings.tablePrefix, place: settings.path, checkpointPlace: settings.path,
+            subject: "SQLite database \(settings.path)")
+    }
 
     func database() throws -> SQLiteConnection {
         if let connection { return connection }
         try FileSystem.makeDirectories(FileSystem.directory(of: settings.path))
         let opened = try SQLiteConnection(path: settings.path, busyTimeout: settings.busyTimeout)
-        try createCheckpointTables(in: opened)
+        // In a write transaction taken first: jobs opening the database at once take turns.
+        let store = store
+        try store.dialect.changeSchema(on: opened, doing: "create the checkpoint tables") { try store.createCheckpointTables(on: opened) }
         connection = opened
         return opened
     }
 
-    /// In a write transaction taken first: jobs opening the database at once take turns.
-    private nonisolated func createCheckpointTables(in db: SQLiteConnection) throws {
-        try db.transaction {
-            try db.execute(
-                "CREATE TABLE IF NOT EXISTS \(stateTable) (stream TEXT PRIMARY KEY NOT NULL, state TEXT NOT NULL, updated_at TEXT NOT NULL)",
-                doing: "create the checkpoint table"
-            )
-            try db.execute(
-                "CREATE TABLE IF NOT EXISTS \(jobTable) (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)", doing: "create the job table"
-            )
-            try db.execute(
-                "CREATE TABLE IF NOT EXISTS \(fenceTable) (id INTEGER PRIMARY KEY CHECK (id = 1), fence INTEGER NOT NULL)",
-                doing: "create the fence table")
-        }
-    }
-
-    /// Creates the stream's table, indexes and view, checking an existing table's shape.
+    /// Creates the stream's table, indexes and view, checking an existing table's shape, and
+    /// prepares its upsert.
     public func open(_ stream: StreamDescriptor, restoring state: JSONValue?) async throws {
         let db = try database()
-        let schema = SQLiteSchema(prefix: settings.tablePrefix, stream: stream)
-        let existing = try db.rows("SELECT name FROM pragma_table_info(?)", [schema.table]).compactMap { $0.first ?? nil }
-        if !existing.isEmpty {
-            let missing = schema.columns.filter { !existing.contains($0) }
-            guard missing.isEmpty else {
-                throw ChatExportError(
-                    .storageFailure,
-                    "table \(schema.table) in \(settings.path) exists with an incompatible shape (missing \(missing.joined(separator: ", "))); "
-                        + "use another database or table_prefix"
-                )
-            }
-        }
-        // One write transaction, taken first: the shared model table and views of every job in
-        // the database change one job at a time, each seeing the others' tables.
-        try db.transaction {
-            try db.execute(schema.createTable, doing: "create table \(schema.table)")
-            try replaceView(schema.view, with: schema.viewSelect, in: db)
-            // Both model views, whether or not this stream maps onto one: they exist (empty) as
-            // soon as a job writes to the database.
-            try rebuildCanonicalViews(adding: schema, in: db)
-        }
-        schemas[stream.name] = schema
-        upserts[stream.name] = try db.prepare(schema.upsert)
-    }
-
-    /// Records this table's mapping (if it has one) and rebuilds `chat_conversations` and
-    /// `chat_messages` as the union of every mapped table in the database that still exists, each
-    /// record once per vendor instance (see ``CanonicalUnion``). A table recorded by an older
-    /// chat-export (no instance) joins again when its job next runs.
-    private func rebuildCanonicalViews(adding schema: SQLiteSchema, in db: SQLiteConnection) throws {
-        let model = SQLiteSchema.quote(SQLiteSchema.modelTable)
-        try db.execute(
-            "CREATE TABLE IF NOT EXISTS \(model) (table_name TEXT PRIMARY KEY NOT NULL, view TEXT NOT NULL, select_sql TEXT NOT NULL, "
-                + "instance TEXT, vendor TEXT)",
-            doing: "create the conversation model table")
-        let columns = try db.rows("SELECT name FROM pragma_table_info(?)", [SQLiteSchema.modelTable]).compactMap { $0.first ?? nil }
-        for column in ["instance", "vendor"] where !columns.contains(column) {
-            try db.execute("ALTER TABLE \(model) ADD COLUMN \(column) TEXT", doing: "add \(column) to the conversation model table")
-        }
-        if let mapping = schema.stream.canonical, let select = schema.canonicalSelect(instance: instance) {
-            let vendor = if case .constant(let name) = mapping.values["vendor"] { name } else { "" }
-            let upsert = try db.prepare(
-                "INSERT INTO \(model) (table_name, view, select_sql, instance, vendor) VALUES (?, ?, ?, ?, ?) "
-                    + "ON CONFLICT(table_name) DO UPDATE SET view = excluded.view, select_sql = excluded.select_sql, "
-                    + "instance = excluded.instance, vendor = excluded.vendor")
-            for (index, value) in [schema.table, mapping.view, select, instance, vendor].enumerated() {
-                upsert.bind(index + 1, text: value)
-            }
-            try upsert.step()
-        }
-        for kind in [CanonicalMapping.Kind.conversation, .message] {
-            let view = CanonicalMapping(kind, vendor: "", [:]).view
-            let entries = try db.rows(
-                "SELECT table_name, select_sql, instance, vendor FROM \(model) WHERE view = ? AND instance IS NOT NULL "
-                    + "AND table_name IN (SELECT name FROM sqlite_master WHERE type = 'table') ORDER BY table_name",
-                [view]
-            ).map { row in
-                CanonicalUnion.Entry(
-                    table: SQLiteSchema.quote(row[0] ?? ""), select: row[1] ?? "", instance: row[2] ?? "", vendor: row[3] ?? "")
-            }
-            try replaceView(view, with: CanonicalUnion.select(entries, empty: SQLiteSchema.emptyCanonicalSelect(kind)), in: db)
-        }
+        let table = try store.open(stream, instance: instance, on: db)
+        tables[stream.name] = table
+        upserts[stream.name] = try db.prepare(Self.upsert(table))
     }
 
     /// Records the vendor instance the job reads, for the model views.
     public func claim(for job: JobIdentity) async throws { instance = job.instance ?? "" }
 
-    /// Makes `view` select `select`, unless it already does (SQLite keeps a view's statement as
-    /// written): an unchanged view is left alone, so a run changes the schema only when a
-    /// declaration or the set of tables changed.
-    private func replaceView(_ view: String, with select: String, in db: SQLiteConnection) throws {
-        let create = "CREATE VIEW \(SQLiteSchema.quote(view)) AS " + select
-        let current = try db.rows("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = ?", [view]).first?.first ?? nil
-        guard current != create else { return }
-        try db.execute("DROP VIEW IF EXISTS \(SQLiteSchema.quote(view)); " + create, doing: "create view \(view)")
+    /// `INSERT … ON CONFLICT(_id) DO UPDATE`, binding the columns in order.
+    static func upsert(_ table: SQLTable<SQLiteDialect>) -> String {
+        let names = table.columns.map(SQLiteDialect.quote)
+        let updates = table.columns.dropFirst().map { "\(SQLiteDialect.quote($0)) = excluded.\(SQLiteDialect.quote($0))" }
+        return "INSERT INTO \(table.table) (\(names.joined(separator: ", "))) VALUES (\(SQLiteDialect().placeholders(names.count))) "
+            + "ON CONFLICT(_id) DO UPDATE SET \(updates.joined(separator: ", "))"
     }
 
     /// Keeps the batch's records until the commit.
@@ -187,37 +110,13 @@ public actor SQLiteSink: CheckpointingSink {
         return nil
     }
 
-    /// Upserts the stream's pending records and stores `state`, in one transaction, if `fence`
-    /// is still the job's (see ``TransactionalCheckpointStore``).
-    func commit(_ commit: SinkCommit, storing state: StreamState, fence: Int) throws {
-        let db = try database()
-        try db.transaction {
-            try checkFence(fence, db, stopping: "\(commit.stream) batch \(commit.sequence)")
-            try flush(commit.stream)
-            try storeState(state, for: commit.stream, in: db)
-        }
-    }
-
-    /// Takes the next fence number for the job (a new run).
-    func takeFence() throws -> Int {
-        let db = try database()
-        return try db.transaction {
-            try db.execute("INSERT INTO \(fenceTable) (id, fence) VALUES (1, 0) ON CONFLICT(id) DO NOTHING", doing: "create the fence")
-            try db.execute("UPDATE \(fenceTable) SET fence = fence + 1 WHERE id = 1", doing: "take a fence")
-            guard let text = try db.rows("SELECT fence FROM \(fenceTable) WHERE id = 1").first?.first ?? nil, let fence = Int(text) else {
-                throw ChatExportError(.storageFailure, "SQLite database \(settings.path): the fence row is missing")
-            }
-            return fence
-        }
-    }
-
     private func flush(_ stream: String) throws {
         guard let records = pending[stream], !records.isEmpty else { return }
-        guard let statement = upserts[stream], let schema = schemas[stream] else {
+        guard let statement = upserts[stream], let table = tables[stream] else {
             throw ChatExportError(.failure, "sqlite sink: stream \(stream) was not opened")
         }
         let synced = Timestamp.now.iso8601(fractionDigits: 6)
-        let hasParent = schema.parentColumn != nil
+        let hasParent = table.parentColumn != nil
         for record in records {
             statement.bind(1, text: record.id)
             statement.bind(2, text: record.cursor?.iso8601(fractionDigits: 6))
@@ -272,10 +171,7 @@ public actor SQLiteSink: CheckpointingSink {
         guard FileSystem.exists(settings.path) else { return [:] }
         let reader = try SQLiteConnection(path: settings.path, busyTimeout: settings.busyTimeout, readOnly: true)
         defer { reader.close() }
-        guard try !reader.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", [stateTableName]).isEmpty else {
-            return [:]
-        }
-        return try loadStates(from: reader)
+        return try store.peekStates(on: reader)
     }
 
     /// The rows of the stream's table, through a read-only connection: 0 without a database or table.
@@ -283,9 +179,7 @@ public actor SQLiteSink: CheckpointingSink {
         guard FileSystem.exists(settings.path) else { return 0 }
         let reader = try SQLiteConnection(path: settings.path, busyTimeout: settings.busyTimeout, readOnly: true)
         defer { reader.close() }
-        let table = settings.tablePrefix + stream.name
-        guard try !reader.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).isEmpty else { return 0 }
-        return Int(try reader.rows("SELECT count(*) FROM \(SQLiteSchema.quote(table))").first?.first.flatMap { $0 } ?? "")
+        return try store.rowCount(of: stream, on: reader)
     }
 
     /// A checkpoint store in this database, holding the job's lock (`<path>.<prefix>lock`) and a
@@ -295,148 +189,25 @@ public actor SQLiteSink: CheckpointingSink {
             try FileSystem.makeDirectories(FileSystem.directory(of: settings.path))
             lock = try FileLock(path: settings.path + "." + settings.tablePrefix + "lock", purpose: "checkpoint in \(settings.path)")
         }
-        _ = try database()
-        return SQLiteCheckpointStore(storage: self, fence: try takeFence())
+        return SQLCheckpointStore(storage: self, fence: try store.takeFence(on: database()))
+    }
+}
+
+extension SQLiteSink: SQLCheckpointStorage {
+    /// `sqlite:<path>`
+    package nonisolated var checkpointLocation: String { "sqlite:" + settings.path }
+
+    /// Runs a checkpoint operation on the database; a commit upserts the stream's pending records.
+    package func perform(_ operation: SQLCheckpointOperation) throws -> SQLCheckpointOutcome {
+        try store.perform(operation, on: database(), rows: { try flush($0) })
     }
 
-    func storeState(_ state: StreamState, for stream: String, in db: SQLiteConnection) throws {
-        let statement = try db.prepare(
-            "INSERT INTO \(stateTable) (stream, state, updated_at) VALUES (?, ?, ?) ON CONFLICT(stream) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at"
-        )
-        statement.bind(1, text: stream)
-        statement.bind(2, text: CheckpointFileFormat.encode(state).serialized(pretty: false))
-        statement.bind(3, text: state.updatedAt.iso8601(fractionDigits: 6))
-        try statement.step()
-    }
-
-    func loadStates(from connection: SQLiteConnection? = nil) throws -> [String: StreamState] {
-        var states: [String: StreamState] = [:]
-        for row in try (connection ?? database()).rows("SELECT stream, state FROM \(stateTable)") {
-            guard let stream = row[0], let text = row[1] else { continue }
-            do {
-                states[stream] = try CheckpointFileFormat.decode(stream: stream, try JSONValue.parse(text))
-            } catch {
-                throw ChatExportError(.storageFailure, "the checkpoint of \(stream) in \(settings.path) is unreadable: \(error)")
-            }
-        }
-        return states
-    }
-
-    /// Stores one stream's state in its own transaction, if `fence` is still the job's.
-    func saveState(_ state: StreamState, for stream: String, fence: Int) throws {
-        let db = try database()
-        try db.transaction {
-            try checkFence(fence, db, stopping: "the checkpoint of \(stream)")
-            try storeState(state, for: stream, in: db)
-        }
-    }
-
-    /// Fails unless `fence` is still the job's (call inside the transaction that stores state).
-    private func checkFence(_ fence: Int, _ db: SQLiteConnection, stopping what: String) throws {
-        let check = try db.prepare("UPDATE \(fenceTable) SET fence = fence WHERE id = 1 AND fence = ?")
-        check.bind(1, text: String(fence))
-        try check.step()
-        guard db.changes == 1 else {
-            throw ChatExportError(
-                .checkpointLocked,
-                "another run of this job took over the checkpoint in \(settings.path) (fence \(fence) is no longer current); "
-                    + "this run stops without committing \(what)")
-        }
-    }
-
-    func loadJobValues() throws -> [String: JSONValue] {
-        var values: [String: JSONValue] = [:]
-        for row in try database().rows("SELECT key, value FROM \(jobTable)") {
-            guard let key = row[0], let text = row[1] else { continue }
-            do {
-                values[key] = try JSONValue.parse(text)
-            } catch {
-                throw ChatExportError(.storageFailure, "the job value \(key) in \(settings.path) is unreadable: \(error)")
-            }
-        }
-        return values
-    }
-
-    func saveJobValue(_ value: JSONValue?, for key: String) throws {
-        let db = try database()
-        try db.transaction {
-            let statement = try db.prepare(
-                value == nil
-                    ? "DELETE FROM \(jobTable) WHERE key = ?"
-                    : "INSERT INTO \(jobTable) (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-            statement.bind(1, text: key)
-            if let value { statement.bind(2, text: value.serialized(pretty: false)) }
-            try statement.step()
-        }
-    }
-
-    /// Deletes the states of some or all streams, copying them into the backup table in the
-    /// same transaction. Works on unreadable states too: it never parses them.
-    func resetStates(_ streams: Set<String>?) throws {
-        let db = try database()
-        try db.transaction {
-            try db.execute(
-                "CREATE TABLE IF NOT EXISTS \(backupTable) (stream TEXT NOT NULL, state TEXT NOT NULL, updated_at TEXT NOT NULL, replaced_at TEXT NOT NULL)",
-                doing: "create the checkpoint backup table")
-            // An ISO-8601 timestamp holds no quote, so it can stand in the SQL as a literal.
-            let replaced = Timestamp.now.iso8601(fractionDigits: 6)
-            let copy = "INSERT INTO \(backupTable) SELECT stream, state, updated_at, '\(replaced)' FROM \(stateTable)"
-            if let streams {
-                for stream in streams {
-                    for sql in [copy + " WHERE stream = ?", "DELETE FROM \(stateTable) WHERE stream = ?"] {
-                        let statement = try db.prepare(sql)
-                        statement.bind(1, text: stream)
-                        try statement.step()
-                    }
-                }
-            } else {
-                try db.execute(copy, doing: "back up checkpoints")
-                try db.execute("DELETE FROM \(stateTable)", doing: "reset checkpoints")
-            }
-        }
-    }
-
-    func releaseLock() {
+    /// Releases the job's lock.
+    package func releaseLock() {
         lock?.release()
         lock = nil
     }
 }
 
 /// The job's checkpoint kept in the SQLite sink's database (see ``SQLiteSink``).
-public struct SQLiteCheckpointStore: TransactionalCheckpointStore {
-    let storage: SQLiteSink
-    /// The fence this store took when it was opened.
-    let fence: Int
-
-    /// The SQLite sink whose rows commit with each state.
-    public var sink: any Sink { storage }
-
-    /// Upserts the sink's pending rows of the stream and stores `state` in one transaction, if
-    /// no other run took a newer fence.
-    public func commit(_ commit: SinkCommit, storing state: StreamState) async throws {
-        try await storage.commit(commit, storing: state, fence: fence)
-    }
-
-    /// `sqlite:<path>`
-    public var location: String { "sqlite:" + storage.settings.path }
-
-    /// Every stream's state from the database.
-    public func load() async throws -> [String: StreamState] { try await storage.loadStates() }
-
-    /// Stores one stream's state in its own transaction, if no other run took a newer fence.
-    public func save(_ state: StreamState, for stream: String) async throws {
-        try await storage.saveState(state, for: stream, fence: fence)
-    }
-
-    /// The job-level values from the database.
-    public func loadJobValues() async throws -> [String: JSONValue] { try await storage.loadJobValues() }
-
-    /// Stores one job-level value in its own transaction.
-    public func saveJobValue(_ value: JSONValue?, for key: String) async throws { try await storage.saveJobValue(value, for: key) }
-
-    /// Forgets some or all streams, keeping the replaced states in `<prefix>_chat_export_state_backup`.
-    public func reset(streams: Set<String>?) async throws { try await storage.resetStates(streams) }
-
-    /// Releases the job's lock.
-    public func close() async { await storage.releaseLock() }
-}
+public typealias SQLiteCheckpointStore = SQLCheckpointStore

@@ -1,5 +1,4 @@
 import ConnectorKit
-import ConnectorRuntime
 import ConnectorTesting
 import Foundation
 import Testing
