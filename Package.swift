@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "FilesSink", targets: ["FilesSink"]),
         .library(name: "SQLiteSink", targets: ["SQLiteSink"]),
         .library(name: "PostgresSink", targets: ["PostgresSink"]),
+        .library(name: "PostgresFleet", targets: ["PostgresFleet"]),
         .library(name: "S3Sink", targets: ["S3Sink"]),
         .library(name: "Transforms", targets: ["Transforms"]),
         .executable(name: "chat-export", targets: ["chat-export"]),
@@ -80,7 +81,9 @@ let package = Package(
         .target(name: "SQLStore", dependencies: ["ConnectorKit"], path: "Sinks/SQLStore"),
         .target(name: "SQLiteSink", dependencies: ["ConnectorKit", "SQLStore", "CSQLite"], path: "Sinks/SQLite"),
         .target(
-            name: "PostgresSink", dependencies: ["ConnectorKit", "ChatExportService", "SQLStore", "CPostgres"], path: "Sinks/Postgres"),
+            name: "PostgresSink", dependencies: ["ConnectorKit", "SQLStore", "CPostgres"], path: "Sinks/Postgres"),
+        // A fleet's coordinator (`serve --coordination`): the service's JobCoordinator in PostgreSQL.
+        .target(name: "PostgresFleet", dependencies: ["ConnectorKit", "ChatExportService", "PostgresSink"]),
         // The object-store sink stages and publishes parts through the files sink's exactly-once engine.
         .target(name: "S3Sink", dependencies: ["ConnectorKit", "ConnectorHTTP", "FilesSink", "Hashing"], path: "Sinks/S3"),
         // The built-in sources and sinks, registered once, and what every executable shares
@@ -100,7 +103,8 @@ let package = Package(
         .executableTarget(
             name: "chat-export",
             dependencies: [
-                "BuiltInComponents", "ConnectorKit", "ConnectorHTTP", "ConnectorRuntime", "ChatExportService", "ServiceHTTP",
+                "BuiltInComponents", "ConnectorKit", "ConnectorHTTP", "ConnectorRuntime", "ChatExportService", "PostgresFleet",
+                "ServiceHTTP",
                 "VendorSandbox", "StdoutSink", "PostgresSink", "RestConnector", "RestDefinitions",
             ]
         ),
@@ -152,7 +156,8 @@ let package = Package(
         .testTarget(
             name: "CLITests",
             dependencies: [
-                "chat-export", "ConnectorKit", "ConnectorHTTP", "ConnectorRuntime", "ChatExportService", "ConnectorTesting",
+                "chat-export", "ConnectorKit", "ConnectorHTTP", "ConnectorRuntime", "ChatExportService", "PostgresFleet",
+                "ConnectorTesting",
                 "VendorSandbox", "CSQLite", "SQLiteSink", "PostgresSink", "AdaV2",
                 "SyntheticConnector", "RestConnector", "FilesSink", "S3Sink", "BuiltInComponents",
             ]),

@@ -3,6 +3,7 @@ import ChatExportService
 import ConnectorKit
 import ConnectorRuntime
 import Foundation
+import PostgresFleet
 import PostgresSink
 import ServiceHTTP
 

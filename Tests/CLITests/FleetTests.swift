@@ -3,6 +3,7 @@ import ConnectorKit
 import ConnectorRuntime
 import ConnectorTesting
 import Foundation
+import PostgresFleet
 import PostgresSink
 import SyntheticConnector
 import Testing

@@ -1,6 +1,7 @@
 import ChatExportService
 import ConnectorKit
 import Foundation
+import PostgresSink
 
 /// A fleet's shared job list and leases in PostgreSQL (`chat-export serve --coordination`):
 /// tables `chat_export_fleet_leases` (one row per vendor instance: holder, fence, expiry) and
@@ -11,7 +12,7 @@ import Foundation
 /// fence; renewals and checks only succeed while holder, fence and expiry still match. Every
 /// time compared is the server's `clock_timestamp()`, so workers' clocks need not agree.
 public final class PostgresCoordinator: JobCoordinator, @unchecked Sendable {
-    static let leaseTable = "public.chat_export_fleet_leases"
+    static let leaseTable = PostgresLease.leaseTable
     static let jobTable = "public.chat_export_fleet_jobs"
 
     let address: PostgresAddress
@@ -129,7 +130,10 @@ public final class PostgresCoordinator: JobCoordinator, @unchecked Sendable {
                 [unit, worker, String(timeToLive)], doing: "claim the lease on \(unit)"
             ).rows.first?.first.flatMap { $0 }.flatMap { Int64($0) }
         }
-        return fence.map { PostgresLease(unit: unit, worker: worker, fence: $0, timeToLive: timeToLive, coordinator: self) }
+        return fence.map {
+            PostgresLease(
+                unit: unit, worker: worker, fence: $0, timeToLive: timeToLive, address: address, isHeld: { [self] in try isHeld($0) })
+        }
     }
 
     /// Extends the lease while it is still held.
