@@ -1,4 +1,5 @@
 import ConnectorRuntime
+import Foundation
 
 /// Table, index, staging and view SQL for a stream in a PostgreSQL schema, derived from its
 /// ``StreamDescriptor`` as the SQLite sink's are: the same columns, `data` as `json` (the vendor's

@@ -1,4 +1,5 @@
 import ConnectorRuntime
+import Foundation
 
 extension SQLiteSchema {
     /// The table keeping, per stream table of any job, the SELECT that maps it onto the

@@ -1,4 +1,5 @@
 import ConnectorRuntime
+import Foundation
 
 /// Table, index and view DDL for a stream, derived from its ``StreamDescriptor``.
 struct SQLiteSchema {

@@ -1,5 +1,6 @@
 import BuiltInComponents
 import ConnectorRuntime
+import Foundation
 import VendorSandbox
 
 /// The demo's jobs, on top of the built-in registry.

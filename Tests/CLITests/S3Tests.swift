@@ -1,5 +1,6 @@
 import ConnectorRuntime
 import ConnectorTesting
+import FilesSink
 import Foundation
 import Testing
 import VendorSandbox
