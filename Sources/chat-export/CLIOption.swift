@@ -1,3 +1,5 @@
+import ConnectorRuntime
+
 /// One option or flag of the command line, declared once: its name, the value it takes, its
 /// default and its help. Parsing (`Arguments`), `--help` (`CLICommand.help`), usage errors with
 /// "did you mean" and the shell completion scripts are all derived from these declarations, as
@@ -130,7 +132,8 @@ struct CLIOption: Sendable {
             }
         case .oneOf(let words):
             guard words.contains(value) else {
-                throw UsageError(message: "\(name) must be one of \(words.joined(separator: ", ")), got \"\(value)\"")
+                let hint = Suggestion.hint(for: value, in: words)
+                throw UsageError(message: "\(name) must be one of \(words.joined(separator: ", ")), got \"\(value)\"\(hint)")
             }
         }
     }

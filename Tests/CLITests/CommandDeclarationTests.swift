@@ -58,6 +58,7 @@ struct CommandDeclarationTests {
         let failures: [([String], String)] = [
             (["--limit", "0"], "--limit must be a positive whole number, got \"0\""),
             (["--progress", "loud"], "--progress must be one of auto, live, log, off, got \"loud\""),
+            (["--progress", "lvie"], "--progress must be one of auto, live, log, off, got \"lvie\"; did you mean \"live\"?"),
             (["--dry-run=yes"], "--dry-run takes no value"),
             (["--stream"], "--stream needs a value"),
             (["--sream", "x"], "unknown option --sream; did you mean --stream?"),
