@@ -1,4 +1,5 @@
 import AdaCommon
+import ConnectorHTTP
 import ConnectorKit
 import ConnectorRuntime
 import FilesSink

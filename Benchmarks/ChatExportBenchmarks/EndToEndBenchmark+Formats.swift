@@ -1,5 +1,6 @@
 import ConnectorKit
 import Foundation
+import VendorSandbox
 
 extension EndToEndBenchmark {
     /// The files sink's formats side by side: JSON Lines, gzip JSON Lines and Parquet, at 100k

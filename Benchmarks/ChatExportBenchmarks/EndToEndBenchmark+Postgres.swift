@@ -2,6 +2,7 @@ import ConnectorKit
 import ConnectorTesting
 import Foundation
 import PostgresSink
+import VendorSandbox
 
 extension EndToEndBenchmark {
     /// The exporter into PostgreSQL end to end (a fresh load, then `--full-refresh` where every row

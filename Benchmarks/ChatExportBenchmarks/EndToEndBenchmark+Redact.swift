@@ -1,5 +1,6 @@
 import ConnectorKit
 import Foundation
+import VendorSandbox
 
 extension EndToEndBenchmark {
     /// The 1M-message JSON Lines job with and without `"transforms": [{"type": "redact"}]`, runs

@@ -1,3 +1,5 @@
+import Foundation
+
 extension PostgresConnection {
     /// A `text[]` literal of `values`, to pass as one parameter (`= ANY($1::text[])`).
     ///

@@ -1,4 +1,5 @@
 import ConnectorKit
+import SQLStore
 
 /// A lease taken in a fleet's PostgreSQL coordination database (`PostgresCoordinator`, in the
 /// `PostgresFleet` target, hands them out). A ``PostgresSink`` in the same

@@ -1,4 +1,5 @@
 import ConnectorKit
+import Foundation
 import Hashing
 
 /// AWS Signature Version 4 for S3 requests, on libcrypto's SHA-256 and HMAC (`SHA256Digest`)

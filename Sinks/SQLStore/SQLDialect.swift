@@ -1,4 +1,5 @@
 import ConnectorKit
+import Foundation
 
 /// What tells one SQL engine from another for ``SQLStore``: names, types, placeholders, the JSON
 /// expressions of the views, and the few catalogue look-ups the store makes. The store writes the

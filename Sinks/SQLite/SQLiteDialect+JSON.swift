@@ -1,4 +1,5 @@
 import ConnectorKit
+import Foundation
 import SQLStore
 
 extension SQLiteDialect {

@@ -1,4 +1,5 @@
 import ConnectorKit
+import SQLStore
 
 extension SQLiteSink: ForgettingSink {
     /// The ids of the stream's rows whose end-user fields hold one of the values.

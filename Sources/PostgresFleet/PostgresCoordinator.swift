@@ -2,6 +2,7 @@ import ChatExportService
 import ConnectorKit
 import Foundation
 import PostgresSink
+import SQLStore
 
 /// A fleet's shared job list and leases in PostgreSQL (`chat-export serve --coordination`):
 /// tables `chat_export_fleet_leases` (one row per vendor instance: holder, fence, expiry) and

@@ -1,5 +1,6 @@
 import BuiltInComponents
 import ConnectorKit
+import Foundation
 import VendorSandbox
 
 /// The demo's jobs, on top of the built-in registry.

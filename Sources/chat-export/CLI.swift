@@ -4,23 +4,33 @@ import Foundation
 
 /// The `chat-export` command line: parses arguments, dispatches to a command, maps errors to exit codes.
 struct CLI {
-    static let globalOptions: Set<String> = ["--log-level", "--log-format"]
-    static let globalFlags: Set<String> = ["--help", "--version"]
-    static let commandOptions: [String: Set<String>] = [
-        "run": ["--stream", "--progress", "--limit", "--since", "--until"],
-        "check": [], "validate": [], "spec": [], "list": [], "init": ["--sink"],
-        "state": ["--stream", "--position"],
-        "discover": ["--limit"],
-        "completion": [],
-        "serve": ServeCommand.options,
-        "sandbox": SandboxCommand.options,
-        "demo": ["--dir", "--progress"],
-        "new-connector": ["--dir"],
-        "forget": ForgetCommand.options,
+    /// `--log-level`, anywhere on the command line.
+    static let logLevel = CLIOption.option(
+        "--log-level", "LEVEL", .oneOf(ExportLogger.Level.allCases.map(\.description)),
+        default: .value(ExportLogger.Level.info.description), help: "trace, debug, info, warning or error")
+    /// `--log-format`, anywhere on the command line.
+    static let logFormat = CLIOption.option(
+        "--log-format", "FORMAT", .oneOf(ExportStreamLogHandler.Format.allCases.map(\.rawValue)),
+        default: .value(ExportStreamLogHandler.Format.human.rawValue), help: "human or json; logs go to stderr")
+    /// `-h`, `--help`: the help of the command, or the main help.
+    static let help = CLIOption.flag("--help", short: "-h", help: "show help for the command")
+    /// `--version`.
+    static let version = CLIOption.flag("--version", help: "print the version")
+    /// The options every command accepts.
+    static let globalOptions = [logLevel, logFormat, help, version]
+
+    /// The global options' part of every help text (`--version` is in the main help only).
+    static var globalOptionsHelp: String { "Global options:\n" + CLIOption.helpLines([logLevel, logFormat, help]) }
+
+    /// Every command, each declared once with its options.
+    static let commands: [CLICommand] = [
+        DemoCommand.command, Commands.runCommand, Commands.checkCommand, Commands.validateCommand, Commands.specCommand,
+        Commands.listCommand, DiscoverCommand.command, InitCommand.command, NewConnectorCommand.command, Commands.stateCommand,
+        ForgetCommand.command, ServeCommand.command, SandboxCommand.command, CompletionCommand.command,
     ]
-    static let commandFlags: [String: Set<String>] = [
-        "run": ["--full-refresh", "--dry-run"], "state": ["--json"], "discover": ["--json"], "serve": ServeCommand.flags,
-    ]
+
+    /// The declaration of a command, by name.
+    static func command(named name: String) -> CLICommand? { commands.first { $0.name == name } }
 
     var environment: [String: String]
     var logger = ExportLogger(handler: ExportStreamLogHandler())
@@ -35,16 +45,15 @@ struct CLI {
     mutating func run(_ arguments: [String]) async -> Int32 {
         let command = CLI.command(in: arguments)
         do {
-            let known = command.flatMap { CLI.commandOptions[$0] } ?? []
-            let flags = command.flatMap { CLI.commandFlags[$0] } ?? []
-            let parsed = try Arguments.parse(arguments, options: CLI.globalOptions.union(known), flags: CLI.globalFlags.union(flags))
-            let level = try parsed.value("--log-level", allowed: ExportLogger.Level.allCases.map(\.description))
-            let format = try parsed.value("--log-format", allowed: ExportStreamLogHandler.Format.allCases.map(\.rawValue))
+            let known = command.flatMap { CLI.command(named: $0)?.options } ?? []
+            let parsed = try Arguments.parse(arguments, options: CLI.globalOptions + known)
+            let level = parsed.value(CLI.logLevel)
+            let format = parsed.value(CLI.logFormat)
             logger = ExportLogger(
                 level: ExportLogger.Level.allCases.first { $0.description == level } ?? .info,
                 handler: ExportStreamLogHandler(format: format.flatMap(ExportStreamLogHandler.Format.init(rawValue:)) ?? .human)
             )
-            if parsed.flags.contains("--version") || parsed.positionals == ["version"] {
+            if parsed.isSet(CLI.version) || parsed.positionals == ["version"] {
                 print(Help.version)
                 return 0
             }
@@ -62,7 +71,7 @@ struct CLI {
                 return 0
             }
             guard let command = parsed.positionals.first else {
-                if parsed.flags.contains("--help") {
+                if parsed.isSet(CLI.help) {
                     print(Help.main)
                     return 0
                 }
@@ -74,7 +83,7 @@ struct CLI {
                 let hint = Suggestion.hint(for: command, in: Array(Help.commands.keys))
                 throw UsageError(message: "unknown command \"\(command)\"\(hint)")
             }
-            if parsed.flags.contains("--help") {
+            if parsed.isSet(CLI.help) {
                 print(help)
                 return 0
             }
@@ -102,38 +111,44 @@ struct CLI {
                 return try await ForgetCommand(environment: environment, logger: logger).run(
                     config: try single(operands, "CONFIG", command), arguments: parsed)
             case "new-connector":
-                return try NewConnectorCommand.run(name: try single(operands, "NAME", command), directory: try parsed.value("--dir"))
+                return try NewConnectorCommand.run(
+                    name: try single(operands, "NAME", command), directory: parsed.value(NewConnectorCommand.directory))
             case "completion":
                 let shell = try single(operands, "SHELL", command)
                 guard CompletionCommand.shells.contains(shell) else {
-                    throw UsageError(message: "completion: expected bash or zsh, got \"\(shell)\"", command: command)
+                    throw UsageError(
+                        message: "completion: expected \(CompletionCommand.shells.joined(separator: " or ")), got \"\(shell)\"",
+                        command: command)
                 }
                 return CompletionCommand.run(shell: shell)
             case "discover":
                 return try await DiscoverCommand(environment: environment, logger: logger).run(
-                    target: try single(operands, "CONFIG or TYPE", command), limit: try parsed.value("--limit"),
-                    json: parsed.flags.contains("--json"))
+                    target: try single(operands, "CONFIG or TYPE", command), limit: parsed.value(DiscoverCommand.Flags.limit),
+                    json: parsed.isSet(DiscoverCommand.Flags.json))
             case "init":
                 return try InitCommand.run(
-                    type: try single(operands, "TYPE", command), sink: try parsed.value("--sink", allowed: InitCommand.sinks))
+                    type: try single(operands, "TYPE", command), sink: parsed.value(InitCommand.sink))
             default:  // state
                 guard operands.count == 2, ["show", "reset", "set"].contains(operands[0]) else {
                     throw UsageError(
                         message: "expected \"state show CONFIG\", \"state set CONFIG\" or \"state reset CONFIG\"", command: command)
                 }
+                let flags = Commands.StateFlags.self
                 if operands[0] == "show" {
-                    if parsed.options["--stream"] != nil {
-                        throw UsageError(message: "--stream goes with state set or reset", command: command)
+                    if parsed.values(flags.stream) != nil {
+                        throw UsageError(message: "\(flags.stream.name) goes with state set or reset", command: command)
                     }
-                    return try await commands.stateShow(config: operands[1], json: parsed.flags.contains("--json"))
+                    return try await commands.stateShow(config: operands[1], json: parsed.isSet(flags.json))
                 }
-                if parsed.flags.contains("--json") { throw UsageError(message: "--json goes with state show", command: command) }
+                if parsed.isSet(flags.json) { throw UsageError(message: "\(flags.json.name) goes with state show", command: command) }
                 if operands[0] == "set" {
                     return try await commands.stateSet(
-                        config: operands[1], streams: parsed.options["--stream"], position: try parsed.value("--position"))
+                        config: operands[1], streams: parsed.values(flags.stream), position: parsed.value(flags.position))
                 }
-                if parsed.options["--position"] != nil { throw UsageError(message: "--position goes with state set", command: command) }
-                return try await commands.stateReset(config: operands[1], streams: parsed.options["--stream"])
+                if parsed.value(flags.position) != nil {
+                    throw UsageError(message: "\(flags.position.name) goes with state set", command: command)
+                }
+                return try await commands.stateReset(config: operands[1], streams: parsed.values(flags.stream))
             }
         } catch let error as UsageError {
             let known = (error.command ?? command).flatMap { Help.commands[$0] != nil ? $0 : nil }
@@ -169,7 +184,7 @@ struct CLI {
             let argument = arguments[index]
             if argument == "--" { return index + 1 < arguments.count ? arguments[index + 1] : nil }
             if !argument.hasPrefix("-") || argument == "-" { return argument }
-            if globalOptions.contains(argument) { index += 1 }
+            if globalOptions.contains(where: { $0.name == argument && $0.takesValue }) { index += 1 }
             index += 1
         }
         return nil

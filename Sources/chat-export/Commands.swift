@@ -106,7 +106,7 @@ struct Commands {
                     throw UsageError(message: "--limit must be a positive whole number, got \"\(text)\"", command: "run")
                 }
                 return value
-            } ?? 10
+            } ?? RunFlags.limit.defaultInteger
         var runner = JobRunner(
             source: job.source, sinks: [StdoutSink()], checkpoints: EphemeralCheckpointStore(), logger: logger, onlyStreams: only)
         runner.recordLimit = limit

@@ -1,5 +1,6 @@
 import BuiltInComponents
 import ConnectorKit
+import ConnectorRuntime
 import Foundation
 import VendorSandbox
 
@@ -8,9 +9,25 @@ struct DemoCommand {
     var environment: [String: String]
     var logger: ExportLogger
 
+    /// `demo`'s options.
+    enum Flags {
+        static let directory = CLIOption.option(
+            "--dir", "DIR", .path, default: .value("chat-export-demo"), help: "where the jobs and their output go")
+        static let progress = Commands.RunFlags.progress
+    }
+
+    static let command = CLICommand(
+        "demo", usage: "Usage: chat-export demo [--dir DIR] [--progress MODE]",
+        discussion: """
+            Starts the vendor sandbox in-process on a free port and runs a real job for every
+            built-in source against it, writing into DIR. Prints a summary and something to try.
+            Needs no account and no server.
+            """,
+        options: [Flags.directory, Flags.progress])
+
     func run(_ arguments: Arguments) async throws -> Int32 {
-        let directory = arguments.options["--dir"]?.last ?? "chat-export-demo"
-        let mode = try arguments.value("--progress", allowed: ProgressReporter.Mode.allCases.map(\.rawValue))
+        let directory = arguments.string(Flags.directory)
+        let mode = arguments.value(Flags.progress)
         try FileSystem.makeDirectories(directory)
         let sandbox: VendorSandbox
         do {

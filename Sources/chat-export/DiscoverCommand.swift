@@ -68,7 +68,7 @@ struct DiscoverCommand {
     }
 
     static func limit(_ text: String?) throws -> Int {
-        guard let text else { return 100 }
+        guard let text else { return Flags.limit.defaultInteger }
         guard let value = Int(text), value > 0 else {
             throw UsageError(message: "--limit must be a positive whole number, got \"\(text)\"", command: "discover")
         }

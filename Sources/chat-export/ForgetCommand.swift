@@ -7,7 +7,14 @@ import Foundation
 /// users' conversations and messages from every sink of the job and keeps them out of later runs
 /// (see ``ForgetJob``).
 struct ForgetCommand {
-    static let options: Set<String> = ["--end-user", "--from-file"]
+    /// `forget`'s options.
+    enum Flags {
+        static let endUser = CLIOption.option("--end-user", "ID", repeatable: true, help: "an end user")
+        static let fromFile = CLIOption.option(
+            "--from-file", "FILE", .path, repeatable: true,
+            help: "end users, one per line; blank lines and lines starting with #\nare skipped")
+    }
+
     /// The most end users one forget takes.
     static let maximumEndUsers = 100_000
     /// The longest end-user id.
@@ -17,27 +24,25 @@ struct ForgetCommand {
     /// For tests: kill the process (SIGKILL) after this many durable steps, to show a re-run finishes the job.
     static let killAfterStepsVariable = "CHAT_EXPORT_TEST_KILL_AFTER_STEPS"
 
-    static let help = """
-        Usage: chat-export forget CONFIG --end-user ID [--end-user ID]...
-               chat-export forget CONFIG --from-file FILE
+    static let command = CLICommand(
+        "forget",
+        usage: """
+            Usage: chat-export forget CONFIG --end-user ID [--end-user ID]...
+                   chat-export forget CONFIG --from-file FILE
+            """,
+        discussion: """
+            Removes the end users' conversations and all their messages from every sink of the job
+            (SQLite and PostgreSQL in one transaction each; files and s3 parts written again without
+            them, copies set aside by a full refresh included) and keeps them in the job's
+            suppression list, so later runs and full refreshes hold their records back while the
+            vendor still serves them. An end user is a value of a field the source declares
+            (Ada: end_user_id or chatter_id; DeepConverse: userId); where the job pseudonymizes it,
+            the pseudonym is matched. Prints an audit entry (when, how many records per sink; no
+            personal data) and keeps it in the job's state.
 
-        Removes the end users' conversations and all their messages from every sink of the job
-        (SQLite and PostgreSQL in one transaction each; files and s3 parts written again without
-        them, copies set aside by a full refresh included) and keeps them in the job's
-        suppression list, so later runs and full refreshes hold their records back while the
-        vendor still serves them. An end user is a value of a field the source declares
-        (Ada: end_user_id or chatter_id; DeepConverse: userId); where the job pseudonymizes it,
-        the pseudonym is matched. Prints an audit entry (when, how many records per sink; no
-        personal data) and keeps it in the job's state.
-
-        Safe to run again, and after a kill: a second run finishes what the first started.
-
-        Options:
-          --end-user ID         an end user (repeatable)
-          --from-file FILE      end users, one per line (blank lines and lines starting with # skipped)
-
-        \(Help.globalOptions)
-        """
+            Safe to run again, and after a kill: a second run finishes what the first started.
+            """,
+        options: [Flags.endUser, Flags.fromFile])
 
     var environment: [String: String]
     var logger: ExportLogger
@@ -77,8 +82,8 @@ struct ForgetCommand {
 
     /// The end users of `--end-user` and `--from-file`, each checked, repeats removed.
     static func endUsers(_ arguments: Arguments) throws -> [String] {
-        var values = arguments.options["--end-user"] ?? []
-        for file in arguments.options["--from-file"] ?? [] {
+        var values = arguments.values(Flags.endUser) ?? []
+        for file in arguments.values(Flags.fromFile) ?? [] {
             guard let bytes = try FileSystem.readFile(file) else {
                 throw UsageError(message: "--from-file \(file): file not found", command: "forget")
             }

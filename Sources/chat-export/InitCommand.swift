@@ -10,6 +10,21 @@ import RestDefinitions
 enum InitCommand {
     static let sinks = ["sqlite", "files", "postgres", "stdout"]
 
+    /// `--sink`: the sink of the job printed.
+    static let sink = CLIOption.option(
+        "--sink", "SINK", .oneOf(sinks), default: .value("sqlite"), help: "the job's sink: sqlite, files, postgres or stdout")
+
+    static let command = CLICommand(
+        "init", usage: "Usage: chat-export init TYPE [--sink sqlite|files|postgres|stdout]",
+        discussion: """
+            Prints a job config for source TYPE with every required option present and credentials
+            as environment references (${ADA_TOKEN}, ${DEEPCONVERSE_API_KEY}): save it, set the
+            variable, edit the placeholders, and `chat-export validate` it. TYPE rest:NAME (a built-in
+            connector definition: ada-v2, ada-v1.4, deepconverse) or rest:FILE.json prints a job for a
+            "rest" source reading that definition.
+            """,
+        options: [sink])
+
     static func run(type: String, sink: String?) throws -> Int32 {
         print(try config(type: type, sink: sink))
         return 0
@@ -43,7 +58,7 @@ enum InitCommand {
             let hint = Suggestion.hint(for: type, in: known)
             throw UsageError(message: "unknown source type \"\(type)\"\(hint) (known: \(known.joined(separator: ", ")))", command: "init")
         }
-        let sinkType = sink ?? "sqlite"
+        let sinkType = sink ?? Self.sink.defaultString
         let vendor = definition.map { ($0 as NSString).lastPathComponent.replacingOccurrences(of: ".json", with: "") } ?? type
         let stem = vendor.replacingOccurrences(of: ".", with: "")
         var source: [(key: String, value: JSONValue)] = [("type", .string(definition == nil ? type : "rest"))]

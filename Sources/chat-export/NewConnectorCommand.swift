@@ -7,12 +7,28 @@ import RestConnector
 /// paging), and `NAME-job.json`, a job that uses it. Both pass `validate` once the token
 /// variable is set. Existing files are never overwritten.
 enum NewConnectorCommand {
+    /// `--dir`: where the files are written.
+    static let directory = CLIOption.option(
+        "--dir", "DIR", .path, default: .value("."), help: "the directory to write in")
+
+    static let command = CLICommand(
+        "new-connector", usage: "Usage: chat-export new-connector NAME [--dir DIR]",
+        discussion: """
+            Writes DIR/NAME.json, a connector definition for a vendor that has no built-in connector
+            (a worked example to edit: bearer token, epoch and ISO time bounds, offset and cursor
+            paging, fields and the conversation model), and DIR/NAME-job.json, a job that reads it as
+            {"type": "rest", "definition": "NAME.json"}. Existing files are never overwritten. The
+            format's JSON Schema: chat-export spec rest-definition; validate checks a definition with
+            JSON paths like any config.
+            """,
+        options: [directory])
+
     static func run(name: String, directory: String?) throws -> Int32 {
         guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_".contains($0)) }) else {
             throw UsageError(
                 message: "new-connector: NAME uses letters, digits, '-' and '_' only, got \"\(name)\"", command: "new-connector")
         }
-        let directory = directory ?? "."
+        let directory = directory ?? Self.directory.defaultString
         let variable = name.uppercased().replacingOccurrences(of: "-", with: "_") + "_TOKEN"
         let files = [
             (name + ".json", definition(name: name)),

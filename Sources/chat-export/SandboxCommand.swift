@@ -85,24 +85,17 @@ enum SandboxCommand {
         ("--cursor-ttl", "seconds a DeepConverse cursor stays valid (default 600)", { s, v in Double(v).map { s.cursorTTL = $0 } != nil }),
     ]
 
-    static var options: Set<String> { Set(knobs.map(\.flag) + ["--port"]) }
+    /// `--port`: where the sandbox listens.
+    static let port = CLIOption.option("--port", "PORT", .integer(0...65535), default: .described("a free one"), help: "the port")
 
-    static var help: String {
-        let width = knobs.map(\.flag.count).max() ?? 0
-        let lines = knobs.map { "  \($0.flag) VALUE" + String(repeating: " ", count: width - $0.flag.count + 2) + $0.help }
-        return """
-            Usage: chat-export sandbox [--port PORT] [KNOBS]
-
+    static let command = CLICommand(
+        "sandbox", usage: "Usage: chat-export sandbox [--port PORT] [KNOBS]",
+        discussion: """
             Runs a local fake of the Ada Data Export v2 and v1.4 and DeepConverse export APIs on
             127.0.0.1, with a deterministic dataset and optional faults, until SIGINT or SIGTERM.
             It prints the base URL and the credentials to use.
-
-            Options:
-              --port PORT          the port (default: a free one)
-            \(lines.joined(separator: "\n"))
-
-            """
-    }
+            """,
+        options: [port] + knobs.map { CLIOption.option($0.flag, "VALUE", help: $0.help) })
 
     /// Builds settings from the parsed flags.
     static func settings(_ arguments: Arguments) throws -> SandboxSettings {
@@ -118,11 +111,7 @@ enum SandboxCommand {
 
     static func run(_ arguments: Arguments, logger: ExportLogger) async throws -> Int32 {
         let settings = try settings(arguments)
-        var port: UInt16 = 0
-        if let text = arguments.options["--port"]?.last {
-            guard let value = UInt16(text) else { throw UsageError(message: "--port must be a number from 0 to 65535", command: "sandbox") }
-            port = value
-        }
+        let port = UInt16(clamping: arguments.integer(Self.port) ?? 0)
         let sandbox: VendorSandbox
         do {
             sandbox = try VendorSandbox(settings: settings, port: port)

@@ -16,9 +16,6 @@ struct ServeCommand {
     var environment: [String: String]
     var logger: ExportLogger
 
-    static let options: Set<String> = ["--metrics", "--max-concurrent", "--coordination", "--worker-id", "--lease-ttl"]
-    static let flags: Set<String> = ["--once"]
-
     /// A job file, loaded and checked.
     struct JobFile {
         var name: String
@@ -128,7 +125,7 @@ struct ServeCommand {
                 throw UsageError(message: "--max-concurrent must be a positive whole number, got \"\(text)\"", command: "serve")
             }
             return value
-        } ?? 4
+        } ?? Flags.maxConcurrent.defaultInteger
     }
 
     /// One worker of a fleet sharing the jobs through the PostgreSQL database at `coordination`.
@@ -143,7 +140,7 @@ struct ServeCommand {
         guard !worker.isEmpty, worker.count <= 200, !worker.contains(where: \.isNewline) else {
             throw UsageError(message: "--worker-id: expected a name of 1 to 200 characters on one line", command: "serve")
         }
-        let ttlText = try arguments.value("--lease-ttl") ?? "60s"
+        let ttlText = try arguments.value("--lease-ttl") ?? Flags.leaseTTL.defaultString
         guard let ttl = Duration.parseSeconds(.string(ttlText)), ttl >= 1, ttl <= 86_400 else {
             throw UsageError(message: "--lease-ttl: expected a duration from 1s to 24h (60s, 2m), got \"\(ttlText)\"", command: "serve")
         }

@@ -3,6 +3,7 @@ import ConnectorRuntime
 import ConnectorTesting
 import Foundation
 import PostgresSink
+import SQLStore
 import SyntheticConnector
 import Testing
 import VendorSandbox

@@ -1,6 +1,7 @@
 import ConnectorHTTP
 import ConnectorKit
 import ConnectorTesting
+import FilesSink
 import Foundation
 import Testing
 import VendorSandbox

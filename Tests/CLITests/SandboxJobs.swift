@@ -1,3 +1,4 @@
+import ConnectorKit
 import VendorSandbox
 
 /// An Ada job config for the sandbox's whole dataset, as JSON text: pages of `pageSize`, paced

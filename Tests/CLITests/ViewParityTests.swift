@@ -4,6 +4,7 @@ import ConnectorRuntime
 import ConnectorTesting
 import Foundation
 import PostgresSink
+import SQLStore
 import SQLiteSink
 import Testing
 

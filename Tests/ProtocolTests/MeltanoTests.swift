@@ -2,6 +2,7 @@ import ConnectorKit
 import ConnectorTesting
 import Foundation
 import PostgresSink
+import SQLStore
 import Testing
 import VendorSandbox
 

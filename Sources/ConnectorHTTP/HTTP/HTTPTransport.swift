@@ -13,30 +13,49 @@ public protocol HTTPTransport: Sendable {
 
 /// A failure below HTTP: no connection, a timeout, a body cut off. Always worth a retry.
 public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
-    /// What kind of failure.
+    /// What kind of failure: a closed set that callers compare (`error.kind == .timeout`) and
+    /// nobody outside the runtime can extend, so adding a kind never breaks a caller.
     public struct Kind: Sendable, Hashable, CustomStringConvertible {
-        /// A stable name.
-        public let name: String
+        private enum Backing: String, Sendable, Hashable {
+            case connection = "connection failed"
+            case connectionRefused = "connection refused"
+            case hostNotFound = "host not found"
+            case tls = "TLS failed"
+            case stalled = "response stalled"
+            case timeout = "timed out"
+            case tooLarge = "response too large"
+            case truncated = "body cut off"
+            case redirect = "redirect refused"
+            case other = "transport error"
+        }
+
+        private let backing: Backing
+
+        private init(_ backing: Backing) { self.backing = backing }
+
         /// Could not connect (refused otherwise than by an absent listener, or timed out connecting).
-        public static let connection = Kind(name: "connection failed")
+        public static let connection = Kind(.connection)
         /// Nothing listens at the host and port (retried a few times quickly).
-        public static let connectionRefused = Kind(name: "connection refused")
+        public static let connectionRefused = Kind(.connectionRefused)
         /// The host name does not resolve (retried a few times quickly).
-        public static let hostNotFound = Kind(name: "host not found")
+        public static let hostNotFound = Kind(.hostNotFound)
         /// The TLS handshake failed or the certificate is not trusted (not retried).
-        public static let tls = Kind(name: "TLS failed")
+        public static let tls = Kind(.tls)
         /// The response stopped arriving.
-        public static let stalled = Kind(name: "response stalled")
+        public static let stalled = Kind(.stalled)
         /// The whole request took longer than `request_timeout` (tried twice at most).
-        public static let timeout = Kind(name: "timed out")
+        public static let timeout = Kind(.timeout)
         /// The response body is larger than the transport accepts (not retried).
-        public static let tooLarge = Kind(name: "response too large")
+        public static let tooLarge = Kind(.tooLarge)
         /// The connection closed before the whole body arrived.
-        public static let truncated = Kind(name: "body cut off")
+        public static let truncated = Kind(.truncated)
         /// The server answered with a redirect, which the client never follows.
-        public static let redirect = Kind(name: "redirect refused")
+        public static let redirect = Kind(.redirect)
         /// Anything else at the transport level.
-        public static let other = Kind(name: "transport error")
+        public static let other = Kind(.other)
+
+        /// A stable name, in words (`timed out`).
+        public var name: String { backing.rawValue }
 
         /// The name.
         public var description: String { name }

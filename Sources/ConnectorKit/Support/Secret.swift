@@ -1,3 +1,5 @@
+import Foundation
+
 /// A credential. Prints as `<redacted>` everywhere (description, debug description, string
 /// interpolation, dumps), so it cannot leak into logs, errors or files by accident.
 public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible,
