@@ -209,23 +209,11 @@ struct ServeCommand {
     }
 
     /// One run of a job: its checkpoint store opened, locked (or under the fleet's `lease`) and
-    /// closed around the runner.
+    /// closed around the runner, by a ``JobSession``.
     static func runOnce(_ job: JobConfig, lease: (any JobLease)? = nil, logger: ExportLogger) async throws -> RunSummary {
-        let store = try await job.openCheckpointStore(under: lease, logger: logger)
-        do {
-            var runner = JobRunner(source: job.source, sinks: job.sinks, checkpoints: store, logger: logger)
-            runner.now = try RunClock.current()
-            var summary = try await runner.run()
-            // How far the data is complete: the least `done_through` over the job's streams.
-            let states = (try? await store.load()) ?? [:]
-            let throughs = job.source.streams.map { states[$0.name].flatMap { Commands.readThrough($0.checkpoint.state) } }
-            if !throughs.isEmpty, throughs.allSatisfy({ $0 != nil }) { summary.completeThrough = throughs.compactMap { $0 }.min() }
-            await store.close()
-            return summary
-        } catch {
-            await store.close()
-            throw error
-        }
+        var session = JobSession(job: job, checkpoints: lease.map(JobSession.Checkpoints.leased) ?? .job, logger: logger)
+        session.now = try RunClock.current()
+        return try await session.run()
     }
 
     /// `/metrics` (Prometheus text) and `/healthz` on `HOST:PORT`, by the service's own bounded
