@@ -6,8 +6,8 @@ import ServiceHTTP
 
 /// `chat-export serve JOB_OR_DIR... [--coordination postgresql://…] [--worker-id NAME]
 /// [--lease-ttl 60s] [--once] [--metrics 127.0.0.1:PORT] [--max-concurrent N]`: keeps many jobs
-/// current, in one process (see ``JobScheduler``) or as one worker of a fleet sharing the jobs
-/// through PostgreSQL (see ``FleetScheduler``), sharing each vendor instance's rate limits
+/// current, in one process or as one worker of a fleet sharing the jobs through PostgreSQL (one
+/// ``JobScheduler``, over an in-process or a PostgreSQL coordinator), sharing each vendor instance's rate limits
 /// across jobs. SIGINT/SIGTERM stop every run at its last durable checkpoint and exit 0.
 struct ServeCommand {
     var environment: [String: String]
@@ -54,7 +54,7 @@ struct ServeCommand {
                 + (server.map { "; metrics on http://\($0.address)/metrics" } ?? ""))
         let scheduler = JobScheduler(jobs: jobs, maxConcurrent: maxConcurrent, metrics: metrics, once: once, logger: logger)
         return try await untilSignalled {
-            await scheduler.run()
+            try await scheduler.run()
             return jobs.allSatisfy { metrics[$0.name].lastSuccess != nil } && invalid.isEmpty ? 0 : 1
         }
     }
@@ -157,7 +157,7 @@ struct ServeCommand {
         }
         let jobs = loaded.map { job in
             let jobLogger = logger.with("job", job.name)
-            return FleetScheduler.Job(
+            return JobScheduler.Job(
                 name: job.name, unit: job.config.vendorInstance, every: job.config.scheduleEvery, isTemporary: { Self.isTemporary($0) }
             ) { lease in
                 try await Self.runOnce(try loader.load(file: job.file), lease: lease, logger: jobLogger)
@@ -172,7 +172,7 @@ struct ServeCommand {
             "worker \(worker) serving \(jobs.count) jobs of \(units) vendor instances with the fleet at \(coordinator.location) "
                 + "(leases live \(Int(ttl)) s)" + (server.map { "; metrics on http://\($0.address)/metrics" } ?? ""),
             ["event": "worker_started", "worker": .string(worker)])
-        let scheduler = FleetScheduler(
+        let scheduler = JobScheduler(
             jobs: jobs, coordinator: coordinator, worker: worker, leaseTimeToLive: ttl, maxConcurrent: try Self.maxConcurrent(arguments),
             metrics: metrics, once: arguments.flags.contains("--once"), logger: logger)
         let status = try await untilSignalled { try await scheduler.run() && invalid.isEmpty ? 0 : 1 }
