@@ -57,6 +57,12 @@ public struct AdaSource: Source {
 
     /// Sends one small request per stream and reports whether the token is accepted.
     public func check(logger: ExportLogger) async throws -> [CheckResult] {
+        try await check(CheckRequest(logger: logger, context: RunContext()))
+    }
+
+    /// Sends one small request per stream, under the check's context, and reports whether the token is accepted.
+    public func check(_ request: CheckRequest) async throws -> [CheckResult] {
+        let client = self.client.bound(to: request.context)
         var results: [CheckResult] = []
         let end = Timestamp.now.adding(seconds: -Int64(saturating: settings.lag))
         let start = end.adding(seconds: -86_400)
@@ -89,13 +95,18 @@ public struct AdaSource: Source {
         try reading(stream.name).checkpoint(readThrough: position, range: range(stream.name))
     }
 
+    /// How far a checkpoint of `stream` has read (its windows' durable prefix).
+    public func progress(of checkpoint: Checkpoint, for stream: StreamDescriptor) -> StreamProgress? {
+        reading(stream.name).progress(of: checkpoint)
+    }
+
     /// Reads a stream from its checkpoint (or the configured start) to the end of the range.
     public func read(_ request: ReadRequest, emit: @Sendable (RecordBatch) async throws -> Void) async throws {
         let stream = request.stream.name
         // A preview asks for no more than it shows (Ada's smallest page is 100).
         let pageSize = request.preview?.pageSize(configured: settings.pageSize, smallest: AdaSettings.smallestPage) ?? settings.pageSize
         let pages = AdaPageReader(
-            api: api, client: client, stream: stream, field: boundField(stream), pageSize: pageSize,
+            api: api, client: self.client.bound(to: request.context), stream: stream, field: boundField(stream), pageSize: pageSize,
             layout: layout(request.stream),
             logger: request.logger)
         try await reading(stream).read(

@@ -141,6 +141,12 @@ public struct DeepConverseSource: Source {
 
     /// One request per stream: the key is accepted and the bot exists.
     public func check(logger: ExportLogger) async throws -> [CheckResult] {
+        try await check(CheckRequest(logger: logger, context: RunContext()))
+    }
+
+    /// One request per stream, under the check's context: the key is accepted and the bot exists.
+    public func check(_ request: CheckRequest) async throws -> [CheckResult] {
+        let client = self.client.bound(to: request.context)
         var results: [CheckResult] = []
         let end = Timestamp.now
         for stream in streams {
@@ -165,16 +171,23 @@ public struct DeepConverseSource: Source {
         try reading.checkpoint(readThrough: position, range: range(stream.name))
     }
 
+    /// How far a checkpoint of `stream` has read (its windows' durable prefix).
+    public func progress(of checkpoint: Checkpoint, for stream: StreamDescriptor) -> StreamProgress? {
+        reading.progress(of: checkpoint)
+    }
+
     /// Reads a stream from its checkpoint (or the configured start).
     public func read(_ request: ReadRequest, emit: @Sendable (RecordBatch) async throws -> Void) async throws {
         let stream = request.stream
         let layout = RecordLayout(cursorField: stream.cursorField, cursorFormat: .epochOrISO8601, parentField: stream.parentField)
         let paginator = CursorPaginator(path: ["cursor"])
         let perPage = request.preview?.pageSize(configured: settings.perPage) ?? settings.perPage
+        let client = self.client.bound(to: request.context)
         try await reading.read(
             request, range: range(stream.name),
             fetch: { window in
-                try await fetch(stream.name, window, layout: layout, paginator: paginator, perPage: perPage, logger: request.logger)
+                try await fetch(
+                    stream.name, window, layout: layout, paginator: paginator, perPage: perPage, client: client, logger: request.logger)
             },
             emit: emit)
     }
@@ -191,7 +204,7 @@ public struct DeepConverseSource: Source {
 
     func fetch(
         _ stream: String, _ window: TimeWindow<Position>, layout: RecordLayout, paginator: CursorPaginator, perPage: Int,
-        logger: ExportLogger
+        client: VendorHTTPClient, logger: ExportLogger
     ) async throws -> WindowedReader<Position>.Page {
         let url = requestURL(
             stream, start: window.start.epochSeconds, end: window.end.epochSeconds, cursor: window.position?.cursor, perPage: perPage)
@@ -205,7 +218,7 @@ public struct DeepConverseSource: Source {
         }
         if let page { return page }
         let restarted = try paginator.restarting(window, stream: stream, vendor: "DeepConverse", url: url, logger: logger)
-        return try await fetch(stream, restarted, layout: layout, paginator: paginator, perPage: perPage, logger: logger)
+        return try await fetch(stream, restarted, layout: layout, paginator: paginator, perPage: perPage, client: client, logger: logger)
     }
 
     func requestURL(_ stream: String, start: Int64, end: Int64, cursor: String?, perPage: Int) -> String {

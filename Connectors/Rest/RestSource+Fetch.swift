@@ -4,7 +4,8 @@ import ConnectorKit
 extension RestSource {
     /// Fetches one page of a window at its position and works out the next position.
     func fetch(
-        _ stream: Resolved, _ window: TimeWindow<PagePosition>, layout: RecordLayout, paginator: any Paginator, logger: ExportLogger
+        _ stream: Resolved, _ window: TimeWindow<PagePosition>, layout: RecordLayout, paginator: any Paginator, client: VendorHTTPClient,
+        logger: ExportLogger
     ) async throws -> WindowedReader<PagePosition>.Page {
         let url = requestURL(stream, window, pageSize: window.position?.pageSize ?? stream.pageSize)
         let resuming = window.position != nil
@@ -39,7 +40,7 @@ extension RestSource {
         }
         let restarted = try cursors.restarting(
             window, stream: stream.descriptor.name, vendor: definition.title, url: url, logger: logger)
-        return try await fetch(stream, restarted, layout: layout, paginator: paginator, logger: logger)
+        return try await fetch(stream, restarted, layout: layout, paginator: paginator, client: client, logger: logger)
     }
 
     /// The error statuses the definition gives a meaning.

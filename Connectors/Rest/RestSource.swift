@@ -124,6 +124,12 @@ public struct RestSource: Source {
 
     /// One small request per stream over the last day: the credentials are accepted.
     public func check(logger: ExportLogger) async throws -> [CheckResult] {
+        try await check(CheckRequest(logger: logger, context: RunContext()))
+    }
+
+    /// One small request per stream over the last day, under the check's context.
+    public func check(_ request: CheckRequest) async throws -> [CheckResult] {
+        let client = self.client.bound(to: request.context)
         var results: [CheckResult] = []
         let end = Timestamp.now.adding(seconds: -Int64(saturating: settings.lag))
         let window = TimeWindow<PagePosition>(start: end.adding(seconds: -86_400), end: end)
@@ -156,6 +162,11 @@ public struct RestSource: Source {
         return try reading(resolved).checkpoint(readThrough: position, range: range(resolved))
     }
 
+    /// How far a checkpoint of `stream` has read (its windows' durable prefix).
+    public func progress(of checkpoint: Checkpoint, for stream: StreamDescriptor) -> StreamProgress? {
+        (try? resolvedStream(stream.name)).flatMap { reading($0).progress(of: checkpoint) }
+    }
+
     /// Reads a stream from its checkpoint (or the configured start) to the end of the range.
     public func read(_ request: ReadRequest, emit: @Sendable (RecordBatch) async throws -> Void) async throws {
         var stream = try resolvedStream(request.stream.name)
@@ -167,9 +178,12 @@ public struct RestSource: Source {
         let resolved = stream
         let layout = layout(resolved)
         let paginator = paginator(resolved, logger: request.logger)
+        let client = self.client.bound(to: request.context)
         try await reading(resolved).read(
             request, range: range(resolved, now: request.now),
-            fetch: { window in try await fetch(resolved, window, layout: layout, paginator: paginator, logger: request.logger) },
+            fetch: { window in
+                try await fetch(resolved, window, layout: layout, paginator: paginator, client: client, logger: request.logger)
+            },
             emit: emit)
     }
 

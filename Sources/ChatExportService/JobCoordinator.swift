@@ -1,9 +1,12 @@
 import ConnectorKit
 import ConnectorRuntime
 
-/// Where the workers of a fleet share their jobs (``FleetScheduler``): who holds which vendor
-/// instance, and when each job last succeeded and is next due. Every time it compares is its
-/// own clock's, so workers' clocks need not agree. `PostgresCoordinator` keeps it in PostgreSQL.
+/// Where a ``JobScheduler`` learns which jobs are due and claims the right to run them: who holds
+/// which vendor instance, and when each job last succeeded and is next due.
+///
+/// A lone `serve` keeps it in memory (``InProcessCoordinator``); the workers of a fleet share it,
+/// and every time it compares is then its own clock's, so workers' clocks need not agree
+/// (`PostgresCoordinator` keeps it in PostgreSQL).
 public protocol JobCoordinator: Sendable {
     /// Records the jobs this worker can run (adding new ones, due at once) and returns the
     /// coordination clock's current time.
@@ -57,6 +60,35 @@ public protocol JobCoordinator: Sendable {
 
     /// Closes the store's connection.
     func close() async
+
+    /// Whether a lease expires unless renewed, so the scheduler renews it every third of its time
+    /// to live and cancels the runs of one it lost: true for a shared store.
+    var leasesExpire: Bool { get }
+
+    /// Seconds until a job that failed `failures` times in a row is tried again.
+    ///
+    /// - Parameters:
+    ///   - job: The job.
+    ///   - failures: Failures in a row (at least 1).
+    ///   - every: The job's period.
+    /// - Returns: The delay (``JobScheduler/retryDelay(failures:every:)`` by default).
+    func retryDelay(of job: String, failures: Int, every: Double) async -> Double
+}
+
+extension JobCoordinator {
+    /// A shared store's leases expire.
+    public var leasesExpire: Bool { true }
+
+    /// Doubling from 60 s, never longer than the job's period.
+    ///
+    /// - Parameters:
+    ///   - job: Unused.
+    ///   - failures: Failures in a row.
+    ///   - every: The job's period.
+    /// - Returns: ``JobScheduler/retryDelay(failures:every:)``.
+    public func retryDelay(of job: String, failures: Int, every: Double) async -> Double {
+        JobScheduler.retryDelay(failures: failures, every: every)
+    }
 }
 
 /// A job as a fleet shares it.
@@ -91,6 +123,10 @@ public struct FleetStatus: Sendable, Hashable {
     public var gaveUp: Set<String>
     /// When each job's last successful run ended, whichever worker ran it (Unix seconds).
     public var lastSuccess: [String: Double]
+    /// When each job not done is due, on the scheduler's own clock: given by a coordinator that
+    /// shares that clock (``InProcessCoordinator``), so the scheduler sleeps until the next one and
+    /// starts the longest-waiting first; empty from a shared store, which the scheduler polls.
+    public var dueAt: [String: Double] = [:]
 
     /// Creates a status.
     ///

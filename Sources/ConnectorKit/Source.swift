@@ -23,6 +23,17 @@ public protocol Source: Sendable {
     /// - Throws: ``ChatExportError`` (``ChatExportError/Code/credentialsRejected`` for 401/403).
     func check(logger: ExportLogger) async throws -> [CheckResult]
 
+    /// Verifies credentials and reachability under a check's ``RunContext`` (every request tried
+    /// once): what `chat-export check` and the Airbyte source's `check` call.
+    ///
+    /// A source that sends its requests through a ``VendorHTTPClient`` binds it to
+    /// ``CheckRequest/context``; by default this is ``check(logger:)``.
+    ///
+    /// - Parameter request: The logger and the check's context.
+    /// - Returns: One line per thing checked.
+    /// - Throws: ``ChatExportError`` (``ChatExportError/Code/credentialsRejected`` for 401/403).
+    func check(_ request: CheckRequest) async throws -> [CheckResult]
+
     /// Counters for the run summary (requests, retries, throttles), if the source keeps any.
     var counters: [(name: String, value: Int)] { get }
 
@@ -52,6 +63,17 @@ public protocol Source: Sendable {
     /// - Returns: The checkpoint.
     /// - Throws: ``ChatExportError`` when the source has no time position to set.
     func checkpoint(position: Timestamp, for stream: StreamDescriptor) throws -> Checkpoint
+
+    /// How far a stored checkpoint of `stream` has read, for `state show`, `state set` and the
+    /// service's `complete through` metric: the checkpoint's format is the source's own, so only
+    /// the source can say.
+    ///
+    /// - Parameters:
+    ///   - checkpoint: A checkpoint this source emitted for `stream`.
+    ///   - stream: The stream.
+    /// - Returns: The progress, or nil when the source keeps no time position (the default) or
+    ///   the checkpoint is not one of its own.
+    func progress(of checkpoint: Checkpoint, for stream: StreamDescriptor) -> StreamProgress?
 }
 
 extension Source {
@@ -82,6 +104,21 @@ extension Source {
     /// - Parameter logger: Unused.
     /// - Returns: An empty list.
     public func check(logger: ExportLogger) async throws -> [CheckResult] { [] }
+
+    /// By default the check of ``check(logger:)``, without the context.
+    ///
+    /// - Parameter request: The logger and the check's context.
+    /// - Returns: What ``check(logger:)`` returns.
+    /// - Throws: What ``check(logger:)`` throws.
+    public func check(_ request: CheckRequest) async throws -> [CheckResult] { try await check(logger: request.logger) }
+
+    /// By default a source does not say how far a checkpoint has read.
+    ///
+    /// - Parameters:
+    ///   - checkpoint: Unused.
+    ///   - stream: Unused.
+    /// - Returns: nil.
+    public func progress(of checkpoint: Checkpoint, for stream: StreamDescriptor) -> StreamProgress? { nil }
 }
 
 /// What the runner asks a source to read.
@@ -101,6 +138,9 @@ public struct ReadRequest: Sendable {
     /// Set for a preview (`run --dry-run`, `discover`): only a few records are wanted, soon. nil
     /// for a real run.
     public var preview: Preview?
+    /// What the run provides while the stream is read: the job's store, the daily budget, the
+    /// progress display and the mode. Hand it to the HTTP client (``VendorHTTPClient/bound(to:)``).
+    public var context: RunContext
 
     /// What a preview wants of a stream.
     ///
@@ -136,10 +176,12 @@ public struct ReadRequest: Sendable {
     ///   - now: The time to plan with.
     ///   - suppressRepeats: Whether records read again unchanged are held back.
     ///   - preview: Set for a preview.
+    ///   - context: What the run provides (nothing stored, by default).
     public init(
         stream: StreamDescriptor, checkpoint: Checkpoint?, logger: ExportLogger, now: Timestamp = .now, suppressRepeats: Bool = true,
-        preview: Preview? = nil
+        preview: Preview? = nil, context: RunContext = RunContext()
     ) {
+        self.context = context
         self.stream = stream
         self.checkpoint = checkpoint
         self.logger = logger

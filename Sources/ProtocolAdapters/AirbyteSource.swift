@@ -114,7 +114,7 @@ public enum AirbyteSource {
     /// `check`: the source's own check (one try per request, as `chat-export check`), as a CONNECTION_STATUS.
     private static func check(_ job: JobConfig, output: ProtocolOutput, logger: ExportLogger) async throws -> Int32 {
         do {
-            let results = try await VendorHTTPClient.$singleAttempt.withValue(true) { try await job.source.check(logger: logger) }
+            let results = try await job.source.check(CheckRequest(logger: logger, context: RunContext(mode: .check)))
             let detail = results.map { "\($0.subject): \($0.detail)" }.joined(separator: "; ")
             try output.write(
                 message: AirbyteMessages.connectionStatus(

@@ -3,7 +3,7 @@ import ConnectorKit
 import ConnectorRuntime
 import Foundation
 
-/// One sync of a protocol executable: the job's ``JobRunner`` (the same runner, rate limits,
+/// One sync of a protocol executable: the job's ``JobSession`` (the same session and runner, rate limits,
 /// budgets, retries and checkpoint semantics as `chat-export run`), writing into
 /// ``ProtocolRecordSink`` with ``ProtocolCheckpointStore`` as its checkpoint store, under the same
 /// signal handling: SIGINT or SIGTERM stop it at the last STATE emitted.
@@ -40,21 +40,14 @@ public struct ProtocolSync: Sendable {
     /// - Returns: 0, or 128 + the signal that stopped it.
     /// - Throws: The run's failure (``ChatExportError``, ``ConfigError``).
     public func run() async throws -> Int32 {
-        let now = try RunClock.current()
-        let passes = [(fullRefresh, true), (incremental, false)].filter { !$0.0.isEmpty }
-        let work: @Sendable () async throws -> Int = {
-            var records = 0
-            for (streams, refresh) in passes {
-                var runner = JobRunner(source: job.source, sinks: job.sinks, checkpoints: store, logger: logger, onlyStreams: streams)
-                runner.fullRefresh = refresh
-                runner.now = now
-                records += try await runner.run().totalRecords
-            }
-            return records
+        var session = JobSession(job: job, checkpoints: .given(store), logger: logger)
+        session.passes = [(fullRefresh, true), (incremental, false)].filter { !$0.0.isEmpty }.map {
+            JobSession.Pass(streams: $0.0, fullRefresh: $0.1)
         }
+        session.now = try RunClock.current()
+        let work: @Sendable () async throws -> Int = { [session] in try await session.run().totalRecords }
         let started = MonotonicClock.seconds()
         let event = await SignalWatcher.run(work)
-        await store.close()
         switch event {
         case .signalled(let number):
             logger.warning("stopped by \(SignalWatcher.name(number)) at the last STATE emitted")

@@ -107,10 +107,11 @@ struct Commands {
                 }
                 return value
             } ?? RunFlags.limit.defaultInteger
-        var runner = JobRunner(
-            source: job.source, sinks: [StdoutSink()], checkpoints: EphemeralCheckpointStore(), logger: logger, onlyStreams: only)
-        runner.recordLimit = limit
-        let summary = try await runner.run()
+        var session = JobSession(job: job, checkpoints: .preview, logger: logger)
+        session.sinks = [StdoutSink()]
+        session.passes = [JobSession.Pass(streams: only)]
+        session.recordLimit = limit
+        let summary = try await session.run()
         let counts = summary.streams.sorted { $0.key < $1.key }.map { "\($0.value.records) \($0.key)" }.joined(separator: ", ")
         logger.info("dry run of \(file): \(counts) (at most \(limit) per stream); no sink written, no checkpoint stored")
         return 0
@@ -121,7 +122,7 @@ struct Commands {
         let job = try loader.load(file: file)
         let places = try writablePlaces(job, file: file)
         // One try per request: check reports what is wrong now, it does not wait it out.
-        let results = try await VendorHTTPClient.$singleAttempt.withValue(true) { try await job.source.check(logger: logger) }
+        let results = try await job.source.check(CheckRequest(logger: logger, context: RunContext(mode: .check)))
         for result in results { print("ok  \(result.subject): \(result.detail)") }
         for sink in job.sinks {
             for result in try await sink.check() { print("ok  \(result.subject): \(result.detail)") }
@@ -253,18 +254,13 @@ struct Commands {
                 }
             }
             parts.append("last committed \(state.updatedAt.iso8601()) (\(Commands.age(from: state.updatedAt, to: now)) ago)")
-            if let through = Commands.readThrough(state.checkpoint.state) {
+            if let through = streams[name].flatMap({ job.source.progress(of: state.checkpoint, for: $0)?.completeThrough }) {
                 parts.append("complete through \(through.iso8601()) (\(Commands.age(from: through, to: now)) behind now)")
             }
             if let identity = state.identity { parts.append("source \(identity)") }
             print("\(name): " + parts.joined(separator: ", "))
         }
         return 0
-    }
-
-    /// How far a windowed reader's state is complete (`done_through`, at the top or under `reader`).
-    static func readThrough(_ state: JSONValue) -> Timestamp? {
-        (state["done_through"] ?? state["reader"]?["done_through"])?.stringValue.flatMap(Timestamp.init(iso8601:))
     }
 
     /// `3d 4h`, `2h 5m`, `4m`, `12s`.
@@ -313,7 +309,10 @@ struct Commands {
                     sequence: (old?.sequence ?? 0) + 1, records: old?.records ?? 0, identity: identity)
                 state.updatedAt = .now
                 try await store.save(state, for: name)
-                let was = old.flatMap { Commands.readThrough($0.checkpoint.state) }.map { " (was complete through \($0.iso8601()))" } ?? ""
+                let was =
+                    old.flatMap { job.source.progress(of: $0.checkpoint, for: stream)?.completeThrough }.map {
+                        " (was complete through \($0.iso8601()))"
+                    } ?? ""
                 logger.info("\(name): set to read from \(position.iso8601())\(was) in \(job.checkpointLocation)")
             }
         } catch {

@@ -47,9 +47,10 @@ struct DiscoverCommand {
         var samples: [String: [Record]] = [:]
         if sampling {
             let sink = SampleSink()
-            var runner = JobRunner(source: job.source, sinks: [sink], checkpoints: EphemeralCheckpointStore(), logger: logger)
-            runner.recordLimit = limit
-            _ = try await runner.run()
+            var session = JobSession(job: job, checkpoints: .preview, logger: logger)
+            session.sinks = [sink]
+            session.recordLimit = limit
+            _ = try await session.run()
             samples = sink.records
         }
         var documents: [JSONValue] = []

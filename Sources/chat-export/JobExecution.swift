@@ -16,21 +16,13 @@ enum JobExecution {
         detached: Bool = false,
         logger: ExportLogger
     ) async throws -> Outcome {
-        let jobStore = try await job.openCheckpointStore()
-        // A backfill leaves the job's checkpoint as it is: its stream states stay in memory.
-        let store: any CheckpointStore = detached ? DetachedCheckpointStore(base: jobStore) : jobStore
         let progress = ProgressReporter(mode: mode, logger: logger)
-        var configured = JobRunner(
-            source: job.source,
-            sinks: job.sinks,
-            checkpoints: store,
-            logger: logger,
-            progress: progress,
-            onlyStreams: only
-        )
-        configured.fullRefresh = fullRefresh
-        configured.now = try RunClock.current()
-        let runner = configured
+        // A backfill leaves the job's checkpoint as it is: its stream states stay in memory.
+        var session = JobSession(job: job, checkpoints: detached ? .detached : .job, logger: logger)
+        session.progress = progress
+        session.passes = [JobSession.Pass(streams: only, fullRefresh: fullRefresh)]
+        session.now = try RunClock.current()
+        let opened = try await session.open()
         logger.info(
             "job started",
             [
@@ -39,9 +31,8 @@ enum JobExecution {
             ])
 
         let event = await SignalWatcher.run(
-            { try await runner.run() },
+            { try await opened.run() },
             onSignal: { number in logger.warning("received \(SignalWatcher.name(number)); stopping at the last durable checkpoint") })
-        await store.close()
         /// What a run that stopped early achieved, so Ctrl-C or a failure never leaves the person guessing.
         func stoppedSummary(_ how: String) {
             let committed = progress.committedSoFar

@@ -9,8 +9,8 @@ import ServiceHTTP
 
 /// `chat-export serve JOB_OR_DIR... [--coordination postgresql://…] [--worker-id NAME]
 /// [--lease-ttl 60s] [--once] [--metrics 127.0.0.1:PORT] [--max-concurrent N]`: keeps many jobs
-/// current, in one process (see ``JobScheduler``) or as one worker of a fleet sharing the jobs
-/// through PostgreSQL (see ``FleetScheduler``), sharing each vendor instance's rate limits
+/// current, in one process or as one worker of a fleet sharing the jobs through PostgreSQL (one
+/// ``JobScheduler``, over an in-process or a PostgreSQL coordinator), sharing each vendor instance's rate limits
 /// across jobs. SIGINT/SIGTERM stop every run at its last durable checkpoint and exit 0.
 struct ServeCommand {
     var environment: [String: String]
@@ -54,7 +54,7 @@ struct ServeCommand {
                 + (server.map { "; metrics on http://\($0.address)/metrics" } ?? ""))
         let scheduler = JobScheduler(jobs: jobs, maxConcurrent: maxConcurrent, metrics: metrics, once: once, logger: logger)
         return try await untilSignalled {
-            await scheduler.run()
+            try await scheduler.run()
             return jobs.allSatisfy { metrics[$0.name].lastSuccess != nil } && invalid.isEmpty ? 0 : 1
         }
     }
@@ -157,7 +157,7 @@ struct ServeCommand {
         }
         let jobs = loaded.map { job in
             let jobLogger = logger.with("job", job.name)
-            return FleetScheduler.Job(
+            return JobScheduler.Job(
                 name: job.name, unit: job.config.vendorInstance, every: job.config.scheduleEvery, isTemporary: { Self.isTemporary($0) }
             ) { lease in
                 try await Self.runOnce(try loader.load(file: job.file), lease: lease, logger: jobLogger)
@@ -172,7 +172,7 @@ struct ServeCommand {
             "worker \(worker) serving \(jobs.count) jobs of \(units) vendor instances with the fleet at \(coordinator.location) "
                 + "(leases live \(Int(ttl)) s)" + (server.map { "; metrics on http://\($0.address)/metrics" } ?? ""),
             ["event": "worker_started", "worker": .string(worker)])
-        let scheduler = FleetScheduler(
+        let scheduler = JobScheduler(
             jobs: jobs, coordinator: coordinator, worker: worker, leaseTimeToLive: ttl, maxConcurrent: try Self.maxConcurrent(arguments),
             metrics: metrics, once: arguments.flags.contains("--once"), logger: logger)
         let status = try await untilSignalled { try await scheduler.run() && invalid.isEmpty ? 0 : 1 }
@@ -209,23 +209,11 @@ struct ServeCommand {
     }
 
     /// One run of a job: its checkpoint store opened, locked (or under the fleet's `lease`) and
-    /// closed around the runner.
+    /// closed around the runner, by a ``JobSession``.
     static func runOnce(_ job: JobConfig, lease: (any JobLease)? = nil, logger: ExportLogger) async throws -> RunSummary {
-        let store = try await job.openCheckpointStore(under: lease, logger: logger)
-        do {
-            var runner = JobRunner(source: job.source, sinks: job.sinks, checkpoints: store, logger: logger)
-            runner.now = try RunClock.current()
-            var summary = try await runner.run()
-            // How far the data is complete: the least `done_through` over the job's streams.
-            let states = (try? await store.load()) ?? [:]
-            let throughs = job.source.streams.map { states[$0.name].flatMap { Commands.readThrough($0.checkpoint.state) } }
-            if !throughs.isEmpty, throughs.allSatisfy({ $0 != nil }) { summary.completeThrough = throughs.compactMap { $0 }.min() }
-            await store.close()
-            return summary
-        } catch {
-            await store.close()
-            throw error
-        }
+        var session = JobSession(job: job, checkpoints: lease.map(JobSession.Checkpoints.leased) ?? .job, logger: logger)
+        session.now = try RunClock.current()
+        return try await session.run()
     }
 
     /// `/metrics` (Prometheus text) and `/healthz` on `HOST:PORT`, by the service's own bounded

@@ -148,6 +148,33 @@ struct StateIntegrityTests {
         #expect(state["job"]?["requests:127.0.0.1:\(sandbox.port)"]?["used"] == .integer(2))
     }
 
+    @Test("a dry run and discover spend from the job's stored daily budget, as run does")
+    func previewsSpendTheStoredBudget() throws {
+        let sandbox = try VendorSandbox()
+        defer { sandbox.stop() }
+        let directory = TemporaryDirectory()
+        // A budget under 400 is written ahead one request at a time: the stored count is exact.
+        let file = try directory.write(
+            "job.json",
+            adaJob(
+                sandbox, pageSize: 10_000, extra: #", "max_concurrent_windows": 1, "daily_request_budget": 100"#,
+                sinks: #"[{"type": "files", "dir": "out"}]"#))
+        func stored() throws -> Int? {
+            let state = try JSONValue.parse(try String(contentsOfFile: directory.path + "/job.checkpoint.json", encoding: .utf8))
+            return state["job"]?["requests:127.0.0.1:\(sandbox.port)"]?["used"]?.intValue
+        }
+        let first = try run(file)
+        #expect(first.status == 0, "\(first.stderr)")
+        let afterRun = sandbox.requests.count
+        #expect(try stored() == afterRun)
+        let preview = try CLIHarness.run(["run", file, "--dry-run", "--limit", "3"])
+        #expect(preview.status == 0, "\(preview.stderr)")
+        let discovered = try CLIHarness.run(["discover", file, "--limit", "3"])
+        #expect(discovered.status == 0, "\(discovered.stderr)")
+        #expect(sandbox.requests.count > afterRun)
+        #expect(try stored() == sandbox.requests.count, "every request of the dry run and discover is counted in the stored budget")
+    }
+
     @Test("an end in the future reads to now − lag and never stores a later position")
     func futureEnd() throws {
         let sandbox = try VendorSandbox()

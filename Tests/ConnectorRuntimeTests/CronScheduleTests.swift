@@ -94,7 +94,7 @@ struct CronScheduleTests {
         scheduler.wallClock = { base.adding(seconds: clock.now.offset.components.seconds) }
         let running = scheduler
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await running.run() }
+            group.addTask { _ = try? await running.run() }
             // 10:07 → the first run at 10:15 (8 min), then 10:30 and 10:45.
             for expected in 1...3 {
                 await clock.waitForSleepers(1)
@@ -108,7 +108,7 @@ struct CronScheduleTests {
 
         var once = JobScheduler(jobs: [job], clock: SchedulingClock(clock), once: true, logger: .disabled)
         once.wallClock = scheduler.wallClock
-        await once.run()
+        try await once.run()
         #expect(await runs.count("quarter") == 4)
     }
 

@@ -42,16 +42,15 @@ struct HostileRequestTests {
     func budgetNotWrittenAhead() async throws {
         let clock = ManualClock()
         let transport = ScriptedTransport { _ in ScriptedTransport.json(200, "{}") }
+        let store = InMemoryCheckpointStore()
         let client = client(
             transport, credential: .bearer(Secret("t")), limits: RateLimits(perEndpointPerSecond: 1, perDay: 15_000),
-            clock: SchedulingClock(clock))
-        let store = InMemoryCheckpointStore()
+            clock: SchedulingClock(clock)
+        ).bound(to: RunContext(budget: store))
         let waiting = Task {
-            try await JobRunContext.$store.withValue(store) {
-                try await withThrowingTaskGroup(of: Int.self) { group in
-                    for _ in 0..<100 { group.addTask { try await client.get("https://vendor.example/x") { $0.status } } }
-                    for try await _ in group {}
-                }
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<100 { group.addTask { try await client.get("https://vendor.example/x") { $0.status } } }
+                for try await _ in group {}
             }
         }
         // One request went out at once; the other 99 wait for their slots on the clock.

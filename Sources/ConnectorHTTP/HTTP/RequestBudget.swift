@@ -4,8 +4,9 @@ import ConnectorKit
 /// day), counted per UTC day. When the next request would exceed it, the job stops at its last
 /// checkpoint with ``ChatExportError/Code/budgetExhausted`` (exit 75) and says when to resume.
 ///
-/// Inside a job run the count persists in the job's checkpoint store (``JobRunContext/store``,
-/// job value `requests:<instance>`), so every run of the day shares one budget. The store is
+/// Inside a job run the count persists in the store the run counts its budget in
+/// (``RunContext/budget``, the job's checkpoint store; job value `requests:<instance>`), so every
+/// run of the day (a dry run and `discover` included) shares one budget. The store is
 /// written ahead of the requests in small leases, so a crash can only over-count, by less than
 /// one lease, never let a day exceed its cap.
 public actor RequestBudget {
@@ -39,10 +40,10 @@ public actor RequestBudget {
     ///
     /// - Parameters:
     ///   - now: The current time.
-    ///   - store: Where the count persists; the running job's store by default.
+    ///   - store: Where the count persists (``RunContext/budget``); nil counts in memory only.
     /// - Throws: ``ChatExportError/Code/budgetExhausted`` naming the time the budget renews;
     ///   ``ChatExportError/Code/storageFailure`` when the count cannot be stored.
-    public func spend(now: Timestamp = .now, store: (any CheckpointStore)? = JobRunContext.store) async throws {
+    public func spend(now: Timestamp = .now, store: (any CheckpointStore)? = nil) async throws {
         let today = now.epochSeconds / 86_400
         if today != day {
             day = today

@@ -26,6 +26,10 @@ public struct VendorHTTPClient: Sendable {
     public let logger: ExportLogger
     /// Traffic counters.
     public let metrics: HTTPMetrics
+    /// What the run provides: where the daily budget is counted, where waits are shown, and
+    /// whether each request is tried once (a check). Nothing stored, by default; a source binds
+    /// its client to each request's context (``bound(to:)``).
+    public private(set) var context = RunContext()
 
     /// Creates a client.
     ///
@@ -48,6 +52,18 @@ public struct VendorHTTPClient: Sendable {
         self.clock = clock
         self.logger = logger
         self.metrics = HTTPMetrics()
+    }
+
+    /// The same client (transport, limiters, counters) working for a run: its budget, progress
+    /// display and mode.
+    ///
+    /// - Parameter context: The context of the request being served (``ReadRequest/context``,
+    ///   ``CheckRequest/context``).
+    /// - Returns: The bound client.
+    public func bound(to context: RunContext) -> VendorHTTPClient {
+        var bound = self
+        bound.context = context
+        return bound
     }
 
     /// A ``CurlTransport`` with the configuration's timeouts and CA file, or one that reports
@@ -125,22 +141,22 @@ public struct VendorHTTPClient: Sendable {
         var lastProblem = ""
         var invalid = false
         var attempt = 1
-        let maxAttempts = VendorHTTPClient.singleAttempt ? 1 : configuration.retry.maxAttempts
+        let maxAttempts = context.singleAttempt ? 1 : configuration.retry.maxAttempts
         var throttledSince: Double?
         while true {
             try Task.checkCancellation()
-            let ticket = try await limiter.acquire(endpoint: request.path) { [logger, clock, configuration] ticket in
+            let ticket = try await limiter.acquire(endpoint: request.path) { [logger, clock, configuration, context] ticket in
                 // Once per wait, not per request: a pause at a limit is never mistaken for a hang.
                 let at = Timestamp.now.adding(seconds: Int64(saturating: (ticket.slot - clock.now).rounded(.up)))
                 let limit = configuration.rateLimits.waitDescription(ticket.waitingFor, endpoint: request.path)
                 logger.info(
                     "waiting for the rate limit (\(limit), \(configuration.origin.instance)); next request at \(at.clockText)",
                     ["limit": .string(ticket.waitingFor?.rawValue ?? "")])
-                JobRunContext.progress?.waiting(for: limit, until: at)
+                context.progress?.waiting(for: limit, until: at)
             }
             // Counted when it goes out, not while it waits for its slot: requests queued behind
             // the rate limit (however many windows wait) never write the stored count ahead.
-            try await budget?.spend()
+            try await budget?.spend(store: context.budget)
             let started = MonotonicClock.seconds()
             let response: VendorHTTPResponse
             do {
@@ -213,7 +229,7 @@ public struct VendorHTTPClient: Sendable {
                     "throttled by the vendor (\(shown) answered 429\(retryAfter.map { ", Retry-After \(Int($0)) s" }.orEmpty)); "
                         + "next request at \(at.clockText)\(pace < 1 ? ", pacing at \(Int((pace * 100).rounded())) % of the configured rate" : "")"
                 )
-                JobRunContext.progress?.throttled(until: at)
+                context.progress?.throttled(until: at)
             case let status where RetryPolicy.retryableStatuses.contains(status):
                 invalid = false
                 lastProblem = "answered \(status)" + vendorMessage(response).map { ": \($0)" }.orEmpty
@@ -242,7 +258,7 @@ public struct VendorHTTPClient: Sendable {
             throw ChatExportError(
                 .invalidResponse, "\(shown) \(lastProblem)" + (tries > 1 ? " (the same after \(tries) attempts)" : ""))
         }
-        if VendorHTTPClient.singleAttempt {
+        if context.singleAttempt {
             throw ChatExportError(.temporaryFailure, "\(shown) failed: \(lastProblem)")
         }
         throw ChatExportError(
@@ -256,10 +272,6 @@ public struct VendorHTTPClient: Sendable {
 
     /// Attempts for a request that ran into `request_timeout` (the whole request's time).
     static let timeoutAttempts = 2
-
-    /// When true (`chat-export check`), every request is tried once and a failure says what
-    /// failed without suggesting a re-run.
-    @TaskLocal public static var singleAttempt = false
 
     /// Counts a failed attempt and waits before the next one, unless attempts are used up
     /// (then `attempt` exceeds `maxAttempts` and the caller stops).

@@ -359,6 +359,19 @@ public struct WindowedReading<Position: Codable & Sendable & Equatable>: Sendabl
         return try cursorTag.map { try Checkpoint(encoding: Tagged(field: $0, reader: state)) } ?? Checkpoint(encoding: state)
     }
 
+    /// How far a checkpoint of this reading has read: its durable prefix (``WindowedReader/State/doneThrough``),
+    /// for ``Source/progress(of:for:)``.
+    ///
+    /// - Parameter checkpoint: A checkpoint this reading emitted.
+    /// - Returns: The progress, or nil when the checkpoint holds no reader state.
+    public func progress(of checkpoint: Checkpoint) -> StreamProgress? {
+        let state = checkpoint.state
+        // Read from the JSON as stored: the delivered digests (megabytes) are not decoded.
+        let reader = cursorTag == nil ? state : state["reader"]
+        return (reader?["done_through"] ?? state["done_through"])?.stringValue.flatMap(Timestamp.init(iso8601:))
+            .map(StreamProgress.init(completeThrough:))
+    }
+
     /// The checkpoint of a state: the reader's state (beside the cursor tag, if any), its
     /// delivered digests put in as they are kept rather than through a JSON encoder.
     private func encode(_ state: State) throws -> Checkpoint {

@@ -40,6 +40,13 @@ public struct TransformedSource: Source {
     /// - Throws: What the source throws.
     public func check(logger: ExportLogger) async throws -> [CheckResult] { try await base.check(logger: logger) }
 
+    /// The configured source's check, under the check's context.
+    ///
+    /// - Parameter request: The logger and the check's context.
+    /// - Returns: What was checked.
+    /// - Throws: What the source throws.
+    public func check(_ request: CheckRequest) async throws -> [CheckResult] { try await base.check(request) }
+
     /// The configured source's identity, with the transforms that change the stream.
     ///
     /// - Parameter stream: One of ``streams``.
@@ -61,6 +68,16 @@ public struct TransformedSource: Source {
         try base.checkpoint(position: position, for: stream)
     }
 
+    /// How far the configured source says a checkpoint has read.
+    ///
+    /// - Parameters:
+    ///   - checkpoint: A checkpoint of `stream`.
+    ///   - stream: The stream.
+    /// - Returns: What the configured source returns.
+    public func progress(of checkpoint: Checkpoint, for stream: StreamDescriptor) -> StreamProgress? {
+        base.progress(of: checkpoint, for: stream)
+    }
+
     /// Reads the stream from the configured source, holding back forgotten end users' records and
     /// transforming the rest.
     ///
@@ -71,7 +88,7 @@ public struct TransformedSource: Source {
     public func read(_ request: ReadRequest, emit: @Sendable (RecordBatch) async throws -> Void) async throws {
         let stream = request.stream
         let applying = transforms.filter { $0.applies(to: stream.name) }
-        let store = JobRunContext.store
+        let store = request.context.checkpoints
         let values = try await store?.loadJobValues() ?? [:]
         if values[SuppressionList.forgetPendingKey] != nil {
             request.logger.warning(

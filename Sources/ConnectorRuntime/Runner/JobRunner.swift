@@ -20,6 +20,10 @@ public struct JobRunner: Sendable {
     public var sinks: [any Sink]
     /// Where checkpoints go.
     public var checkpoints: any CheckpointStore
+    /// Where the daily request budget is counted (``RunContext/budget``): ``checkpoints`` when
+    /// nil. A preview (`run --dry-run`, `discover`) stores no checkpoint but counts its requests in
+    /// the job's store, as a run does.
+    public var budget: (any CheckpointStore)?
     /// The job's logger.
     public var logger: ExportLogger
     /// Progress display, if any.
@@ -144,6 +148,11 @@ public struct JobRunner: Sendable {
         return summary
     }
 
+    /// What every stream's source read is given: this run's stores, progress display and mode.
+    public var context: RunContext {
+        RunContext(mode: recordLimit == nil ? .run : .preview, checkpoints: checkpoints, budget: budget ?? checkpoints, progress: progress)
+    }
+
     private func runStream(_ stream: StreamDescriptor, from state: StreamState?, sinkKeys: [String]) async throws
         -> RunSummary.StreamSummary
     {
@@ -161,13 +170,10 @@ public struct JobRunner: Sendable {
         }
         let request = ReadRequest(
             stream: stream, checkpoint: state?.checkpoint, logger: logger, now: now(),
-            suppressRepeats: !sinks.allSatisfy { $0.replay == .upsertByID }, preview: recordLimit.map(ReadRequest.Preview.init))
+            suppressRepeats: !sinks.allSatisfy { $0.replay == .upsertByID }, preview: recordLimit.map(ReadRequest.Preview.init),
+            context: context)
         do {
-            try await JobRunContext.$store.withValue(checkpoints) {
-                try await JobRunContext.$progress.withValue(progress) {
-                    try await read(request, identity: identity, sinkKeys: sinkKeys, tracker: tracker)
-                }
-            }
+            try await read(request, identity: identity, sinkKeys: sinkKeys, tracker: tracker)
         } catch is RecordLimitReached {
             logger.debug("stream stopped at its record limit (\(recordLimit ?? 0))")
         }

@@ -31,8 +31,8 @@ public struct RunSummary: Sendable {
     public var seconds: Double = 0
     /// The source's counters (HTTP requests, retries, throttles, …).
     public var counters: [(name: String, value: Int)] = []
-    /// The record time every stream of the run is complete through, when its source keeps one
-    /// (a windowed source's `done_through`).
+    /// The record time every stream of the run is complete through, when its source says
+    /// (``Source/progress(of:for:)``; set by a ``JobSession`` on the job's own store).
     public var completeThrough: Timestamp?
 
     /// Creates an empty summary.

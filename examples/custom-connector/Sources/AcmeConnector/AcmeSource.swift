@@ -34,8 +34,15 @@ public struct AcmeSource: Source {
         StreamIdentity(source: "acme", instance: client.configuration.origin.instance, stream: stream.name, cursor: "created")
     }
 
+    /// How far a stored checkpoint has read (`chat-export state show`, serve's metrics).
+    public func progress(of checkpoint: Checkpoint, for stream: StreamDescriptor) -> StreamProgress? {
+        WindowedReading<PagePosition>(sourceType: "acme").progress(of: checkpoint)
+    }
+
     /// Reads `messages` in windows of a week, two at once, following each window's cursor.
     public func read(_ request: ReadRequest, emit: @Sendable (RecordBatch) async throws -> Void) async throws {
+        // Bound to the run: its daily budget, progress display and mode.
+        let client = self.client.bound(to: request.context)
         let layout = RecordLayout(idField: "id", cursorField: "created", cursorFormat: .epochOrISO8601)
         let paginator = CursorPaginator(path: ["cursor"])
         let range = WindowedReading<PagePosition>.Range(

@@ -22,9 +22,8 @@ struct Embedding {
         let job = try loader.load(document: config, baseDirectory: directory, defaultCheckpoint: directory + "/job.checkpoint.json")
 
         for run in 1...2 {
-            let store = try await job.openCheckpointStore()
-            let summary = try await JobRunner(source: job.source, sinks: job.sinks, checkpoints: store, logger: logger).run()
-            await store.close()
+            // The session opens (and locks) the job's checkpoint store, runs it and closes it.
+            let summary = try await JobSession(job: job, logger: logger).run()
             print("run \(run): \(summary.totalRecords) records; greetings: \(summary.streams["greetings"]?.records ?? 0)")
         }
         let parts = FilesSink.publishedParts(directory: directory + "/out", stream: "greetings")
