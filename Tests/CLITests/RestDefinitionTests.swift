@@ -366,7 +366,8 @@ struct RestDefinitionTests {
         #expect(!acme.requests.contains { $0.query["offset"] != nil })
         let scripted = try VendorSandbox()
         defer { scripted.stop() }
-        scripted.script("/v1/conversations", [.json(402, Array(#"{"message":"account suspended"}"#.utf8))])
+        // Every window's first request is refused alike: which window answers first must not matter.
+        scripted.script("/v1/conversations", Array(repeating: .json(402, Array(#"{"message":"account suspended"}"#.utf8)), count: 64))
         let refused = await #expect(throws: ChatExportError.self) {
             try await collectRecords(try source(scripted.baseURL, token: "a-token-0123"))
         }

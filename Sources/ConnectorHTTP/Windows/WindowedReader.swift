@@ -78,6 +78,10 @@ public struct WindowedReader<Position: Codable & Sendable & Equatable>: Sendable
     public var stream: String
     /// Windows fetched at once.
     public var concurrency: Int
+    /// Whether a window's next page is requested while its last page is being emitted (the
+    /// default: the vendor and the sinks work at once). A preview turns it off, so a reader that
+    /// stops after a page never asks the vendor for one more.
+    public var fetchesAhead = true
 
     /// Creates a reader.
     ///
@@ -136,16 +140,18 @@ public struct WindowedReader<Position: Codable & Sendable & Equatable>: Sendable
             var current = windows
             while let (index, page) = try await group.next() {
                 if let time = page.reached { reached[index] = time }
+                var following: (index: Int, window: TimeWindow<Position>)?
                 if let next = page.next {
                     current[index].position = next
-                    start(index, current[index])
+                    following = (index, current[index])
                 } else {
                     finished.insert(index)
                     if nextToStart < windows.count {
-                        start(nextToStart, windows[nextToStart])
+                        following = (nextToStart, windows[nextToStart])
                         nextToStart += 1
                     }
                 }
+                if fetchesAhead, let following { start(following.index, following.window) }
                 // The durable prefix: everything before the first unfinished window.
                 let firstOpen = (0..<windows.count).first { !finished.contains($0) }
                 state.windows = (0..<windows.count).filter { !finished.contains($0) }.map { current[$0] }
@@ -166,6 +172,7 @@ public struct WindowedReader<Position: Codable & Sendable & Equatable>: Sendable
                 batch.through =
                     firstOpen.map { open in reached[open].map { min($0, windows[open].end) } ?? windows[open].start } ?? state.rangeEnd
                 try await emit(batch)
+                if !fetchesAhead, let following { start(following.index, following.window) }
             }
             return state
         }

@@ -232,7 +232,9 @@ public struct WindowedReading<Position: Codable & Sendable & Equatable>: Sendabl
         request.logger.debug(
             "\(request.stream.name): previewing \(start.iso8601()) to \(end.iso8601()), the most recent of \(Readable.count(windows.count, "window")) first"
         )
-        let reader = WindowedReader<Position>(stream: request.stream.name, concurrency: 1)
+        var reader = WindowedReader<Position>(stream: request.stream.name, concurrency: 1)
+        // The runner stops the stream once it has its records: no page is asked for ahead of that.
+        reader.fetchesAhead = false
         for window in windows {
             try await reader.read(
                 from: State(doneThrough: window.start, rangeEnd: window.end, windows: [window]), encode: { _ in unchanged }, fetch: fetch,
