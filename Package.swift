@@ -34,17 +34,19 @@ let package = Package(
         .target(name: "VendorSandbox", dependencies: ["ConnectorRuntime"]),
         // The service's own HTTP endpoint (`serve --metrics`): a small bounded server, no dependencies.
         .target(name: "ServiceHTTP"),
-        // Connectors: each depends on the runtime (and Ada's two on their shared code) only.
-        .target(name: "AdaCommon", dependencies: ["ConnectorRuntime"], path: "Connectors/AdaCommon"),
-        .target(name: "AdaV2", dependencies: ["AdaCommon", "ConnectorRuntime"], path: "Connectors/AdaV2"),
-        .target(name: "AdaV14", dependencies: ["AdaCommon", "ConnectorRuntime"], path: "Connectors/AdaV14"),
-        .target(name: "DeepConverse", dependencies: ["ConnectorRuntime"], path: "Connectors/DeepConverse"),
-        // Connectors described in JSON (`"type": "rest"`): the engine, and the built-in definitions
-        // (JSON files compiled into the binary).
+        // Connectors described in JSON (`"type": "rest"`): the engine, the one way every vendor is built.
+        .target(name: "RestConnector", dependencies: ["ConnectorRuntime"], path: "Connectors/Rest"),
+        // The vendor connectors: each is its definition (a JSON file compiled into the binary) run by
+        // the engine, and depends on the engine and the runtime only.
         .target(
-            name: "RestDefinitions", path: "Connectors/Definitions",
-            resources: [.embedInCode("ada-v2.json"), .embedInCode("ada-v1.4.json"), .embedInCode("deepconverse.json")]),
-        .target(name: "RestConnector", dependencies: ["ConnectorRuntime", "RestDefinitions"], path: "Connectors/Rest"),
+            name: "AdaV2", dependencies: ["RestConnector", "ConnectorRuntime"], path: "Connectors/AdaV2",
+            resources: [.embedInCode("ada-v2.json")]),
+        .target(
+            name: "AdaV14", dependencies: ["RestConnector", "ConnectorRuntime"], path: "Connectors/AdaV14",
+            resources: [.embedInCode("ada-v1.4.json")]),
+        .target(
+            name: "DeepConverse", dependencies: ["RestConnector", "ConnectorRuntime"], path: "Connectors/DeepConverse",
+            resources: [.embedInCode("deepconverse.json")]),
         // A deterministic generated source (no vendor): the demo, examples and tests.
         .target(name: "SyntheticConnector", dependencies: ["ConnectorRuntime"], path: "Connectors/Synthetic"),
         // The system SQLite library (libsqlite3-dev), the GRDB way: a prefixed system module.
@@ -84,7 +86,7 @@ let package = Package(
             name: "chat-export",
             dependencies: [
                 "BuiltInComponents", "ConnectorRuntime", "SyntheticConnector", "VendorSandbox", "AdaV2", "AdaV14", "DeepConverse",
-                "StdoutSink", "FilesSink", "SQLiteSink", "CSQLite", "PostgresSink", "S3Sink", "RestConnector", "RestDefinitions",
+                "StdoutSink", "FilesSink", "SQLiteSink", "CSQLite", "PostgresSink", "S3Sink", "RestConnector",
                 "ServiceHTTP",
             ]
         ),
@@ -92,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "chat-export-bench",
             dependencies: [
-                "ConnectorRuntime", "ConnectorTesting", "AdaCommon", "DeepConverse", "VendorSandbox", "FilesSink", "SQLiteSink", "CSQLite",
+                "ConnectorRuntime", "ConnectorTesting", "AdaV2", "DeepConverse", "VendorSandbox", "FilesSink", "SQLiteSink", "CSQLite",
                 "PostgresSink", "RestConnector", "Transforms",
             ],
             path: "Benchmarks/ChatExportBenchmarks"
@@ -110,12 +112,17 @@ let package = Package(
         .testTarget(
             name: "AdaTests",
             dependencies: [
-                "AdaCommon", "AdaV2", "AdaV14", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "FilesSink", "RestConnector",
+                "AdaV2", "AdaV14", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "FilesSink", "RestConnector",
+            ],
+            // Checkpoints the Swift connector wrote before it became its definition.
+            resources: [
+                .embedInCode("Fixtures/old-ada-v2-updated.checkpoint.json"), .embedInCode("Fixtures/old-ada-v2-created.checkpoint.json"),
             ]
         ),
         .testTarget(
             name: "DeepConverseTests",
-            dependencies: ["DeepConverse", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "FilesSink", "RestConnector"]
+            dependencies: ["DeepConverse", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "FilesSink", "RestConnector"],
+            resources: [.embedInCode("Fixtures/old-deepconverse.checkpoint.json")]
         ),
         .testTarget(
             name: "SQLiteTests",
