@@ -16,15 +16,14 @@ enum OldAdaCheckpoints {
     static let created = String(decoding: PackageResources.old_ada_v2_created_checkpoint_json, as: UTF8.self)
 
     /// The sandbox the checkpoints were written against.
-    static var sandboxSettings: SandboxSettings {
-        var settings = SandboxSettings()
-        settings.conversations = 40
-        settings.messagesPerConversation = 6
-        settings.days = 20
-        settings.end = Timestamp(iso8601: "2026-11-10T00:00:00Z")!
-        settings.now = settings.end
-        settings.seed = 7
-        return settings
+    static var settings: SandboxSettings {
+        sandboxSettings {
+            $0.conversations = 40
+            $0.days = 20
+            $0.seed = 7
+            $0.end = Timestamp(microseconds: 1_794_268_800_000_000)  // 2026-11-10T00:00:00Z
+            $0.now = $0.end
+        }
     }
 
     /// A checkpoint file holding `literal` with the sandbox's origin, and its store.
@@ -41,7 +40,7 @@ enum OldAdaCheckpoints {
 struct OldAdaCheckpointTests {
     @Test("a job carries on from them: exactly what they had not read, nothing twice", arguments: ConversationsCursor.allCases)
     func carriesOn(cursor: ConversationsCursor) async throws {
-        let sandbox = try VendorSandbox(settings: OldAdaCheckpoints.sandboxSettings)
+        let sandbox = try VendorSandbox(settings: OldAdaCheckpoints.settings)
         defer { sandbox.stop() }
         let (store, directory) = try OldAdaCheckpoints.store(
             cursor == .updated ? OldAdaCheckpoints.updated : OldAdaCheckpoints.created, for: sandbox)
@@ -73,7 +72,7 @@ struct OldAdaCheckpointTests {
 
     @Test("one written by updated is refused under created, as before, not misapplied")
     func cursorModeKept() async throws {
-        let sandbox = try VendorSandbox(settings: OldAdaCheckpoints.sandboxSettings)
+        let sandbox = try VendorSandbox(settings: OldAdaCheckpoints.settings)
         defer { sandbox.stop() }
         let (store, directory) = try OldAdaCheckpoints.store(OldAdaCheckpoints.updated, for: sandbox)
         defer { withExtendedLifetime(directory) {} }

@@ -13,16 +13,15 @@ enum OldDeepConverseCheckpoint {
     static let literal = String(decoding: PackageResources.old_deepconverse_checkpoint_json, as: UTF8.self)
 
     /// The sandbox it was written against (its cursors, issued then, stay valid).
-    static var sandboxSettings: SandboxSettings {
-        var settings = SandboxSettings()
-        settings.conversations = 40
-        settings.messagesPerConversation = 6
-        settings.days = 20
-        settings.end = Timestamp(iso8601: "2026-11-10T00:00:00Z")!
-        settings.now = settings.end
-        settings.seed = 7
-        settings.cursorTTL = 100 * 365 * 86_400
-        return settings
+    static var sandbox: SandboxSettings {
+        settings {
+            $0.conversations = 40
+            $0.days = 20
+            $0.seed = 7
+            $0.end = Timestamp(microseconds: 1_794_268_800_000_000)  // 2026-11-10T00:00:00Z
+            $0.now = $0.end
+            $0.cursorTTL = 100 * 365 * 86_400
+        }
     }
 }
 
@@ -30,7 +29,7 @@ enum OldDeepConverseCheckpoint {
 struct OldDeepConverseCheckpointTests {
     @Test("a job carries on from it, from the stored cursor: exactly what it had not read, nothing twice")
     func carriesOn() async throws {
-        let sandbox = try VendorSandbox(settings: OldDeepConverseCheckpoint.sandboxSettings)
+        let sandbox = try VendorSandbox(settings: OldDeepConverseCheckpoint.sandbox)
         defer { sandbox.stop() }
         let directory = TemporaryDirectory()
         let path = directory.path + "/job.checkpoint.json"
