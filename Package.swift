@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "ConnectorRuntime", targets: ["ConnectorRuntime"]),
         .library(name: "ConnectorTesting", targets: ["ConnectorTesting"]),
         .library(name: "VendorSandbox", targets: ["VendorSandbox"]),
+        .library(name: "RestConnector", targets: ["RestConnector"]),
         .library(name: "AdaV2", targets: ["AdaV2"]),
         .library(name: "AdaV14", targets: ["AdaV14"]),
         .library(name: "DeepConverse", targets: ["DeepConverse"]),
