@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "ChatExportService", targets: ["ChatExportService"]),
         .library(name: "ConnectorTesting", targets: ["ConnectorTesting"]),
         .library(name: "VendorSandbox", targets: ["VendorSandbox"]),
+        .library(name: "RestConnector", targets: ["RestConnector"]),
         .library(name: "AdaV2", targets: ["AdaV2"]),
         .library(name: "AdaV14", targets: ["AdaV14"]),
         .library(name: "DeepConverse", targets: ["DeepConverse"]),
@@ -49,17 +50,19 @@ let package = Package(
         // A faithful local fake of the vendors' export APIs: `chat-export sandbox` and `demo`,
         // tests and connector authors.
         .target(name: "VendorSandbox", dependencies: ["ConnectorKit", "ConnectorHTTP"]),
-        // Connectors: each depends on the kit and the HTTP layer (and Ada's two on their shared code) only.
-        .target(name: "AdaCommon", dependencies: ["ConnectorKit", "ConnectorHTTP"], path: "Connectors/AdaCommon"),
-        .target(name: "AdaV2", dependencies: ["AdaCommon", "ConnectorKit"], path: "Connectors/AdaV2"),
-        .target(name: "AdaV14", dependencies: ["AdaCommon", "ConnectorKit"], path: "Connectors/AdaV14"),
-        .target(name: "DeepConverse", dependencies: ["ConnectorKit", "ConnectorHTTP"], path: "Connectors/DeepConverse"),
-        // Connectors described in JSON (`"type": "rest"`): the engine, and the built-in definitions
-        // (JSON files compiled into the binary).
+        // Connectors described in JSON (`"type": "rest"`): the engine, the one way every vendor is built.
+        .target(name: "RestConnector", dependencies: ["ConnectorKit", "ConnectorHTTP"], path: "Connectors/Rest"),
+        // The vendor connectors: each is its definition (a JSON file compiled into the binary) run by
+        // the engine, and depends on the engine and the kit only.
         .target(
-            name: "RestDefinitions", path: "Connectors/Definitions",
-            resources: [.embedInCode("ada-v2.json"), .embedInCode("ada-v1.4.json"), .embedInCode("deepconverse.json")]),
-        .target(name: "RestConnector", dependencies: ["ConnectorKit", "ConnectorHTTP", "RestDefinitions"], path: "Connectors/Rest"),
+            name: "AdaV2", dependencies: ["RestConnector", "ConnectorKit"], path: "Connectors/AdaV2",
+            resources: [.embedInCode("ada-v2.json")]),
+        .target(
+            name: "AdaV14", dependencies: ["RestConnector", "ConnectorKit"], path: "Connectors/AdaV14",
+            resources: [.embedInCode("ada-v1.4.json")]),
+        .target(
+            name: "DeepConverse", dependencies: ["RestConnector", "ConnectorKit"], path: "Connectors/DeepConverse",
+            resources: [.embedInCode("deepconverse.json")]),
         // A deterministic generated source (no vendor): the demo, examples and tests.
         .target(name: "SyntheticConnector", dependencies: ["ConnectorKit"], path: "Connectors/Synthetic"),
         // The system SQLite library (libsqlite3-dev), the GRDB way: a prefixed system module.
@@ -105,14 +108,14 @@ let package = Package(
             dependencies: [
                 "BuiltInComponents", "ConnectorKit", "ConnectorHTTP", "ConnectorRuntime", "ChatExportService", "PostgresFleet",
                 "ServiceHTTP",
-                "VendorSandbox", "StdoutSink", "PostgresSink", "RestConnector", "RestDefinitions",
+                "VendorSandbox", "StdoutSink", "PostgresSink", "RestConnector",
             ]
         ),
         // Release-mode benchmarks; never part of `swift test`.
         .executableTarget(
             name: "chat-export-bench",
             dependencies: [
-                "ConnectorKit", "ConnectorHTTP", "ConnectorRuntime", "ConnectorTesting", "AdaCommon", "DeepConverse", "VendorSandbox",
+                "ConnectorKit", "ConnectorHTTP", "ConnectorRuntime", "ConnectorTesting", "AdaV2", "DeepConverse", "VendorSandbox",
                 "FilesSink", "SQLiteSink", "CSQLite",
                 "PostgresSink", "RestConnector", "Transforms",
             ],
@@ -136,8 +139,12 @@ let package = Package(
         .testTarget(
             name: "AdaTests",
             dependencies: [
-                "AdaCommon", "AdaV2", "AdaV14", "ConnectorKit", "ConnectorHTTP", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox",
+                "AdaV2", "AdaV14", "ConnectorKit", "ConnectorHTTP", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox",
                 "FilesSink", "RestConnector",
+            ],
+            // Checkpoints the Swift connector wrote before it became its definition.
+            resources: [
+                .embedInCode("Fixtures/old-ada-v2-updated.checkpoint.json"), .embedInCode("Fixtures/old-ada-v2-created.checkpoint.json"),
             ]
         ),
         .testTarget(
@@ -145,7 +152,8 @@ let package = Package(
             dependencies: [
                 "DeepConverse", "ConnectorKit", "ConnectorHTTP", "ConnectorRuntime", "ConnectorTesting", "VendorSandbox", "FilesSink",
                 "RestConnector",
-            ]
+            ],
+            resources: [.embedInCode("Fixtures/old-deepconverse.checkpoint.json")]
         ),
         .testTarget(
             name: "SQLiteTests",

@@ -1,4 +1,3 @@
-import AdaCommon
 import ConnectorHTTP
 import ConnectorKit
 import ConnectorRuntime
@@ -31,12 +30,7 @@ enum LateDataBenchmark {
             let directory = FileManager.default.temporaryDirectory.path + "/chat-export-bench-late-" + UUID().uuidString
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let store = try FileCheckpointStore(path: directory + "/job.checkpoint.json")
-            let source = AdaSource(
-                api: .v2,
-                settings: AdaSettings(start: sandbox.dataset.start, lag: 900, lookback: lookback),
-                http: VendorHTTPClient.Configuration(
-                    baseURL: sandbox.baseURL, credential: .bearer(Secret(sandbox.settings.adaToken)), requestsPerSecond: 10_000)!,
-                logger: .disabled)
+            let source = try ExportBenchmark.ada(sandbox, rate: 10_000, [("lag", .integer(900)), ("lookback", .integer(Int(lookback)))])
             let sink = FilesSink(settings: .init(directory: directory + "/out"))
             // A day of backfill first, then a day of runs every 15 minutes, measured.
             let first = settings.end.adding(seconds: -2 * 86_400)

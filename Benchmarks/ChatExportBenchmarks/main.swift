@@ -3,7 +3,7 @@ import Foundation
 
 // Release-mode benchmarks:
 //   swift build -c release && .build/release/chat-export-bench [--only NAMES] [--json PATH] [--exporter PATH] [--baseline PATH]
-// NAMES: scanner, transforms, export, definition, deepconverse, sqlite, ratelimit, limits, late, idle, process, protocol, e2e (or e2e-files, e2e-sqlite, e2e-postgres, e2e-resume, e2e-formats, e2e-redact).
+// NAMES: scanner, transforms, export, deepconverse, sqlite, ratelimit, limits, late, idle, process, protocol, e2e (or e2e-files, e2e-sqlite, e2e-postgres, e2e-resume, e2e-formats, e2e-redact).
 // --exporter runs the end-to-end benchmarks against another chat-export binary; --baseline PATH
 // adds that build's JSON Lines runs to the same table, side by side (before/after a change).
 // Each benchmark runs its contenders side by side in one process so machine noise cancels.
@@ -20,7 +20,6 @@ func selected(_ name: String) -> Bool { only.map { $0.split(separator: ",").cont
 if selected("scanner") { results += try ScannerBenchmark.run() }
 if selected("transforms") { results += try TransformBenchmark.run() }
 if selected("export") { results.append(try await ExportBenchmark.jsonLines(messages: 100_000)) }
-if selected("definition") { results += try await DefinitionBenchmark.run(messages: 200_000) }
 if selected("deepconverse") { results.append(try await ExportBenchmark.deepConverse(messages: 100_000)) }
 if selected("sqlite") { results += try await SQLiteBenchmark.run(messages: 1_000_000) }
 if selected("ratelimit") { results += try await ExportBenchmark.rateLimit() }

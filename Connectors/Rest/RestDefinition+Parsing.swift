@@ -41,7 +41,10 @@ extension RestDefinition {
         for (index, option) in definition.options.enumerated() where !seen.insert(option.name).inserted {
             parser.issue("options[\(index)].name", "option \(JSONValue.quoted(option.name)) is declared twice")
         }
-        if let node = top["auth"] { definition.auth = parser.auth(node) }
+        if let node = top["auth"] {
+            definition.auth = parser.auth(node)
+            definition.credentialLabel = parser.label(node) ?? definition.credentialLabel
+        }
         if let node = top["rate_limits"] { definition.rateLimits = parser.rateLimits(node) }
         if let node = top["errors"] { definition.errors = parser.errors(node) }
         if let node = top["range"] { definition.range = parser.range(node) }
@@ -121,8 +124,15 @@ extension RestDefinitionParser {
             summary: string(members["summary"]) ?? "")
     }
 
+    /// What `check` calls the credential (`auth.label`), if the definition says.
+    mutating func label(_ auth: Node) -> String? {
+        guard let value = auth.value["label"] else { return nil }
+        return nonEmptyString(Node(value: value, path: JSONPath.member(auth.path, "label")))
+    }
+
     mutating func auth(_ node: Node) -> RestDefinition.Auth {
-        guard let members = members(node, known: ["type", "option", "name", "user_option", "password_option"], required: ["type"]),
+        guard
+            let members = members(node, known: ["type", "option", "name", "user_option", "password_option", "label"], required: ["type"]),
             let kind = oneOf(members["type"], ["none", "bearer", "header", "query", "basic"])
         else { return .none }
         func need(_ key: String) -> String? {

@@ -43,7 +43,8 @@ extension RestDefinition {
                 "type": {"enum": ["none", "bearer", "header", "query", "basic"]},
                 "option": {"type": "string", "description": "The secret option (bearer, header, query)."},
                 "name": {"type": "string", "pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", "description": "The header (an RFC 9110 token, not one the runtime or a proxy controls: Host, Content-Length, Connection, Proxy-*, …) or query parameter name."},
-                "user_option": {"type": "string"}, "password_option": {"type": "string"}
+                "user_option": {"type": "string"}, "password_option": {"type": "string"},
+                "label": {"type": "string", "description": "What check calls the credential it verified (token, API key); default credentials."}
               }
             },
             "rate_limits": {

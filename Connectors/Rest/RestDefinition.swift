@@ -22,6 +22,8 @@ public struct RestDefinition: Sendable {
     public var baseURL: String
     /// How requests are authenticated.
     public var auth: Auth
+    /// What `check` calls the credential it verified (`token`, `API key`): the auth's `label`.
+    public var credentialLabel = "credentials"
     /// The vendor's documented limits (the defaults of `rate_limits`).
     public var rateLimits: RateLimits
     /// How error answers are read.

@@ -1,28 +1,40 @@
 import ConnectorHTTP
 import ConnectorKit
 import Foundation
-import RestDefinitions
 
 extension RestSource {
     /// `definition`: a built-in definition's name or a definition file.
-    public static let definitionOption = OptionSpec(
-        "definition", .string, required: true,
-        summary:
-            "A built-in connector definition (\(BuiltInDefinitions.names.joined(separator: ", "))) or the path of one (relative to the config file)."
-    )
+    ///
+    /// - Parameter names: The built-in definitions' names, for the summary.
+    /// - Returns: The option.
+    public static func definitionOption(builtIn names: [String]) -> OptionSpec {
+        OptionSpec(
+            "definition", .string, required: true,
+            summary:
+                "A built-in connector definition (\(names.joined(separator: ", "))) or the path of one (relative to the config file)."
+        )
+    }
 
     /// The registry entry for `type: "rest"`: its options are the definition's, checked once
     /// the definition is read (see ``Registry/SourceEntry/resolve``).
-    public static let registryEntry = Registry.SourceEntry(
-        type: "rest",
-        summary:
-            "Any vendor described by a connector definition (JSON): \(BuiltInDefinitions.names.joined(separator: ", ")) built in, or your own file.",
-        options: [definitionOption],
-        resolve: { object, path, baseDirectory in
-            let definition = try loadDefinition(object["definition"], path: path + ".definition", baseDirectory: baseDirectory)
-            return entry(for: definition)
-        },
-        make: { _, _ in throw ConfigError(issues: [ConfigIssue(path: "source.definition", "missing required key")]) })
+    ///
+    /// - Parameter builtIn: The definitions usable by name (`"definition": "ada-v2"`): the built-in
+    ///   connectors' (`BuiltIns.definitions`), or an embedding tool's own.
+    /// - Returns: The entry.
+    public static func registryEntry(builtIn: [RestDefinition]) -> Registry.SourceEntry {
+        let names = builtIn.map(\.name)
+        return Registry.SourceEntry(
+            type: "rest",
+            summary:
+                "Any vendor described by a connector definition (JSON): \(names.joined(separator: ", ")) built in, or your own file.",
+            options: [definitionOption(builtIn: names)],
+            resolve: { object, path, baseDirectory in
+                let definition = try loadDefinition(
+                    object["definition"], path: path + ".definition", baseDirectory: baseDirectory, builtIn: builtIn)
+                return entry(for: definition, builtIn: builtIn)
+            },
+            make: { _, _ in throw ConfigError(issues: [ConfigIssue(path: "source.definition", "missing required key")]) })
+    }
 
     /// Reads the definition a config names.
     ///
@@ -30,29 +42,31 @@ extension RestSource {
     ///   - value: The `definition` value.
     ///   - path: Its JSON path, for messages.
     ///   - baseDirectory: The config file's directory.
+    ///   - builtIn: The definitions usable by name.
     /// - Returns: The definition.
     /// - Throws: ``ConfigError`` with JSON paths (in the config, or in the definition file).
-    public static func loadDefinition(_ value: JSONValue?, path: String, baseDirectory: String) throws -> RestDefinition {
+    public static func loadDefinition(
+        _ value: JSONValue?, path: String, baseDirectory: String, builtIn: [RestDefinition] = []
+    ) throws -> RestDefinition {
+        let names = builtIn.map(\.name)
         guard let value else {
             throw ConfigError(issues: [
                 ConfigIssue(
                     path: path,
-                    "missing required key (a built-in definition: \(BuiltInDefinitions.names.joined(separator: ", ")), or a file)")
+                    "missing required key (a built-in definition: \(names.joined(separator: ", ")), or a file)")
             ])
         }
         guard let name = value.stringValue, !name.isEmpty else {
             throw ConfigError(issues: [ConfigIssue(path: path, "expected a definition name or file path, got \(value.kindDescription)")])
         }
-        if let bytes = BuiltInDefinitions.bytes(named: name) {
-            return try RestDefinition.parse(try parseDefinition(bytes, source: name, file: name, path: path), source: name)
-        }
+        if let definition = builtIn.first(where: { $0.name == name }) { return definition }
         let looksLikeFile = name.contains("/") || name.hasSuffix(".json")
         guard looksLikeFile else {
-            let hint = Suggestion.hint(for: name, in: BuiltInDefinitions.names)
+            let hint = Suggestion.hint(for: name, in: names)
             throw ConfigError(issues: [
                 ConfigIssue(
                     path: path,
-                    "no built-in definition \(JSONValue.quoted(name))\(hint) (built in: \(BuiltInDefinitions.names.joined(separator: ", ")); a file path ends in .json)"
+                    "no built-in definition \(JSONValue.quoted(name))\(hint) (built in: \(names.joined(separator: ", ")); a file path ends in .json)"
                 )
             ])
         }
@@ -75,18 +89,18 @@ extension RestSource {
         }
     }
 
-    /// The registry entry a definition makes: its options (and the HTTP ones), and a factory.
+    /// The registry entry a definition makes under `type: "rest"`: `definition`, the
+    /// definition's options (and the HTTP ones), and a factory.
     ///
-    /// - Parameter definition: The definition.
+    /// - Parameters:
+    ///   - definition: The definition.
+    ///   - builtIn: The definitions usable by name, for the `definition` option's summary.
     /// - Returns: The entry.
-    public static func entry(for definition: RestDefinition) -> Registry.SourceEntry {
-        let specs = definition.options.map {
-            OptionSpec($0.name, $0.type, required: $0.required, default: $0.defaultValue, summary: $0.summary)
-        }
-        return Registry.SourceEntry(
-            type: "rest", summary: definition.summary,
-            options: [definitionOption] + specs + HTTPOptions.specs(limits: definition.rateLimits),
-            make: { options, context in try make(definition, options, context) })
+    public static func entry(for definition: RestDefinition, builtIn: [RestDefinition] = []) -> Registry.SourceEntry {
+        var entry = definition.registryEntry
+        entry.type = "rest"
+        entry.options.insert(definitionOption(builtIn: builtIn.map(\.name)), at: 0)
+        return entry
     }
 
     static func make(_ definition: RestDefinition, _ options: ComponentOptions, _ context: Registry.Context) throws -> RestSource {
@@ -105,8 +119,8 @@ extension RestSource {
         let start = range.start.flatMap { options.timestamp($0) }
         let end = range.end.flatMap { options.timestamp($0) }
         let issues = [
-            range.start.flatMap { start in range.end.flatMap { options.orderIssue(start: start, end: $0) } },
             range.windowHours.flatMap { hours in range.windowDays.flatMap { options.exclusiveIssue(hours, $0) } },
+            range.start.flatMap { start in range.end.flatMap { options.orderIssue(start: start, end: $0) } },
         ].compactMap { $0 }
         guard issues.isEmpty else { throw ConfigError(issues: issues) }
         let windowSeconds =
@@ -191,16 +205,44 @@ extension RestSource {
     /// - Parameters:
     ///   - object: The component's JSON object (variables already substituted).
     ///   - baseDirectory: Where relative paths (a definition file) resolve.
+    ///   - builtIn: The definitions usable by name.
     ///   - logger: The source's logger.
     /// - Returns: The source.
     /// - Throws: ``ConfigError`` with JSON paths under `source`.
-    public static func make(config object: JSONValue, baseDirectory: String = ".", logger: ExportLogger = .disabled) throws -> RestSource {
-        let definition = try loadDefinition(object["definition"], path: "source.definition", baseDirectory: baseDirectory)
-        let entry = entry(for: definition)
+    public static func make(
+        config object: JSONValue, baseDirectory: String = ".", builtIn: [RestDefinition] = [], logger: ExportLogger = .disabled
+    ) throws -> RestSource {
+        let definition = try loadDefinition(
+            object["definition"], path: "source.definition", baseDirectory: baseDirectory, builtIn: builtIn)
+        return try make(
+            definition, config: object, entry: entry(for: definition, builtIn: builtIn), baseDirectory: baseDirectory,
+            logger: logger)
+    }
+
+    /// Builds a source of `definition` from a `source` object as a job config gives it under the
+    /// definition's own type (`{"type": "ada-v2", "base_url": …}`), validated as the config loader
+    /// would.
+    ///
+    /// - Parameters:
+    ///   - definition: The definition (`AdaV2.definition`).
+    ///   - object: The component's JSON object (variables already substituted).
+    ///   - baseDirectory: Where relative paths resolve.
+    ///   - logger: The source's logger.
+    /// - Returns: The source.
+    /// - Throws: ``ConfigError`` with JSON paths under `source`.
+    public static func make(
+        _ definition: RestDefinition, config object: JSONValue, baseDirectory: String = ".", logger: ExportLogger = .disabled
+    ) throws -> RestSource {
+        try make(definition, config: object, entry: definition.registryEntry, baseDirectory: baseDirectory, logger: logger)
+    }
+
+    static func make(
+        _ definition: RestDefinition, config object: JSONValue, entry: Registry.SourceEntry, baseDirectory: String, logger: ExportLogger
+    ) throws -> RestSource {
         var issues: [ConfigIssue] = []
         let members = (object.objectValue ?? []).filter { $0.key != "type" }
         let options = OptionValidator.validate(
-            members, specs: entry.options, type: "rest", path: "source", baseDirectory: baseDirectory, issues: &issues)
+            members, specs: entry.options, type: entry.type, path: "source", baseDirectory: baseDirectory, issues: &issues)
         guard issues.isEmpty else { throw ConfigError(issues: issues) }
         return try make(definition, options, Registry.Context(logger: logger, environment: [:]))
     }

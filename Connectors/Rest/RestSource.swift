@@ -3,7 +3,8 @@ import ConnectorKit
 
 /// A source driven by a ``RestDefinition`` (`"type": "rest"`): the definition says what to
 /// request and how to read a page; the runtime's windowed skeleton, paginators and HTTP client
-/// do the rest, exactly as for the native connectors.
+/// do the rest. The built-in vendor connectors (Ada v2, v1.4, DeepConverse) are this source
+/// running their definitions.
 public struct RestSource: Source {
     /// A job's values for the definition's options.
     public struct Settings: Sendable {
@@ -136,7 +137,8 @@ public struct RestSource: Source {
         for stream in streams {
             let resolved = try resolvedStream(stream.name)
             let smallest = resolved.definition.pageSize.flatMap { definition.smallestValue(of: $0.option) }
-            let url = requestURL(resolved, window, pageSize: smallest ?? resolved.pageSize)
+            let pageSize = smallest ?? resolved.pageSize
+            let url = requestURL(resolved, window, pageSize: pageSize)
             let count = try await client.get(url, passThrough: passThrough(resolved, resuming: false)) { response in
                 try refuse(response, url: url)
                 return try PageScanner.scan(
@@ -144,8 +146,13 @@ public struct RestSource: Source {
                 )
                 .records.count
             }
+            // A full page: there are more.
+            let more = pageSize.map { count >= $0 } ?? false
+            let bot = definition.bot.map { " for bot " + JSONValue.quoted(RestTemplate.render($0) { settings.values[$0] ?? "" }) } ?? ""
             results.append(
-                CheckResult(subject: "\(definition.name) \(stream.name)", detail: "credentials accepted; \(count) records in the last day"))
+                CheckResult(
+                    subject: "\(definition.name) \(stream.name)",
+                    detail: "\(definition.credentialLabel) accepted; \(count)\(more ? "+" : "") records in the last day\(bot)"))
         }
         return results
     }

@@ -15,13 +15,17 @@ import Transforms
 /// `chat-export`, `tap-chat-export` and `source-chat-export` read the same types with the same
 /// options.
 public enum BuiltIns {
+    /// The built-in vendor connectors' definitions, usable by name under `type: "rest"`
+    /// (`"definition": "ada-v2"`), in the order `list` shows them.
+    public static var definitions: [RestDefinition] { [AdaV2.definition, AdaV14.definition, DeepConverse.definition] }
+
     /// Every built-in source, sink and transform type.
     public static var registry: Registry {
         var registry = Registry()
         registry.register(AdaV2.registryEntry)
         registry.register(AdaV14.registryEntry)
-        registry.register(DeepConverseSource.registryEntry)
-        registry.register(RestSource.registryEntry)
+        registry.register(DeepConverse.registryEntry)
+        registry.register(RestSource.registryEntry(builtIn: definitions))
         registry.register(SyntheticSource.registryEntry)
         registry.register(StdoutSink.registryEntry)
         registry.register(FilesSink.registryEntry)

@@ -1,6 +1,6 @@
 import BuiltInComponents
 import ConnectorKit
-import RestDefinitions
+import RestConnector
 
 /// `chat-export completion bash|zsh`: a completion script made from the same declarations the
 /// parser uses (``CLICommand``, ``CLIOption``), so it never offers an option the parser would
@@ -60,7 +60,7 @@ enum CompletionCommand {
         case "state": return ["show", "set", "reset"]
         case "help": return Help.commands.keys.sorted()
         case "completion": return shells
-        case "init": return registry.sources.map(\.type).filter { $0 != "rest" } + BuiltInDefinitions.names.map { "rest:" + $0 }
+        case "init": return registry.sources.map(\.type).filter { $0 != "rest" } + BuiltIns.definitions.map { "rest:" + $0.name }
         case "spec": return registry.sources.map(\.type) + registry.sinks.map(\.type) + ["rest-definition"]
         default: return nil
         }

@@ -2,7 +2,6 @@ import BuiltInComponents
 import ConnectorKit
 import Foundation
 import RestConnector
-import RestDefinitions
 
 /// `chat-export init TYPE [--sink TYPE]`: prints a job config for a source with every required
 /// option present, credentials as environment references, ready for `validate` once the
@@ -36,7 +35,7 @@ enum InitCommand {
         if type == "rest" {
             throw UsageError(
                 message:
-                    "init rest needs a definition: init rest:NAME (built in: \(BuiltInDefinitions.names.joined(separator: ", "))) or init rest:FILE.json",
+                    "init rest needs a definition: init rest:NAME (built in: \(BuiltIns.definitions.map(\.name).joined(separator: ", "))) or init rest:FILE.json",
                 command: "init")
         }
         var definition: String?
@@ -46,7 +45,9 @@ enum InitCommand {
             do {
                 entry = RestSource.entry(
                     for: try RestSource.loadDefinition(
-                        .string(name), path: "rest:", baseDirectory: FileManager.default.currentDirectoryPath))
+                        .string(name), path: "rest:", baseDirectory: FileManager.default.currentDirectoryPath,
+                        builtIn: BuiltIns.definitions),
+                    builtIn: BuiltIns.definitions)
             } catch let error as ConfigError {
                 throw UsageError(
                     message: "init: \(error.issues.map { "\($0.path) \($0.message)" }.joined(separator: "; "))", command: "init")

@@ -1,4 +1,5 @@
-import AdaCommon
+import AdaV14
+import AdaV2
 import ConnectorHTTP
 import ConnectorKit
 import ConnectorRuntime
@@ -17,19 +18,17 @@ struct AdaConnectorTests {
     func conformance() async throws {
         let sandbox = try VendorSandbox(settings: sandboxSettings { $0.conversations = 80 })
         defer { sandbox.stop() }
-        for implementation in ConnectorImplementation.allCases {
-            for api in [AdaAPI.v2, .v14] {
-                let suite = SourceConformance(
-                    expected: [
-                        "conversations": Set(sandbox.dataset.adaConversations.map(\.id)),
-                        "messages": Set(sandbox.dataset.adaMessages.map(\.id)),
-                    ],
-                    maxInterruptions: 10,
-                    makeSource: { try ada(implementation, api, sandbox) },
-                    makeSourceWithBadCredentials: { try ada(implementation, api, sandbox, token: "wrong") })
-                let problems = await suite.problems()
-                #expect(problems.isEmpty, "\(implementation) \(api.type): \(problems)")
-            }
+        for api in [AdaAPI.v2, .v14] {
+            let suite = SourceConformance(
+                expected: [
+                    "conversations": Set(sandbox.dataset.adaConversations.map(\.id)),
+                    "messages": Set(sandbox.dataset.adaMessages.map(\.id)),
+                ],
+                maxInterruptions: 10,
+                makeSource: { try ada(api, sandbox) },
+                makeSourceWithBadCredentials: { try ada(api, sandbox, token: "wrong") })
+            let problems = await suite.problems()
+            #expect(problems.isEmpty, "\(api.type): \(problems)")
         }
     }
 
@@ -39,8 +38,8 @@ struct AdaConnectorTests {
 
     @Test(
         "a full export equals the dataset exactly: ids, counts and bytes, with no duplicates",
-        arguments: ConnectorImplementation.allCases, 0..<variants.count)
-    func fullExport(implementation: ConnectorImplementation, variant: Int) async throws {
+        arguments: 0..<variants.count)
+    func fullExport(variant: Int) async throws {
         let (api, link, key) = Self.variants[variant]
         let sandbox = try VendorSandbox(
             settings: sandboxSettings {
@@ -48,7 +47,7 @@ struct AdaConnectorTests {
                 $0.recordKey = key
             })
         defer { sandbox.stop() }
-        let written = try await export(try ada(implementation, api, sandbox) { $0.conversationsCursor = .created })
+        let written = try await export(try ada(api, sandbox) { $0.conversationsCursor = .created })
         let dataset = sandbox.dataset
         let messages = written.filter { $0.stream == "messages" }
         let conversations = written.filter { $0.stream == "conversations" }
@@ -64,14 +63,14 @@ struct AdaConnectorTests {
 
     @Test(
         "250 messages sharing one timestamp with page_size 100: read in one largest page, exact, no loop",
-        arguments: ConnectorImplementation.allCases, [AdaAPI.v2, .v14])
-    func tieLongerThanAPage(implementation: ConnectorImplementation, api: AdaAPI) async throws {
+        arguments: [AdaAPI.v2, .v14])
+    func tieLongerThanAPage(api: AdaAPI) async throws {
         let sandbox = try VendorSandbox(settings: sandboxSettings { $0.tieGroup = 250 })
         defer { sandbox.stop() }
         let dataset = sandbox.dataset
         let tie = Dictionary(grouping: dataset.adaMessages, by: \.created).values.map(\.count).max()
         #expect(tie == 250)
-        let written = try await export(try ada(implementation, api, sandbox) { $0.streams = ["messages"] })
+        let written = try await export(try ada(api, sandbox) { $0.streams = ["messages"] })
         #expect(written.count == dataset.adaMessages.count)
         #expect(Set(written.map(\.id)) == Set(dataset.adaMessages.map(\.id)))
         let largest = sandbox.requests.filter { $0.parameter("page_size") == "10000" }
@@ -79,12 +78,12 @@ struct AdaConnectorTests {
     }
 
     @Test(
-        "every request sends both bounds of one kind, within 60 days and the retention limit", arguments: ConnectorImplementation.allCases)
-    func neverViolatesRules(implementation: ConnectorImplementation) async throws {
+        "every request sends both bounds of one kind, within 60 days and the retention limit")
+    func neverViolatesRules() async throws {
         let sandbox = try VendorSandbox(settings: sandboxSettings { $0.days = 200 })
         defer { sandbox.stop() }
         let handler = InMemoryLogHandler()
-        let source = try ada(implementation, .v2, sandbox) { $0.start = Timestamp.now.adding(seconds: -400 * 86_400) }
+        let source = try ada(.v2, sandbox) { $0.start = Timestamp.now.adding(seconds: -400 * 86_400) }
         let written = try await export(source, logger: ExportLogger(level: .info, handler: handler))
         #expect(written.count == sandbox.dataset.adaMessages.count + sandbox.dataset.adaConversations.count)
         #expect(handler.text.contains("older than the 12 months Ada keeps"))
@@ -101,22 +100,21 @@ struct AdaConnectorTests {
     }
 
     @Test(
-        "without lookback a re-run reads only what changed: updated conversations, nothing else",
-        arguments: ConnectorImplementation.allCases)
-    func incremental(implementation: ConnectorImplementation) async throws {
+        "without lookback a re-run reads only what changed: updated conversations, nothing else")
+    func incremental() async throws {
         let sandbox = try VendorSandbox(settings: sandboxSettings())
         defer { sandbox.stop() }
         let store = InMemoryCheckpointStore()
         let firstEnd = sandbox.settings.end.adding(seconds: -2 * 86_400)
         let first = try await export(
-            try ada(implementation, .v2, sandbox) {
+            try ada(.v2, sandbox) {
                 $0.end = firstEnd
                 $0.lookback = 0
             }, store: store)
         #expect(
             first.filter { $0.stream == "conversations" }.count == sandbox.dataset.adaConversations.filter { $0.updated < firstEnd }.count)
         let touched = Set(sandbox.touchConversations(count: 7, at: firstEnd.adding(seconds: 3600)))
-        let second = try await export(try ada(implementation, .v2, sandbox) { $0.lookback = 0 }, store: store)
+        let second = try await export(try ada(.v2, sandbox) { $0.lookback = 0 }, store: store)
         let dataset = sandbox.dataset
         let expectedConversations = Set(dataset.adaConversations.filter { $0.updated >= firstEnd }.map(\.id))
         #expect(touched.isSubset(of: expectedConversations))
@@ -126,18 +124,17 @@ struct AdaConnectorTests {
         #expect(Set(second.filter { $0.stream == "messages" }.map(\.id)) == expectedMessages)
         #expect(second.filter { $0.stream == "messages" }.count == expectedMessages.count)
         // Nothing new: a third run writes nothing.
-        #expect(try await export(try ada(implementation, .v2, sandbox) { $0.lookback = 0 }, store: store).isEmpty)
+        #expect(try await export(try ada(.v2, sandbox) { $0.lookback = 0 }, store: store).isEmpty)
     }
 
     @Test(
-        "a run that fails mid-window resumes inside the window without loss or duplicates", arguments: ConnectorImplementation.allCases,
-        [3, 8, 17])
-    func resumeMidWindow(implementation: ConnectorImplementation, failAt: Int) async throws {
+        "a run that fails mid-window resumes inside the window without loss or duplicates", arguments: [3, 8, 17])
+    func resumeMidWindow(failAt: Int) async throws {
         let sandbox = try VendorSandbox(settings: sandboxSettings())
         defer { sandbox.stop() }
         let directory = TemporaryDirectory()
         let store = InMemoryCheckpointStore()
-        let source = try ada(implementation, .v2, sandbox) {
+        let source = try ada(.v2, sandbox) {
             $0.streams = ["messages"]
             $0.maxConcurrentWindows = 2
         }
@@ -163,8 +160,8 @@ struct AdaConnectorTests {
         #expect(Set(lines) == Set(sandbox.dataset.adaMessages.map(\.json)))
     }
 
-    @Test("5xx, 429 and cut-off bodies do not change the result", arguments: ConnectorImplementation.allCases, [AdaAPI.v2, AdaAPI.v14])
-    func faults(implementation: ConnectorImplementation, api: AdaAPI) async throws {
+    @Test("5xx, 429 and cut-off bodies do not change the result", arguments: [AdaAPI.v2, AdaAPI.v14])
+    func faults(api: AdaAPI) async throws {
         let sandbox = try VendorSandbox(
             settings: sandboxSettings {
                 $0.errorRate = 0.15
@@ -174,7 +171,7 @@ struct AdaConnectorTests {
             }
         )
         defer { sandbox.stop() }
-        let source = try ada(implementation, api, sandbox)
+        let source = try ada(api, sandbox)
         let written = try await export(source)
         #expect(Set(written.filter { $0.stream == "messages" }.map(\.id)) == Set(sandbox.dataset.adaMessages.map(\.id)))
         #expect(written.filter { $0.stream == "messages" }.count == sandbox.dataset.adaMessages.count)
@@ -184,28 +181,28 @@ struct AdaConnectorTests {
         #expect(sandbox.requests.contains { $0.status == 429 } && sandbox.requests.contains { $0.status >= 500 })
     }
 
-    @Test("a rejected token fails with exit 77 and check reports an accepted one", arguments: ConnectorImplementation.allCases)
-    func credentials(implementation: ConnectorImplementation) async throws {
+    @Test("a rejected token fails with exit 77 and check reports an accepted one")
+    func credentials() async throws {
         let sandbox = try VendorSandbox(settings: sandboxSettings())
         defer { sandbox.stop() }
-        let bad = try ada(implementation, .v2, sandbox, token: "wrong")
+        let bad = try ada(.v2, sandbox, token: "wrong")
         let error = await #expect(throws: ChatExportError.self) { try await export(bad) }
         #expect(error?.code == .credentialsRejected)
-        let checked = try await ada(implementation, .v2, sandbox).check(logger: .disabled)
+        let checked = try await ada(.v2, sandbox).check(logger: .disabled)
         #expect(checked.count == 2)
-        #expect(checked.allSatisfy { $0.detail.contains(implementation == .native ? "token accepted" : "credentials accepted") })
+        #expect(checked.allSatisfy { $0.detail.contains("token accepted") })
     }
 
     @Test("the range is split so several windows run at once, never wider than window_days")
     func planning() {
         let start = Timestamp(iso8601: "2026-01-01T00:00:00Z")!
-        let ninety: [TimeWindow<AdaPosition>] = WindowPlanner.plan(
+        let ninety: [TimeWindow<PagePosition>] = WindowPlanner.plan(
             from: start, to: start.adding(seconds: 90 * 86_400), maxSeconds: 59 * 86_400, concurrency: 4)
         #expect(ninety.count == 4)
-        let daily: [TimeWindow<AdaPosition>] = WindowPlanner.plan(
+        let daily: [TimeWindow<PagePosition>] = WindowPlanner.plan(
             from: start, to: start.adding(seconds: 86_400), maxSeconds: 59 * 86_400, concurrency: 4)
         #expect(daily.count == 4)
-        let long: [TimeWindow<AdaPosition>] = WindowPlanner.plan(
+        let long: [TimeWindow<PagePosition>] = WindowPlanner.plan(
             from: start, to: start.adding(seconds: 365 * 86_400), maxSeconds: 59 * 86_400, concurrency: 4)
         #expect(long.count == 7)
         for plan in [ninety, daily, long] {
@@ -218,10 +215,10 @@ struct AdaConnectorTests {
 
 @Suite("Ada rate-limit options")
 struct AdaRateLimitOptionTests {
-    func limits(_ source: String, _ implementation: ConnectorImplementation) throws -> RateLimits {
+    func limits(_ source: String, rest: Bool) throws -> RateLimits {
         let loader = JobConfigLoader(registry: registry, environment: [:], logger: .disabled)
         var source = source
-        if implementation == .definition {
+        if rest {
             for type in ["ada-v2", "ada-v1.4"] {
                 source = source.replacingOccurrences(of: #""type": "\#(type)""#, with: #""type": "rest", "definition": "\#(type)""#)
             }
@@ -230,34 +227,33 @@ struct AdaRateLimitOptionTests {
         let job = try loader.load(document: document, baseDirectory: "/tmp", defaultCheckpoint: "/tmp/x.json")
         // The job reads through its transforms; the configured source is underneath.
         let configured = try #require(job.source as? TransformedSource).base
-        if let rest = configured as? RestSource { return rest.client.configuration.rateLimits }
-        return try #require(configured as? AdaSource).client.configuration.rateLimits
+        return try #require(configured as? RestSource).client.configuration.rateLimits
     }
 
     var registry: Registry {
         var registry = Registry()
-        registry.register(AdaAPI.v2.registryEntry)
-        registry.register(AdaAPI.v14.registryEntry)
-        registry.register(RestSource.registryEntry)
+        registry.register(AdaV2.registryEntry)
+        registry.register(AdaV14.registryEntry)
+        registry.register(RestSource.registryEntry(builtIn: [AdaV2.definition, AdaV14.definition]))
         registry.register(Registry.SinkEntry(type: "stdout", summary: "", options: [], make: { _, _ in InMemorySink() }))
         return registry
     }
 
     @Test(
-        "defaults are each version's documented limits; members override one by one; the old names are aliases",
-        arguments: ConnectorImplementation.allCases)
-    func options(implementation: ConnectorImplementation) throws {
+        "defaults are each version's documented limits; members override one by one; the old names are aliases (type ada-v2, or rest)",
+        arguments: [false, true])
+    func options(rest: Bool) throws {
         let base = #""base_url": "https://a.ada.support", "token": "t""#
         #expect(
-            try limits(#"{"type": "ada-v2", \#(base)}"#, implementation)
+            try limits(#"{"type": "ada-v2", \#(base)}"#, rest: rest)
                 == RateLimits(perEndpointPerSecond: 10, perMinute: 100, perDay: 15_000)
         )
-        #expect(try limits(#"{"type": "ada-v1.4", \#(base)}"#, implementation) == RateLimits(perEndpointPerSecond: 10))
+        #expect(try limits(#"{"type": "ada-v1.4", \#(base)}"#, rest: rest) == RateLimits(perEndpointPerSecond: 10))
         #expect(
-            try limits(#"{"type": "ada-v2", \#(base), "rate_limits": {"per_minute": 0}}"#, implementation)
+            try limits(#"{"type": "ada-v2", \#(base), "rate_limits": {"per_minute": 0}}"#, rest: rest)
                 == RateLimits(perEndpointPerSecond: 10, perDay: 15_000))
         #expect(
-            try limits(#"{"type": "ada-v2", \#(base), "requests_per_second": 4, "daily_request_budget": 50}"#, implementation)
+            try limits(#"{"type": "ada-v2", \#(base), "requests_per_second": 4, "daily_request_budget": 50}"#, rest: rest)
                 == RateLimits(perEndpointPerSecond: 4, perMinute: 100, perDay: 50))
     }
 }

@@ -39,8 +39,8 @@ struct ConfigFuzzTests {
             let text = try String(contentsOfFile: root + "/examples/" + name, encoding: .utf8)
             return Case(name: "examples/" + name, job: retarget(try JSONValue.parse(text), sandbox), definition: nil)
         }
-        for name in ["ada-v2", "ada-v1.4", "deepconverse"] {
-            let definition = try JSONValue.parse(try String(contentsOfFile: root + "/Connectors/Definitions/\(name).json", encoding: .utf8))
+        for (name, target) in [("ada-v2", "AdaV2"), ("ada-v1.4", "AdaV14"), ("deepconverse", "DeepConverse")] {
+            let definition = try JSONValue.parse(try String(contentsOfFile: root + "/Connectors/\(target)/\(name).json", encoding: .utf8))
             let credential: [(key: String, value: JSONValue)] =
                 name == "deepconverse"
                 ? [("api_key", .string("${DEEPCONVERSE_API_KEY}")), ("bot_name", .string(sandbox.settings.botName))]

@@ -9,49 +9,53 @@ import RestConnector
 import Testing
 import VendorSandbox
 
-func deepConverse(
-    _ sandbox: VendorSandbox,
-    key: String? = nil,
-    bot: String? = nil,
-    _ configure: (inout DeepConverseSource.Settings) -> Void = { _ in }
-) -> DeepConverseSource {
-    var settings = DeepConverseSource.Settings(
-        botName: bot ?? sandbox.settings.botName,
-        start: sandbox.dataset.start,
-        end: sandbox.settings.end,
-        perPage: 50,
-        windowSeconds: 10 * 86_400
-    )
-    configure(&settings)
-    var http = VendorHTTPClient.Configuration(
-        baseURL: sandbox.baseURL,
-        credential: .header(name: "x-api-key", value: Secret(key ?? sandbox.settings.deepConverseKey)),
-        requestsPerSecond: 1000
-    )!
-    http.retry = RetryPolicy(maxAttempts: 8, baseDelay: 0.005, maxDelay: 0.05)
-    return DeepConverseSource(settings: settings, http: http, logger: .disabled)
+/// The options of a DeepConverse job as the tests set them, typed; `config` writes them as one.
+struct DeepConverseSettings {
+    var botName: String
+    var streams = ["conversations", "messages"]
+    var start: Timestamp
+    var end: Timestamp?
+    var lag: Double = 7200
+    var perPage = 1000
+    var windowSeconds: Int64 = 7 * 86_400
+    var maxConcurrentWindows = 4
+    var lookback: Double = 0
+
+    /// The `source` object of a job: `{"type": "deepconverse", …}`, or with `rest`,
+    /// `{"type": "rest", "definition": "deepconverse", …}`.
+    func config(baseURL: String, key: String, rest: Bool = false) -> JSONValue {
+        var members: [(key: String, value: JSONValue)] =
+            rest ? [("type", .string("rest")), ("definition", .string("deepconverse"))] : [("type", .string("deepconverse"))]
+        members += [
+            ("base_url", .string(baseURL)), ("api_key", .string(key)), ("bot_name", .string(botName)),
+            ("streams", .array(streams.map { .string($0) })), ("start", .string(start.iso8601(fractionDigits: 6))),
+            ("lag", .number("\(lag)")), ("per_page", .integer(perPage)), ("window_hours", .number("\(Double(windowSeconds) / 3600)")),
+            ("max_concurrent_windows", .integer(maxConcurrentWindows)), ("lookback", .number("\(lookback)")),
+        ]
+        if let end { members.append(("end", .string(end.iso8601(fractionDigits: 6)))) }
+        return .object(members)
+    }
 }
 
-/// A DeepConverse source of either implementation, with the same settings, fast retries and no
-/// rate limit to speak of.
+/// A DeepConverse source (`type: "deepconverse"`, or with `rest` `"type": "rest"`) for the
+/// sandbox, 50 records a page in windows of 10 days, with fast retries and no rate limit to speak of.
 func deepConverse(
-    _ implementation: ConnectorImplementation, _ sandbox: VendorSandbox, key: String? = nil, bot: String? = nil,
-    _ configure: (inout DeepConverseSource.Settings) -> Void = { _ in }
-) throws -> any Source {
-    let native = deepConverse(sandbox, key: key, bot: bot, configure)
-    guard implementation == .definition else { return native }
-    let settings = native.settings
-    var members: [(key: String, value: JSONValue)] = [
-        ("type", .string("rest")), ("definition", .string("deepconverse")), ("base_url", .string(sandbox.baseURL)),
-        ("api_key", .string(key ?? sandbox.settings.deepConverseKey)), ("bot_name", .string(settings.botName)),
-        ("streams", .array(settings.streams.map { .string($0) })), ("start", .string(settings.start.iso8601(fractionDigits: 6))),
-        ("lag", .number("\(settings.lag)")), ("per_page", .number("\(settings.perPage)")),
-        ("window_hours", .number("\(Double(settings.windowSeconds) / 3600)")),
-        ("max_concurrent_windows", .number("\(settings.maxConcurrentWindows)")), ("lookback", .number("\(settings.lookback)")),
-    ]
-    if let end = settings.end { members.append(("end", .string(end.iso8601(fractionDigits: 6)))) }
-    let made = try RestSource.make(config: .object(members))
-    return RestSource(definition: made.definition, settings: made.settings, http: native.client.configuration, logger: .disabled)
+    _ sandbox: VendorSandbox, key: String? = nil, bot: String? = nil, rest: Bool = false,
+    _ configure: (inout DeepConverseSettings) -> Void = { _ in }
+) throws -> RestSource {
+    var settings = DeepConverseSettings(
+        botName: bot ?? sandbox.settings.botName, start: sandbox.dataset.start, end: sandbox.settings.end, perPage: 50,
+        windowSeconds: 10 * 86_400)
+    configure(&settings)
+    let config = settings.config(baseURL: sandbox.baseURL, key: key ?? sandbox.settings.deepConverseKey, rest: rest)
+    let made =
+        rest
+        ? try RestSource.make(config: config, builtIn: [DeepConverse.definition])
+        : try RestSource.make(DeepConverse.definition, config: config)
+    var http = made.client.configuration
+    http.rateLimits = RateLimits(perEndpointPerSecond: 1000)
+    http.retry = RetryPolicy(maxAttempts: 8, baseDelay: 0.005, maxDelay: 0.05)
+    return RestSource(definition: made.definition, settings: made.settings, http: http, logger: .disabled)
 }
 
 func run(
@@ -74,9 +78,8 @@ func settings(_ configure: (inout SandboxSettings) -> Void = { _ in }) -> Sandbo
 @Suite("DeepConverse connector against the sandbox")
 struct DeepConverseTests {
     @Test(
-        "passes the connector conformance suite: exact, exactly once across an interruption at every batch, 401 → credentials",
-        arguments: ConnectorImplementation.allCases)
-    func conformance(implementation: ConnectorImplementation) async throws {
+        "passes the connector conformance suite: exact, exactly once across an interruption at every batch, 401 → credentials")
+    func conformance() async throws {
         let sandbox = try VendorSandbox(settings: settings { $0.conversations = 60 })
         defer { sandbox.stop() }
         let suite = SourceConformance(
@@ -85,17 +88,17 @@ struct DeepConverseTests {
                 "messages": Set(sandbox.dataset.deepConverseMessages.map(\.id)),
             ],
             maxInterruptions: 12,
-            makeSource: { try deepConverse(implementation, sandbox) },
-            makeSourceWithBadCredentials: { try deepConverse(implementation, sandbox, key: "wrong") })
+            makeSource: { try deepConverse(sandbox) },
+            makeSourceWithBadCredentials: { try deepConverse(sandbox, key: "wrong") })
         let problems = await suite.problems()
         #expect(problems.isEmpty, "\(problems)")
     }
 
-    @Test("a full export of both streams equals the dataset exactly, across many cursor pages", arguments: ConnectorImplementation.allCases)
-    func fullExport(implementation: ConnectorImplementation) async throws {
+    @Test("a full export of both streams equals the dataset exactly, across many cursor pages")
+    func fullExport() async throws {
         let sandbox = try VendorSandbox(settings: settings())
         defer { sandbox.stop() }
-        let written = try await run(try deepConverse(implementation, sandbox) { $0.perPage = 20 })
+        let written = try await run(try deepConverse(sandbox) { $0.perPage = 20 })
         let dataset = sandbox.dataset
         for (stream, expected) in [("conversations", dataset.deepConverseConversations), ("messages", dataset.deepConverseMessages)] {
             let records = written.filter { $0.stream == stream }
@@ -111,27 +114,25 @@ struct DeepConverseTests {
     }
 
     @Test(
-        "second, millisecond and ISO-8601 times are all read as the same instants", arguments: ConnectorImplementation.allCases,
-        SandboxSettings.EpochFormat.allCases)
-    func timeFormats(implementation: ConnectorImplementation, format: SandboxSettings.EpochFormat) async throws {
+        "second, millisecond and ISO-8601 times are all read as the same instants", arguments: SandboxSettings.EpochFormat.allCases)
+    func timeFormats(format: SandboxSettings.EpochFormat) async throws {
         let sandbox = try VendorSandbox(settings: settings { $0.epochFormat = format })
         defer { sandbox.stop() }
-        let messages = try await run(try deepConverse(implementation, sandbox) { $0.streams = ["messages"] })
+        let messages = try await run(try deepConverse(sandbox) { $0.streams = ["messages"] })
         let expected = Dictionary(uniqueKeysWithValues: sandbox.dataset.deepConverseMessages.map { ($0.id, $0.time) })
         #expect(messages.count == expected.count)
         #expect(messages.allSatisfy { $0.cursor == expected[$0.id] })
     }
 
     @Test(
-        "an interrupted run resumes mid-window from the stored cursor: every record exactly once",
-        arguments: ConnectorImplementation.allCases)
-    func resumeMidWindow(implementation: ConnectorImplementation) async throws {
+        "an interrupted run resumes mid-window from the stored cursor: every record exactly once")
+    func resumeMidWindow() async throws {
         let sandbox = try VendorSandbox(settings: settings())
         defer { sandbox.stop() }
         let directory = FileManager.default.temporaryDirectory.path + "/dc-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = InMemoryCheckpointStore()
-        let source = try deepConverse(implementation, sandbox) {
+        let source = try deepConverse(sandbox) {
             $0.streams = ["messages"]
             $0.maxConcurrentWindows = 2
         }
@@ -149,12 +150,12 @@ struct DeepConverseTests {
         #expect(Set(lines) == Set(sandbox.dataset.deepConverseMessages.map(\.json)))
     }
 
-    @Test("an expired stored cursor restarts its window and loses nothing", arguments: ConnectorImplementation.allCases)
-    func expiredCursor(implementation: ConnectorImplementation) async throws {
+    @Test("an expired stored cursor restarts its window and loses nothing")
+    func expiredCursor() async throws {
         let sandbox = try VendorSandbox(settings: settings())
         defer { sandbox.stop() }
         let store = InMemoryCheckpointStore()
-        let source = try deepConverse(implementation, sandbox) {
+        let source = try deepConverse(sandbox) {
             $0.streams = ["messages"]
             $0.maxConcurrentWindows = 1
         }
@@ -170,26 +171,26 @@ struct DeepConverseTests {
         #expect(sandbox.requests.contains { $0.status == 400 })
     }
 
-    @Test("a wrong key exits 77; a wrong bot name is reported as such", arguments: ConnectorImplementation.allCases)
-    func credentialsAndBot(implementation: ConnectorImplementation) async throws {
+    @Test("a wrong key exits 77; a wrong bot name is reported as such")
+    func credentialsAndBot() async throws {
         let sandbox = try VendorSandbox(settings: settings())
         defer { sandbox.stop() }
-        let keyError = await #expect(throws: ChatExportError.self) { try await run(try deepConverse(implementation, sandbox, key: "nope")) }
+        let keyError = await #expect(throws: ChatExportError.self) { try await run(try deepConverse(sandbox, key: "nope")) }
         #expect(keyError?.code == .credentialsRejected)
         let botError = await #expect(throws: ChatExportError.self) {
-            try await run(try deepConverse(implementation, sandbox, bot: "someone-else"))
+            try await run(try deepConverse(sandbox, bot: "someone-else"))
         }
         #expect(botError?.message.contains("no bot named \"someone-else\"") == true)
         #expect(botError?.code == .invalidConfig)
         let checkError = await #expect(throws: ChatExportError.self) {
-            try await deepConverse(implementation, sandbox, bot: "x").check(logger: .disabled)
+            try await deepConverse(sandbox, bot: "x").check(logger: .disabled)
         }
         #expect(checkError?.message.contains("bot_name") == true)
-        #expect(try await deepConverse(implementation, sandbox).check(logger: .disabled).count == 2)
+        #expect(try await deepConverse(sandbox).check(logger: .disabled).count == 2)
     }
 
-    @Test("5xx, 429 and cut-off bodies do not change the result", arguments: ConnectorImplementation.allCases)
-    func faults(implementation: ConnectorImplementation) async throws {
+    @Test("5xx, 429 and cut-off bodies do not change the result")
+    func faults() async throws {
         let sandbox = try VendorSandbox(
             settings: settings {
                 $0.errorRate = 0.15
@@ -206,7 +207,7 @@ struct DeepConverseTests {
                 .json(429, Array("{\"message\":\"Too Many Requests\"}".utf8)),
             ]
         )
-        let written = try await run(try deepConverse(implementation, sandbox))
+        let written = try await run(try deepConverse(sandbox))
         #expect(written.filter { $0.stream == "messages" }.count == sandbox.dataset.deepConverseMessages.count)
         #expect(Set(written.map(\.id)).count == written.count)
         #expect(
@@ -214,8 +215,8 @@ struct DeepConverseTests {
             "\(sandbox.requests.map(\.status))")
     }
 
-    @Test("a record with an unreadable time is reported clearly, not skipped", arguments: ConnectorImplementation.allCases)
-    func unreadableTime(implementation: ConnectorImplementation) async throws {
+    @Test("a record with an unreadable time is reported clearly, not skipped")
+    func unreadableTime() async throws {
         let sandbox = try VendorSandbox(settings: settings())
         defer { sandbox.stop() }
         sandbox.script(
@@ -224,7 +225,7 @@ struct DeepConverseTests {
         )
         let error = await #expect(throws: PageScanner.RecordError.self) {
             try await run(
-                try deepConverse(implementation, sandbox) {
+                try deepConverse(sandbox) {
                     $0.streams = ["messages"]
                     $0.maxConcurrentWindows = 1
                 })
@@ -232,14 +233,16 @@ struct DeepConverseTests {
         #expect(error?.description.contains("record 1 (_id b): \"time\" is not a timestamp: \"last tuesday\"") == true)
     }
 
-    @Test("per_page outside 1...1000 and both window sizes are config errors with their paths", arguments: ConnectorImplementation.allCases)
-    func configBounds(implementation: ConnectorImplementation) throws {
+    @Test(
+        "per_page outside 1...1000 and both window sizes are config errors with their paths (type deepconverse, or rest)",
+        arguments: [false, true])
+    func configBounds(rest: Bool) throws {
         var registry = Registry()
-        registry.register(DeepConverseSource.registryEntry)
-        registry.register(RestSource.registryEntry)
+        registry.register(DeepConverse.registryEntry)
+        registry.register(RestSource.registryEntry(builtIn: [DeepConverse.definition]))
         registry.register(Registry.SinkEntry(type: "memory", summary: "", options: [], make: { _, _ in InMemorySink() }))
         let loader = JobConfigLoader(registry: registry, environment: ["K": "key"], logger: .disabled)
-        let type = implementation == .native ? #""type": "deepconverse""# : #""type": "rest", "definition": "deepconverse""#
+        let type = rest ? #""type": "rest", "definition": "deepconverse""# : #""type": "deepconverse""#
         for (extra, path) in [
             (#""per_page": 0"#, "source.per_page"), (#""per_page": 1001"#, "source.per_page"),
             (#""window_hours": 1, "window_days": 1"#, "source.window_hours"),
@@ -253,19 +256,20 @@ struct DeepConverseTests {
         }
     }
 
-    @Test("the built-in definition has the native options and streams, exactly")
-    func sameAsNative() throws {
-        let definition = try RestSource.loadDefinition(.string("deepconverse"), path: "source.definition", baseDirectory: "/")
+    @Test("type deepconverse and type rest with the deepconverse definition take the same options and make the same streams")
+    func sameAsRest() throws {
+        let definition = try RestSource.loadDefinition(
+            .string("deepconverse"), path: "source.definition", baseDirectory: "/", builtIn: [DeepConverse.definition])
         let declared = RestSource.entry(for: definition).options.filter { $0.name != "definition" }
         #expect(
             OptionSpec.jsonSchema(type: "deepconverse", summary: "", options: declared).serialized(pretty: true)
-                == OptionSpec.jsonSchema(type: "deepconverse", summary: "", options: DeepConverseSource.registryEntry.options)
+                == OptionSpec.jsonSchema(type: "deepconverse", summary: "", options: DeepConverse.registryEntry.options)
                 .serialized(pretty: true))
         let sandbox = try VendorSandbox(settings: settings())
         defer { sandbox.stop() }
-        let native = deepConverse(sandbox)
-        let rest = try deepConverse(.definition, sandbox)
-        #expect(rest.streams == native.streams)
-        for stream in native.streams { #expect(rest.identity(of: stream) == native.identity(of: stream)) }
+        let typed = try deepConverse(sandbox)
+        let rest = try deepConverse(sandbox, rest: true)
+        #expect(rest.streams == typed.streams)
+        for stream in typed.streams { #expect(rest.identity(of: stream) == typed.identity(of: stream)) }
     }
 }

@@ -72,11 +72,4 @@ public struct RateLimits: Sendable, Hashable, CustomStringConvertible {
 
     /// The lowest per-endpoint rate a config may set (one request per 100 s); 0 turns the limit off.
     public static let minimumPerSecond = 0.01
-
-    /// Ada Data Export v2, per Ada's current limits page (per Ada instance).
-    public static let adaV2 = RateLimits(perEndpointPerSecond: 10, perMinute: 100, perDay: 15_000)
-    /// Ada Data Export v1.4: 10 requests/s per endpoint, no per-minute or daily limit.
-    public static let adaV14 = RateLimits(perEndpointPerSecond: 10)
-    /// DeepConverse: 3 requests/s per endpoint.
-    public static let deepConverse = RateLimits(perEndpointPerSecond: 3)
 }
