@@ -1,5 +1,5 @@
-import ConnectorKit
-import RestConnector
+public import ConnectorKit
+public import RestConnector
 
 /// The Ada Data Export v2 connector (`type: "ada-v2"`): its definition, `ada-v2.json` beside this
 /// file, run by the `rest` engine, exactly as a vendor of one's own is.

@@ -1,5 +1,5 @@
-import ConnectorKit
-import RestConnector
+public import ConnectorKit
+public import RestConnector
 
 /// The DeepConverse (Workato "AgentX Support") export connector (`type: "deepconverse"`): its
 /// definition, `deepconverse.json` beside this file, run by the `rest` engine, exactly as a vendor

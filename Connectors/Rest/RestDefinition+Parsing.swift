@@ -1,5 +1,5 @@
 import ConnectorHTTP
-import ConnectorKit
+public import ConnectorKit
 
 extension RestDefinition {
     /// Option names a definition may not declare: the component's own keys and the HTTP

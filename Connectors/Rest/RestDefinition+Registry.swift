@@ -1,5 +1,5 @@
 import ConnectorHTTP
-import ConnectorKit
+public import ConnectorKit
 
 extension RestDefinition {
     /// The registry entry that makes this definition a source type of its own, named after it

@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 extension RestDefinition {
     /// The JSON Schema of a connector definition (`chat-export spec rest-definition`).

@@ -1,5 +1,5 @@
-import ConnectorHTTP
-import ConnectorKit
+public import ConnectorHTTP
+public import ConnectorKit
 
 /// A vendor's export API described in JSON instead of Swift: what a `rest` source requests and
 /// how it reads the answers (`{"source": {"type": "rest", "definition": "acme.json", …}}`).

@@ -1,5 +1,5 @@
 import ConnectorHTTP
-import ConnectorKit
+public import ConnectorKit
 import Foundation
 
 extension RestSource {

@@ -1,5 +1,5 @@
-import ConnectorHTTP
-import ConnectorKit
+public import ConnectorHTTP
+public import ConnectorKit
 
 /// A source driven by a ``RestDefinition`` (`"type": "rest"`): the definition says what to
 /// request and how to read a page; the runtime's windowed skeleton, paginators and HTTP client

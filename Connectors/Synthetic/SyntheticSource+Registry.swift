@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 extension SyntheticSource {
     /// The options of `type: "synthetic"`, each declared once (schema, validation, value).

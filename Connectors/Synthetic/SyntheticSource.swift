@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 import Foundation
 
 /// A deterministic paged source that needs no vendor: Ada-shaped `conversations` and `messages`

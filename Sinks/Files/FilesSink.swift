@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 import Foundation
 
 /// Writes JSON Lines files under `dir/<stream>/`, one record per line, the record's bytes exactly

@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 /// Where a finished part goes when it is not renamed into place in the sink's directory: an
 /// object store, for example. The files sink keeps staging, positions and exactly-once; a

@@ -1,7 +1,7 @@
 internal import CPostgres
-import ConnectorKit
+package import ConnectorKit
 import Foundation
-import SQLStore
+package import SQLStore
 
 /// One libpq connection, used from one actor (or one test). Every failure becomes a
 /// ``ChatExportError`` that says what the statement was for, the server as `user@host:port/db`,

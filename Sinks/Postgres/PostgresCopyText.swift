@@ -1,4 +1,4 @@
-import ConnectorKit
+package import ConnectorKit
 
 /// Rows in `COPY … FROM STDIN` text format: tab-separated, `\N` for NULL, and backslash, tab,
 /// newline and carriage return escaped (record JSON may hold them between tokens).

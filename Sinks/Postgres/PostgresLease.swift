@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 import SQLStore
 
 /// A lease taken in a fleet's PostgreSQL coordination database (`PostgresCoordinator`, in the

@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 extension PostgresSink {
     /// The options of `type: "postgres"`, each declared once (schema, validation, value).

@@ -1,6 +1,6 @@
-import ConnectorKit
+public import ConnectorKit
 import Foundation
-import SQLStore
+public import SQLStore
 
 /// Writes each stream into a PostgreSQL table `<schema>.<table_prefix><stream>`: `_id` (primary
 /// key), the cursor column as `timestamptz`, the parent column, `data json` (the vendor's bytes

@@ -1,6 +1,6 @@
-import ConnectorHTTP
-import ConnectorKit
-import FilesSink
+public import ConnectorHTTP
+public import ConnectorKit
+public import FilesSink
 
 /// An `s3` sink's settings: a value built from validated options.
 public struct S3Settings: Sendable {

@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 import FilesSink
 import Foundation
 

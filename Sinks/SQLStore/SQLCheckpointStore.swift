@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 /// A sink whose database keeps the job's checkpoint (see ``SQLCheckpointStore``): it runs each
 /// operation on its connection with ``SQLStore/perform(_:on:rows:verifying:)``.

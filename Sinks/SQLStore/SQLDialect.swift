@@ -1,4 +1,4 @@
-import ConnectorKit
+package import ConnectorKit
 import Foundation
 
 /// What tells one SQL engine from another for ``SQLStore``: names, types, placeholders, the JSON

@@ -1,4 +1,4 @@
-import ConnectorKit
+package import ConnectorKit
 
 extension SQLStore {
     /// The ids of the stream's rows whose end-user fields hold one of the values.

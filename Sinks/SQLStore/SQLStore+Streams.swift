@@ -1,4 +1,4 @@
-import ConnectorKit
+package import ConnectorKit
 
 extension SQLStore {
     /// The table keeping, per stream table of any job in the database (or schema), the SELECT

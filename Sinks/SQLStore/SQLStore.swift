@@ -1,4 +1,4 @@
-import ConnectorKit
+package import ConnectorKit
 
 /// A job's tables in a SQL database, written once over a ``SQLDialect``: each stream's table and
 /// view, the conversation model's `chat_conversations` and `chat_messages`, and the job's

@@ -1,4 +1,4 @@
-import ConnectorKit
+package import ConnectorKit
 
 /// A stream's table, indexes and views in a dialect, derived from its ``StreamDescriptor``:
 /// `_id` (primary key), the cursor column, the parent column if any, `data` (the record's JSON

@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 extension SQLiteSink {
     /// The options of `type: "sqlite"`, each declared once (schema, validation, value).

@@ -1,6 +1,6 @@
-import ConnectorKit
+public import ConnectorKit
 import Foundation
-import SQLStore
+public import SQLStore
 
 /// Writes each stream into a SQLite table `<table_prefix><stream>`: `_id` (primary key), the
 /// cursor and parent columns normalised to ISO-8601 UTC, `data` (the record's raw JSON exactly

@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 import Foundation
 
 /// Writes every record to standard output as one JSON line: `{"stream": "…", "record": <raw>}`.

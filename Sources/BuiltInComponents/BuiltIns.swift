@@ -1,10 +1,10 @@
 import AdaV14
 import AdaV2
-import ConnectorKit
+public import ConnectorKit
 import DeepConverse
 import FilesSink
 import PostgresSink
-import RestConnector
+public import RestConnector
 import S3Sink
 import SQLiteSink
 import StdoutSink

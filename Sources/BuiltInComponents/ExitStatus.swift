@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 /// The exit statuses of every ChatExport executable (sysexits), documented in `chat-export --help`
 /// and the README.

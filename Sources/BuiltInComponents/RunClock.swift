@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 import Foundation
 
 /// The time runs plan with (what is `lag` behind now, how old a stretch is for the late-data

@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 import ConnectorRuntime
 
 /// Where a ``JobScheduler`` learns which jobs are due and claims the right to run them: who holds

@@ -1,5 +1,5 @@
-import ConnectorKit
-import ConnectorRuntime
+public import ConnectorKit
+public import ConnectorRuntime
 
 extension JobScheduler {
     /// A scheduled job.

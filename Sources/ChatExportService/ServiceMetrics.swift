@@ -1,6 +1,6 @@
 import ConnectorKit
-import ConnectorRuntime
-import Foundation
+public import ConnectorRuntime
+public import Foundation
 
 /// What a service's jobs have done, for `/metrics` (Prometheus text exposition) and logs.
 public final class ServiceMetrics: @unchecked Sendable {

@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 /// A checkpoint store in memory, for tests; keeps the history of saves.
 public actor InMemoryCheckpointStore: CheckpointStore {

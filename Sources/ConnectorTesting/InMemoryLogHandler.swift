@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 import Foundation
 
 /// A log handler that keeps every event, for tests that assert on logs (or on secrets absent from them).

@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 import Foundation
 
 /// A sink that keeps everything in memory, for tests: what was written, what was committed, and

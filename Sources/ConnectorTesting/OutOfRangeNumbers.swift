@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 /// A source of ten conversations whose numbers no column type holds (a 400-digit integer, `1e400`,
 /// an exponent of 99999, integers past 64 bits) beside ordinary ones, for testing that a sink's

@@ -1,4 +1,4 @@
-import ConnectorHTTP
+public import ConnectorHTTP
 import ConnectorKit
 import Foundation
 

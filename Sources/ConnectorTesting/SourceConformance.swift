@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 import ConnectorRuntime
 
 /// The checks every connector must pass, for a connector's own tests (run against a scripted

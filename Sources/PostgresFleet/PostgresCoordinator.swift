@@ -1,5 +1,5 @@
-import ChatExportService
-import ConnectorKit
+public import ChatExportService
+public import ConnectorKit
 import Foundation
 import PostgresSink
 import SQLStore

@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 import Foundation
 
 /// The Airbyte protocol's messages (https://docs.airbyte.com/understanding-airbyte/airbyte-protocol),

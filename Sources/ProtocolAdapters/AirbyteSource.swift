@@ -1,6 +1,6 @@
 import BuiltInComponents
 import ConnectorHTTP
-import ConnectorKit
+public import ConnectorKit
 import Foundation
 
 /// `source-chat-export`: an Airbyte source (https://docs.airbyte.com/understanding-airbyte/airbyte-protocol)

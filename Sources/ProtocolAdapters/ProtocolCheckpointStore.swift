@@ -1,5 +1,5 @@
 import ConnectorHTTP
-import ConnectorKit
+public import ConnectorKit
 
 /// The checkpoint store of a protocol executable: the runtime's checkpoint, read from the
 /// `--state` file the orchestrator kept, and written by emitting a STATE message.

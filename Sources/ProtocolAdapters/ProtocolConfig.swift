@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 import Foundation
 
 /// A protocol executable's `--config` file: the `source` object of a job file, loaded and

@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 import Foundation
 
 /// Standard output of a protocol executable: whole messages under one lock, so a batch's RECORD

@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 import Foundation
 
 /// The sink of a protocol executable: every record becomes a RECORD message on standard output.

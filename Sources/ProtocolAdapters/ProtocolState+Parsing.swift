@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 extension ProtocolState {
     /// The state of a Singer `--state` file: the value of the last STATE the tap emitted (a

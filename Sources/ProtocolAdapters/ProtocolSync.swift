@@ -1,5 +1,5 @@
 import BuiltInComponents
-import ConnectorKit
+public import ConnectorKit
 import ConnectorRuntime
 import Foundation
 

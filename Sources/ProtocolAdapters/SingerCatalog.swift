@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 /// The Singer catalog and SCHEMA messages of a source's streams, and the selection a catalog
 /// given back (`--catalog`, `--properties`) makes.

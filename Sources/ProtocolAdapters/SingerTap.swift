@@ -1,5 +1,5 @@
 import BuiltInComponents
-import ConnectorKit
+public import ConnectorKit
 import Foundation
 
 /// `tap-chat-export`: a Singer tap (https://hub.meltano.com/singer/spec) over every source of a

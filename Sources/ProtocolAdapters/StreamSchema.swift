@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 /// The JSON Schema of a stream's records, as a Singer SCHEMA and an Airbyte catalog state it.
 ///

@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 /// `{"type": "drop", "paths": ["variables.email"]}`: removes the fields, with the comma that
 /// joined each to its neighbours; the record's other bytes stay as they were.

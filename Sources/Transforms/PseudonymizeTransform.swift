@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 import Hashing
 
 /// `{"type": "pseudonymize", "paths": ["chatter_id"], "key": "${PSEUDONYM_KEY}"}`: replaces each

@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 /// `{"type": "redact"}`: replaces each occurrence of personal data in string values with
 /// `[REDACTED:<kind>]` (see ``PersonalDataDetector``).

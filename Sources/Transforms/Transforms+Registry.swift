@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 /// The built-in transforms' registry entries and their options, each declared once.
 public enum BuiltInTransforms {

@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 import Foundation
 
 /// Renders sandbox records as the vendors do: field order and timestamp formats from the vendor

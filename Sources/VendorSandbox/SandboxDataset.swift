@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 import Foundation
 
 /// The sandbox's records, generated deterministically from the settings, each pre-rendered as the

@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 /// Everything about the sandbox a test or a person can turn: the dataset, credentials, response
 /// shapes and fault injection. Faults are deterministic from ``seed``.

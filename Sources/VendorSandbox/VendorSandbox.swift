@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 import Foundation
 
 /// A faithful local fake of the Ada Data Export (v2 and v1.4) and DeepConverse export APIs,

@@ -1,6 +1,6 @@
 internal import CCurl
 import ConnectorKit
-import Foundation
+public import Foundation
 
 /// The production transport, on libcurl's multi interface: one I/O thread for the whole process
 /// waits in `curl_multi_poll` (woken by `curl_multi_wakeup` for new requests and cancellations),

@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 extension HTTPFieldRules {
     /// Why a request cannot be sent as it is (a URL with a space or control character, a

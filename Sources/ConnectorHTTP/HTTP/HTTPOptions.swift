@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 /// The HTTP options every vendor source accepts, declared once so connectors share names,
 /// defaults and validation.

@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 import Foundation
 
 /// Paces the requests to one vendor instance within its ``RateLimits``, and adapts when the

@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 /// A vendor's request limits, as scoped budgets: per endpoint per second, and per vendor instance
 /// (origin and credential) per minute and per UTC day. nil means no such limit.

@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 /// A daily cap on requests to one vendor instance (Ada documents 15,000 Data Export requests a
 /// day), counted per UTC day. When the next request would exceed it, the job stops at its last

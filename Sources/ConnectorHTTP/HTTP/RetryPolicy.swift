@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 import Foundation
 
 /// When and how long to wait before retrying a failed request: exponential backoff with full

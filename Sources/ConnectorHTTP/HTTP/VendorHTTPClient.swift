@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 import Foundation
 
 /// The HTTP machinery every connector uses: a connector says what to request and how to read the

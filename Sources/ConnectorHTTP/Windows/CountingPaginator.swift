@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 /// Paging by counting: an offset that grows by the records read, or a page number that grows by
 /// one, sent until a page comes back shorter than the page size. The position keeps the next

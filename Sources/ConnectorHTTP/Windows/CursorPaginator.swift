@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 /// Paging by an opaque cursor in the body, sent back with the next request and null (or empty)
 /// on a window's last page. A missing cursor, or one that repeats, is an ``InvalidResponse``.

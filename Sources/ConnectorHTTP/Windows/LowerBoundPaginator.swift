@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 /// Paging by an advancing lower bound: each next request asks for records at or after the
 /// latest time seen (the bound the vendor's next link carries, when it gives one). The bound is

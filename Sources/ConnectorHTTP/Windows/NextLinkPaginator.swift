@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 /// Paging by a next link in the body (absolute, rooted or relative to the request), absent or
 /// null on a window's last page. An unreadable link, or one that repeats, is an ``InvalidResponse``.

@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 /// Where the next page of a time window starts, for every way vendors page: an opaque body
 /// cursor, a next link, or an advancing lower bound (with the ids already emitted at it). Only

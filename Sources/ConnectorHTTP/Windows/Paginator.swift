@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 /// How a vendor pages inside one time window: given the page just read, which of its records
 /// are new and where the next page starts.

@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 /// When a windowed source reads a stretch of time again, to catch records the vendor shows late.
 ///

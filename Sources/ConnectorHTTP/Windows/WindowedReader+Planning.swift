@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 extension WindowedReader.State {
     /// What one run reads: the configured range and the stored state.

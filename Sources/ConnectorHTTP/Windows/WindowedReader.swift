@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 /// Reads a stream as a list of time windows, several at once, emitting one batch per page.
 ///

@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 /// The skeleton of an incremental, time-windowed source: everything such a connector would
 /// otherwise repeat around its page requests.

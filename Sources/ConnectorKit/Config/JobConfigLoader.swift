@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Reads, substitutes and validates a job config, reporting every problem at once.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// A validating pull reader over JSON bytes, the runtime's byte-level scanner.
 ///

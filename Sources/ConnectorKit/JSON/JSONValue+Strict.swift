@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A key given more than once in one object of a config or definition document, where which
 /// value is meant would be a guess (most parsers keep the last, some the first).

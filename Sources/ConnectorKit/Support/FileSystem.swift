@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// POSIX file helpers with durable semantics, shared by the checkpoint store and file sinks.
 ///

@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 /// `chat-export forget`: removes end users' conversations and messages from every sink of a job,
 /// and keeps them out of later runs.

@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 /// Runs a job: reads every stream of the source and moves each batch into every sink, then
 /// commits the checkpoint.

@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 /// One run of a job, wired in one place: the checkpoint store opened (and locked), the
 /// ``RunContext`` built, the ``JobRunner`` run, and everything closed whatever happens.

@@ -1,4 +1,4 @@
-import ConnectorKit
+public import ConnectorKit
 
 /// What a run did, per stream.
 public struct RunSummary: Sendable {
