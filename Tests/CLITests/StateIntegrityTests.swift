@@ -27,35 +27,35 @@ struct StateIntegrityTests {
         let file = try directory.write("job.json", adaJob(sandbox))
         #expect(try run(file).status == 0)
 
-        try directory.write("job.json", adaJob(sandbox, type: "ada-v1.4"))
+        _ = try directory.write("job.json", adaJob(sandbox, type: "ada-v1.4"))
         let version = try run(file)
         #expect(version.status == 78, "\(version.stderr)")
         #expect(version.stderr.contains(#"source type: stored "ada-v2", now "ada-v1.4""#))
         #expect(version.stderr.contains("state reset CONFIG --stream"))
 
-        try directory.write("job.json", adaJob(sandbox, baseURL: other.baseURL))
+        _ = try directory.write("job.json", adaJob(sandbox, baseURL: other.baseURL))
         let bot = try run(file)
         #expect(bot.status == 78)
         #expect(bot.stderr.contains("vendor instance: stored \"127.0.0.1:\(sandbox.port)\", now \"127.0.0.1:\(other.port)\""))
         #expect(other.requests.isEmpty)
 
-        try directory.write("job.json", adaJob(sandbox, extra: #", "conversations_cursor": "created""#))
+        _ = try directory.write("job.json", adaJob(sandbox, extra: #", "conversations_cursor": "created""#))
         #expect(try run(file).stderr.contains(#"cursor: stored "updated", now "created""#))
 
         let both = #"[{"type": "sqlite", "path": "out/db.sqlite"}, {"type": "files", "dir": "out/files"}]"#
-        try directory.write("job.json", adaJob(sandbox, sinks: both))
+        _ = try directory.write("job.json", adaJob(sandbox, sinks: both))
         let newSink = try run(file)
         #expect(newSink.status == 78)
         #expect(newSink.stderr.contains("is new to the checkpoint"))
 
         // A trailing slash is the same source; nothing new to read.
         let before = sandbox.requests.count
-        try directory.write("job.json", adaJob(sandbox, baseURL: sandbox.baseURL + "/"))
+        _ = try directory.write("job.json", adaJob(sandbox, baseURL: sandbox.baseURL + "/"))
         #expect(try run(file).status == 0)
         #expect(sandbox.requests.count - before <= 4)
 
         // After a reset the other version runs and the table is exact.
-        try directory.write("job.json", adaJob(sandbox, type: "ada-v1.4"))
+        _ = try directory.write("job.json", adaJob(sandbox, type: "ada-v1.4"))
         #expect(try CLIHarness.run(["state", "reset", file]).status == 0)
         #expect(try run(file).status == 0)
         #expect(try SQLiteRows.ids(directory.path + "/out/db.sqlite", table: "messages") == messageRows(sandbox))
@@ -72,7 +72,7 @@ struct StateIntegrityTests {
         let file = try directory.write("job.json", job(sandbox.settings.botName))
         #expect(try run(file).status == 0)
         let before = sandbox.requests.count
-        try directory.write("job.json", job("another-bot"))
+        _ = try directory.write("job.json", job("another-bot"))
         let outcome = try run(file)
         #expect(outcome.status == 78)
         #expect(outcome.stderr.contains(#"bot: stored "sandbox-bot", now "another-bot""#))
@@ -209,7 +209,7 @@ struct StateIntegrityTests {
         #expect(try run(file).status == 0)
         let database = directory.path + "/out/db.sqlite"
         #expect(try SQLiteRows.ids(database, table: "messages") == messageRows(sandbox, from: later))
-        try directory.write("job.json", job(sandbox.dataset.start))
+        _ = try directory.write("job.json", job(sandbox.dataset.start))
         let outcome = try run(file)
         #expect(outcome.status == 0)
         #expect(outcome.stderr.contains("reading that range too"))

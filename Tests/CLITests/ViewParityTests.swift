@@ -75,7 +75,7 @@ struct ViewParityTests {
         ]
         for sink in sinks {
             let store = try await sink.checkpointStore()
-            try await JobRunner(source: MixedTypes(), sinks: [sink], checkpoints: store, logger: .disabled).run()
+            _ = try await JobRunner(source: MixedTypes(), sinks: [sink], checkpoints: store, logger: .disabled).run()
             await store.close()
         }
         let postgres = try PostgresConnection(try PostgresAddress(url: server.url(database: database)))

@@ -177,7 +177,7 @@ public struct DeliveredRecords: Codable, Sendable, Equatable {
                 throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "delivered: hour \(name) is not well formed"))
             }
             var digests = [UInt64](repeating: 0, count: data.count / 8)
-            digests.withUnsafeMutableBytes { target in data.copyBytes(to: target.bindMemory(to: UInt8.self)) }
+            _ = digests.withUnsafeMutableBytes { target in data.copyBytes(to: target.bindMemory(to: UInt8.self)) }
             for index in digests.indices { digests[index] = UInt64(littleEndian: digests[index]) }
             let hour = Self.hour(of: time)
             // As written: sorted, no repeats, one entry an hour. Anything else is put in order.
