@@ -142,8 +142,8 @@ public enum HTTPOptions {
             configuration.caFile = caFile
         }
         configuration.retry = RetryPolicy(maxAttempts: options[maxAttempts], maxDelay: options[maxRetryDelay])
-        configuration.connectTimeout = options[connectTimeout]
-        configuration.requestTimeout = options[requestTimeout]
+        configuration.connectTimeout = .seconds(options[connectTimeout])
+        configuration.requestTimeout = .seconds(options[requestTimeout])
         return configuration
     }
 }

@@ -174,7 +174,7 @@ public struct VendorHTTPClient: Sendable {
                     metrics.recordRetry(throttled: false)
                     logger.warning(
                         "\(shown): \(lastProblem); trying again in 0.5 s (attempt \(attempt) of \(VendorHTTPClient.quickAttempts))")
-                    try await clock.sleep(for: 0.5)
+                    try await clock.sleep(for: .milliseconds(500))
                     continue
                 }
                 // A request that used all of request_timeout is tried once more, not max_attempts
@@ -290,7 +290,7 @@ public struct VendorHTTPClient: Sendable {
         logger.warning(
             "\(shown) \(problem); retrying in \(String(format: "%.2f", delay)) s (attempt \(attempt + 1) of \(maxAttempts))"
         )
-        try await clock.sleep(for: delay)
+        try await clock.sleep(for: .seconds(delay))
     }
 
     /// The vendor's error message from an error body, without secrets, on one line.
