@@ -64,7 +64,7 @@ public actor InProcessCoordinator: JobCoordinator {
     public func register(_ jobs: [FleetJob]) async throws -> Double {
         let start = clock.now
         for job in jobs {
-            var entry = entries[job.name] ?? Entry(schedule: .every(job.every.inSeconds), due: start)
+            var entry = entries[job.name] ?? Entry(schedule: .every(job.every), due: start)
             entry.due = once ? start : start + (untilNextCron(&entry, firing: true) ?? 0)
             entries[job.name] = entry
         }
@@ -126,7 +126,7 @@ public actor InProcessCoordinator: JobCoordinator {
         case .succeeded:
             entry.succeeded = true
             let every: Double
-            if case .every(let seconds) = entry.schedule { every = seconds } else { every = 3600 }
+            if case .every(let period) = entry.schedule { every = period.inSeconds } else { every = 3600 }
             entry.due = untilNextCron(&entry, firing: true).map { now + $0 } ?? max(now, entry.due + every)
         case .failed(let retryIn):
             entry.due = now + retryIn.inSeconds

@@ -27,7 +27,7 @@ extension JobScheduler {
             name: String, every: Duration, isTemporary: @escaping @Sendable (any Error) -> Bool = { _ in true },
             run: @escaping @Sendable () async throws -> RunSummary
         ) {
-            self.init(name: name, schedule: .every(every.inSeconds), isTemporary: isTemporary, run: run)
+            self.init(name: name, schedule: .every(every), isTemporary: isTemporary, run: run)
         }
 
         /// Creates a job on a schedule.
@@ -62,7 +62,7 @@ extension JobScheduler {
         ) {
             self.name = name
             self.unit = unit
-            self.schedule = .every(every.inSeconds)
+            self.schedule = .every(every)
             self.isTemporary = isTemporary
             self.run = run
         }
@@ -71,7 +71,7 @@ extension JobScheduler {
         /// hour: only the longest wait before retrying a failed run uses it, and the next cron time
         /// comes first).
         public var every: Duration {
-            if case .every(let seconds) = schedule { return .seconds(seconds) }
+            if case .every(let period) = schedule { return period }
             return .seconds(3600)
         }
     }

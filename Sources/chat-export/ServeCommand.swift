@@ -158,7 +158,7 @@ struct ServeCommand {
         let jobs = loaded.map { job in
             let jobLogger = logger.with("job", job.name)
             return JobScheduler.Job(
-                name: job.name, unit: job.config.vendorInstance, every: .seconds(job.config.scheduleEvery),
+                name: job.name, unit: job.config.vendorInstance, every: job.config.scheduleEvery,
                 isTemporary: { Self.isTemporary($0) }
             ) { lease in
                 try await Self.runOnce(try loader.load(file: job.file), lease: lease, logger: jobLogger)
