@@ -117,7 +117,7 @@ public struct JobScheduler: Sendable {
                 once: once)
         let started = try await coordinator.register(jobs.map { FleetJob(name: $0.name, unit: $0.unit, every: $0.every) })
         let expiring = coordinator.leasesExpire
-        let tick = max(0.02, leaseTimeToLive.inSeconds / 3)
+        let tick = max(.milliseconds(20), leaseTimeToLive / 3)
         let lost = LostUnits()
         let names = jobs.map(\.name)
         var leases: [String: any JobLease] = [:]
@@ -221,9 +221,9 @@ public struct JobScheduler: Sendable {
                 metrics.leasesHeld = leases.count
                 // A shared store is polled (and leases renewed) every third of a lease's life.
                 if expiring || status == nil, wakeAt == nil {
-                    wakeAt = clock.now + tick
+                    wakeAt = clock.now + tick.inSeconds
                     group.addTask {
-                        try? await clock.sleep(for: .seconds(tick))
+                        try? await clock.sleep(for: tick)
                         return .woke
                     }
                 }
@@ -263,7 +263,7 @@ public struct JobScheduler: Sendable {
     }
 
     /// One run; in a fleet, cancelled when its lease is lost (`lost` is then given).
-    private func runOne(_ index: Int, lease: any JobLease, lost: LostUnits?, tick: Double, started: Double) async -> Event {
+    private func runOne(_ index: Int, lease: any JobLease, lost: LostUnits?, tick: Duration, started: Double) async -> Event {
         let job = jobs[index]
         do {
             let summary: RunSummary?
@@ -271,7 +271,7 @@ public struct JobScheduler: Sendable {
                 summary = try await withThrowingTaskGroup(of: RunSummary?.self) { inner in
                     inner.addTask { try await job.run(lease) }
                     inner.addTask {
-                        while !lost.contains(lease.unit) { try await clock.sleep(for: .seconds(tick)) }
+                        while !lost.contains(lease.unit) { try await clock.sleep(for: tick) }
                         throw lease.lostError(stopping: "its next batch")
                     }
                     defer { inner.cancelAll() }

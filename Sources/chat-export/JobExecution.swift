@@ -49,9 +49,9 @@ enum JobExecution {
             fields["outcome"] = .string(how)
             fields["records"] = .int(committed.reduce(0) { $0 + $1.records })
             fields["pages"] = .int(committed.reduce(0) { $0 + $1.pages })
-            fields["duration_s"] = .double(progress.elapsed)
+            fields["duration_s"] = .double(progress.elapsed.inSeconds)
             logger.info(
-                "run \(how) after \(Readable.seconds(progress.elapsed)): " + parts.joined(separator: ", ")
+                "run \(how) after \(Readable.seconds(progress.elapsed.inSeconds)): " + parts.joined(separator: ", ")
                     + "; the checkpoint keeps all of it", fields)
         }
         switch event {

@@ -94,7 +94,7 @@ public final class ProgressReporter: @unchecked Sendable {
     ///
     /// - Parameter stream: The stream.
     public func finished(stream: String) {
-        let elapsed = self.elapsed
+        let elapsed = self.elapsed.inSeconds
         update(stream) {
             $0.done = true
             $0.fraction = 1
@@ -122,8 +122,8 @@ public final class ProgressReporter: @unchecked Sendable {
         return streams.map { ($0.0, $0.1.records, $0.1.pages) }
     }
 
-    /// Seconds since the reporter was made (the run's start).
-    public var elapsed: Double { Double(Timestamp.now.microseconds - started.microseconds) / 1e6 }
+    /// The time since the reporter was made (the run's start).
+    public var elapsed: Duration { .microseconds(Timestamp.now.microseconds - started.microseconds) }
 
     /// Renders the current state as one line.
     public func line() -> String {
@@ -133,7 +133,7 @@ public final class ProgressReporter: @unchecked Sendable {
         let throttled = throttledUntil.flatMap { $0 > now ? $0 : nil }
         let paced = pacedUntil.flatMap { $0.time > now ? $0 : nil }
         lock.unlock()
-        let elapsed = max(0.001, self.elapsed)
+        let elapsed = max(0.001, self.elapsed.inSeconds)
         var notice = throttled.map { [" | throttled by the vendor; next request at \($0.clockText)"] } ?? []
         if throttled == nil, let paced { notice.append(" | waiting for the rate limit (\(paced.limit)) until \(paced.time.clockText)") }
         return
