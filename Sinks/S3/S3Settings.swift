@@ -31,7 +31,7 @@ public struct S3Settings: Sendable {
     /// Attempts per request (5xx, throttling, broken connections).
     public var maxAttempts: Int = 8
     /// The backoff between attempts.
-    public var retry = RetryPolicy(maxAttempts: 8, baseDelay: 0.5, maxDelay: 30)
+    public var retry = RetryPolicy(maxAttempts: 8, baseDelay: .milliseconds(500), maxDelay: .seconds(30))
     /// The longest wait to connect.
     public var connectTimeout: Duration = .seconds(30)
     /// The longest one request (a part of `partSize`) may take.

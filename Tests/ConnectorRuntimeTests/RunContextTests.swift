@@ -55,7 +55,7 @@ struct RunContextTests {
     func checkIsOneAttempt() async throws {
         let transport = ScriptedTransport { _ in ScriptedTransport.json(503, "{}") }
         var configuration = VendorHTTPClient.Configuration(baseURL: "https://vendor.example", credential: nil, requestsPerSecond: 100)!
-        configuration.retry = RetryPolicy(maxAttempts: 4, baseDelay: 0.001, maxDelay: 0.001)
+        configuration.retry = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(1), maxDelay: .milliseconds(1))
         let client = VendorHTTPClient(
             configuration: configuration, transport: transport, limiters: RateLimiterRegistry(), logger: .disabled)
         let checked = await #expect(throws: ChatExportError.self) {

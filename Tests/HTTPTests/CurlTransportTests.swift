@@ -192,7 +192,7 @@ struct CurlTransportTests {
 
         let clock = ManualClock()
         var configuration = VendorHTTPClient.Configuration(baseURL: "http://127.0.0.1:\(port)", credential: nil, requestsPerSecond: 1000)!
-        configuration.retry = RetryPolicy(maxAttempts: 8, baseDelay: 30, maxDelay: 60)
+        configuration.retry = RetryPolicy(maxAttempts: 8, baseDelay: .seconds(30), maxDelay: .seconds(60))
         let client = VendorHTTPClient(
             configuration: configuration, limiters: RateLimiterRegistry(), clock: SchedulingClock(clock), logger: .disabled)
         let request = Task { try await client.get(client.url("/x", query: [])) { $0.status } }

@@ -141,7 +141,7 @@ public enum HTTPOptions {
             }
             configuration.caFile = caFile
         }
-        configuration.retry = RetryPolicy(maxAttempts: options[maxAttempts], maxDelay: options[maxRetryDelay])
+        configuration.retry = RetryPolicy(maxAttempts: options[maxAttempts], maxDelay: .seconds(options[maxRetryDelay]))
         configuration.connectTimeout = .seconds(options[connectTimeout])
         configuration.requestTimeout = .seconds(options[requestTimeout])
         return configuration
