@@ -243,7 +243,7 @@ public struct JobScheduler: Sendable {
             group.cancelAll()
             while let event = await group.next() {
                 if case .ended(let index, _, let summary, _, _, let seconds) = event {
-                    metrics.finished(jobs[index].name, summary: summary, seconds: seconds)
+                    metrics.finished(jobs[index].name, summary: summary, duration: .seconds(seconds))
                 }
             }
         }
@@ -300,7 +300,7 @@ public struct JobScheduler: Sendable {
             outcome = .succeeded
             metrics.succeeded(job.name, summary, seconds: seconds, logger: logger, worker: worker)
         } else {
-            metrics.finished(job.name, summary: nil, seconds: seconds)
+            metrics.finished(job.name, summary: nil, duration: .seconds(seconds))
             // A lone service says nothing of a run its own shutdown cancelled.
             if worker == nil, Task.isCancelled { return }
             failures[index] += 1
