@@ -138,9 +138,9 @@ extension RestSource {
         }
         let settings = Settings(
             values: values, integers: integers, streams: streams, start: start, end: end,
-            lag: range.lag.flatMap { options.duration($0) } ?? 0, windowSeconds: max(1, Int64(saturating: windowSeconds)),
+            lag: .seconds(lag), windowSeconds: max(1, Int64(saturating: windowSeconds)),
             maxConcurrentWindows: range.maxConcurrentWindows.flatMap { options.integer($0) } ?? 4,
-            lookback: range.lookback.flatMap { options.duration($0) } ?? 0)
+            lookback: .seconds(range.lookback.flatMap { options.duration($0) } ?? 0))
         let render = { (text: String) in RestTemplate.render(text) { values[$0] ?? "" } }
         for stream in definition.streams where stream.cursor.column.contains("{") {
             if let problem = NameRules.identifierProblem(render(stream.cursor.column)) {

@@ -18,19 +18,19 @@ public struct RestSource: Source {
         public var start: Timestamp?
         /// Where reading ends (nil: now − ``lag``).
         public var end: Timestamp?
-        /// Seconds behind now.
-        public var lag: Double
+        /// How far behind now reading stops.
+        public var lag: Duration
         /// The longest window in seconds.
         public var windowSeconds: Int64
         /// Windows of a stream read at once.
         public var maxConcurrentWindows: Int
-        /// Seconds read again before the checkpoint, on streams that look back.
-        public var lookback: Double
+        /// How long before the checkpoint is read again, on streams that look back.
+        public var lookback: Duration
 
         /// Creates settings.
         public init(
             values: [String: String] = [:], integers: [String: Int] = [:], streams: [String], start: Timestamp?, end: Timestamp? = nil,
-            lag: Double = 7200, windowSeconds: Int64, maxConcurrentWindows: Int = 4, lookback: Double = 0
+            lag: Duration = .seconds(7200), windowSeconds: Int64, maxConcurrentWindows: Int = 4, lookback: Duration = .zero
         ) {
             self.values = values
             self.integers = integers
@@ -132,7 +132,7 @@ public struct RestSource: Source {
     public func check(_ request: CheckRequest) async throws -> [CheckResult] {
         let client = self.client.bound(to: request.context)
         var results: [CheckResult] = []
-        let end = Timestamp.now.adding(seconds: -Int64(saturating: settings.lag))
+        let end = Timestamp.now.adding(seconds: -Int64(saturating: settings.lag.inSeconds))
         let window = TimeWindow<PagePosition>(start: end.adding(seconds: -86_400), end: end)
         for stream in streams {
             let resolved = try resolvedStream(stream.name)
@@ -204,7 +204,7 @@ public struct RestSource: Source {
         let oldest = definition.range.retentionDays.map { now.adding(seconds: -Int64($0) * 86_400 + 3600) }
         return .init(
             start: settings.start ?? oldest ?? now, end: settings.end, lag: settings.lag,
-            lookback: stream.definition.lookback ? settings.lookback : 0,
+            lookback: stream.definition.lookback ? settings.lookback : .zero,
             retention: oldest.map {
                 ($0, definition.range.retentionDescription ?? "the \(definition.range.retentionDays ?? 0) days the vendor keeps")
             },

@@ -49,7 +49,7 @@ extension SyntheticSource {
                 settings: Settings(
                     records: options[Options.records], pageSize: options[Options.pageSize], seed: UInt64(options[Options.seed]),
                     start: options[Options.start], failAfterPages: options.integer("fail_after_pages"),
-                    pageDelay: options[Options.pageDelay]))
+                    pageDelay: .seconds(options[Options.pageDelay])))
         }
     )
 }

@@ -21,7 +21,7 @@ public struct SyntheticSource: Source {
         /// Fail with a temporary error after emitting this many pages in one run.
         public var failAfterPages: Int?
         /// Sleep this long before each page.
-        public var pageDelay: Double
+        public var pageDelay: Duration
 
         /// Creates settings.
         ///
@@ -31,14 +31,14 @@ public struct SyntheticSource: Source {
         ///   - seed: The seed.
         ///   - start: The first timestamp.
         ///   - failAfterPages: Fail after this many pages.
-        ///   - pageDelay: Seconds to sleep before each page.
+        ///   - pageDelay: How long to sleep before each page.
         public init(
             records: Int = 1000,
             pageSize: Int = 100,
             seed: UInt64 = 1,
             start: Timestamp = Timestamp(iso8601: "2026-01-01T00:00:00Z")!,
             failAfterPages: Int? = nil,
-            pageDelay: Double = 0
+            pageDelay: Duration = .zero
         ) {
             self.records = records
             self.pageSize = pageSize
@@ -112,7 +112,7 @@ public struct SyntheticSource: Source {
             if let limit = settings.failAfterPages, pages >= limit {
                 throw ChatExportError(.temporaryFailure, "synthetic failure after \(pages) pages (fail_after_pages)")
             }
-            if settings.pageDelay > 0 { try await Task.sleep(nanoseconds: UInt64(settings.pageDelay * 1e9)) }
+            if settings.pageDelay > .zero { try await Task.sleep(for: settings.pageDelay) }
             let end = min(settings.records, offset + settings.pageSize)
             let page = renderPage(stream: request.stream.name, range: offset..<end)
             let scanned = try PageScanner.scan(page, stream: request.stream.name, recordKeys: ["data", "items"], layout: layout)

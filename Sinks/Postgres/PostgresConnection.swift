@@ -23,6 +23,13 @@ package final class PostgresConnection: SQLConnection {
     /// The SQLSTATE of the last statement that failed (`40P01`), to decide whether to try again.
     package private(set) var lastFailedState: String?
 
+    /// A connect timeout as libpq's `connect_timeout` takes it: whole seconds, rounded up, at
+    /// least one (zero would mean waiting forever).
+    ///
+    /// - Parameter timeout: The timeout.
+    /// - Returns: Its seconds.
+    package static func wholeSeconds(_ timeout: Duration) -> Int { max(1, Int(Int64(saturating: timeout.inSeconds.rounded(.up)))) }
+
     /// Connects, with a connect timeout, TCP keepalives and a bound on unacknowledged writes, so a
     /// server that vanishes is noticed instead of waited on forever.
     ///

@@ -13,8 +13,8 @@ public struct PostgresLease: JobLease {
     public let worker: String
     /// The fence this claim took.
     public let fence: Int64
-    /// Seconds the lease lives without a renewal.
-    public let timeToLive: Double
+    /// How long the lease lives without a renewal.
+    public let timeToLive: Duration
     /// Where the lease table lives.
     let address: PostgresAddress
     /// Asks the coordination database, on the coordinator's own connection.
@@ -36,11 +36,11 @@ public struct PostgresLease: JobLease {
     ///   - unit: The vendor instance.
     ///   - worker: The worker holding it.
     ///   - fence: The fence the claim took.
-    ///   - timeToLive: Seconds it lives without a renewal.
+    ///   - timeToLive: How long it lives without a renewal.
     ///   - address: The coordination database.
     ///   - isHeld: Asks the coordination database whether the lease is still held.
     package init(
-        unit: String, worker: String, fence: Int64, timeToLive: Double, address: PostgresAddress,
+        unit: String, worker: String, fence: Int64, timeToLive: Duration, address: PostgresAddress,
         isHeld: @escaping @Sendable (PostgresLease) throws -> Bool
     ) {
         self.unit = unit

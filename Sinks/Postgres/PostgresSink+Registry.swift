@@ -45,7 +45,7 @@ extension PostgresSink {
             return try PostgresSink(
                 settings: Settings(
                     url: url, schema: schema, tablePrefix: prefix,
-                    connectTimeout: max(1, Int(Int64(saturating: options[Options.connectTimeout])))),
+                    connectTimeout: .seconds(max(1, Int(Int64(saturating: options[Options.connectTimeout]))))),
                 logger: context.logger)
         }
     )

@@ -36,8 +36,9 @@ public actor PostgresSink: CheckpointingSink {
         public var schema: String
         /// Prepended to every table and view name.
         public var tablePrefix: String
-        /// Seconds to wait for a connection.
-        public var connectTimeout: Int
+        /// The longest wait for a connection (libpq's `connect_timeout`, whole seconds: rounded up,
+        /// at least one).
+        public var connectTimeout: Duration
 
         /// Creates settings.
         ///
@@ -45,8 +46,8 @@ public actor PostgresSink: CheckpointingSink {
         ///   - url: The server URL.
         ///   - schema: The schema.
         ///   - tablePrefix: The table name prefix.
-        ///   - connectTimeout: Seconds to wait for a connection.
-        public init(url: String, schema: String = "public", tablePrefix: String = "", connectTimeout: Int = 10) {
+        ///   - connectTimeout: The longest wait for a connection.
+        public init(url: String, schema: String = "public", tablePrefix: String = "", connectTimeout: Duration = .seconds(10)) {
             self.url = url
             self.schema = schema
             self.tablePrefix = tablePrefix
@@ -111,7 +112,8 @@ public actor PostgresSink: CheckpointingSink {
     /// A new connection whose server notices go to the logger.
     func connect() throws -> PostgresConnection {
         try PostgresConnection(
-            address, connectTimeout: settings.connectTimeout, notices: PostgresConnection.logging(to: logger, address: address))
+            address, connectTimeout: PostgresConnection.wholeSeconds(settings.connectTimeout),
+            notices: PostgresConnection.logging(to: logger, address: address))
     }
 
     func database() throws -> PostgresConnection {
@@ -229,7 +231,7 @@ public actor PostgresSink: CheckpointingSink {
             throw ChatExportError(
                 .invalidConfig, "the postgres sink's checkpoint can only be shared under a PostgreSQL coordinator's lease")
         }
-        let milliseconds = Int(max(lease.timeToLive, 10) * 1000)
+        let milliseconds = Int(max(lease.timeToLive.inSeconds, 10) * 1000)
         // The worker's name shows in pg_stat_activity (and in the lock holder of a manual run's refusal).
         let name = String("chat-export \(lease.worker)".prefix(63)).replacingOccurrences(of: "'", with: "''")
         sessionSettings =

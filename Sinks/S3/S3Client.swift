@@ -249,9 +249,9 @@ final class S3Client: Sendable {
             }
             let delay = settings.retry.delay(afterAttempt: attempt, retryAfter: nil, using: &random)
             logger.warning(
-                "s3: \(purpose) \(problem); retrying in \(String(format: "%.2f", delay)) s (attempt \(attempt + 1) of \(settings.maxAttempts))"
+                "s3: \(purpose) \(problem); retrying in \(String(format: "%.2f", delay.inSeconds)) s (attempt \(attempt + 1) of \(settings.maxAttempts))"
             )
-            try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+            try await Task.sleep(for: delay)
             attempt += 1
         }
     }

@@ -31,11 +31,11 @@ public struct S3Settings: Sendable {
     /// Attempts per request (5xx, throttling, broken connections).
     public var maxAttempts: Int = 8
     /// The backoff between attempts.
-    public var retry = RetryPolicy(maxAttempts: 8, baseDelay: 0.5, maxDelay: 30)
-    /// Seconds to connect.
-    public var connectTimeout: Double = 30
-    /// Seconds for one request (a part of `partSize`).
-    public var requestTimeout: Double = 900
+    public var retry = RetryPolicy(maxAttempts: 8, baseDelay: .milliseconds(500), maxDelay: .seconds(30))
+    /// The longest wait to connect.
+    public var connectTimeout: Duration = .seconds(30)
+    /// The longest one request (a part of `partSize`) may take.
+    public var requestTimeout: Duration = .seconds(900)
 
     /// Creates settings.
     public init(

@@ -25,7 +25,7 @@ extension SQLiteSink {
             }
             return SQLiteSink(
                 settings: Settings(
-                    path: options.path("path") ?? "out.sqlite", tablePrefix: prefix, busyTimeout: options[Options.busyTimeout]))
+                    path: options.path("path") ?? "out.sqlite", tablePrefix: prefix, busyTimeout: .seconds(options[Options.busyTimeout])))
         }
     )
 }

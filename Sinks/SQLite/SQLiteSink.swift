@@ -21,16 +21,16 @@ public actor SQLiteSink: CheckpointingSink {
         public var path: String
         /// Prepended to every table and view name.
         public var tablePrefix: String
-        /// How long to wait for a lock held by another connection, in seconds.
-        public var busyTimeout: Double
+        /// How long to wait for a lock held by another connection.
+        public var busyTimeout: Duration
 
         /// Creates settings.
         ///
         /// - Parameters:
         ///   - path: The database file.
         ///   - tablePrefix: The table name prefix.
-        ///   - busyTimeout: Seconds to wait for a lock.
-        public init(path: String, tablePrefix: String = "", busyTimeout: Double = 5) {
+        ///   - busyTimeout: How long to wait for a lock.
+        public init(path: String, tablePrefix: String = "", busyTimeout: Duration = .seconds(5)) {
             self.path = path
             self.tablePrefix = tablePrefix
             self.busyTimeout = busyTimeout
@@ -70,7 +70,7 @@ public actor SQLiteSink: CheckpointingSink {
     func database() throws -> SQLiteConnection {
         if let connection { return connection }
         try FileSystem.makeDirectories(FileSystem.directory(of: settings.path))
-        let opened = try SQLiteConnection(path: settings.path, busyTimeout: settings.busyTimeout)
+        let opened = try SQLiteConnection(path: settings.path, busyTimeout: settings.busyTimeout.inSeconds)
         // In a write transaction taken first: jobs opening the database at once take turns.
         let store = store
         try store.dialect.changeSchema(on: opened, doing: "create the checkpoint tables") { try store.createCheckpointTables(on: opened) }
@@ -169,7 +169,7 @@ public actor SQLiteSink: CheckpointingSink {
     /// running job's checkpoint can be shown.
     public func peekCheckpoint() async throws -> [String: StreamState] {
         guard FileSystem.exists(settings.path) else { return [:] }
-        let reader = try SQLiteConnection(path: settings.path, busyTimeout: settings.busyTimeout, readOnly: true)
+        let reader = try SQLiteConnection(path: settings.path, busyTimeout: settings.busyTimeout.inSeconds, readOnly: true)
         defer { reader.close() }
         return try store.peekStates(on: reader)
     }
@@ -177,7 +177,7 @@ public actor SQLiteSink: CheckpointingSink {
     /// The rows of the stream's table, through a read-only connection: 0 without a database or table.
     public func storedRows(of stream: StreamDescriptor) async throws -> Int? {
         guard FileSystem.exists(settings.path) else { return 0 }
-        let reader = try SQLiteConnection(path: settings.path, busyTimeout: settings.busyTimeout, readOnly: true)
+        let reader = try SQLiteConnection(path: settings.path, busyTimeout: settings.busyTimeout.inSeconds, readOnly: true)
         defer { reader.close() }
         return try store.rowCount(of: stream, on: reader)
     }

@@ -26,12 +26,13 @@ public actor InProcessCoordinator: JobCoordinator {
     private let once: Bool
     private var entries: [String: Entry] = [:]
 
-    /// The lease of a lone service: it never expires and is never taken over.
+    /// The lease of a lone service: it never expires (its time to live is the longest a
+    /// `Duration` holds in whole seconds) and is never taken over.
     struct Lease: JobLease {
         let unit: String
         var worker: String { "this process" }
         var fence: Int64 { 0 }
-        var timeToLive: Double { .infinity }
+        var timeToLive: Duration { .seconds(Int64.max) }
         func verify() throws {}
     }
 
@@ -97,7 +98,7 @@ public actor InProcessCoordinator: JobCoordinator {
     ///   - worker: Unused.
     ///   - timeToLive: Unused.
     /// - Returns: A lease that never expires.
-    public func claim(_ unit: String, worker: String, timeToLive: Double) async throws -> (any JobLease)? { Lease(unit: unit) }
+    public func claim(_ unit: String, worker: String, timeToLive: Duration) async throws -> (any JobLease)? { Lease(unit: unit) }
 
     /// Always still held.
     ///
@@ -117,21 +118,21 @@ public actor InProcessCoordinator: JobCoordinator {
     ///   - job: The job.
     ///   - lease: Unused.
     ///   - outcome: How it ended.
-    ///   - seconds: Unused.
-    public func finished(_ job: String, under lease: any JobLease, outcome: FleetOutcome, seconds: Double) async throws {
+    ///   - duration: Unused.
+    public func finished(_ job: String, under lease: any JobLease, outcome: FleetOutcome, duration: Duration) async throws {
         guard var entry = entries[job] else { return }
         let now = clock.now
         switch outcome {
         case .succeeded:
             entry.succeeded = true
             let every: Double
-            if case .every(let seconds) = entry.schedule { every = seconds } else { every = 3600 }
+            if case .every(let period) = entry.schedule { every = period.inSeconds } else { every = 3600 }
             entry.due = untilNextCron(&entry, firing: true).map { now + $0 } ?? max(now, entry.due + every)
         case .failed(let retryIn):
-            entry.due = now + retryIn
+            entry.due = now + retryIn.inSeconds
         case .gaveUp(let retryIn):
             entry.gaveUp = true
-            entry.due = now + retryIn
+            entry.due = now + retryIn.inSeconds
         }
         entries[job] = entry
     }
@@ -142,10 +143,10 @@ public actor InProcessCoordinator: JobCoordinator {
     ///   - job: The job.
     ///   - failures: Failures in a row.
     ///   - every: The job's period.
-    /// - Returns: Seconds until the next attempt.
-    public func retryDelay(of job: String, failures: Int, every: Double) async -> Double {
-        guard var entry = entries[job] else { return JobScheduler.retryDelay(failures: failures, every: every) }
-        return JobScheduler.retryDelay(failures: failures, every: max(1, untilNextCron(&entry, firing: false) ?? every))
+    /// - Returns: The wait until the next attempt.
+    public func retryDelay(of job: String, failures: Int, every: Duration) async -> Duration {
+        guard var entry = entries[job] else { return .seconds(JobScheduler.retryDelay(failures: failures, every: every.inSeconds)) }
+        return .seconds(JobScheduler.retryDelay(failures: failures, every: max(1, untilNextCron(&entry, firing: false) ?? every.inSeconds)))
     }
 
     /// Nothing to close.

@@ -31,10 +31,10 @@ public protocol JobCoordinator: Sendable {
     /// - Parameters:
     ///   - unit: The vendor instance.
     ///   - worker: This worker.
-    ///   - timeToLive: Seconds the lease lives without a renewal.
+    ///   - timeToLive: How long the lease lives without a renewal.
     /// - Returns: The lease, or nil when another worker holds it.
     /// - Throws: ``ChatExportError`` when the store cannot be reached.
-    func claim(_ unit: String, worker: String, timeToLive: Double) async throws -> (any JobLease)?
+    func claim(_ unit: String, worker: String, timeToLive: Duration) async throws -> (any JobLease)?
 
     /// Extends a lease by its time to live.
     ///
@@ -54,9 +54,9 @@ public protocol JobCoordinator: Sendable {
     ///   - job: The job.
     ///   - lease: The lease it ran under.
     ///   - outcome: How it ended.
-    ///   - seconds: How long it took (the next run is due `every` after this one started).
+    ///   - duration: How long it took (the next run is due `every` after this one started).
     /// - Throws: ``ChatExportError`` when the store cannot be reached.
-    func finished(_ job: String, under lease: any JobLease, outcome: FleetOutcome, seconds: Double) async throws
+    func finished(_ job: String, under lease: any JobLease, outcome: FleetOutcome, duration: Duration) async throws
 
     /// Closes the store's connection.
     func close() async
@@ -65,14 +65,14 @@ public protocol JobCoordinator: Sendable {
     /// to live and cancels the runs of one it lost: true for a shared store.
     var leasesExpire: Bool { get }
 
-    /// Seconds until a job that failed `failures` times in a row is tried again.
+    /// The wait until a job that failed `failures` times in a row is tried again.
     ///
     /// - Parameters:
     ///   - job: The job.
     ///   - failures: Failures in a row (at least 1).
     ///   - every: The job's period.
     /// - Returns: The delay (``JobScheduler/retryDelay(failures:every:)`` by default).
-    func retryDelay(of job: String, failures: Int, every: Double) async -> Double
+    func retryDelay(of job: String, failures: Int, every: Duration) async -> Duration
 }
 
 extension JobCoordinator {
@@ -86,8 +86,8 @@ extension JobCoordinator {
     ///   - failures: Failures in a row.
     ///   - every: The job's period.
     /// - Returns: ``JobScheduler/retryDelay(failures:every:)``.
-    public func retryDelay(of job: String, failures: Int, every: Double) async -> Double {
-        JobScheduler.retryDelay(failures: failures, every: every)
+    public func retryDelay(of job: String, failures: Int, every: Duration) async -> Duration {
+        .seconds(JobScheduler.retryDelay(failures: failures, every: every.inSeconds))
     }
 }
 
@@ -97,8 +97,8 @@ public struct FleetJob: Sendable, Hashable {
     public var name: String
     /// The vendor instance; its lease covers every job of it.
     public var unit: String
-    /// Seconds between the starts of two runs.
-    public var every: Double
+    /// The time between the starts of two runs.
+    public var every: Duration
 
     /// Creates a job.
     ///
@@ -106,7 +106,7 @@ public struct FleetJob: Sendable, Hashable {
     ///   - name: The name.
     ///   - unit: The vendor instance.
     ///   - every: The schedule.
-    public init(name: String, unit: String, every: Double) {
+    public init(name: String, unit: String, every: Duration) {
         self.name = name
         self.unit = unit
         self.every = every
@@ -147,8 +147,8 @@ public struct FleetStatus: Sendable, Hashable {
 public enum FleetOutcome: Sendable, Hashable {
     /// It succeeded; the job is next due after its schedule.
     case succeeded
-    /// It failed; the job is due again after `retryIn` seconds.
-    case failed(retryIn: Double)
+    /// It failed; the job is due again after `retryIn`.
+    case failed(retryIn: Duration)
     /// It failed in a way that needs a person (a rejected credential); `--once` stops waiting for it.
-    case gaveUp(retryIn: Double)
+    case gaveUp(retryIn: Duration)
 }

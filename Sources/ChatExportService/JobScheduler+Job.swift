@@ -20,11 +20,11 @@ extension JobScheduler {
         ///
         /// - Parameters:
         ///   - name: Its name.
-        ///   - every: Seconds between runs.
+        ///   - every: The time between the starts of two runs.
         ///   - isTemporary: Whether a failure may pass by itself.
         ///   - run: One run.
         public init(
-            name: String, every: Double, isTemporary: @escaping @Sendable (any Error) -> Bool = { _ in true },
+            name: String, every: Duration, isTemporary: @escaping @Sendable (any Error) -> Bool = { _ in true },
             run: @escaping @Sendable () async throws -> RunSummary
         ) {
             self.init(name: name, schedule: .every(every), isTemporary: isTemporary, run: run)
@@ -53,11 +53,11 @@ extension JobScheduler {
         /// - Parameters:
         ///   - name: Its name.
         ///   - unit: Its vendor instance.
-        ///   - every: Seconds between runs.
+        ///   - every: The time between the starts of two runs.
         ///   - isTemporary: Whether a failure may pass by itself.
         ///   - run: One run under a lease.
         public init(
-            name: String, unit: String, every: Double, isTemporary: @escaping @Sendable (any Error) -> Bool = { _ in true },
+            name: String, unit: String, every: Duration, isTemporary: @escaping @Sendable (any Error) -> Bool = { _ in true },
             run: @escaping @Sendable (any JobLease) async throws -> RunSummary
         ) {
             self.name = name
@@ -67,12 +67,12 @@ extension JobScheduler {
             self.run = run
         }
 
-        /// Seconds between the starts of two runs of an `every` schedule (for a cron schedule, an
+        /// The time between the starts of two runs of an `every` schedule (for a cron schedule, an
         /// hour: only the longest wait before retrying a failed run uses it, and the next cron time
         /// comes first).
-        public var every: Double {
-            if case .every(let seconds) = schedule { return seconds }
-            return 3600
+        public var every: Duration {
+            if case .every(let period) = schedule { return period }
+            return .seconds(3600)
         }
     }
 }

@@ -26,8 +26,8 @@ public struct JobScheduler: Sendable {
     public var coordinator: (any JobCoordinator)?
     /// This worker's name in a fleet (unique in it), or nil for a lone service.
     public var worker: String?
-    /// Seconds a fleet lease lives without a renewal.
-    public var leaseTimeToLive: Double
+    /// How long a fleet lease lives without a renewal.
+    public var leaseTimeToLive: Duration
     /// Runs (and, in a fleet, leases) at a time.
     public var maxConcurrent: Int
     /// The clock schedules and renewals are kept on (tests inject a manual one).
@@ -56,7 +56,7 @@ public struct JobScheduler: Sendable {
         logger: ExportLogger
     ) {
         self.jobs = jobs
-        self.leaseTimeToLive = 60
+        self.leaseTimeToLive = .seconds(60)
         self.maxConcurrent = max(1, maxConcurrent)
         self.clock = clock
         self.metrics = metrics ?? ServiceMetrics(jobs: jobs.map(\.name))
@@ -70,14 +70,14 @@ public struct JobScheduler: Sendable {
     ///   - jobs: The jobs.
     ///   - coordinator: Where the fleet shares them.
     ///   - worker: This worker's name.
-    ///   - leaseTimeToLive: Seconds a lease lives without a renewal.
+    ///   - leaseTimeToLive: How long a lease lives without a renewal.
     ///   - maxConcurrent: Runs at a time.
     ///   - clock: The clock.
     ///   - metrics: Where runs are counted.
     ///   - once: Return once every job has succeeded once.
     ///   - logger: Where to log.
     public init(
-        jobs: [Job], coordinator: any JobCoordinator, worker: String, leaseTimeToLive: Double = 60, maxConcurrent: Int = 4,
+        jobs: [Job], coordinator: any JobCoordinator, worker: String, leaseTimeToLive: Duration = .seconds(60), maxConcurrent: Int = 4,
         clock: SchedulingClock = .continuous, metrics: ServiceMetrics? = nil, once: Bool = false, logger: ExportLogger
     ) {
         self.init(jobs: jobs, maxConcurrent: maxConcurrent, clock: clock, metrics: metrics, once: once, logger: logger)
@@ -117,7 +117,7 @@ public struct JobScheduler: Sendable {
                 once: once)
         let started = try await coordinator.register(jobs.map { FleetJob(name: $0.name, unit: $0.unit, every: $0.every) })
         let expiring = coordinator.leasesExpire
-        let tick = max(0.02, leaseTimeToLive / 3)
+        let tick = max(.milliseconds(20), leaseTimeToLive / 3)
         let lost = LostUnits()
         let names = jobs.map(\.name)
         var leases: [String: any JobLease] = [:]
@@ -221,7 +221,7 @@ public struct JobScheduler: Sendable {
                 metrics.leasesHeld = leases.count
                 // A shared store is polled (and leases renewed) every third of a lease's life.
                 if expiring || status == nil, wakeAt == nil {
-                    wakeAt = clock.now + tick
+                    wakeAt = clock.now + tick.inSeconds
                     group.addTask {
                         try? await clock.sleep(for: tick)
                         return .woke
@@ -243,7 +243,7 @@ public struct JobScheduler: Sendable {
             group.cancelAll()
             while let event = await group.next() {
                 if case .ended(let index, _, let summary, _, _, let seconds) = event {
-                    metrics.finished(jobs[index].name, summary: summary, seconds: seconds)
+                    metrics.finished(jobs[index].name, summary: summary, duration: .seconds(seconds))
                 }
             }
         }
@@ -263,7 +263,7 @@ public struct JobScheduler: Sendable {
     }
 
     /// One run; in a fleet, cancelled when its lease is lost (`lost` is then given).
-    private func runOne(_ index: Int, lease: any JobLease, lost: LostUnits?, tick: Double, started: Double) async -> Event {
+    private func runOne(_ index: Int, lease: any JobLease, lost: LostUnits?, tick: Duration, started: Double) async -> Event {
         let job = jobs[index]
         do {
             let summary: RunSummary?
@@ -300,12 +300,13 @@ public struct JobScheduler: Sendable {
             outcome = .succeeded
             metrics.succeeded(job.name, summary, seconds: seconds, logger: logger, worker: worker)
         } else {
-            metrics.finished(job.name, summary: nil, seconds: seconds)
+            metrics.finished(job.name, summary: nil, duration: .seconds(seconds))
             // A lone service says nothing of a run its own shutdown cancelled.
             if worker == nil, Task.isCancelled { return }
             failures[index] += 1
-            let delay = await coordinator.retryDelay(of: job.name, failures: failures[index], every: job.every)
-            outcome = temporary ? .failed(retryIn: delay) : .gaveUp(retryIn: delay)
+            let retryIn = await coordinator.retryDelay(of: job.name, failures: failures[index], every: job.every)
+            let delay = retryIn.inSeconds
+            outcome = temporary ? .failed(retryIn: retryIn) : .gaveUp(retryIn: retryIn)
             // Say what will happen next: under --once a job that needs a person is not waited for,
             // though a fleet's row still schedules a retry for other workers.
             let next: String
@@ -327,7 +328,7 @@ public struct JobScheduler: Sendable {
         }
         guard let lease else { return }
         do {
-            try await coordinator.finished(job.name, under: lease, outcome: outcome, seconds: seconds)
+            try await coordinator.finished(job.name, under: lease, outcome: outcome, duration: .seconds(seconds))
         } catch {
             logger.warning("cannot record the end of \(job.name)'s run: \(error)", ["event": "coordination_failed"])
         }

@@ -11,7 +11,9 @@ extension ServiceMetrics {
     ///   - logger: Where the line goes.
     ///   - worker: The fleet worker that ran it, if any.
     func succeeded(_ job: String, _ summary: RunSummary, seconds: Double, logger: ExportLogger, worker: String? = nil) {
-        finished(job, summary: summary, seconds: seconds, completeThrough: summary.completeThrough.map { Double($0.microseconds) / 1e6 })
+        finished(
+            job, summary: summary, duration: .seconds(seconds),
+            completeThrough: summary.completeThrough.map { Double($0.microseconds) / 1e6 })
         var metadata: [String: ExportLogger.MetadataValue] = [
             "job": .string(job), "event": "run_finished", "records": .int(summary.totalRecords), "duration_s": .double(seconds),
         ]
@@ -19,7 +21,7 @@ extension ServiceMetrics {
         logger.info("\(job): run finished: \(Readable.count(summary.totalRecords, "record")) in \(Readable.seconds(seconds))", metadata)
     }
 
-    /// Logs a run's `run_failed` JSON line (the failure itself is counted by ``finished(_:summary:seconds:finishedAt:completeThrough:)``).
+    /// Logs a run's `run_failed` JSON line (the failure itself is counted by ``finished(_:summary:duration:finishedAt:completeThrough:)``).
     ///
     /// - Parameters:
     ///   - job: The job.

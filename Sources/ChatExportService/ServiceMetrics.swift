@@ -18,8 +18,8 @@ public final class ServiceMetrics: @unchecked Sendable {
         public var throttled = 0
         /// When the last successful run finished (Unix seconds).
         public var lastSuccess: Double?
-        /// How long the last finished run took, in seconds.
-        public var lastDuration: Double?
+        /// How long the last finished run took.
+        public var lastDuration: Duration?
         /// Whether a run is in progress.
         public var running = false
         /// The record time every stream is complete through after the last successful run
@@ -85,17 +85,17 @@ public final class ServiceMetrics: @unchecked Sendable {
     /// - Parameters:
     ///   - job: The job's name.
     ///   - summary: What it did, nil when it failed.
-    ///   - seconds: How long it took.
+    ///   - duration: How long it took.
     ///   - finishedAt: When it ended (Unix seconds).
     ///   - completeThrough: The record time every stream is complete through (Unix seconds), if known.
     public func finished(
-        _ job: String, summary: RunSummary?, seconds: Double, finishedAt: Double = Date().timeIntervalSince1970,
+        _ job: String, summary: RunSummary?, duration: Duration, finishedAt: Double = Date().timeIntervalSince1970,
         completeThrough: Double? = nil
     ) {
         lock.withLock {
             var metrics = jobs[job, default: JobMetrics()]
             metrics.running = false
-            metrics.lastDuration = seconds
+            metrics.lastDuration = duration
             if let summary {
                 metrics.records += summary.totalRecords
                 metrics.requests += summary.counters.first { $0.name == "requests" }?.value ?? 0
@@ -127,7 +127,7 @@ public final class ServiceMetrics: @unchecked Sendable {
                 "chat_export_job_seconds_since_success", "gauge", "Seconds since the last successful run ended.",
                 { $0.lastSuccess.map { now - $0 } }
             ),
-            ("chat_export_job_last_run_duration_seconds", "gauge", "How long the last finished run took.", { $0.lastDuration }),
+            ("chat_export_job_last_run_duration_seconds", "gauge", "How long the last finished run took.", { $0.lastDuration?.inSeconds }),
             (
                 "chat_export_job_seconds_behind", "gauge", "How far behind now the exported data is complete (all streams).",
                 { $0.completeThrough.map { now - $0 } }

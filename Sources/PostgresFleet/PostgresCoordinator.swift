@@ -26,16 +26,16 @@ public final class PostgresCoordinator: JobCoordinator, @unchecked Sendable {
     ///
     /// - Parameters:
     ///   - url: `postgresql://user@host:5432/database` (a password as for the sink).
-    ///   - connectTimeout: Seconds to wait for a connection.
+    ///   - connectTimeout: The longest wait for a connection (whole seconds, rounded up).
     ///   - logger: Where the server's notices go (debug level; warnings at warning level).
     /// - Throws: ``ChatExportError`` (`invalidConfig`) when the URL cannot be read.
-    public init(url: String, connectTimeout: Int = 10, logger: ExportLogger = .disabled) throws {
+    public init(url: String, connectTimeout: Duration = .seconds(10), logger: ExportLogger = .disabled) throws {
         do {
             address = try PostgresAddress(url: url)
         } catch {
             throw ChatExportError(.invalidConfig, "--coordination: \(error.message)")
         }
-        self.connectTimeout = connectTimeout
+        self.connectTimeout = PostgresConnection.wholeSeconds(connectTimeout)
         self.logger = logger
     }
 
@@ -80,7 +80,7 @@ public final class PostgresCoordinator: JobCoordinator, @unchecked Sendable {
                 try db.query(
                     "INSERT INTO \(Self.jobTable) (job, unit, every_s, next_due) VALUES ($1, $2, $3, clock_timestamp()) "
                         + "ON CONFLICT (job) DO UPDATE SET unit = excluded.unit, every_s = excluded.every_s",
-                    [job.name, job.unit, String(job.every)], doing: "register the job \(job.name)")
+                    [job.name, job.unit, String(job.every.inSeconds)], doing: "register the job \(job.name)")
             }
             return try now(db)
         }
@@ -121,14 +121,14 @@ public final class PostgresCoordinator: JobCoordinator, @unchecked Sendable {
     }
 
     /// Takes the unit's lease when it is free or expired, raising its fence.
-    public func claim(_ unit: String, worker: String, timeToLive: Double) async throws -> (any JobLease)? {
+    public func claim(_ unit: String, worker: String, timeToLive: Duration) async throws -> (any JobLease)? {
         let fence = try withConnection { db in
             try db.query(
                 "UPDATE \(Self.leaseTable) SET holder = $2, fence = fence + 1, "
                     + "expires_at = clock_timestamp() + make_interval(secs => $3::float8), claimed_at = clock_timestamp(), renewed_at = clock_timestamp() "
                     + "WHERE unit IN (SELECT unit FROM \(Self.leaseTable) WHERE unit = $1 AND (holder IS NULL OR expires_at <= clock_timestamp()) "
                     + "FOR UPDATE SKIP LOCKED) RETURNING fence",
-                [unit, worker, String(timeToLive)], doing: "claim the lease on \(unit)"
+                [unit, worker, String(timeToLive.inSeconds)], doing: "claim the lease on \(unit)"
             ).rows.first?.first.flatMap { $0 }.flatMap { Int64($0) }
         }
         return fence.map {
@@ -143,7 +143,8 @@ public final class PostgresCoordinator: JobCoordinator, @unchecked Sendable {
             try db.query(
                 "UPDATE \(Self.leaseTable) SET expires_at = clock_timestamp() + make_interval(secs => $4::float8), renewed_at = clock_timestamp() "
                     + "WHERE unit = $1 AND holder = $2 AND fence = $3 AND expires_at > clock_timestamp()",
-                [lease.unit, lease.worker, String(lease.fence), String(lease.timeToLive)], doing: "renew the lease on \(lease.unit)"
+                [lease.unit, lease.worker, String(lease.fence), String(lease.timeToLive.inSeconds)],
+                doing: "renew the lease on \(lease.unit)"
             ).affected == 1
         }
     }
@@ -158,10 +159,10 @@ public final class PostgresCoordinator: JobCoordinator, @unchecked Sendable {
     }
 
     /// Records the run's end, only while `lease` is still held.
-    public func finished(_ job: String, under lease: any JobLease, outcome: FleetOutcome, seconds: Double) async throws {
-        let (kind, retry): (String, Double) =
+    public func finished(_ job: String, under lease: any JobLease, outcome: FleetOutcome, duration: Duration) async throws {
+        let (kind, retry): (String, Duration) =
             switch outcome {
-            case .succeeded: ("ok", 0)
+            case .succeeded: ("ok", .zero)
             case .failed(let retryIn): ("failed", retryIn)
             case .gaveUp(let retryIn): ("gave_up", retryIn)
             }
@@ -174,7 +175,7 @@ public final class PostgresCoordinator: JobCoordinator, @unchecked Sendable {
                     + "next_due = CASE WHEN $2 = 'ok' THEN clock_timestamp() + make_interval(secs => greatest(0, every_s - $4::float8)) "
                     + "ELSE clock_timestamp() + make_interval(secs => $3::float8) END "
                     + "WHERE job = $1 AND EXISTS (SELECT 1 FROM \(Self.leaseTable) WHERE unit = $6 AND holder = $5 AND fence = $7 AND expires_at > clock_timestamp())",
-                [job, kind, String(retry), String(seconds), lease.worker, lease.unit, String(lease.fence)],
+                [job, kind, String(retry.inSeconds), String(duration.inSeconds), lease.worker, lease.unit, String(lease.fence)],
                 doing: "record the run of \(job)")
         }
     }

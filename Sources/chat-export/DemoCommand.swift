@@ -50,7 +50,7 @@ struct DemoCommand {
                 logger: logger)
             guard outcome.status == 0, let summary = outcome.summary else { return outcome.status }
             let counts = summary.streams.sorted { $0.key < $1.key }.map { "\($0.value.records) \($0.key)" }.joined(separator: ", ")
-            lines.append("  \(name): \(counts) in \(String(format: "%.2f", summary.seconds)) s (config: \(file))")
+            lines.append("  \(name): \(counts) in \(String(format: "%.2f", summary.duration.inSeconds)) s (config: \(file))")
         }
         print("Demo finished. Data written under \(directory)/out:")
         for line in lines { print(line) }

@@ -49,9 +49,9 @@ enum JobExecution {
             fields["outcome"] = .string(how)
             fields["records"] = .int(committed.reduce(0) { $0 + $1.records })
             fields["pages"] = .int(committed.reduce(0) { $0 + $1.pages })
-            fields["duration_s"] = .double(progress.elapsed)
+            fields["duration_s"] = .double(progress.elapsed.inSeconds)
             logger.info(
-                "run \(how) after \(Readable.seconds(progress.elapsed)): " + parts.joined(separator: ", ")
+                "run \(how) after \(Readable.seconds(progress.elapsed.inSeconds)): " + parts.joined(separator: ", ")
                     + "; the checkpoint keeps all of it", fields)
         }
         switch event {
@@ -61,17 +61,18 @@ enum JobExecution {
         case .finished(.success(let summary)):
             // Each stream said its line (`stream_finished`) when it finished.
             let counters = summary.counters.map { Self.counterText($0) }.joined(separator: ", ")
-            let rate = summary.seconds > 0 ? Int(Double(summary.totalRecords) / summary.seconds) : 0
+            let seconds = summary.duration.inSeconds
+            let rate = seconds > 0 ? Int(Double(summary.totalRecords) / seconds) : 0
             var fields = Self.counterFields(summary.counters)
             fields["event"] = "job_finished"
             fields["records"] = .int(summary.totalRecords)
             fields["pages"] = .int(summary.streams.values.reduce(0) { $0 + $1.pages })
             let bytes = summary.streams.values.reduce(0) { $0 + $1.bytes }
             fields["bytes"] = .int(bytes)
-            fields["duration_s"] = .double(summary.seconds)
+            fields["duration_s"] = .double(seconds)
             fields["records_per_s"] = .int(rate)
             logger.info(
-                "job finished: \(Readable.count(summary.totalRecords, "record")) (\(Readable.bytes(bytes))) in \(Readable.seconds(summary.seconds)) "
+                "job finished: \(Readable.count(summary.totalRecords, "record")) (\(Readable.bytes(bytes))) in \(Readable.seconds(seconds)) "
                     + "(\(rate) records/s)" + (counters.isEmpty ? "" : "; \(counters)"),
                 fields
             )

@@ -158,7 +158,8 @@ struct ServeCommand {
         let jobs = loaded.map { job in
             let jobLogger = logger.with("job", job.name)
             return JobScheduler.Job(
-                name: job.name, unit: job.config.vendorInstance, every: job.config.scheduleEvery, isTemporary: { Self.isTemporary($0) }
+                name: job.name, unit: job.config.vendorInstance, every: job.config.scheduleEvery,
+                isTemporary: { Self.isTemporary($0) }
             ) { lease in
                 try await Self.runOnce(try loader.load(file: job.file), lease: lease, logger: jobLogger)
             }
@@ -173,7 +174,8 @@ struct ServeCommand {
                 + "(leases live \(Int(ttl)) s)" + (server.map { "; metrics on http://\($0.address)/metrics" } ?? ""),
             ["event": "worker_started", "worker": .string(worker)])
         let scheduler = JobScheduler(
-            jobs: jobs, coordinator: coordinator, worker: worker, leaseTimeToLive: ttl, maxConcurrent: try Self.maxConcurrent(arguments),
+            jobs: jobs, coordinator: coordinator, worker: worker, leaseTimeToLive: .seconds(ttl),
+            maxConcurrent: try Self.maxConcurrent(arguments),
             metrics: metrics, once: arguments.flags.contains("--once"), logger: logger)
         let status = try await untilSignalled { try await scheduler.run() && invalid.isEmpty ? 0 : 1 }
         await coordinator.close()

@@ -109,12 +109,12 @@ struct AdaConnectorTests {
         let first = try await export(
             try ada(.v2, sandbox) {
                 $0.end = firstEnd
-                $0.lookback = 0
+                $0.lookback = .zero
             }, store: store)
         #expect(
             first.filter { $0.stream == "conversations" }.count == sandbox.dataset.adaConversations.filter { $0.updated < firstEnd }.count)
         let touched = Set(sandbox.touchConversations(count: 7, at: firstEnd.adding(seconds: 3600)))
-        let second = try await export(try ada(.v2, sandbox) { $0.lookback = 0 }, store: store)
+        let second = try await export(try ada(.v2, sandbox) { $0.lookback = .zero }, store: store)
         let dataset = sandbox.dataset
         let expectedConversations = Set(dataset.adaConversations.filter { $0.updated >= firstEnd }.map(\.id))
         #expect(touched.isSubset(of: expectedConversations))
@@ -124,7 +124,7 @@ struct AdaConnectorTests {
         #expect(Set(second.filter { $0.stream == "messages" }.map(\.id)) == expectedMessages)
         #expect(second.filter { $0.stream == "messages" }.count == expectedMessages.count)
         // Nothing new: a third run writes nothing.
-        #expect(try await export(try ada(.v2, sandbox) { $0.lookback = 0 }, store: store).isEmpty)
+        #expect(try await export(try ada(.v2, sandbox) { $0.lookback = .zero }, store: store).isEmpty)
     }
 
     @Test(

@@ -72,7 +72,7 @@ func ada(
         : try RestSource.make(api.definition, config: config, logger: logger)
     var http = made.client.configuration
     http.rateLimits = RateLimits(perEndpointPerSecond: 1000)
-    http.retry = RetryPolicy(maxAttempts: token == nil ? 8 : 2, baseDelay: 0.005, maxDelay: 0.05)
+    http.retry = RetryPolicy(maxAttempts: token == nil ? 8 : 2, baseDelay: .milliseconds(5), maxDelay: .milliseconds(50))
     return RestSource(definition: made.definition, settings: made.settings, http: http, logger: logger)
 }
 

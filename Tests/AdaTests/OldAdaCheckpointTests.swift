@@ -49,7 +49,7 @@ struct OldAdaCheckpointTests {
         let source = try ada(.v2, sandbox) {
             $0.conversationsCursor = cursor
             $0.maxConcurrentWindows = 2
-            $0.lookback = 0
+            $0.lookback = .zero
         }
         let sink = InMemorySink()
         try await JobRunner(source: source, sinks: [sink], checkpoints: store, logger: .disabled).run()

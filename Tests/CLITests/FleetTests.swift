@@ -11,7 +11,7 @@ import VendorSandbox
 
 /// Leases in these tests expire only when a test expires them (an UPDATE of `expires_at`), never
 /// because a loaded machine ran a step slowly.
-private let leaseTime = 3600.0
+private let leaseTime = Duration.seconds(3600)
 
 /// `psql`'s answer without its trailing newline.
 @discardableResult
@@ -29,7 +29,7 @@ struct FleetTests {
         let url = server.url(database: database)
         let coordinator = try PostgresCoordinator(url: url)
         defer { Task { await coordinator.close() } }
-        let start = try await coordinator.register([FleetJob(name: "notes", unit: "acme", every: 3600)])
+        let start = try await coordinator.register([FleetJob(name: "notes", unit: "acme", every: .seconds(3600))])
         #expect(try await coordinator.status(of: ["notes"], since: nil).due == ["notes"], "a new job is due at once")
         let first = try #require(try await coordinator.claim("acme", worker: "w1", timeToLive: leaseTime))
         #expect(try await coordinator.claim("acme", worker: "w2", timeToLive: leaseTime) == nil, "held and unexpired")
@@ -49,7 +49,7 @@ struct FleetTests {
         #expect(try sql(server, "SELECT count(*) FROM notes.messages", database: database) == "0")
         #expect(try sql(server, "SELECT count(*) FROM notes._chat_export_state", database: database) == "0")
         // Its end is not recorded under the lost lease.
-        try await coordinator.finished("notes", under: first, outcome: .succeeded, seconds: 1)
+        try await coordinator.finished("notes", under: first, outcome: .succeeded, duration: .seconds(1))
         #expect(try await coordinator.status(of: ["notes"], since: start).succeeded.isEmpty)
 
         // w2 takes it over with fence 2 and exports everything; w1's store stays refused.
@@ -65,7 +65,7 @@ struct FleetTests {
         await store.close()
         await takerStore.close()
         #expect(try sql(server, "SELECT count(*) FROM notes.messages", database: database) == "300")
-        try await coordinator.finished("notes", under: second, outcome: .succeeded, seconds: 1)
+        try await coordinator.finished("notes", under: second, outcome: .succeeded, duration: .seconds(1))
         let status = try await coordinator.status(of: ["notes"], since: start)
         #expect(status.succeeded == ["notes"])
         let lastSuccess = try #require(status.lastSuccess["notes"])
@@ -81,7 +81,7 @@ struct FleetTests {
         let (_, other, _) = try TestPostgres.database()
         let coordinator = try PostgresCoordinator(url: server.url(database: coordination))
         defer { Task { await coordinator.close() } }
-        _ = try await coordinator.register([FleetJob(name: "notes", unit: "acme", every: 3600)])
+        _ = try await coordinator.register([FleetJob(name: "notes", unit: "acme", every: .seconds(3600))])
         let lease = try #require(try await coordinator.claim("acme", worker: "w1", timeToLive: leaseTime))
         let source = SyntheticSource(settings: .init(records: 100, pageSize: 50))
         let sink = try PostgresSink(settings: .init(url: server.url(database: other)))

@@ -95,7 +95,7 @@ struct S3ReviewTests {
             accessKeyID: moto.accessKeyID, secretAccessKey: Secret(moto.secretAccessKey), sessionToken: nil, format: .jsonl,
             maxFileBytes: 1 << 20, stagingDirectory: staging)
         settings.maxAttempts = 2
-        settings.retry = RetryPolicy(maxAttempts: 2, baseDelay: 0.001, maxDelay: 0.002)
+        settings.retry = RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(1), maxDelay: .milliseconds(2))
         return settings
     }
 
@@ -313,7 +313,7 @@ struct S3OddServerReviewTests {
             secretAccessKey: Secret("secret-secret"), sessionToken: nil, format: .jsonlGzip, maxFileBytes: 1 << 20, stagingDirectory: "/tmp"
         )
         settings.partSize = 1024
-        settings.retry = RetryPolicy(maxAttempts: 8, baseDelay: 0.001, maxDelay: 0.002)
+        settings.retry = RetryPolicy(maxAttempts: 8, baseDelay: .milliseconds(1), maxDelay: .milliseconds(2))
         return try S3Client(settings: settings, logger: .disabled, transport: transport)
     }
 
@@ -349,7 +349,7 @@ struct S3OddServerReviewTests {
             bucket: "chat-data", prefix: "p/", region: "us-east-1", endpoint: "http://127.0.0.1:1", pathStyle: true, accessKeyID: "AKID",
             secretAccessKey: Secret("secret-secret"), sessionToken: nil, format: .jsonlGzip, maxFileBytes: 1 << 20, stagingDirectory: "/tmp"
         )
-        settings.retry = RetryPolicy(maxAttempts: 8, baseDelay: 0.001, maxDelay: 0.002)
+        settings.retry = RetryPolicy(maxAttempts: 8, baseDelay: .milliseconds(1), maxDelay: .milliseconds(2))
         settings.maxAttempts = 2
         let message = "slow down\n2026-01-01T00:00:00.000Z error   forged line" + String(repeating: "x", count: 1 << 20)
         let transport = ScriptedTransport { _ in

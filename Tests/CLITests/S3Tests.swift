@@ -264,7 +264,7 @@ struct S3SigningTests {
             secretAccessKey: Secret("secret-secret"), sessionToken: nil, format: .jsonlGzip, maxFileBytes: 1 << 20, stagingDirectory: "/tmp"
         )
         var fast = settings
-        fast.retry = RetryPolicy(maxAttempts: 8, baseDelay: 0.001, maxDelay: 0.002)
+        fast.retry = RetryPolicy(maxAttempts: 8, baseDelay: .milliseconds(1), maxDelay: .milliseconds(2))
         let answers = LockedCounter()
         let transport = ScriptedTransport { _ in
             switch answers.next() {

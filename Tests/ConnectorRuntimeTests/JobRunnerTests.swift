@@ -103,7 +103,8 @@ struct JobRunnerTests {
     @Test("cancelling a run stops it at the last committed batch")
     func cancellation() async throws {
         let store = InMemoryCheckpointStore()
-        let slow = SyntheticSource(streams: ["messages"], settings: SyntheticSource.Settings(records: 1000, pageSize: 10, pageDelay: 0.01))
+        let slow = SyntheticSource(
+            streams: ["messages"], settings: SyntheticSource.Settings(records: 1000, pageSize: 10, pageDelay: .milliseconds(10)))
         let sink = InMemorySink()
         await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { _ = try await JobRunner(source: slow, sinks: [sink], checkpoints: store, logger: .disabled).run() }

@@ -34,7 +34,7 @@ struct JobSchedulerTests {
 
     func job(_ name: String, every: Double, runs: Runs, failFirst: Bool = false) -> JobScheduler.Job {
         let attempts = Runs()
-        return JobScheduler.Job(name: name, every: every) {
+        return JobScheduler.Job(name: name, every: .seconds(every)) {
             await runs.begin(name)
             await attempts.begin(name)
             await runs.end()

@@ -118,7 +118,7 @@ struct LateArrivalAdversarialTests {
     static func range(_ start: Timestamp, lookback: Double = 48 * 3600, lag: Double = 900, concurrency: Int = 3)
         -> WindowedReading<Int>.Range
     {
-        .init(start: start, end: nil, lag: lag, lookback: lookback, maxWindowSeconds: 86_400, concurrency: concurrency)
+        .init(start: start, end: nil, lag: .seconds(lag), lookback: .seconds(lookback), maxWindowSeconds: 86_400, concurrency: concurrency)
     }
 
     static func report(_ delivered: [String], _ items: [Item]) -> (lost: Int, twice: Int) {

@@ -18,12 +18,12 @@ struct LateArrivalTests {
 
     @Test("the schedule: passes at lookback/16, /4 and /1 older than lag, each reading at least an eighth of its age")
     func schedule() {
-        let passes = RereadSchedule(lookback: 48 * 3600, lag: 900).passes
+        let passes = RereadSchedule(lookback: .seconds(48 * 3600), lag: .seconds(900)).passes
         #expect(passes.map(\.age) == [10_800, 43_200, 172_800] as [Int64])
         #expect(passes.map(\.step) == [1350, 5400, 21_600] as [Int64])
-        #expect(RereadSchedule(lookback: 172_800, lag: 14_400).passes.map(\.age) == [43_200, 172_800] as [Int64])
-        #expect(RereadSchedule(lookback: 0, lag: 0).passes.isEmpty)
-        #expect(RereadSchedule(lookback: 3600, lag: 7200).passes.isEmpty)
+        #expect(RereadSchedule(lookback: .seconds(172_800), lag: .seconds(14_400)).passes.map(\.age) == [43_200, 172_800] as [Int64])
+        #expect(RereadSchedule(lookback: .zero, lag: .zero).passes.isEmpty)
+        #expect(RereadSchedule(lookback: .seconds(3600), lag: .seconds(7200)).passes.isEmpty)
     }
 
     @Test("delivered digests: an unchanged record is held back, a changed one passes, old hours are forgotten, stored and read back")
@@ -99,7 +99,7 @@ struct LateArrivalTests {
         let vendor = Vendor(items: items)
         let reading = WindowedReading<Int>(sourceType: "test")
         let range = WindowedReading<Int>.Range(
-            start: start, end: nil, lag: 900, lookback: 48 * 3600, maxWindowSeconds: 86_400, concurrency: 3)
+            start: start, end: nil, lag: .seconds(900), lookback: .seconds(48 * 3600), maxWindowSeconds: 86_400, concurrency: 3)
         let runs = Runs()
         let failEvery = 20
         var now = start.adding(seconds: 3600)
@@ -140,7 +140,7 @@ struct LateArrivalTests {
         let runs = Runs()
         let page: @Sendable (TimeWindow<Int>) async throws -> WindowedReader<Int>.Page = { .init(records: [], next: nil, reached: $0.end) }
         var range = WindowedReading<Int>.Range(
-            start: start, end: nil, lag: 900, lookback: 48 * 3600, maxWindowSeconds: 86_400, concurrency: 1)
+            start: start, end: nil, lag: .seconds(900), lookback: .seconds(48 * 3600), maxWindowSeconds: 86_400, concurrency: 1)
         try await reading.read(
             ReadRequest(stream: stream, checkpoint: nil, logger: .disabled, now: now), range: range, fetch: page,
             emit: { await runs.store($0) })

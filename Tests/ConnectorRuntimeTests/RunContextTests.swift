@@ -55,7 +55,7 @@ struct RunContextTests {
     func checkIsOneAttempt() async throws {
         let transport = ScriptedTransport { _ in ScriptedTransport.json(503, "{}") }
         var configuration = VendorHTTPClient.Configuration(baseURL: "https://vendor.example", credential: nil, requestsPerSecond: 100)!
-        configuration.retry = RetryPolicy(maxAttempts: 4, baseDelay: 0.001, maxDelay: 0.001)
+        configuration.retry = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(1), maxDelay: .milliseconds(1))
         let client = VendorHTTPClient(
             configuration: configuration, transport: transport, limiters: RateLimiterRegistry(), logger: .disabled)
         let checked = await #expect(throws: ChatExportError.self) {
@@ -74,7 +74,7 @@ struct RunContextTests {
     func progressOfCheckpoints() throws {
         let start = try #require(Timestamp(iso8601: "2026-01-01T00:00:00Z"))
         let through = try #require(Timestamp(iso8601: "2026-03-04T05:06:07Z"))
-        let range = WindowedReading<PagePosition>.Range(start: start, end: nil, lag: 0, maxWindowSeconds: 86_400, concurrency: 1)
+        let range = WindowedReading<PagePosition>.Range(start: start, end: nil, lag: .zero, maxWindowSeconds: 86_400, concurrency: 1)
         for reading in [
             WindowedReading<PagePosition>(sourceType: "x"), WindowedReading<PagePosition>(sourceType: "x", cursorTag: "created"),
         ] {

@@ -54,7 +54,7 @@ func deepConverse(
         : try RestSource.make(DeepConverse.definition, config: config)
     var http = made.client.configuration
     http.rateLimits = RateLimits(perEndpointPerSecond: 1000)
-    http.retry = RetryPolicy(maxAttempts: 8, baseDelay: 0.005, maxDelay: 0.05)
+    http.retry = RetryPolicy(maxAttempts: 8, baseDelay: .milliseconds(5), maxDelay: .milliseconds(50))
     return RestSource(definition: made.definition, settings: made.settings, http: http, logger: .disabled)
 }
 

@@ -73,12 +73,12 @@ struct CurlTransportTests {
         let fixture = try TLSFixture(page: Self.page)
         defer { fixture.stop() }
         let trusted = try CurlTransport(
-            options: .init(connectTimeout: 10, requestTimeout: 20, caFile: fixture.certificate), environment: [:])
+            options: .init(connectTimeout: .seconds(10), requestTimeout: .seconds(20), caFile: fixture.certificate), environment: [:])
         let response = try await trusted.send(VendorHTTPRequest(url: fixture.baseURL + "/page.json"))
         #expect(response.status == 200)
         #expect(String(decoding: response.body, as: UTF8.self).contains(Self.page))
 
-        let system = try CurlTransport(options: .init(connectTimeout: 10, requestTimeout: 20), environment: [:])
+        let system = try CurlTransport(options: .init(connectTimeout: .seconds(10), requestTimeout: .seconds(20)), environment: [:])
         let error = await #expect(throws: HTTPTransportError.self) {
             try await system.send(VendorHTTPRequest(url: fixture.baseURL + "/page.json"))
         }
@@ -114,7 +114,7 @@ struct CurlTransportTests {
         let proxy = try LoopbackProxy()
         defer { proxy.stop() }
         let transport = try CurlTransport(
-            options: .init(connectTimeout: 10, requestTimeout: 20, caFile: fixture.certificate),
+            options: .init(connectTimeout: .seconds(10), requestTimeout: .seconds(20), caFile: fixture.certificate),
             environment: ["HTTPS_PROXY": "http://127.0.0.1:\(proxy.port)"])
         #expect(try await transport.send(VendorHTTPRequest(url: fixture.baseURL + "/page.json")).status == 200)
         #expect(proxy.requestLines == ["CONNECT localhost:\(fixture.port) HTTP/1.1"])
@@ -131,7 +131,7 @@ struct CurlTransportTests {
             }
         }
         defer { trickle.stop() }
-        let timed = try CurlTransport(options: .init(connectTimeout: 5, requestTimeout: 1.5), environment: [:])
+        let timed = try CurlTransport(options: .init(connectTimeout: .seconds(5), requestTimeout: .milliseconds(1500)), environment: [:])
         let timeout = await #expect(throws: HTTPTransportError.self) {
             try await timed.send(VendorHTTPRequest(url: "http://127.0.0.1:\(trickle.port)/page"))
         }
@@ -149,7 +149,7 @@ struct CurlTransportTests {
             _ = recv(fd, &byte, 1, 0)
         }
         defer { silent.stop() }
-        let stalling = try CurlTransport(options: .init(connectTimeout: 1, requestTimeout: 60), environment: [:])
+        let stalling = try CurlTransport(options: .init(connectTimeout: .seconds(1), requestTimeout: .seconds(60)), environment: [:])
         let stalled = await #expect(throws: HTTPTransportError.self) {
             try await stalling.send(VendorHTTPRequest(url: "http://127.0.0.1:\(silent.port)/page"))
         }
@@ -170,7 +170,7 @@ struct CurlTransportTests {
         defer { trickle.stop() }
         // A byte every 1.5 s is under the 1 byte per second the stall time (6 s) asks for; the last
         // byte is never more than 1.5 s old, so the server is not silent, only too slow.
-        let transport = try CurlTransport(options: .init(connectTimeout: 6, requestTimeout: 60), environment: [:])
+        let transport = try CurlTransport(options: .init(connectTimeout: .seconds(6), requestTimeout: .seconds(60)), environment: [:])
         let error = await #expect(throws: HTTPTransportError.self) {
             try await transport.send(VendorHTTPRequest(url: "http://127.0.0.1:\(trickle.port)/page"))
         }
@@ -192,7 +192,7 @@ struct CurlTransportTests {
 
         let clock = ManualClock()
         var configuration = VendorHTTPClient.Configuration(baseURL: "http://127.0.0.1:\(port)", credential: nil, requestsPerSecond: 1000)!
-        configuration.retry = RetryPolicy(maxAttempts: 8, baseDelay: 30, maxDelay: 60)
+        configuration.retry = RetryPolicy(maxAttempts: 8, baseDelay: .seconds(30), maxDelay: .seconds(60))
         let client = VendorHTTPClient(
             configuration: configuration, limiters: RateLimiterRegistry(), clock: SchedulingClock(clock), logger: .disabled)
         let request = Task { try await client.get(client.url("/x", query: [])) { $0.status } }

@@ -14,7 +14,7 @@ func adaClient(_ sandbox: VendorSandbox, token: String? = nil, rate: Double = 10
         credential: .bearer(Secret(token ?? sandbox.settings.adaToken)),
         requestsPerSecond: rate
     )!
-    configuration.retry = RetryPolicy(maxAttempts: attempts, baseDelay: 0.01, maxDelay: 2)
+    configuration.retry = RetryPolicy(maxAttempts: attempts, baseDelay: .milliseconds(10), maxDelay: .seconds(2))
     return VendorHTTPClient(configuration: configuration, limiters: RateLimiterRegistry(), logger: logger)
 }
 
@@ -63,16 +63,16 @@ struct HTTPClientTests {
     @Test("Retry-After 0 falls back to backoff instead of retrying at once; HTTP dates are understood")
     func retryAfterZeroAndDates() {
         var random = SystemRandomNumberGenerator()
-        let policy = RetryPolicy(maxAttempts: 8, baseDelay: 1, maxDelay: 60)
+        let policy = RetryPolicy(maxAttempts: 8, baseDelay: .seconds(1), maxDelay: .seconds(60))
         for attempt in 1...5 {
-            let delay = policy.delay(afterAttempt: attempt, retryAfter: 0, using: &random)
-            #expect(delay > 0 && delay <= pow(2, Double(attempt - 1)))
+            let delay = policy.delay(afterAttempt: attempt, retryAfter: .zero, using: &random)
+            #expect(delay > .zero && delay <= .seconds(pow(2, Double(attempt - 1))))
         }
-        #expect(policy.delay(afterAttempt: 1, retryAfter: 7, using: &random) == 7)
-        #expect(policy.delay(afterAttempt: 1, retryAfter: 600, using: &random) == 60)
+        #expect(policy.delay(afterAttempt: 1, retryAfter: .seconds(7), using: &random) == .seconds(7))
+        #expect(policy.delay(afterAttempt: 1, retryAfter: .seconds(600), using: &random) == .seconds(60))
         let now = Timestamp(iso8601: "2015-10-21T07:27:30Z")!
-        #expect(RetryPolicy.parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", now: now) == 30)
-        #expect(RetryPolicy.parseRetryAfter("12", now: now) == 12)
+        #expect(RetryPolicy.parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", now: now) == .seconds(30))
+        #expect(RetryPolicy.parseRetryAfter("12", now: now) == .seconds(12))
         #expect(RetryPolicy.parseRetryAfter("soon", now: now) == nil)
     }
 

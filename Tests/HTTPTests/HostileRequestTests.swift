@@ -12,7 +12,7 @@ struct HostileRequestTests {
     ) -> VendorHTTPClient {
         var configuration = VendorHTTPClient.Configuration(baseURL: "https://vendor.example", credential: credential, requestsPerSecond: 1)!
         configuration.rateLimits = limits
-        configuration.retry = RetryPolicy(maxAttempts: attempts, baseDelay: 0.001, maxDelay: 0.001)
+        configuration.retry = RetryPolicy(maxAttempts: attempts, baseDelay: .milliseconds(1), maxDelay: .milliseconds(1))
         return VendorHTTPClient(
             configuration: configuration, transport: transport, limiters: RateLimiterRegistry(), clock: clock, logger: .disabled)
     }

@@ -109,7 +109,7 @@ struct RateLimiterTests {
         let clock = ManualClock()
         let limiter = RateLimiter(limits: RateLimits(perEndpointPerSecond: 10, perMinute: 1000), clock: SchedulingClock(clock))
         let ticket = await limiter.reserve(endpoint: "a")
-        #expect(await limiter.throttled(ticket, retryAfter: 7) == 7)
+        #expect(await limiter.throttled(ticket, retryAfter: .seconds(7)) == 7)
         #expect(await limiter.factor == 1)
         #expect(await limiter.reserve(endpoint: "a").slot == 7)
         // Not spaced: a pause the vendor asked for says nothing against a burst after it.
@@ -178,7 +178,7 @@ struct ThrottlingTests {
         sandbox.script("/api/v2/export/messages", Array(repeating: throttled, count: 3))
         var configuration = VendorHTTPClient.Configuration(
             baseURL: sandbox.baseURL, credential: .bearer(Secret(sandbox.settings.adaToken)), requestsPerSecond: 1000)!
-        configuration.retry = RetryPolicy(maxAttempts: 3, maxDelay: 60, maxThrottledWait: 10)
+        configuration.retry = RetryPolicy(maxAttempts: 3, maxDelay: .seconds(60), maxThrottledWait: .seconds(10))
         let client = VendorHTTPClient(configuration: configuration, limiters: RateLimiterRegistry(), logger: .disabled)
         let error = await #expect(throws: ChatExportError.self) { try await client.get(messagesURL(client, sandbox), read: readPage) }
         #expect(error?.code == .temporaryFailure)
@@ -195,7 +195,7 @@ struct ThrottlingTests {
         let clock = ManualClock()
         var configuration = VendorHTTPClient.Configuration(
             baseURL: sandbox.baseURL, credential: .bearer(Secret(sandbox.settings.adaToken)), requestsPerSecond: 1000)!
-        configuration.retry = RetryPolicy(maxAttempts: 3, baseDelay: 100, maxDelay: 100)
+        configuration.retry = RetryPolicy(maxAttempts: 3, baseDelay: .seconds(100), maxDelay: .seconds(100))
         let client = VendorHTTPClient(
             configuration: configuration, limiters: RateLimiterRegistry(), clock: SchedulingClock(clock), logger: .disabled)
         let url = messagesURL(client, sandbox)

@@ -125,7 +125,7 @@ struct VendorSandboxTests {
                 ("created_since", sandbox.dataset.start.iso8601()), ("created_to", sandbox.dataset.start.adding(seconds: 86_400).iso8601()),
             ]
             // Generous timeouts: on a loaded machine a slow answer is waited for, not counted as a fault.
-            let transport = try CurlTransport(options: .init(connectTimeout: 120, requestTimeout: 600))
+            let transport = try CurlTransport(options: .init(connectTimeout: .seconds(120), requestTimeout: .seconds(600)))
             let url = HTTPURL.build(base: sandbox.baseURL, path: "/api/v2/export/conversations", query: query)
             let request = VendorHTTPRequest(url: url, headers: [("Authorization", "Bearer " + sandbox.settings.adaToken)])
             var seen: [Int] = []

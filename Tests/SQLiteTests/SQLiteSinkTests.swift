@@ -120,7 +120,7 @@ struct SQLiteSinkTests {
         sqlite3_open(path, &holder)
         defer { sqlite3_close(holder) }
         #expect(sqlite3_exec(holder, "BEGIN EXCLUSIVE", nil, nil, nil) == SQLITE_OK)
-        let sink = SQLiteSink(settings: .init(path: path, busyTimeout: 0.2))
+        let sink = SQLiteSink(settings: .init(path: path, busyTimeout: .milliseconds(200)))
         let error = await #expect(throws: ChatExportError.self) { _ = try await run(sink) }
         #expect(error?.code == .temporaryFailure)
         #expect(error?.message.contains("\(path) is locked by another connection") == true)

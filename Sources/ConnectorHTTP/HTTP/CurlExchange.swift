@@ -67,11 +67,12 @@ final class CurlExchange: @unchecked Sendable {
         ccurl_setopt_long(handle, Int32(CCURLOPT_NOSIGNAL), 1)
         ccurl_setopt_long(handle, Int32(CCURLOPT_TCP_KEEPALIVE), 1)
         ccurl_setopt_string(handle, Int32(CCURLOPT_ACCEPT_ENCODING), "")
-        ccurl_setopt_long(handle, Int32(CCURLOPT_CONNECTTIMEOUT_MS), CurlExchange.milliseconds(options.connectTimeout))
-        ccurl_setopt_long(handle, Int32(CCURLOPT_TIMEOUT_MS), CurlExchange.milliseconds(options.requestTimeout))
+        ccurl_setopt_long(handle, Int32(CCURLOPT_CONNECTTIMEOUT_MS), CurlExchange.milliseconds(options.connectTimeout.inSeconds))
+        ccurl_setopt_long(handle, Int32(CCURLOPT_TIMEOUT_MS), CurlExchange.milliseconds(options.requestTimeout.inSeconds))
         // A body that delivers less than one byte per second for the stall time is cut off.
         ccurl_setopt_long(handle, Int32(CCURLOPT_LOW_SPEED_LIMIT), 1)
-        ccurl_setopt_long(handle, Int32(CCURLOPT_LOW_SPEED_TIME), max(1, Int(Int64(saturating: options.stallTimeout.rounded(.up)))))
+        ccurl_setopt_long(
+            handle, Int32(CCURLOPT_LOW_SPEED_TIME), max(1, Int(Int64(saturating: options.stallTimeout.inSeconds.rounded(.up)))))
         ccurl_setopt_string(handle, Int32(CCURLOPT_PROXY), keep(proxy.url))
         if let exclusions = proxy.exclusions { ccurl_setopt_string(handle, Int32(CCURLOPT_NOPROXY), keep(exclusions)) }
         if let caFile = options.caFile { ccurl_setopt_string(handle, Int32(CCURLOPT_CAINFO), keep(caFile)) }
@@ -143,26 +144,27 @@ final class CurlExchange: @unchecked Sendable {
             if detail.contains("too slow") {
                 // libcurl's low-speed check: under 1 byte per second over the stall time. Say
                 // whether the server went silent or is trickling.
-                if MonotonicClock.seconds() - lastByteAt >= options.stallTimeout * 0.9 {
+                if MonotonicClock.seconds() - lastByteAt >= options.stallTimeout.inSeconds * 0.9 {
                     return HTTPTransportError(
-                        .stalled, "response stalled: \(target) sent nothing for \(seconds(options.stallTimeout))")
+                        .stalled, "response stalled: \(target) sent nothing for \(seconds(options.stallTimeout.inSeconds))")
                 }
                 return HTTPTransportError(
                     .stalled,
-                    "response too slow: \(target) sent less than 1 byte per second for \(seconds(options.stallTimeout)) (\(bytesReceived) bytes so far)"
+                    "response too slow: \(target) sent less than 1 byte per second for \(seconds(options.stallTimeout.inSeconds)) (\(bytesReceived) bytes so far)"
                 )
             }
             if detail.localizedCaseInsensitiveContains("connect") && !detail.contains("bytes received") {
-                return HTTPTransportError(.connection, "timed out after \(seconds(options.connectTimeout)) connecting to \(target)")
+                return HTTPTransportError(
+                    .connection, "timed out after \(seconds(options.connectTimeout.inSeconds)) connecting to \(target)")
             }
             if status != 0 {
                 return HTTPTransportError(
                     .timeout,
-                    "request_timeout (\(seconds(options.requestTimeout))) exceeded: \(target) was still sending the response (\(body.count) bytes of body so far)"
+                    "request_timeout (\(seconds(options.requestTimeout.inSeconds))) exceeded: \(target) was still sending the response (\(body.count) bytes of body so far)"
                 )
             }
             return HTTPTransportError(
-                .timeout, "request_timeout (\(seconds(options.requestTimeout))) exceeded: no response from \(target)")
+                .timeout, "request_timeout (\(seconds(options.requestTimeout.inSeconds))) exceeded: no response from \(target)")
         case Int(CCURLE_PEER_FAILED_VERIFICATION):
             return HTTPTransportError(.tls, "TLS certificate of \(target) not trusted (\(said))")
         case Int(CCURLE_SSL_CONNECT_ERROR), Int(CCURLE_SSL_CERTPROBLEM):

@@ -19,23 +19,27 @@ public import Foundation
 public final class CurlTransport: HTTPTransport, Sendable {
     /// The transport's settings.
     public struct Options: Sendable, Hashable {
-        /// Seconds to connect.
-        public var connectTimeout: Double
-        /// Seconds for a whole request, headers and body.
-        public var requestTimeout: Double
-        /// Seconds without a received byte after which a response counts as stalled.
-        public var stallTimeout: Double
+        /// The longest wait to connect.
+        public var connectTimeout: Duration
+        /// The longest a whole request, headers and body, may take.
+        public var requestTimeout: Duration
+        /// How long without a received byte a response counts as stalled.
+        public var stallTimeout: Duration
         /// A PEM file of CA certificates to trust instead of the system store.
         public var caFile: String?
 
         /// Creates options.
         ///
         /// - Parameters:
-        ///   - connectTimeout: Seconds to connect.
-        ///   - requestTimeout: Seconds for a whole request.
-        ///   - stallTimeout: Seconds without a byte before a response counts as stalled.
+        ///   - connectTimeout: The longest wait to connect.
+        ///   - requestTimeout: The longest a whole request may take.
+        ///   - stallTimeout: How long without a byte a response counts as stalled (the connect
+        ///     timeout when nil).
         ///   - caFile: CA certificates to trust instead of the system store.
-        public init(connectTimeout: Double = 30, requestTimeout: Double = 300, stallTimeout: Double? = nil, caFile: String? = nil) {
+        public init(
+            connectTimeout: Duration = .seconds(30), requestTimeout: Duration = .seconds(300), stallTimeout: Duration? = nil,
+            caFile: String? = nil
+        ) {
             self.connectTimeout = connectTimeout
             self.requestTimeout = requestTimeout
             self.stallTimeout = stallTimeout ?? connectTimeout

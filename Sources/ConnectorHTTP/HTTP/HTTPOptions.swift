@@ -141,9 +141,9 @@ public enum HTTPOptions {
             }
             configuration.caFile = caFile
         }
-        configuration.retry = RetryPolicy(maxAttempts: options[maxAttempts], maxDelay: options[maxRetryDelay])
-        configuration.connectTimeout = options[connectTimeout]
-        configuration.requestTimeout = options[requestTimeout]
+        configuration.retry = RetryPolicy(maxAttempts: options[maxAttempts], maxDelay: .seconds(options[maxRetryDelay]))
+        configuration.connectTimeout = .seconds(options[connectTimeout])
+        configuration.requestTimeout = .seconds(options[requestTimeout])
         return configuration
     }
 }

@@ -174,10 +174,10 @@ public actor RateLimiter {
     ///
     /// - Parameters:
     ///   - ticket: What ``acquire(endpoint:announce:)`` returned for it.
-    ///   - retryAfter: The vendor's `Retry-After` in seconds, if it sent one.
+    ///   - retryAfter: The vendor's `Retry-After`, if it sent one.
     /// - Returns: When the next request may be sent, on the limiter's clock.
     @discardableResult
-    public func throttled(_ ticket: Ticket, retryAfter: Double?) -> Double {
+    public func throttled(_ ticket: Ticket, retryAfter: Duration?) -> Double {
         // A request paced before the last adjustment says nothing new about the vendor's limit.
         guard ticket.generation == generation else { return max(pausedUntil, clock.now) }
         generation += 1
@@ -186,8 +186,8 @@ public actor RateLimiter {
         recent.removeAll { $0 > now }
         expired = min(expired, recent.count)
         lastThrottle = now
-        if let retryAfter, retryAfter > 0 {
-            pausedUntil = max(pausedUntil, now + retryAfter)
+        if let retryAfter, retryAfter > .zero {
+            pausedUntil = max(pausedUntil, now + retryAfter.inSeconds)
             return pausedUntil
         }
         factor = max(RateLimiter.minimumFactor, factor / 2)

@@ -6,13 +6,13 @@ import Foundation
 public struct RetryPolicy: Sendable, Hashable {
     /// Total attempts, the first included.
     public var maxAttempts: Int
-    /// The backoff base in seconds (the first retry waits up to this long).
-    public var baseDelay: Double
-    /// The longest wait between attempts, in seconds (also caps `Retry-After`).
-    public var maxDelay: Double
+    /// The backoff base (the first retry waits up to this long).
+    public var baseDelay: Duration
+    /// The longest wait between attempts (also caps `Retry-After`).
+    public var maxDelay: Duration
     /// How long one request may stay throttled (answered 429 again and again) before the run
-    /// stops at its checkpoint, in seconds. 429s never count as attempts.
-    public var maxThrottledWait: Double
+    /// stops at its checkpoint. 429s never count as attempts.
+    public var maxThrottledWait: Duration
 
     /// Creates a policy.
     ///
@@ -21,7 +21,10 @@ public struct RetryPolicy: Sendable, Hashable {
     ///   - baseDelay: The backoff base.
     ///   - maxDelay: The cap.
     ///   - maxThrottledWait: How long one request may stay throttled.
-    public init(maxAttempts: Int = 8, baseDelay: Double = 0.5, maxDelay: Double = 60, maxThrottledWait: Double = 3600) {
+    public init(
+        maxAttempts: Int = 8, baseDelay: Duration = .milliseconds(500), maxDelay: Duration = .seconds(60),
+        maxThrottledWait: Duration = .seconds(3600)
+    ) {
         self.maxAttempts = max(1, maxAttempts)
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
@@ -35,14 +38,15 @@ public struct RetryPolicy: Sendable, Hashable {
     ///
     /// - Parameters:
     ///   - attempt: Failed attempts so far (1 after the first failure).
-    ///   - retryAfter: The server's `Retry-After` in seconds, if any.
+    ///   - retryAfter: The server's `Retry-After`, if any.
     ///   - random: The jitter source.
-    /// - Returns: Seconds to wait.
-    public func delay<R: RandomNumberGenerator>(afterAttempt attempt: Int, retryAfter: Double?, using random: inout R) -> Double {
-        if let retryAfter, retryAfter > 0 { return min(retryAfter, maxDelay) }
-        let ceiling = min(maxDelay, baseDelay * pow(2, Double(min(attempt - 1, 30))))
+    /// - Returns: The wait.
+    public func delay<R: RandomNumberGenerator>(afterAttempt attempt: Int, retryAfter: Duration?, using random: inout R) -> Duration {
+        if let retryAfter, retryAfter > .zero { return min(retryAfter, maxDelay) }
+        let maxDelay = maxDelay.inSeconds
+        let ceiling = min(maxDelay, baseDelay.inSeconds * pow(2, Double(min(attempt - 1, 30))))
         // Full jitter, with a small floor so a storm of zero waits cannot happen.
-        return max(ceiling * 0.05, Double.random(in: 0...ceiling, using: &random))
+        return .seconds(max(ceiling * 0.05, Double.random(in: 0...ceiling, using: &random)))
     }
 
     /// Parses `Retry-After`: delta seconds or an HTTP date.
@@ -50,17 +54,20 @@ public struct RetryPolicy: Sendable, Hashable {
     /// - Parameters:
     ///   - value: The header value.
     ///   - now: The current time.
-    /// - Returns: Seconds to wait, or nil when absent or unparseable.
-    public static func parseRetryAfter(_ value: String?, now: Timestamp = .now) -> Double? {
+    /// - Returns: The wait (negative for a date past; at most about 30 years either way), or nil
+    ///   when absent or unparseable.
+    public static func parseRetryAfter(_ value: String?, now: Timestamp = .now) -> Duration? {
         guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
-        if let seconds = Double(value) { return seconds.isFinite ? seconds : nil }
+        // Bounded before it becomes a `Duration` (which cannot hold 1e300 s); any cap is shorter.
+        func span(_ seconds: Double) -> Duration { .seconds(min(max(seconds, -1e9), 1e9)) }
+        if let seconds = Double(value) { return seconds.isFinite ? span(seconds) : nil }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"] {
             formatter.dateFormat = format
             if let date = formatter.date(from: value) {
-                return date.timeIntervalSince1970 - Double(now.microseconds) / 1e6
+                return span(date.timeIntervalSince1970 - Double(now.microseconds) / 1e6)
             }
         }
         return nil

@@ -37,10 +37,10 @@ extension VendorHTTPClient {
         }
         /// Retry behaviour.
         public var retry: RetryPolicy
-        /// Seconds to connect and between bytes.
-        public var connectTimeout: Double
-        /// Seconds for a whole request.
-        public var requestTimeout: Double
+        /// The longest wait to connect, and between bytes.
+        public var connectTimeout: Duration
+        /// The longest a whole request may take.
+        public var requestTimeout: Duration
         /// A PEM file of CA certificates to trust instead of the system store.
         public var caFile: String?
         /// Pulls the vendor's message out of an error response; a generic reader by default.
@@ -54,8 +54,8 @@ extension VendorHTTPClient {
         ///   - requestsPerSecond: Requests per second per endpoint.
         ///   - dailyRequestBudget: Requests per UTC day.
         ///   - retry: Retry behaviour.
-        ///   - connectTimeout: Connect timeout in seconds.
-        ///   - requestTimeout: Whole-request timeout in seconds.
+        ///   - connectTimeout: The longest wait to connect, and between bytes.
+        ///   - requestTimeout: The longest a whole request may take.
         ///   - errorMessage: Reads a vendor error body.
         /// - Returns: nil when `baseURL` is not an absolute http(s) URL.
         public init?(
@@ -64,8 +64,8 @@ extension VendorHTTPClient {
             requestsPerSecond: Double,
             dailyRequestBudget: Int? = nil,
             retry: RetryPolicy = RetryPolicy(),
-            connectTimeout: Double = 30,
-            requestTimeout: Double = 300,
+            connectTimeout: Duration = .seconds(30),
+            requestTimeout: Duration = .seconds(300),
             errorMessage: @escaping @Sendable (VendorHTTPResponse) -> String? = VendorHTTPClient.genericErrorMessage
         ) {
             guard let origin = HTTPOrigin(baseURL) else { return nil }

@@ -174,7 +174,7 @@ public struct VendorHTTPClient: Sendable {
                     metrics.recordRetry(throttled: false)
                     logger.warning(
                         "\(shown): \(lastProblem); trying again in 0.5 s (attempt \(attempt) of \(VendorHTTPClient.quickAttempts))")
-                    try await clock.sleep(for: 0.5)
+                    try await clock.sleep(for: .milliseconds(500))
                     continue
                 }
                 // A request that used all of request_timeout is tried once more, not max_attempts
@@ -216,7 +216,7 @@ public struct VendorHTTPClient: Sendable {
                 let now = clock.now
                 let since = throttledSince ?? now
                 throttledSince = since
-                guard resume - since <= configuration.retry.maxThrottledWait else {
+                guard resume - since <= configuration.retry.maxThrottledWait.inSeconds else {
                     throw ChatExportError(
                         .temporaryFailure,
                         "\(shown): the vendor kept throttling (429) for \(Int(now - since)) s; stopped at the last checkpoint. Re-run to resume"
@@ -226,7 +226,7 @@ public struct VendorHTTPClient: Sendable {
                 let at = Timestamp.now.adding(seconds: Int64(saturating: (resume - now).rounded(.up)))
                 let pace = await limiter.factor
                 logger.warning(
-                    "throttled by the vendor (\(shown) answered 429\(retryAfter.map { ", Retry-After \(Int($0)) s" }.orEmpty)); "
+                    "throttled by the vendor (\(shown) answered 429\(retryAfter.map { ", Retry-After \(Int($0.inSeconds)) s" }.orEmpty)); "
                         + "next request at \(at.clockText)\(pace < 1 ? ", pacing at \(Int((pace * 100).rounded())) % of the configured rate" : "")"
                 )
                 context.progress?.throttled(until: at)
@@ -280,7 +280,7 @@ public struct VendorHTTPClient: Sendable {
         attempt: inout Int,
         of maxAttempts: Int,
         problem: String,
-        retryAfter: Double?,
+        retryAfter: Duration?,
         random: inout R
     ) async throws {
         defer { attempt += 1 }
@@ -288,7 +288,7 @@ public struct VendorHTTPClient: Sendable {
         metrics.recordRetry(throttled: false)
         let delay = configuration.retry.delay(afterAttempt: attempt, retryAfter: retryAfter, using: &random)
         logger.warning(
-            "\(shown) \(problem); retrying in \(String(format: "%.2f", delay)) s (attempt \(attempt + 1) of \(maxAttempts))"
+            "\(shown) \(problem); retrying in \(String(format: "%.2f", delay.inSeconds)) s (attempt \(attempt + 1) of \(maxAttempts))"
         )
         try await clock.sleep(for: delay)
     }

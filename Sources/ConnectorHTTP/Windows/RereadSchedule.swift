@@ -44,10 +44,11 @@ public struct RereadSchedule: Sendable, Equatable {
     /// The schedule for a stream: passes at `lookback` / 16, / 4 and / 1, those older than `lag`.
     ///
     /// - Parameters:
-    ///   - lookback: The latest, in seconds after its time, a record may appear and still be read.
-    ///   - lag: How far behind now the first read stops, in seconds.
-    public init(lookback: Double, lag: Double) {
-        let seconds = lookback.isFinite ? Int64(min(max(0, lookback), 10 * 365 * 86_400)) : 0
+    ///   - lookback: The latest, after its time, a record may appear and still be read.
+    ///   - lag: How far behind now the first read stops.
+    public init(lookback: Duration, lag: Duration) {
+        let seconds = Int64(min(max(0, lookback.inSeconds), 10 * 365 * 86_400))
+        let lag = lag.inSeconds
         let ages = [seconds / 16, seconds / 4, seconds].filter { $0 > 0 && Double($0) > lag }
         passes = Array(Set(ages)).sorted().map { Pass(age: $0, step: max(60, $0 / 8)) }
     }

@@ -7,9 +7,9 @@ extension WindowedReader.State {
         public var start: Timestamp
         /// The configured end, or nil for now − `lag`.
         public var end: Timestamp?
-        /// How far behind now data is complete, in seconds; an `end` later than now − lag is
-        /// pulled back to it.
-        public var lag: Double
+        /// How far behind now data is complete; an `end` later than now − lag is pulled back
+        /// to it.
+        public var lag: Duration
         /// The current time.
         public var now: Timestamp
 
@@ -18,9 +18,9 @@ extension WindowedReader.State {
         /// - Parameters:
         ///   - start: The range start.
         ///   - end: The configured end.
-        ///   - lag: Seconds behind now.
+        ///   - lag: How far behind now data is complete.
         ///   - now: The current time.
-        public init(start: Timestamp, end: Timestamp?, lag: Double, now: Timestamp) {
+        public init(start: Timestamp, end: Timestamp?, lag: Duration, now: Timestamp) {
             self.start = start
             self.end = end
             self.lag = lag
@@ -64,7 +64,7 @@ extension WindowedReader.State {
         logger: ExportLogger,
         windows: (Timestamp, Timestamp) -> [TimeWindow<Position>]
     ) -> (state: Self, added: (from: Timestamp, to: Timestamp)) {
-        let readable = plan.now.adding(seconds: -Int64(saturating: plan.lag))
+        let readable = plan.now.adding(seconds: -Int64(saturating: plan.lag.inSeconds))
         var end = plan.end ?? readable
         if end > readable {
             logger.warning(

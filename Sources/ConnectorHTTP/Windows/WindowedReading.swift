@@ -21,11 +21,11 @@ public struct WindowedReading<Position: Codable & Sendable & Equatable>: Sendabl
         public var start: Timestamp
         /// The configured end, or nil for now − ``lag``.
         public var end: Timestamp?
-        /// How far behind now the vendor's data is complete, in seconds.
-        public var lag: Double
-        /// The latest, in seconds after its time, a record may appear and still be read: the
-        /// stream is read again as ``rereads`` says (0: read once).
-        public var lookback: Double
+        /// How far behind now the vendor's data is complete.
+        public var lag: Duration
+        /// The latest, after its time, a record may appear and still be read: the stream is
+        /// read again as ``rereads`` says (zero: read once).
+        public var lookback: Duration
         /// The oldest time the vendor keeps, and how to say so ("the 12 months Ada keeps"):
         /// nothing before it is requested.
         public var retention: (oldest: Timestamp, description: String)?
@@ -46,15 +46,15 @@ public struct WindowedReading<Position: Codable & Sendable & Equatable>: Sendabl
         /// - Parameters:
         ///   - start: The configured start.
         ///   - end: The configured end, or nil for now − `lag`.
-        ///   - lag: Seconds behind now.
-        ///   - lookback: The latest a record may appear and still be read, in seconds.
+        ///   - lag: How far behind now the vendor's data is complete.
+        ///   - lookback: The latest, after its time, a record may appear and still be read.
         ///   - retention: The oldest time the vendor keeps, with its description.
         ///   - maxWindowSeconds: The longest window.
         ///   - minWindowSeconds: The shortest window worth splitting into.
         ///   - concurrency: Windows read at once.
         ///   - wholeSeconds: Round windows outwards to whole seconds.
         public init(
-            start: Timestamp, end: Timestamp?, lag: Double, lookback: Double = 0,
+            start: Timestamp, end: Timestamp?, lag: Duration, lookback: Duration = .zero,
             retention: (oldest: Timestamp, description: String)? = nil,
             maxWindowSeconds: Int64, minWindowSeconds: Int64 = 600, concurrency: Int, wholeSeconds: Bool = false
         ) {
@@ -135,7 +135,7 @@ public struct WindowedReading<Position: Codable & Sendable & Equatable>: Sendabl
                 start = oldest
             }
         }
-        let readable = now.adding(seconds: -Int64(saturating: range.lag))
+        let readable = now.adding(seconds: -Int64(saturating: range.lag.inSeconds))
         let span = Double(min(range.end ?? readable, readable).microseconds - start.microseconds) / 1e6
         if let problem = WindowPlanner.countProblem(seconds: span, windowSeconds: Double(range.maxWindowSeconds)) {
             throw ChatExportError(.invalidConfig, "\(stream): \(problem)")

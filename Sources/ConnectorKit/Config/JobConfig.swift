@@ -69,13 +69,13 @@ public struct JobConfig: Sendable {
     public var file: String?
     /// The job's transforms, in order (`"transforms": […]`), already applied by ``source``.
     public var transforms: [any RecordTransform] = []
-    /// How often `chat-export serve` runs the job, in seconds (`"schedule": {"every": "15m"}`).
-    public var scheduleEvery: Double = JobConfig.defaultScheduleEvery
+    /// How often `chat-export serve` runs the job (`"schedule": {"every": "15m"}`).
+    public var scheduleEvery: Duration = JobConfig.defaultScheduleEvery
     /// When `chat-export serve` runs the job, as a cron expression in UTC
     /// (`"schedule": {"cron": "*/15 * * * *"}`); nil for ``scheduleEvery``.
     public var scheduleCron: CronSchedule?
-    /// The job's schedule: ``scheduleCron`` when set, else every ``scheduleEvery`` seconds.
+    /// The job's schedule: ``scheduleCron`` when set, else every ``scheduleEvery``.
     public var schedule: JobSchedule { scheduleCron.map(JobSchedule.cron) ?? .every(scheduleEvery) }
     /// The schedule of a job that names none: hourly.
-    public static let defaultScheduleEvery: Double = 3600
+    public static let defaultScheduleEvery: Duration = .seconds(3600)
 }

@@ -193,7 +193,7 @@ public struct JobConfigLoader: Sendable {
                 let options = OptionValidator.validate(
                     members, specs: [JobConfigLoader.scheduleEvery.spec, JobConfigLoader.scheduleCron.spec], type: "schedule",
                     path: "schedule", baseDirectory: baseDirectory, issues: &issues)
-                every = options[JobConfigLoader.scheduleEvery]
+                every = .seconds(options[JobConfigLoader.scheduleEvery])
                 if members.contains(where: { $0.key == "cron" }), let text = options.string("cron") {
                     if members.contains(where: { $0.key == "every" }) {
                         issues.append(ConfigIssue(path: "schedule", "give either every or cron, not both"))

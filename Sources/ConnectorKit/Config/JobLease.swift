@@ -9,8 +9,8 @@ public protocol JobLease: Sendable, CustomStringConvertible {
     var worker: String { get }
     /// Taken anew by every claim of ``unit``; a higher fence supersedes a lower one.
     var fence: Int64 { get }
-    /// Seconds the lease lives without a renewal.
-    var timeToLive: Double { get }
+    /// How long the lease lives without a renewal.
+    var timeToLive: Duration { get }
 
     /// Throws unless the lease is still this worker's and unexpired, by the coordination
     /// store's own clock (so clocks of different machines do not matter).

@@ -1,15 +1,15 @@
 /// When `chat-export serve` runs a job: every so many seconds (the first run at once), or at the
 /// minutes a cron expression matches, in UTC.
 public enum JobSchedule: Sendable, Hashable, CustomStringConvertible {
-    /// Every so many seconds between the starts of two runs; the first run at once.
-    case every(Double)
+    /// This long between the starts of two runs; the first run at once.
+    case every(Duration)
     /// At each minute the expression matches (UTC); the first run at the first such minute.
     case cron(CronSchedule)
 
     /// `every 15 min`, `cron "*/15 * * * *" (UTC)`.
     public var description: String {
         switch self {
-        case .every(let seconds): "every " + Self.describe(seconds)
+        case .every(let period): "every " + Self.describe(period.inSeconds)
         case .cron(let cron): "cron \"\(cron.expression)\" (UTC)"
         }
     }

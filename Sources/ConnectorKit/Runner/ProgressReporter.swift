@@ -36,21 +36,21 @@ public final class ProgressReporter: @unchecked Sendable {
     private let live: Bool
     private let enabled: Bool
     private let output = FileOutput.shared(2)
-    /// Seconds between updates: 0.25 for the live line, 10 for log lines by default.
-    public let interval: Double
+    /// The time between updates: 250 ms for the live line, 10 s for log lines by default.
+    public let interval: Duration
 
     /// Creates a reporter.
     ///
     /// - Parameters:
     ///   - mode: How to show progress.
     ///   - logger: Where periodic lines go.
-    ///   - logInterval: Seconds between periodic log lines.
-    public init(mode: Mode, logger: ExportLogger, logInterval: Double = 10) {
+    ///   - logInterval: The time between periodic log lines.
+    public init(mode: Mode, logger: ExportLogger, logInterval: Duration = .seconds(10)) {
         self.logger = logger
         let terminal = FileOutput.shared(2).isTerminal
         self.live = mode == .live || (mode == .auto && terminal)
         self.enabled = mode != .off
-        self.interval = live ? 0.25 : logInterval
+        self.interval = live ? .milliseconds(250) : logInterval
     }
 
     /// Records a committed batch.
@@ -94,7 +94,7 @@ public final class ProgressReporter: @unchecked Sendable {
     ///
     /// - Parameter stream: The stream.
     public func finished(stream: String) {
-        let elapsed = self.elapsed
+        let elapsed = self.elapsed.inSeconds
         update(stream) {
             $0.done = true
             $0.fraction = 1
@@ -122,8 +122,8 @@ public final class ProgressReporter: @unchecked Sendable {
         return streams.map { ($0.0, $0.1.records, $0.1.pages) }
     }
 
-    /// Seconds since the reporter was made (the run's start).
-    public var elapsed: Double { Double(Timestamp.now.microseconds - started.microseconds) / 1e6 }
+    /// The time since the reporter was made (the run's start).
+    public var elapsed: Duration { .microseconds(Timestamp.now.microseconds - started.microseconds) }
 
     /// Renders the current state as one line.
     public func line() -> String {
@@ -133,7 +133,7 @@ public final class ProgressReporter: @unchecked Sendable {
         let throttled = throttledUntil.flatMap { $0 > now ? $0 : nil }
         let paced = pacedUntil.flatMap { $0.time > now ? $0 : nil }
         lock.unlock()
-        let elapsed = max(0.001, self.elapsed)
+        let elapsed = max(0.001, self.elapsed.inSeconds)
         var notice = throttled.map { [" | throttled by the vendor; next request at \($0.clockText)"] } ?? []
         if throttled == nil, let paced { notice.append(" | waiting for the rate limit (\(paced.limit)) until \(paced.time.clockText)") }
         return
@@ -154,11 +154,11 @@ public final class ProgressReporter: @unchecked Sendable {
             }.joined(separator: " | ") + notice.joined())
     }
 
-    /// Shows progress every ``interval`` seconds until cancelled, then clears the live line.
+    /// Shows progress every ``interval`` until cancelled, then clears the live line.
     public func run() async {
         guard enabled else { return }
         while !Task.isCancelled {
-            try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))
+            try? await Task.sleep(for: interval)
             if Task.isCancelled { break }
             let text = line()
             if text.isEmpty { continue }

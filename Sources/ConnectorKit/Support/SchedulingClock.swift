@@ -11,7 +11,7 @@ public struct SchedulingClock: Sendable {
     /// - Parameter clock: The clock.
     public init<C: Clock>(_ clock: C) where C.Duration == Duration {
         let origin = clock.now
-        reading = { SchedulingClock.seconds(origin.duration(to: clock.now)) }
+        reading = { origin.duration(to: clock.now).inSeconds }
         sleeping = { deadline in
             // Clamped to 30 years from the clock's origin, so no deadline can overflow the conversion.
             let nanoseconds = Int64((min(max(deadline, 0), SchedulingClock.latest) * 1e9).rounded(.up))
@@ -36,16 +36,12 @@ public struct SchedulingClock: Sendable {
         if deadline > now { try await sleeping(deadline) }
     }
 
-    /// Sleeps for `seconds`.
+    /// Sleeps for `duration`.
     ///
-    /// - Parameter seconds: How long.
+    /// - Parameter duration: How long.
     /// - Throws: `CancellationError`.
-    public func sleep(for seconds: Double) async throws { try await sleep(until: now + seconds) }
+    public func sleep(for duration: Duration) async throws { try await sleep(until: now + duration.inSeconds) }
 
     /// The latest deadline a sleep honours, in seconds (about 30 years).
     static let latest = 1e9
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
 }

@@ -143,7 +143,7 @@ public struct JobRunner: Sendable {
             }
         }
         if let finishFailure { throw finishFailure }
-        summary.seconds = Double(Timestamp.now.microseconds - started.microseconds) / 1e6
+        summary.duration = .microseconds(Timestamp.now.microseconds - started.microseconds)
         summary.counters = source.counters
         return summary
     }

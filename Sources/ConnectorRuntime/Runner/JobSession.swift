@@ -190,7 +190,7 @@ extension RunSummary {
     /// Adds another pass's counts (a stream run twice keeps the later pass's counts).
     mutating func add(_ pass: RunSummary) {
         streams.merge(pass.streams) { _, later in later }
-        seconds += pass.seconds
+        duration += pass.duration
         counters = pass.counters
     }
 }

@@ -27,8 +27,8 @@ public struct RunSummary: Sendable {
 
     /// Per-stream counters.
     public var streams: [String: StreamSummary] = [:]
-    /// Wall-clock seconds.
-    public var seconds: Double = 0
+    /// How long the run took, by the wall clock.
+    public var duration: Duration = .zero
     /// The source's counters (HTTP requests, retries, throttles, …).
     public var counters: [(name: String, value: Int)] = []
     /// The record time every stream of the run is complete through, when its source says

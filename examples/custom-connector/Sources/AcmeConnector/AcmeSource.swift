@@ -46,7 +46,7 @@ public struct AcmeSource: Source {
         let layout = RecordLayout(idField: "id", cursorField: "created", cursorFormat: .epochOrISO8601)
         let paginator = CursorPaginator(path: ["cursor"])
         let range = WindowedReading<PagePosition>.Range(
-            start: start, end: nil, lag: 3600, maxWindowSeconds: 7 * 86_400, concurrency: 2, wholeSeconds: true)
+            start: start, end: nil, lag: .seconds(3600), maxWindowSeconds: 7 * 86_400, concurrency: 2, wholeSeconds: true)
         try await WindowedReading<PagePosition>(sourceType: "acme").read(
             request, range: range,
             fetch: { window in

@@ -32,7 +32,7 @@ func acmeServer(token: String = "secret") -> ScriptedTransport {
 func acme(token: String = "secret") -> AcmeSource {
     var http = VendorHTTPClient.Configuration(
         baseURL: "https://tenant.acme.example", credential: .bearer(Secret(token)), requestsPerSecond: 1000)!
-    http.retry = RetryPolicy(maxAttempts: 2, baseDelay: 0.001, maxDelay: 0.01)
+    http.retry = RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(1), maxDelay: .milliseconds(10))
     return AcmeSource(start: start, http: http, transport: acmeServer(), logger: .disabled)
 }
 
