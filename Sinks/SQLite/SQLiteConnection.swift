@@ -170,7 +170,9 @@ final class SQLiteConnection: SQLConnection {
         case SQLITE_CORRUPT, SQLITE_NOTADB:
             return ChatExportError(.storageFailure, "\(path) is not a usable SQLite database (could not \(doing)): \(detail)")
         case SQLITE_IOERR:
-            return ChatExportError(.storageFailure, "SQLite database \(path): I/O error (could not \(doing)): \(detail)")
+            // The extended code says which system call failed (SQLITE_IOERR_FSYNC, _SHMOPEN, …).
+            let code = db.map { sqlite3_extended_errcode($0) } ?? rc
+            return ChatExportError(.storageFailure, "SQLite database \(path): I/O error (could not \(doing)): \(detail) (SQLite code \(code))")
         default:
             return ChatExportError(.storageFailure, "SQLite database \(path): could not \(doing): \(detail)")
         }
