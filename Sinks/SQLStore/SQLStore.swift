@@ -230,7 +230,7 @@ package struct SQLStore<Dialect: SQLDialect>: Sendable {
     ///   - db: The connection.
     /// - Throws: ``ChatExportError``.
     package func saveJobValue(_ value: JSONValue?, for key: String, on db: Connection) throws {
-        try db.transaction(doing: "store the job value \(key)") {
+        _ = try db.transaction(doing: "store the job value \(key)") {
             if let value {
                 try db.query(
                     "INSERT INTO \(jobTable) (key, value) VALUES (\(dialect.placeholders(2))) ON CONFLICT (key) DO UPDATE SET value = excluded.value",

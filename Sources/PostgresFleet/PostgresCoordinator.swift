@@ -166,7 +166,7 @@ public final class PostgresCoordinator: JobCoordinator, @unchecked Sendable {
             case .failed(let retryIn): ("failed", retryIn)
             case .gaveUp(let retryIn): ("gave_up", retryIn)
             }
-        try withConnection { db in
+        _ = try withConnection { db in
             try db.query(
                 "UPDATE \(Self.jobTable) SET "
                     + "last_success = CASE WHEN $2 = 'ok' THEN clock_timestamp() ELSE last_success END, "

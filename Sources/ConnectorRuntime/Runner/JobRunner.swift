@@ -72,6 +72,7 @@ public struct JobRunner: Sendable {
     /// - Returns: What the run did.
     /// - Throws: The first failure (``ChatExportError``, `CancellationError`, …). Sinks are
     ///   finished with `succeeded: false` and no checkpoint moves past durable data.
+    @discardableResult
     public func run() async throws -> RunSummary {
         let started = Timestamp.now
         let streams = source.streams.filter { onlyStreams?.contains($0.name) ?? true }

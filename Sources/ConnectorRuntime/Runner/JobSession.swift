@@ -84,6 +84,7 @@ public struct JobSession: Sendable {
     ///
     /// - Returns: What the passes did (see ``Opened/run()``).
     /// - Throws: What opening the store or the runner throws (the store is closed first).
+    @discardableResult
     public func run() async throws -> RunSummary {
         try await open().run()
     }
@@ -113,6 +114,7 @@ public struct JobSession: Sendable {
         ///   job's own store was used and the source says how far each stream has read
         ///   (``Source/progress(of:for:)``).
         /// - Throws: What the runner throws.
+        @discardableResult
         public func run() async throws -> RunSummary {
             do {
                 var summary = RunSummary()
