@@ -172,7 +172,8 @@ final class SQLiteConnection: SQLConnection {
         case SQLITE_IOERR:
             // The extended code says which system call failed (SQLITE_IOERR_FSYNC, _SHMOPEN, …).
             let code = db.map { sqlite3_extended_errcode($0) } ?? rc
-            return ChatExportError(.storageFailure, "SQLite database \(path): I/O error (could not \(doing)): \(detail) (SQLite code \(code))")
+            return ChatExportError(
+                .storageFailure, "SQLite database \(path): I/O error (could not \(doing)): \(detail) (SQLite code \(code))")
         default:
             return ChatExportError(.storageFailure, "SQLite database \(path): could not \(doing): \(detail)")
         }
