@@ -113,7 +113,7 @@ struct Commands {
         session.recordLimit = limit
         let summary = try await session.run()
         let counts = summary.streams.sorted { $0.key < $1.key }.map { "\($0.value.records) \($0.key)" }.joined(separator: ", ")
-        logger.info("dry run of \(file): \(counts) (at most \(limit) per stream); no sink written, no checkpoint stored")
+        logger.info("dry run of \(file): \(counts) (at most \(limit) per stream); no sink written, no stream position stored")
         return 0
     }
 
