@@ -1,8 +1,9 @@
 import ConnectorHTTP
 import ConnectorKit
-@testable import ConnectorRuntime
 import ConnectorTesting
 import Testing
+
+@testable import ConnectorRuntime
 
 @Suite("A preview's budget count in a store it cannot write")
 struct PreviewBudgetStoreTests {

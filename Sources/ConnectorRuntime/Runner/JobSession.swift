@@ -162,7 +162,9 @@ public struct JobSession: Sendable {
             // A preview of a job that never ran stores nothing: its count starts at 0 anyway.
             guard await jobStoreExists() else { return (EphemeralCheckpointStore(), nil) }
             do {
-                return (EphemeralCheckpointStore(), PreviewBudgetStore(base: try await job.openCheckpointStore(logger: logger), logger: logger))
+                return (
+                    EphemeralCheckpointStore(), PreviewBudgetStore(base: try await job.openCheckpointStore(logger: logger), logger: logger)
+                )
             } catch let error as ChatExportError {
                 logger.warning("the daily request budget is counted in memory for this preview only: \(error.message)")
                 return (EphemeralCheckpointStore(), nil)
