@@ -172,7 +172,14 @@ struct StateIntegrityTests {
         let discovered = try CLIHarness.run(["discover", file, "--limit", "3"])
         #expect(discovered.status == 0, "\(discovered.stderr)")
         #expect(sandbox.requests.count > afterRun)
-        #expect(try stored() == sandbox.requests.count, "every request of the dry run and discover is counted in the stored budget")
+        // Every request the previews sent is in the stored count. A request is counted before it is
+        // sent, so an attempt that times out before reaching the vendor (a loaded machine) is counted
+        // without being seen: the count may run ahead of the vendor's log, never behind it.
+        let counted = try stored() ?? 0
+        #expect(
+            counted >= sandbox.requests.count,
+            "every request of the dry run and discover is counted in the stored budget: stored \(counted), sent \(sandbox.requests.count), after the run \(afterRun)"
+        )
     }
 
     @Test("an end in the future reads to now − lag and never stores a later position")
