@@ -19,4 +19,14 @@ public enum DeepConverse {
 
     /// The registry entry for `type: "deepconverse"`.
     public static var registryEntry: Registry.SourceEntry { definition.registryEntry }
+
+    /// The registry entry for `type: "agentx-support"`: Workato sells DeepConverse as "AgentX
+    /// Support", with the same API at the same base URL. It is another name for the same source:
+    /// the same options, identity and checkpoints, so a job may switch between the two names.
+    public static var agentXSupportEntry: Registry.SourceEntry {
+        var entry = definition.registryEntry
+        entry.type = "agentx-support"
+        entry.summary = "Workato AgentX Support: DeepConverse's export API under its Workato name (the same as deepconverse)"
+        return entry
+    }
 }

@@ -25,6 +25,7 @@ public enum BuiltIns {
         registry.register(AdaV2.registryEntry)
         registry.register(AdaV14.registryEntry)
         registry.register(DeepConverse.registryEntry)
+        registry.register(DeepConverse.agentXSupportEntry)
         registry.register(RestSource.registryEntry(builtIn: definitions))
         registry.register(SyntheticSource.registryEntry)
         registry.register(StdoutSink.registryEntry)
