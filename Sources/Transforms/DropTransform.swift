@@ -87,25 +87,8 @@ public struct DropTransform: RecordTransform {
                     return
                 }
             case 0x5B:
-                try json.enter()
-                json.i += 1
-                json.skipWhitespace()
-                if json.current == 0x5D {
-                    json.i += 1
-                    json.depth -= 1
-                    return
-                }
-                while true {
-                    try value(&json, node: node, fields: fields, edits: &edits)
-                    json.skipWhitespace()
-                    if json.current == 0x2C {
-                        json.i += 1
-                        continue
-                    }
-                    try json.expect(0x5D, "']'")
-                    json.depth -= 1
-                    return
-                }
+                try json.array { try value(&$0, node: node, fields: fields, edits: &edits) }
+                return
             default:
                 try json.skipValue()
             }

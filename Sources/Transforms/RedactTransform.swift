@@ -128,25 +128,8 @@ public struct RedactTransform: RecordTransform {
                 }
             case 0x5B:
                 guard target || node != nil else { return try json.skipValue() }
-                try json.enter()
-                json.i += 1
-                json.skipWhitespace()
-                if json.current == 0x5D {
-                    json.i += 1
-                    json.depth -= 1
-                    return
-                }
-                while true {
-                    try value(&json, node: node, target: target, edits: &edits)
-                    json.skipWhitespace()
-                    if json.current == 0x2C {
-                        json.i += 1
-                        continue
-                    }
-                    try json.expect(0x5D, "']'")
-                    json.depth -= 1
-                    return
-                }
+                try json.array { try value(&$0, node: node, target: target, edits: &edits) }
+                return
             default:
                 _ = try json.scalar()
             }

@@ -124,27 +124,35 @@ struct JSONBytes {
                 return
             }
         case 0x5B:
-            try enter()
-            i += 1
-            skipWhitespace()
-            if current == 0x5D {
-                i += 1
-                depth -= 1
-                return
-            }
-            while true {
-                try skipValue()
-                skipWhitespace()
-                if current == 0x2C {
-                    i += 1
-                    continue
-                }
-                try expect(0x5D, "']'")
-                depth -= 1
-                return
-            }
+            try array { try $0.skipValue() }
         default:
             _ = try scalar()
+        }
+    }
+
+    /// Consumes an array, at its `[`, handing each element to `element` (which must consume it).
+    ///
+    /// - Parameter element: Consumes one element, from its first byte (whitespace before it allowed).
+    /// - Throws: ``Malformed`` for a missing `,` or `]` or nesting too deep; what `element` throws.
+    @inline(__always) mutating func array(_ element: (inout JSONBytes) throws -> Void) throws {
+        try enter()
+        i += 1
+        skipWhitespace()
+        if current == 0x5D {
+            i += 1
+            depth -= 1
+            return
+        }
+        while true {
+            try element(&self)
+            skipWhitespace()
+            if current == 0x2C {
+                i += 1
+                continue
+            }
+            try expect(0x5D, "']'")
+            depth -= 1
+            return
         }
     }
 
