@@ -4,7 +4,8 @@ extension RestDefinitionParser {
     /// A stream's mapping onto the conversation model:
     /// `{"kind": "message", "vendor": "acme", "columns": {"text": {"path": [["body"]]}, …}}`, each
     /// column one of `{"column": …}`, `{"path": [[…], …]}`, `{"constant": …}`, `null`,
-    /// `{"role": [{"path": […], "equals": …, "role": …}], "otherwise": …}`,
+    /// `{"role": [{"path": […], "equals": …, "role": …}], "otherwise": …}` (or `one_of` or
+    /// `none_of` with a list of texts in place of `equals`),
     /// `{"contains": […], "value": …}`, `{"scaled": […], "min": …, "max": …}`.
     mutating func canonical(_ node: Node) -> CanonicalMapping? {
         guard let members = members(node, known: ["kind", "vendor", "columns"], required: ["kind", "vendor", "columns"]),
@@ -35,13 +36,7 @@ extension RestDefinitionParser {
         }
         if let constant = members["constant"] { return string(constant).map { .constant($0) } }
         if let role = members["role"] {
-            var rules: [CanonicalMapping.RoleRule] = []
-            for rule in elements(role) ?? [] {
-                guard let fields = self.members(rule, known: ["path", "equals", "role"], required: ["path", "equals", "role"]),
-                    let path = strings(fields["path"]), let equals = string(fields["equals"]), let name = nonEmptyString(fields["role"])
-                else { continue }
-                rules.append(.init(path, equals: equals, role: name))
-            }
+            let rules = (elements(role) ?? []).compactMap { roleRule($0) }
             return .role(rules: rules, otherwise: string(members["otherwise"]) ?? "unknown")
         }
         if let contains = members["contains"] {
@@ -60,6 +55,53 @@ extension RestDefinitionParser {
         }
         issue(node.path, "expected one of column, path, constant, role, contains or scaled (or null)")
         return nil
+    }
+
+    /// The most texts a role rule's `one_of` or `none_of` lists (each becomes part of the SQL of
+    /// the model views).
+    static let roleRuleTextLimit = 256
+
+    /// A rule of a `role` column: `{"path": […], "role": …}` with exactly one of `"equals": text`,
+    /// `"one_of": [text, …]` or `"none_of": [text, …]` (a present, non-null value that is none of
+    /// them).
+    mutating func roleRule(_ node: Node) -> CanonicalMapping.RoleRule? {
+        let tests = ["equals", "one_of", "none_of"]
+        guard let fields = members(node, known: ["path"] + tests + ["role"], required: ["path", "role"]) else { return nil }
+        let path = strings(fields["path"])
+        let name = nonEmptyString(fields["role"])
+        let given = tests.filter { fields[$0] != nil }
+        guard given.count == 1, let key = given.first, let test = fields[key] else {
+            let problem = given.isEmpty ? "none given" : "given: \(given.joined(separator: ", "))"
+            issue(node.path, "a rule tests its path with exactly one of equals, one_of or none_of (\(problem))")
+            return nil
+        }
+        let match: CanonicalMapping.RoleRule.Match?
+        switch key {
+        case "equals": match = string(test).map { .equals($0) }
+        case "one_of": match = texts(test).map { .oneOf($0) }
+        default: match = texts(test).map { .noneOf($0) }
+        }
+        guard let path, let name, let match else { return nil }
+        return CanonicalMapping.RoleRule(path, match, role: name)
+    }
+
+    /// A rule's list of texts: 1 to ``roleRuleTextLimit`` strings.
+    private mutating func texts(_ node: Node) -> [String]? {
+        guard let values = node.value.arrayValue else {
+            issue(node.path, "expected an array of strings, got \(node.value.kindDescription)")
+            return nil
+        }
+        guard !values.isEmpty else {
+            issue(node.path, "expected at least one string (a rule that lists nothing would match everything or nothing)")
+            return nil
+        }
+        guard values.count <= Self.roleRuleTextLimit else {
+            issue(node.path, "at most \(Self.roleRuleTextLimit) strings, got \(values.count)")
+            return nil
+        }
+        let elements = values.enumerated().map { Node(value: $1, path: "\(node.path)[\($0)]") }
+        let texts = elements.compactMap { string($0) }
+        return texts.count == elements.count ? texts : nil
     }
 
     /// Checks what refers to options: each names a declared option of a fitting type.

@@ -123,7 +123,7 @@ extension RestDefinition {
                   },
                   "canonical": {
                     "type": "object", "required": ["kind", "vendor", "columns"], "additionalProperties": false,
-                    "properties": {"kind": {"enum": ["conversation", "message"]}, "vendor": {"type": "string"}, "columns": {"type": "object"}}
+                    "properties": {"kind": {"enum": ["conversation", "message"]}, "vendor": {"type": "string"}, "columns": {"type": "object", "description": "Model column → {\"column\": name}, {\"path\": [[key, …], …]} (the first that holds a value), {\"constant\": text}, null, {\"contains\": [key, …], \"value\": text}, {\"scaled\": [key, …], \"min\": n, \"max\": n}, or for role {\"role\": [rule, …], \"otherwise\": role}: the first rule that matches gives the role; a rule is {\"path\": [key, …], \"role\": role} with exactly one of \"equals\": text, \"one_of\": [text, …] or \"none_of\": [text, …] (a present, non-null value that is none of them), lists of 1 to 256 texts; only a JSON string equals a text."}}
                   },
                   "end_users": {
                     "type": "array", "items": {"type": ["string", "array"], "items": {"type": "string"}},

@@ -61,6 +61,22 @@ extension PostgresDialect {
             + "ELSE (\(number))::double precision END)"
     }
 
+    /// When a role rule matches: only a JSON string is one of the texts (`->>` would turn the
+    /// number 4 into the text `4`, which SQLite's views never match); an absent or null value is
+    /// never matched.
+    static func condition(_ rule: CanonicalMapping.RoleRule) -> String {
+        let kind = "json_typeof(\(expression(for: FieldDescriptor("", path: rule.path, type: .json))))"
+        let text = expression(for: FieldDescriptor("", path: rule.path))
+        func list(_ texts: [String]) -> String { "(" + texts.map(literal).joined(separator: ", ") + ")" }
+        switch rule.match {
+        case .equals(let value): return "(\(kind) = 'string' AND \(text) = \(literal(value)))"
+        case .oneOf(let texts) where texts.isEmpty: return "false"
+        case .oneOf(let texts): return "(\(kind) = 'string' AND \(text) IN \(list(texts)))"
+        case .noneOf(let texts) where texts.isEmpty: return "(\(kind) <> 'null')"
+        case .noneOf(let texts): return "(\(kind) <> 'null' AND (\(kind) <> 'string' OR \(text) NOT IN \(list(texts))))"
+        }
+    }
+
     /// A value of the model as PostgreSQL SQL of the column's type (so every table's SELECT unions).
     func canonicalExpression(_ value: CanonicalMapping.Value, type: CanonicalMapping.ColumnType) -> String {
         let sqlType = Self.sqlType(type)
@@ -81,9 +97,7 @@ extension PostgresDialect {
             }
             return each.count == 1 ? each[0] : "coalesce(" + each.joined(separator: ", ") + ")"
         case .role(let rules, let otherwise):
-            let whens = rules.map { rule in
-                "WHEN \(Self.expression(for: FieldDescriptor("", path: rule.path))) = \(Self.literal(rule.equals)) THEN \(Self.literal(rule.role))"
-            }
+            let whens = rules.map { "WHEN \(Self.condition($0)) THEN \(Self.literal($0.role))" }
             return "CASE " + whens.joined(separator: " ") + " ELSE \(Self.literal(otherwise)) END"
         case .contains(let path, let text):
             let node = "data" + path.map { "->" + Self.literal($0) }.joined()

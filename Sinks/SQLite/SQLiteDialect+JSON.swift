@@ -45,6 +45,21 @@ extension SQLiteDialect {
             + "AND \(node) NOT GLOB '* ' AND \(iso) = strftime('%Y-%m-%dT%H:%M:%fZ', \(node), '+0 days') THEN \(iso) END"
     }
 
+    /// When a role rule matches: only a JSON string (`json_type` `text`) is one of the texts; an
+    /// absent or null value is never matched, as in PostgreSQL's views.
+    static func condition(_ rule: CanonicalMapping.RoleRule) -> String {
+        let kind = "json_type(data, \(jsonPath(rule.path)))"
+        let node = "json_extract(data, \(jsonPath(rule.path)))"
+        func list(_ texts: [String]) -> String { "(" + texts.map(literal).joined(separator: ", ") + ")" }
+        switch rule.match {
+        case .equals(let text): return "(\(kind) = 'text' AND \(node) = \(literal(text)))"
+        case .oneOf(let texts) where texts.isEmpty: return "0"
+        case .oneOf(let texts): return "(\(kind) = 'text' AND \(node) IN \(list(texts)))"
+        case .noneOf(let texts) where texts.isEmpty: return "(\(kind) <> 'null')"
+        case .noneOf(let texts): return "(\(kind) <> 'null' AND (\(kind) <> 'text' OR \(node) NOT IN \(list(texts))))"
+        }
+    }
+
     /// A value of the model as SQLite SQL (times as ISO-8601 UTC text, booleans as 1 or 0).
     func canonicalExpression(_ value: CanonicalMapping.Value, type: CanonicalMapping.ColumnType) -> String {
         switch value {
@@ -62,9 +77,7 @@ extension SQLiteDialect {
             }
             return each.count == 1 ? each[0] : "coalesce(" + each.joined(separator: ", ") + ")"
         case .role(let rules, let otherwise):
-            let whens = rules.map {
-                "WHEN json_extract(data, \(Self.jsonPath($0.path))) = \(Self.literal($0.equals)) THEN \(Self.literal($0.role))"
-            }
+            let whens = rules.map { "WHEN \(Self.condition($0)) THEN \(Self.literal($0.role))" }
             return "CASE " + whens.joined(separator: " ") + " ELSE \(Self.literal(otherwise)) END"
         case .contains(let path, let text):
             return "EXISTS (SELECT 1 FROM json_each(data, \(Self.jsonPath(path))) WHERE value = \(Self.literal(text)))"

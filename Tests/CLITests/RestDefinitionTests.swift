@@ -416,4 +416,63 @@ struct RestDefinitionTests {
         #expect(written.map(\.cursor) == [Timestamp(iso8601: "2026-11-20T10:00:00Z"), Timestamp(epochSeconds: 1_763_632_800)])
         #expect(written.map { String(decoding: $0.json, as: UTF8.self) } == records)
     }
+
+    /// The scaffold's definition with its first role rule replaced.
+    static func withRoleRule(_ rule: String) throws -> JSONValue {
+        let text = NewConnectorCommand.definition(name: "acme")
+        let original = #"{"path": ["author"], "equals": "bot", "role": "bot"}"#
+        try #require(text.contains(original))
+        return try JSONValue.parse(Array(text.replacingOccurrences(of: original, with: rule).utf8))
+    }
+
+    @Test(
+        "a role rule tests its path with exactly one of equals, one_of and none_of, lists of 1 to 256 strings; anything else names the rule's JSON path",
+        arguments: [
+            (#"{"path": ["author"], "none_of": [], "role": "bot"}"#, "role[0].none_of: expected at least one string"),
+            (#"{"path": ["author"], "one_of": [], "role": "bot"}"#, "role[0].one_of: expected at least one string"),
+            (
+                #"{"path": ["author"], "equals": "bot", "one_of": ["bot"], "role": "bot"}"#,
+                "role[0]: a rule tests its path with exactly one of equals, one_of or none_of (given: equals, one_of)"
+            ),
+            (
+                #"{"path": ["author"], "one_of": ["bot"], "none_of": ["x"], "role": "bot"}"#,
+                "role[0]: a rule tests its path with exactly one of equals, one_of or none_of (given: one_of, none_of)"
+            ),
+            (
+                #"{"path": ["author"], "role": "bot"}"#,
+                "role[0]: a rule tests its path with exactly one of equals, one_of or none_of (none given)"
+            ),
+            (#"{"path": ["author"], "one_of": ["bot", 4], "role": "bot"}"#, "role[0].one_of[1]: expected a string, got a number"),
+            (#"{"path": ["author"], "none_of": ["bot", null], "role": "bot"}"#, "role[0].none_of[1]: expected a string, got null"),
+            (#"{"path": ["author"], "none_of": "bot", "role": "bot"}"#, "role[0].none_of: expected an array of strings, got a string"),
+            (#"{"path": ["author"], "equals": ["bot"], "role": "bot"}"#, "role[0].equals: expected a string, got an array"),
+            (#"{"path": ["author"], "oneof": ["bot"], "role": "bot"}"#, #"role[0].oneof: unknown key; did you mean "one_of"?"#),
+            (
+                #"{"path": ["author"], "one_of": [\#((0..<257).map { "\"t\($0)\"" }.joined(separator: ", "))], "role": "bot"}"#,
+                "role[0].one_of: at most 256 strings, got 257"
+            ),
+        ])
+    func roleRuleChecks(rule: String, expected: String) throws {
+        let definition = try Self.withRoleRule(rule)
+        let error = try #require(throws: ConfigError.self) { try RestDefinition.parse(definition, source: "acme.json") }
+        let path = "acme.json:streams[1].canonical.columns.role."
+        #expect(error.issues.contains { $0.description.hasPrefix(path + expected) }, "\(error.issues.map(\.description))")
+    }
+
+    @Test("one_of and none_of rules parse into the model, beside equals")
+    func roleRuleKinds() throws {
+        let definition = try RestDefinition.parse(
+            try Self.withRoleRule(
+                #"{"path": ["author"], "one_of": ["bot", "assistant"], "role": "bot"}, {"path": ["kind"], "none_of": ["chat"], "role": "system"}"#
+            ),
+            source: "acme.json")
+        let role = definition.streams.first { $0.name == "messages" }?.canonical?.values["role"]
+        #expect(
+            role
+                == .role(
+                    rules: [
+                        .init(["author"], .oneOf(["bot", "assistant"]), role: "bot"), .init(["kind"], .noneOf(["chat"]), role: "system"),
+                        .init(["author"], equals: "customer", role: "user"),
+                    ], otherwise: "agent"))
+    }
 }

@@ -61,6 +61,49 @@ struct MixedTypes: Source {
     }
 }
 
+/// Messages whose role rules meet a value of every JSON type: `equals`, `one_of` and `none_of`
+/// must give the same role in both engines' `chat_messages`.
+struct RoleValues: Source {
+    /// The records' `k` and `m` members (JSON text, nil for absent), and the role each must get.
+    static let values: [(id: String, k: String?, m: String?, role: String)] = [
+        ("r01", #""a""#, nil, "none"), ("r02", #""b""#, nil, "listed"), ("r03", #""it's""#, nil, "listed"),
+        ("r04", #""4""#, nil, "four"), ("r05", "4", nil, "other"), ("r06", "true", nil, "other"), ("r07", "null", nil, "none"),
+        ("r08", nil, nil, "none"), ("r09", #"{"a": 1}"#, nil, "other"), ("r10", #"["a"]"#, nil, "other"), ("r11", #""""#, nil, "other"),
+        ("r12", #""e""#, nil, "other"), ("r13", #""a""#, #"{"t": "tool"}"#, "tool"), ("r14", nil, #""tool""#, "none"),
+        ("r15", #""d""#, #"{"t": 5}"#, "other"), ("r16", #""a""#, #"{"t": null}"#, "none"),
+    ]
+
+    /// The stream: `roles`, mapped onto `chat_messages` by rules of each kind.
+    static let stream = StreamDescriptor(
+        name: "roles", summary: "Role rules against every JSON type.", cursorField: "at", cursorColumn: "created_at",
+        canonical: CanonicalMapping(
+            .message, vendor: "test",
+            [
+                "message_id": .column("_id"),
+                "role": .role(
+                    rules: [
+                        .init(["m", "t"], equals: "tool", role: "tool"), .init(["k"], .equals("4"), role: "four"),
+                        .init(["k"], .oneOf(["b", "c", "it's"]), role: "listed"),
+                        .init(["k"], .noneOf(["a", "b", "c", "4"]), role: "other"),
+                    ], otherwise: "none"),
+            ]))
+
+    /// The one stream.
+    var streams: [StreamDescriptor] { [Self.stream] }
+
+    func read(_ request: ReadRequest, emit: @Sendable (RecordBatch) async throws -> Void) async throws {
+        guard request.checkpoint == nil else { return }
+        let records = Self.values.enumerated().map { index, value in
+            let members = [("k", value.k), ("m", value.m)].compactMap { key, json in json.map { #", "\#(key)": \#($0)"# } }
+            let json = #"{"_id": "\#(value.id)""# + members.joined() + "}"
+            return Record(
+                stream: Self.stream.name, id: value.id, cursor: Timestamp(epochSeconds: 1_767_225_600 + Int64(index)),
+                json: ArraySlice(json.utf8))
+        }
+        try await emit(RecordBatch(stream: Self.stream.name, records: records, checkpoint: Checkpoint(.string("done"))))
+    }
+}
+
 @Suite("typed view columns read alike in SQLite and PostgreSQL", .enabled(if: PostgresServer.unavailableReason == nil, TestPostgres.reason))
 struct ViewParityTests {
     @Test(
@@ -108,6 +151,34 @@ struct ViewParityTests {
         ).rows.compactMap { $0[0] }
         #expect(sqliteTimes == Set(postgresTimes))
         #expect(sqliteTimes.contains("v13 2026-01-01T21:34:05.000Z"))
+    }
+}
+
+extension ViewParityTests {
+    @Test(
+        "role rules (equals, one_of, none_of) give the same role in both engines: only a JSON string is one of the texts, an absent or null value matches no rule"
+    )
+    func roleRules() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path + "/roles.sqlite"
+        let (server, database, _) = try TestPostgres.database()
+        let sinks: [any CheckpointingSink] = [
+            SQLiteSink(settings: .init(path: path)), try PostgresSink(settings: .init(url: server.url(database: database))),
+        ]
+        for sink in sinks {
+            let store = try await sink.checkpointStore()
+            _ = try await JobRunner(source: RoleValues(), sinks: [sink], checkpoints: store, logger: .disabled).run()
+            await store.close()
+        }
+        let postgres = try PostgresConnection(try PostgresAddress(url: server.url(database: database)))
+        defer { postgres.close() }
+        let sql = "SELECT message_id, role FROM chat_messages"
+        func roles(_ rows: [[String?]]) -> [String: String] {
+            Dictionary(rows.map { ($0[0] ?? "", $0[1] ?? "NULL") }, uniquingKeysWith: { first, _ in first })
+        }
+        let expected = Dictionary(uniqueKeysWithValues: RoleValues.values.map { ($0.id, $0.role) })
+        #expect(roles(try sqliteQuery(path, sql)) == expected, "SQLite")
+        #expect(roles(try postgres.query(sql, doing: "read the roles").rows) == expected, "PostgreSQL")
     }
 }
 

@@ -32,7 +32,7 @@ public struct CanonicalMapping: Sendable, Hashable {
         case constant(String)
         /// Nothing known (NULL).
         case none
-        /// The role of a message: the first rule whose path equals its value gives the role;
+        /// The role of a message: the first rule that matches its record gives the role;
         /// `otherwise` when none does.
         case role(rules: [RoleRule], otherwise: String)
         /// Whether the JSON array at a path contains a text.
@@ -44,20 +44,48 @@ public struct CanonicalMapping: Sendable, Hashable {
         case primarySubtag(Value)
     }
 
-    /// A rule of ``Value/role(rules:otherwise:)``.
+    /// A rule of ``Value/role(rules:otherwise:)``: when the value at ``path`` fits ``match``, the
+    /// message has ``role``.
     public struct RoleRule: Sendable, Hashable {
-        /// The JSON path compared.
+        /// How a rule tests the value at its path. Only a JSON string equals a text; a number,
+        /// boolean, object or array is none of the texts.
+        public enum Match: Sendable, Hashable {
+            /// The value is this text.
+            case equals(String)
+            /// The value is one of these texts.
+            case oneOf([String])
+            /// The value is present, not null, and none of these texts (an absent or null value
+            /// does not match).
+            case noneOf([String])
+        }
+
+        /// The JSON path tested.
         public var path: [String]
-        /// The text it must equal.
-        public var equals: String
+        /// How its value is tested.
+        public var match: Match
         /// The role it gives.
         public var role: String
 
         /// Creates a rule.
-        public init(_ path: [String], equals: String, role: String) {
+        ///
+        /// - Parameters:
+        ///   - path: The JSON path tested.
+        ///   - match: How its value is tested.
+        ///   - role: The role it gives.
+        public init(_ path: [String], _ match: Match, role: String) {
             self.path = path
-            self.equals = equals
+            self.match = match
             self.role = role
+        }
+
+        /// Creates a rule that matches one text.
+        ///
+        /// - Parameters:
+        ///   - path: The JSON path tested.
+        ///   - equals: The text its value must be.
+        ///   - role: The role it gives.
+        public init(_ path: [String], equals: String, role: String) {
+            self.init(path, .equals(equals), role: role)
         }
     }
 
