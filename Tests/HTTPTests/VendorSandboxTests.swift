@@ -143,4 +143,66 @@ struct VendorSandboxTests {
         #expect(first == (try await statuses()))
         #expect(first.last == 200)
     }
+
+    @Test(
+        "Ada records carry the newer data, the same for a seed: tool calls, SMS consent, CSAT by SMS, an undocumented type, the last agent"
+    )
+    func adaNewerData() throws {
+        let dataset = SandboxDataset(settings: SandboxSettings())
+        let again = SandboxDataset(settings: SandboxSettings())
+        #expect(dataset.adaMessages.map(\.json) == again.adaMessages.map(\.json))
+        #expect(dataset.adaConversations.map(\.json) == again.adaConversations.map(\.json))
+        var types: [String: Int] = [:]
+        var csatShapes = Set<String>()
+        for message in dataset.adaMessages {
+            let record = try JSONValue.parse(message.json)
+            let data = try #require(record["message_data"])
+            let type = data["_type"]?.stringValue ?? ""
+            types[type, default: 0] += 1
+            let fromAda = record["sender"]?.stringValue == "ada"
+            switch type {
+            case "tool_call":
+                #expect(fromAda && data["body"] == nil, "\(record)")
+                #expect(
+                    data["tool_name"]?.stringValue?.isEmpty == false
+                        && ["action", "handoff"].contains(data["tool_type"]?.stringValue ?? ""))
+            case "sms_consent_asked":
+                #expect(fromAda && data["body"]?.stringValue != nil, "\(record)")
+            case "csat_shown":
+                #expect(fromAda)
+                csatShapes.insert((data["body"] == nil ? "" : "body") + (data["sms_text"] == nil ? "" : "+sms_text"))
+            case "voice_transcript_summary":
+                #expect(fromAda && data["body"] == nil && data["summary"]?.stringValue != nil, "\(record)")
+            default:
+                #expect(data["body"]?.stringValue != nil && data["sms_text"] == nil && data["tool_name"] == nil, "\(record)")
+            }
+        }
+        #expect(types["sms_text"] == nil, "sms_text is a field of csat_shown, not a type")
+        for type in ["text", "greeting", "link", "picture", "quick_replies", "file_upload", "sms_consent_asked", "tool_call"] {
+            #expect(types[type, default: 0] > 0, "\(type)")
+        }
+        #expect(types["voice_transcript_summary", default: 0] * 100 < dataset.adaMessages.count * 5, "now and then: \(types)")
+        #expect(csatShapes == ["+sms_text", "body", "body+sms_text"])
+        var lastAgents: [String?] = []
+        for conversation in dataset.adaConversations {
+            let record = try JSONValue.parse(conversation.json)
+            let ids = record["agent_id"]?.arrayValue ?? []
+            let names = record["agent_name"]?.arrayValue ?? []
+            #expect(ids.count == names.count)
+            #expect(record["last_agent_id"] == (ids.last ?? .null) && record["last_agent_name"] == (names.last ?? .null), "\(record)")
+            lastAgents.append(record["last_agent_name"]?.stringValue)
+        }
+        #expect(Set(lastAgents) == [nil, "Ada Lovelace", "Zoë Ōtsuka"])
+    }
+
+    @Test("Ada messages a test gives texts for always carry one as body, whatever their type")
+    func adaGivenTexts() throws {
+        var settings = SandboxSettings()
+        settings.messageTexts = ["first text", "second text"]
+        let dataset = SandboxDataset(settings: settings)
+        for (index, message) in dataset.adaMessages.enumerated() {
+            let body = try JSONValue.parse(message.json)["message_data"]?["body"]?.stringValue
+            #expect(body == "first text" || body == "second text", "message \(index)")
+        }
+    }
 }
