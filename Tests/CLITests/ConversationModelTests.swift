@@ -80,7 +80,9 @@ struct ConversationModelTests {
         #expect(shown.stdout.contains("\(vendorMessages[0]) rows stored in sqlite:"), "\(shown.stdout)")
         #expect(try count("SELECT count(DISTINCT vendor) FROM chat_messages") >= 2)
         #expect(
-            Set(try sqliteQuery(database, "SELECT DISTINCT role FROM chat_messages").compactMap { $0[0] }).isSuperset(of: ["user", "bot"]))
+            Set(try sqliteQuery(database, "SELECT DISTINCT role FROM chat_messages").compactMap { $0[0] }).isSuperset(of: [
+                "user", "bot", "tool", "system",
+            ]))
         let withText = try count("SELECT count(*) FROM chat_messages WHERE text IS NOT NULL")
         #expect(withText * 10 >= trueCount * 8, "\(withText) of \(trueCount) carry text")
         #expect(try count("SELECT count(*) FROM chat_conversations WHERE started_at NOT LIKE '____-__-__T__:__:__%Z'") == 0)
@@ -124,13 +126,104 @@ struct ConversationModelTests {
         #expect(try value("SELECT count(*) FROM chat_conversations WHERE language = 'en' AND language_tag = 'en-US'") != "0")
         let state = try CLIHarness.run(["state", "show", jobs[0]], environment: TestPostgres.environment(server))
         #expect(state.stdout.contains(", \(sandbox.dataset.adaMessages.count) rows stored in postgres:"), "\(state.stdout)")
-        #expect(try value("SELECT string_agg(DISTINCT role, ',' ORDER BY role) FROM chat_messages") == "bot,user")
+        #expect(try value("SELECT string_agg(DISTINCT role, ',' ORDER BY role) FROM chat_messages") == "bot,system,tool,user")
+        // A tool call reads as the tool's name; a CSAT survey sent only by SMS as its SMS text.
+        #expect(
+            try value("SELECT count(*) FROM chat_messages WHERE role = 'tool' AND (text IS NULL OR message_type <> 'tool_call')") == "0")
+        #expect(
+            try value(
+                "SELECT count(*) FROM chat_messages m JOIN ada_v14_messages t ON t._id = m.message_id "
+                    + "WHERE m.message_type = 'csat_shown' AND t.data->'message_data'->>'body' IS NULL "
+                    + "AND m.text = t.data->'message_data'->>'sms_text'") != "0")
+        #expect(
+            try value("SELECT count(*) FROM ada_v2_conversations_view WHERE last_agent_id IS NOT NULL AND last_agent_name IS NOT NULL")
+                != "0")
         #expect(try value("SELECT count(DISTINCT vendor) FROM chat_messages") == "2")
         for query in try readmeModelQueries() { #expect(!(try value(query)).isEmpty, "\(query)") }
     }
 }
 
 extension ConversationModelTests {
+    /// Ada message types whose role comes from the type, not from who sent the message.
+    static let typedRoles = ["tool_call": "tool", "voice_transcript_summary": "system"]
+
+    @Test(
+        "Ada's newer data in the model: a tool call is a tool speaking its name, SMS consent and CSAT by SMS are the bot's with their text, an undocumented type is system and kept; v2's view names the last agent",
+        arguments: ["ada-v2", "ada-v1.4"])
+    func adaNewerData(type: String) throws {
+        var settings = SandboxSettings()
+        settings.conversations = 60
+        settings.messagesPerConversation = 6
+        let sandbox = try VendorSandbox(settings: settings)
+        defer { sandbox.stop() }
+        let directory = TemporaryDirectory()
+        let prefix = type == "ada-v2" ? "ada_v2_" : "ada_v14_"
+        let file = try directory.write(
+            "job.json", adaJob(sandbox, type: type, sinks: #"[{"type": "sqlite", "path": "out/db.sqlite", "table_prefix": "\#(prefix)"}]"#))
+        let run = try CLIHarness.run(["run", file, "--progress", "off"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let database = directory.path + "/out/db.sqlite"
+        func count(_ sql: String) throws -> Int { Int(try sqliteQuery(database, sql).first?.first.flatMap { $0 } ?? "") ?? -1 }
+
+        // Each vendor message once, with the role, text and type worked out here from the vendor's record.
+        var expected: [String: [String?]] = [:]
+        var types: [String: Int] = [:]
+        for message in sandbox.dataset.adaMessages {
+            let record = try JSONValue.parse(message.json)
+            let data = record["message_data"]
+            let messageType = data?["_type"]?.stringValue ?? ""
+            types[messageType, default: 0] += 1
+            let role = Self.typedRoles[messageType] ?? (record["sender"]?.stringValue == "ada" ? "bot" : "user")
+            let text = ["body", "text", "sms_text", "tool_name"].lazy.compactMap { data?[$0]?.stringValue }.first
+            expected[message.id] = [role, text, messageType]
+        }
+        for messageType in ["tool_call", "sms_consent_asked", "csat_shown", "voice_transcript_summary", "text"] {
+            #expect(types[messageType, default: 0] > 0, "the sandbox sends \(messageType)")
+        }
+        let rows = try sqliteQuery(database, "SELECT message_id, role, text, message_type FROM chat_messages")
+        #expect(rows.count == sandbox.dataset.adaMessages.count)
+        #expect(try count("SELECT count(*) FROM \(prefix)messages") == rows.count, "no message dropped")
+        let actual = Dictionary(rows.map { ($0[0] ?? "", Array($0.dropFirst())) }, uniquingKeysWith: { first, _ in first })
+        #expect(actual == expected)
+
+        // The same, as an analyst would ask.
+        #expect(try count("SELECT count(*) FROM chat_messages WHERE role = 'tool'") == types["tool_call"])
+        #expect(
+            try count(
+                "SELECT count(*) FROM chat_messages m JOIN \(prefix)messages t ON t._id = m.message_id WHERE m.message_type = 'tool_call' "
+                    + "AND m.role = 'tool' AND m.text = json_extract(t.data, '$.message_data.tool_name')") == types["tool_call"])
+        #expect(
+            try count("SELECT count(*) FROM chat_messages WHERE message_type = 'sms_consent_asked' AND role = 'bot' AND text IS NOT NULL")
+                == types["sms_consent_asked"])
+        let smsOnly = try count(
+            "SELECT count(*) FROM chat_messages m JOIN \(prefix)messages t ON t._id = m.message_id WHERE m.message_type = 'csat_shown' "
+                + "AND m.role = 'bot' AND json_type(t.data, '$.message_data.body') IS NULL AND m.text = json_extract(t.data, '$.message_data.sms_text')"
+        )
+        #expect(smsOnly > 0 && smsOnly < types["csat_shown", default: 0], "\(smsOnly) CSAT surveys sent only by SMS")
+        #expect(
+            try count("SELECT count(*) FROM chat_messages WHERE message_type = 'voice_transcript_summary' AND role = 'system'")
+                == types["voice_transcript_summary"])
+        #expect(try count("SELECT count(*) FROM \(prefix)messages_view WHERE tool_name IS NOT NULL") == types["tool_call"])
+        #expect(try count("SELECT count(*) FROM \(prefix)messages_view WHERE sms_text IS NOT NULL") > 0)
+
+        // v2 conversations name their last agent, NULL without one; v1.4's view has no such columns.
+        let columns = try sqliteQuery(database, "SELECT name FROM pragma_table_info('\(prefix)conversations_view')").compactMap { $0[0] }
+        guard type == "ada-v2" else {
+            #expect(!columns.contains("last_agent_id") && !columns.contains("last_agent_name"), "\(columns)")
+            return
+        }
+        var agents: [String: [String?]] = [:]
+        for conversation in sandbox.dataset.adaConversations {
+            let record = try JSONValue.parse(conversation.json)
+            agents[conversation.id] = [record["last_agent_id"]?.stringValue, record["last_agent_name"]?.stringValue]
+        }
+        let viewed = try sqliteQuery(database, "SELECT _id, last_agent_id, last_agent_name FROM ada_v2_conversations_view")
+        #expect(Dictionary(viewed.map { ($0[0] ?? "", Array($0.dropFirst())) }, uniquingKeysWith: { first, _ in first }) == agents)
+        #expect(viewed.contains { $0[1] == nil && $0[2] == nil }, "a conversation without an agent")
+        #expect(viewed.contains { $0[1] == "619d95c0c063a5bf2b1efb7d" && $0[2] == "Zoë Ōtsuka" }, "the last of two agents")
+        #expect(viewed.contains { $0[1] == "619d95c0c063a5bf2b1efb7c" && $0[2] == "Ada Lovelace" })
+    }
+
     @Test("the model views exist, empty, as soon as a job without a conversation mapping writes to the database")
     func viewsWithoutMapping() throws {
         let directory = TemporaryDirectory()
