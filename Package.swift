@@ -111,6 +111,11 @@ let package = Package(
                 "VendorSandbox", "StdoutSink", "PostgresSink", "RestConnector",
             ]
         ),
+        // Fuzzing (`Fuzz/README.md`): the properties each fuzz target checks, shared by the
+        // libFuzzer executable and the tests that replay the corpus.
+        .target(
+            name: "FuzzChecks", dependencies: ["ConnectorKit", "RestConnector", "BuiltInComponents"], path: "Fuzz/FuzzChecks"),
+        .executableTarget(name: "chat-export-fuzz", dependencies: ["FuzzChecks"], path: "Fuzz/chat-export-fuzz"),
         // Release-mode benchmarks; never part of `swift test`.
         .executableTarget(
             name: "chat-export-bench",
@@ -126,6 +131,7 @@ let package = Package(
             dependencies: [
                 "ConnectorKit", "ConnectorHTTP", "ConnectorRuntime", "ChatExportService", "ConnectorTesting", "SyntheticConnector",
             ]),
+        .testTarget(name: "FuzzTests", dependencies: ["FuzzChecks", "ConnectorKit", "VendorSandbox"]),
         .testTarget(
             name: "SinkTests",
             dependencies: [

@@ -62,6 +62,25 @@ struct PageScannerTests {
         #expect(error.description.contains("\"yesterday\""))
     }
 
+    @Test(
+        "an ISO-8601 cursor outside 1970 to 9999 is refused like an epoch one, with or without escapes (found by the scanner fuzz target)",
+        arguments: [
+            #""1013-12-04 10:00:00Z""#, #""1969-12-31T23:59:59Z""#, #""0000-01-01""#, #""9999-12-31T23:59:59-01:00""#,
+            #""1969\u002d12-31""#,
+        ])
+    func isoCursorOutsideRange(_ cursor: String) throws {
+        let page = Array(#"{"data":[{"_id":"a","date_created":"1970-01-01T00:00:00Z"},{"_id":"b","date_created":\#(cursor)}]}"#.utf8)
+        let error = try #require(throws: PageScanner.RecordError.self) {
+            try PageScanner.scan(page, stream: "s", recordKeys: ["data"], layout: layout)
+        }
+        #expect(error.index == 1)
+        #expect(error.description.contains("outside 1970 to 9999"), "\(error)")
+        // Where a cursor is optional, the record is kept without one.
+        let optional = RecordLayout(cursorField: "date_created", cursorFormat: .epochOrISO8601, cursorRequired: false)
+        let records = try PageScanner.scan(page, stream: "s", recordKeys: ["data"], layout: optional).records
+        #expect(records.map(\.cursor) == [Timestamp(epochSeconds: 0), nil])
+    }
+
     @Test("a record without an id is an error")
     func missingID() throws {
         let page = Array(#"{"data":[{"date_created":"2020-01-01T00:00:00Z"}]}"#.utf8)

@@ -61,7 +61,7 @@ struct VendorSandboxTests {
         var ids: [String] = []
         var pages = 0
         while let current = url {
-            let response = try await try CurlTransport().send(
+            let response = try await CurlTransport().send(
                 VendorHTTPRequest(url: current, headers: [("Authorization", "Bearer " + settings.adaToken)]))
             #expect(response.status == 200)
             let page = try PageScanner.scan(

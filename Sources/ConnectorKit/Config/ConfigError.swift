@@ -10,9 +10,28 @@ public struct ConfigIssue: Sendable, Hashable, CustomStringConvertible {
     /// - Parameters:
     ///   - path: The JSON path.
     ///   - message: What is wrong.
+    /// Control characters in either (a key or a value quoted from the config) are written as
+    /// escapes, so an issue is always one line of a log or a terminal.
     public init(path: String, _ message: String) {
-        self.path = path
-        self.message = message
+        self.path = Self.oneLine(path)
+        self.message = Self.oneLine(message)
+    }
+
+    /// The text with CR, LF, TAB and the other control characters written as JSON escapes.
+    static func oneLine(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x0A: out += "\\n"
+            case 0x0D: out += "\\r"
+            case 0x09: out += "\\t"
+            case 0..<0x20, 0x7F:
+                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     /// `path: message`, or the message alone for the whole document (`$`).

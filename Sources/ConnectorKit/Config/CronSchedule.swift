@@ -65,17 +65,18 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
             if let number = Int(part), bounds.contains(number) { return number }
             if let index = names.firstIndex(of: part.uppercased()) { return index + firstName }
             let allowed = "\(bounds.lowerBound)–\(bounds.upperBound)" + (names.isEmpty ? "" : " or \(names.first!)–\(names.last!)")
-            throw ParseError("\(name): \"\(part)\" is not \(allowed)")
+            throw ParseError("\(name): \(JSONValue.quoted(String(part))) is not \(allowed)")
         }
         var values = Set<Int>()
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
-            guard !item.isEmpty else { throw ParseError("\(name): an empty item in \"\(text)\"") }
+            guard !item.isEmpty else { throw ParseError("\(name): an empty item in \(JSONValue.quoted(String(text)))") }
             let parts = item.split(separator: "/", omittingEmptySubsequences: false)
-            guard parts.count <= 2 else { throw ParseError("\(name): \"\(item)\" has more than one /") }
+            guard parts.count <= 2 else { throw ParseError("\(name): \(JSONValue.quoted(String(item))) has more than one /") }
             var step = 1
             if parts.count == 2 {
                 guard let number = Int(parts[1]), number >= 1, number <= bounds.upperBound + 1 else {
-                    throw ParseError("\(name): the step in \"\(item)\" must be a whole number from 1 to \(bounds.upperBound + 1)")
+                    throw ParseError(
+                        "\(name): the step in \(JSONValue.quoted(String(item))) must be a whole number from 1 to \(bounds.upperBound + 1)")
                 }
                 step = number
             }
@@ -85,7 +86,7 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
             } else if let dash = parts[0].firstIndex(of: "-") {
                 let low = try value(parts[0][..<dash])
                 let high = try value(parts[0][parts[0].index(after: dash)...])
-                guard low <= high else { throw ParseError("\(name): the range \"\(parts[0])\" goes backwards") }
+                guard low <= high else { throw ParseError("\(name): the range \(JSONValue.quoted(String(parts[0]))) goes backwards") }
                 range = low...high
             } else {
                 let single = try value(parts[0])

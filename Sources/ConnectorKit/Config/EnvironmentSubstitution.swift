@@ -63,7 +63,7 @@ public enum EnvironmentSubstitution {
                 let name = String(after[after.index(after.startIndex, offsetBy: 2)..<close])
                 let valid = !name.isEmpty && name.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
                 if !valid {
-                    issues.append(ConfigIssue(path: path, "invalid variable name \"${\(name)}\""))
+                    issues.append(ConfigIssue(path: path, "invalid variable name \(JSONValue.quoted("${" + name + "}"))"))
                 } else if let value = environment[name] {
                     out += value
                 } else {

@@ -223,7 +223,13 @@ public enum PageScanner {
             let parsed: Timestamp? =
                 span.hasEscapes
                 ? Timestamp(iso8601: reader.string(span)) : Timestamp.parseISO8601(reader.bytes(span.range))
-            if let parsed { return (parsed, nil) }
+            if let parsed {
+                // As for epoch numbers: a time outside 1970 to 9999 is not one a window can hold.
+                guard Timestamp.validRange.contains(parsed) else {
+                    return (nil, "is not a timestamp: \(JSONValue.quoted(String(reader.string(span).prefix(64)))) (outside 1970 to 9999)")
+                }
+                return (parsed, nil)
+            }
             if format == .epochOrISO8601, let number = Double(reader.string(span)) {
                 guard let time = Timestamp(checkedEpochSecondsOrMilliseconds: number) else {
                     return (nil, "is not a timestamp: \(JSONValue.quoted(String(reader.string(span).prefix(64)))) (outside 1970 to 9999)")
