@@ -25,7 +25,7 @@ enum TimestampCheck {
             }
             try durationAndCron(text)
             if let number = Double(text) { try epoch(number) }
-            if wholeSecondUTC(text), let date = foundation.date(from: text) {
+            if wholeSecondUTC(text), let date = foundation.date(from: text), foundation.string(from: date) == text {
                 let expected = Timestamp(microseconds: Int64(date.timeIntervalSince1970) * 1_000_000)
                 guard parsed == expected else {
                     throw FuzzFinding(
@@ -51,8 +51,9 @@ enum TimestampCheck {
     }
 
     /// `YYYY-MM-DDTHH:MM:SSZ` exactly, from 1970: the one shape both parsers must read alike
-    /// (Foundation's formatter also takes separators the vendors never send, and reads years
-    /// before 1582 in the Julian calendar where ISO 8601 keeps the Gregorian one).
+    /// (Foundation's formatter also takes separators the vendors never send, rolls `06-31` over
+    /// to `07-01`, and reads years before 1582 in the Julian calendar where ISO 8601 keeps the
+    /// Gregorian one; a date it formats back differently is not compared).
     static func wholeSecondUTC(_ text: String) -> Bool {
         let shape = Array("dddd-dd-ddTdd:dd:ddZ".utf8)
         let bytes = Array(text.utf8)
