@@ -13,18 +13,23 @@ enum ConfigCheck {
     static let loader = JobConfigLoader(registry: BuiltIns.registry, environment: environment, logger: .disabled)
 
     static func check(_ input: [UInt8]) throws {
-        let document: JSONValue
-        do {
-            document = try JSONValue.parseRejectingDuplicateKeys(input)
-        } catch is JSONSyntaxError {
-            return
-        } catch let error as JSONDuplicateKeysError {
-            try checkRefusal(ConfigError(issues: error.issues()), "config")
-            return
-        } catch {
-            throw FuzzFinding("config", "reading threw \(type(of: error)): \(error)")
-        }
+        guard let document = try read(input, target: "config") else { return }
         try load(document, loader: loader, target: "config")
+    }
+
+    /// Reads a document as the loaders do (duplicate keys refused): the document, or nil after a
+    /// documented refusal.
+    static func read(_ input: [UInt8], target: String, prefix: String = "") throws -> JSONValue? {
+        do {
+            return try JSONValue.parseRejectingDuplicateKeys(input)
+        } catch is JSONSyntaxError {
+            return nil
+        } catch let error as JSONDuplicateKeysError {
+            try checkRefusal(ConfigError(issues: error.issues(prefix: prefix)), target)
+            return nil
+        } catch {
+            throw FuzzFinding(target, "reading threw \(type(of: error)): \(error)")
+        }
     }
 
     /// Loads a document; a job, or a proper ``ConfigError``.

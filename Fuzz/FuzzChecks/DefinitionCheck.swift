@@ -11,17 +11,7 @@ import RestConnector
 /// then run by the same factory.
 enum DefinitionCheck {
     static func check(_ input: [UInt8]) throws {
-        let json: JSONValue
-        do {
-            json = try JSONValue.parseRejectingDuplicateKeys(input)
-        } catch is JSONSyntaxError {
-            return
-        } catch let error as JSONDuplicateKeysError {
-            try checkRefusal(ConfigError(issues: error.issues(prefix: "fuzz.json:")), "definition")
-            return
-        } catch {
-            throw FuzzFinding("definition", "reading threw \(type(of: error)): \(error)")
-        }
+        guard let json = try ConfigCheck.read(input, target: "definition", prefix: "fuzz.json:") else { return }
         let definition: RestDefinition
         do {
             definition = try RestDefinition.parse(json, source: "fuzz.json")
