@@ -31,7 +31,7 @@ extension RestDefinitionParser {
         if let column = members["column"] { return nonEmptyString(column).map { .column($0) } }
         if let path = members["path"] {
             guard let alternatives = elements(path) else { return nil }
-            let paths = alternatives.compactMap { strings($0) }
+            let paths = alternatives.compactMap { recordPath($0) }
             return paths.count == alternatives.count ? .path(paths) : nil
         }
         if let constant = members["constant"] { return string(constant).map { .constant($0) } }
@@ -40,14 +40,14 @@ extension RestDefinitionParser {
             return .role(rules: rules, otherwise: string(members["otherwise"]) ?? "unknown")
         }
         if let contains = members["contains"] {
-            guard let path = strings(contains), let value = string(members["value"]) else {
+            guard let path = recordPath(contains), let value = string(members["value"]) else {
                 if members["value"] == nil { issue(JSONPath.member(node.path, "value"), "missing required key (the text to look for)") }
                 return nil
             }
             return .contains(path, value)
         }
         if let scaled = members["scaled"] {
-            guard let path = strings(scaled), let low = number(members["min"]), let high = number(members["max"]) else {
+            guard let path = recordPath(scaled), let low = number(members["min"]), let high = number(members["max"]) else {
                 if members["min"] == nil || members["max"] == nil { issue(node.path, "scaled needs min and max") }
                 return nil
             }
@@ -67,7 +67,7 @@ extension RestDefinitionParser {
     mutating func roleRule(_ node: Node) -> CanonicalMapping.RoleRule? {
         let tests = ["equals", "one_of", "none_of"]
         guard let fields = members(node, known: ["path"] + tests + ["role"], required: ["path", "role"]) else { return nil }
-        let path = strings(fields["path"])
+        let path = recordPath(fields["path"])
         let name = nonEmptyString(fields["role"])
         let given = tests.filter { fields[$0] != nil }
         guard given.count == 1, let key = given.first, let test = fields[key] else {

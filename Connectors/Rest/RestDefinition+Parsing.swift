@@ -354,6 +354,6 @@ extension RestDefinitionParser {
         let types = ["text", "integer", "real", "boolean", "timestamp", "json"]
         let type = members["type"].flatMap { oneOf($0, types) }.flatMap(FieldDescriptor.ValueType.init(rawValue:)) ?? .text
         if let problem = NameRules.identifierProblem(name), let node = members["name"] { issue(node.path, problem) }
-        return FieldDescriptor(name, path: members["path"].flatMap { strings($0) }, type: type)
+        return FieldDescriptor(name, path: members["path"].flatMap { recordPath($0) }, type: type)
     }
 }

@@ -44,6 +44,11 @@ struct RestDefinitionParser {
             issue(node.path, "expected a string, got \(node.value.kindDescription)")
             return nil
         }
+        // A NUL ends a C string: SQLite and PostgreSQL cannot hold it in a view, nor curl in a request.
+        guard !text.unicodeScalars.contains("\u{0}") else {
+            issue(node.path, "contains a NUL character (\\u0000), which no SQL text or HTTP request can carry")
+            return nil
+        }
         return text
     }
 
@@ -94,6 +99,18 @@ struct RestDefinitionParser {
         guard let elements = elements(node) else { return nil }
         let values = elements.compactMap { nonEmptyString($0) }
         return values.count == elements.count ? values : nil
+    }
+
+    /// Keys from a record's root to a value the SQL views read: non-empty strings without a
+    /// double quote, which SQLite's JSON paths cannot address (its value would read as NULL there
+    /// and as itself in PostgreSQL).
+    mutating func recordPath(_ node: Node?) -> [String]? {
+        guard let keys = strings(node), let node else { return nil }
+        if let index = keys.firstIndex(where: { $0.contains("\"") }) {
+            issue("\(node.path)[\(index)]", "a key with a double quote (\") cannot be read by SQLite's JSON paths")
+            return nil
+        }
+        return keys
     }
 
     mutating func statuses(_ node: Node?) -> Set<Int>? {

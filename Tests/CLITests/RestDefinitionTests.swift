@@ -451,6 +451,10 @@ struct RestDefinitionTests {
                 #"{"path": ["author"], "one_of": [\#((0..<257).map { "\"t\($0)\"" }.joined(separator: ", "))], "role": "bot"}"#,
                 "role[0].one_of: at most 256 strings, got 257"
             ),
+            // What the views could not run: a NUL in SQL text, a key SQLite's JSON paths cannot address.
+            (#"{"path": ["author"], "equals": "b\u0000ot", "role": "bot"}"#, "role[0].equals: contains a NUL character"),
+            (#"{"path": ["author"], "one_of": ["bot", "\u0000"], "role": "bot"}"#, "role[0].one_of[1]: contains a NUL character"),
+            (#"{"path": ["au\"thor"], "equals": "bot", "role": "bot"}"#, "role[0].path[0]: a key with a double quote"),
         ])
     func roleRuleChecks(rule: String, expected: String) throws {
         let definition = try Self.withRoleRule(rule)
