@@ -102,12 +102,12 @@ struct RestDefinitionParser {
     }
 
     /// Keys from a record's root to a value the SQL views read: non-empty strings without a
-    /// double quote, which SQLite's JSON paths cannot address (its value would read as NULL there
-    /// and as itself in PostgreSQL).
+    /// double quote or a backslash, which SQLite's JSON paths cannot address (the value would read
+    /// as NULL there and as itself in PostgreSQL).
     mutating func recordPath(_ node: Node?) -> [String]? {
         guard let keys = strings(node), let node else { return nil }
-        if let index = keys.firstIndex(where: { $0.contains("\"") }) {
-            issue("\(node.path)[\(index)]", "a key with a double quote (\") cannot be read by SQLite's JSON paths")
+        if let index = keys.firstIndex(where: { $0.contains("\"") || $0.contains("\\") }) {
+            issue("\(node.path)[\(index)]", "a key with a double quote (\") or a backslash (\\) cannot be read by SQLite's JSON paths")
             return nil
         }
         return keys

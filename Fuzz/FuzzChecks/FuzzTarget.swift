@@ -51,7 +51,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 }
 
 /// One line: the issues of a refusal must each say what and where in one line.
-func oneLine(_ text: String) -> Bool { !text.isEmpty && !text.contains("\n") && !text.contains("\r") }
+func oneLine(_ text: String) -> Bool {
+    // By scalars: CR LF is one Character, equal to neither "\n" nor "\r".
+    !text.isEmpty && !text.unicodeScalars.contains { $0 == "\n" || $0 == "\r" }
+}
 
 /// Checks a ``ConfigError`` is a proper refusal: at least one issue, each non-empty and one line.
 package func checkRefusal(_ error: ConfigError, _ target: String) throws {

@@ -27,17 +27,40 @@ package enum PostgresCopyText {
     }
 
     /// Copies runs of ordinary bytes at once; JSON text rarely holds a byte that needs escaping.
+    ///
+    /// PostgreSQL's text cannot hold U+0000, and its `json` functions fail on a `\u0000` escape:
+    /// one such record would make every query of the model views fail. The escape is stored as
+    /// `\ufffd` (the replacement character) instead; every other byte is the vendor's.
     static func escape(json bytes: ArraySlice<UInt8>, to out: inout [UInt8]) {
         bytes.withUnsafeBufferPointer { buffer in
+            let count = buffer.count
             var start = 0
-            for index in 0..<buffer.count {
+            var index = 0
+            while index < count {
                 let byte = buffer[index]
-                guard byte == 92 || byte == 9 || byte == 10 || byte == 13 else { continue }
+                guard byte == 92 || byte == 9 || byte == 10 || byte == 13 else {
+                    index += 1
+                    continue
+                }
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<index]))
-                escape(CollectionOfOne(byte), to: &out)
-                start = index + 1
+                if byte == 92 {
+                    // A backslash in JSON starts an escape: it and the character after it go together.
+                    if index + 5 < count, buffer[index + 1] == 117, buffer[index + 2] == 48, buffer[index + 3] == 48,
+                        buffer[index + 4] == 48, buffer[index + 5] == 48
+                    {
+                        out.append(contentsOf: Array(#"\\ufffd"#.utf8))
+                        index += 6
+                    } else {
+                        escape(buffer[index..<min(index + 2, count)], to: &out)
+                        index += 2
+                    }
+                } else {
+                    escape(CollectionOfOne(byte), to: &out)
+                    index += 1
+                }
+                start = min(index, count)
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<buffer.count]))
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<count]))
         }
     }
 
@@ -48,6 +71,8 @@ package enum PostgresCopyText {
             case 9: out.append(contentsOf: [92, 116])
             case 10: out.append(contentsOf: [92, 110])
             case 13: out.append(contentsOf: [92, 114])
+            // Not even COPY can carry a NUL into text: an id or parent holding one gets U+FFFD.
+            case 0: out.append(contentsOf: [0xEF, 0xBF, 0xBD])
             default: out.append(byte)
             }
         }

@@ -183,6 +183,9 @@ public enum PageScanner {
         _ reader: inout JSONReader, _ wanted: [(Role, ArraySlice<[UInt8]>)], _ found: inout Found, format: RecordLayout.CursorFormat
     ) throws {
         var object = try reader.beginObject()
+        // The keys on the way to a wanted field already walked at this level: given twice, the
+        // record is as ambiguous as with a leaf given twice (JSON readers differ on which copy counts).
+        var walked: [ArraySlice<UInt8>] = []
         while let key = try reader.nextMember(&object) {
             let matching = wanted.filter { path in path.1.first.map { reader.string(key, equalsUTF8: $0) } ?? false }
             if matching.isEmpty {
@@ -194,10 +197,18 @@ public enum PageScanner {
                 case .cursor: (found.cursor, found.cursorProblem) = try readCursor(&reader, format: format)
                 case .parent: found.parent = try readIdentifier(&reader)
                 }
-            } else if try reader.peekKind() == .object {
-                try scanNested(&reader, matching.map { ($0.0, $0.1.dropFirst()) }, &found, format: format)
             } else {
-                try reader.skipValue()
+                let name = matching[0].1.first.map { ArraySlice($0) } ?? []
+                if walked.contains(name) {
+                    found.duplicate = found.duplicate ?? matching[0].0
+                } else {
+                    walked.append(name)
+                }
+                if try reader.peekKind() == .object {
+                    try scanNested(&reader, matching.map { ($0.0, $0.1.dropFirst()) }, &found, format: format)
+                } else {
+                    try reader.skipValue()
+                }
             }
         }
     }
@@ -226,7 +237,7 @@ public enum PageScanner {
             if let parsed {
                 // As for epoch numbers: a time outside 1970 to 9999 is not one a window can hold.
                 guard Timestamp.validRange.contains(parsed) else {
-                    return (nil, "is not a timestamp: \(JSONValue.quoted(String(reader.string(span).prefix(64)))) (outside 1970 to 9999)")
+                    return (nil, "is outside 1970 to 9999: \(JSONValue.quoted(String(reader.string(span).prefix(64))))")
                 }
                 return (parsed, nil)
             }
