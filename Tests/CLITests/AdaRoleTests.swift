@@ -53,17 +53,14 @@ struct AdaRoleMessages: Source {
 }
 
 @Suite("Ada v2 roles through the built-in mapping")
-struct ReviewAdaRoleTests {
+struct AdaRoleTests {
     @Test(
         "the end user's messages are user whatever their type; the bot's tool calls are tool; other undocumented types are system, never dropped"
     )
     func userMessageOfUnlistedType() async throws {
         let directory = TemporaryDirectory()
         let path = directory.path + "/ada.sqlite"
-        let sink = SQLiteSink(settings: .init(path: path))
-        let store = try await sink.checkpointStore()
-        _ = try await JobRunner(source: AdaRoleMessages(), sinks: [sink], checkpoints: store, logger: .disabled).run()
-        await store.close()
+        try await runEach(AdaRoleMessages(), into: [SQLiteSink(settings: .init(path: path))])
         let rows = try sqliteQuery(path, "SELECT message_id, role FROM chat_messages ORDER BY message_id")
         let roles = Dictionary(uniqueKeysWithValues: rows.map { ($0[0] ?? "", $0[1] ?? "NULL") })
         let expected = Dictionary(uniqueKeysWithValues: AdaRoleMessages.values.map { ($0.id, $0.role) })

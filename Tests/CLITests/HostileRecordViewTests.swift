@@ -62,11 +62,7 @@ struct HostileRecordViewTests {
         let sinks: [any CheckpointingSink] = [
             SQLiteSink(settings: .init(path: path)), try PostgresSink(settings: .init(url: server.url(database: database))),
         ]
-        for sink in sinks {
-            let store = try await sink.checkpointStore()
-            _ = try await JobRunner(source: source, sinks: [sink], checkpoints: store, logger: .disabled).run()
-            await store.close()
-        }
+        try await runEach(source, into: sinks)
         return (path, try PostgresConnection(try PostgresAddress(url: server.url(database: database))))
     }
 

@@ -104,6 +104,15 @@ struct RoleValues: Source {
     }
 }
 
+/// Runs `source` once into each sink on its own, each with the sink's own checkpoint store.
+func runEach(_ source: some Source, into sinks: [any CheckpointingSink]) async throws {
+    for sink in sinks {
+        let store = try await sink.checkpointStore()
+        _ = try await JobRunner(source: source, sinks: [sink], checkpoints: store, logger: .disabled).run()
+        await store.close()
+    }
+}
+
 @Suite("typed view columns read alike in SQLite and PostgreSQL", .enabled(if: PostgresServer.unavailableReason == nil, TestPostgres.reason))
 struct ViewParityTests {
     @Test(
@@ -116,11 +125,7 @@ struct ViewParityTests {
         let sinks: [any CheckpointingSink] = [
             SQLiteSink(settings: .init(path: path)), try PostgresSink(settings: .init(url: server.url(database: database))),
         ]
-        for sink in sinks {
-            let store = try await sink.checkpointStore()
-            _ = try await JobRunner(source: MixedTypes(), sinks: [sink], checkpoints: store, logger: .disabled).run()
-            await store.close()
-        }
+        try await runEach(MixedTypes(), into: sinks)
         let postgres = try PostgresConnection(try PostgresAddress(url: server.url(database: database)))
         defer { postgres.close() }
         func ids(_ sql: String) throws -> (sqlite: Set<String>, postgres: Set<String>) {
@@ -165,11 +170,7 @@ extension ViewParityTests {
         let sinks: [any CheckpointingSink] = [
             SQLiteSink(settings: .init(path: path)), try PostgresSink(settings: .init(url: server.url(database: database))),
         ]
-        for sink in sinks {
-            let store = try await sink.checkpointStore()
-            _ = try await JobRunner(source: RoleValues(), sinks: [sink], checkpoints: store, logger: .disabled).run()
-            await store.close()
-        }
+        try await runEach(RoleValues(), into: sinks)
         let postgres = try PostgresConnection(try PostgresAddress(url: server.url(database: database)))
         defer { postgres.close() }
         let sql = "SELECT message_id, role FROM chat_messages"
