@@ -56,14 +56,27 @@ extension JSONValue {
     ///   - out: Where to append.
     public static func writeString(_ s: String, to out: inout String) {
         out += "\""
+        appendEscaped(s, controlsOnly: false, to: &out)
+        out += "\""
+    }
+
+    /// Appends `s` with JSON escapes (`\n`, `\r`, `\t`, `\u00XX`) for its control characters and,
+    /// unless `controlsOnly`, for quotes and backslashes; with `controlsOnly`, DEL (0x7F) is
+    /// escaped too, so the text is one printable line.
+    ///
+    /// - Parameters:
+    ///   - s: The text.
+    ///   - controlsOnly: Whether to leave `"` and `\` as they are.
+    ///   - out: Where to append.
+    package static func appendEscaped(_ s: String, controlsOnly: Bool, to out: inout String) {
         var text = s
         text.withUTF8 { bytes in
-            // Runs that need no escape are appended whole; only `"`, `\` and control bytes are
-            // rewritten (none of them occurs inside a multi-byte UTF-8 sequence).
+            // Runs that need no escape are appended whole; only the bytes escaped are rewritten
+            // (none of them occurs inside a multi-byte UTF-8 sequence).
             var start = 0
             for index in 0..<bytes.count {
                 let byte = bytes[index]
-                guard byte == 0x22 || byte == 0x5C || byte < 0x20 else { continue }
+                guard byte < 0x20 || (controlsOnly ? byte == 0x7F : byte == 0x22 || byte == 0x5C) else { continue }
                 if start < index { out += String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) }
                 switch byte {
                 case 0x22: out += "\\\""
@@ -79,7 +92,6 @@ extension JSONValue {
             }
             if start < bytes.count { out += String(decoding: UnsafeBufferPointer(rebasing: bytes[start...]), as: UTF8.self) }
         }
-        out += "\""
     }
 
     /// `s` as a JSON string literal.
