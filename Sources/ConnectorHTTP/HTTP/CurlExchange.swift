@@ -188,13 +188,22 @@ final class CurlExchange: @unchecked Sendable {
     }
 }
 
+extension CurlExchange {
+    /// The exchange a libcurl callback's context names, counting `length` bytes received now (for
+    /// the stall timeout and its message).
+    fileprivate static func forCallback(_ context: UnsafeMutableRawPointer, receiving length: Int) -> CurlExchange {
+        let exchange = Unmanaged<CurlExchange>.fromOpaque(context).takeUnretainedValue()
+        exchange.bytesReceived += length
+        exchange.lastByteAt = MonotonicClock.seconds()
+        return exchange
+    }
+}
+
 /// libcurl's body callback: append to the exchange's buffer.
 private func curlWriteBody(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
     guard let data, let context else { return 0 }
-    let exchange = Unmanaged<CurlExchange>.fromOpaque(context).takeUnretainedValue()
     let length = size * count
-    exchange.bytesReceived += length
-    exchange.lastByteAt = MonotonicClock.seconds()
+    let exchange = CurlExchange.forCallback(context, receiving: length)
     guard exchange.body.count + length <= CurlExchange.maximumBody else {
         // Returning less than was handed over aborts the transfer (CURLE_WRITE_ERROR).
         exchange.tooLarge = true
@@ -207,10 +216,8 @@ private func curlWriteBody(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ 
 /// libcurl's header callback: one line at a time.
 private func curlWriteHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
     guard let data, let context else { return 0 }
-    let exchange = Unmanaged<CurlExchange>.fromOpaque(context).takeUnretainedValue()
     let length = size * count
-    exchange.bytesReceived += length
-    exchange.lastByteAt = MonotonicClock.seconds()
+    let exchange = CurlExchange.forCallback(context, receiving: length)
     let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
     exchange.received(headerLine: line.trimmingCharacters(in: .whitespacesAndNewlines))
     return length
