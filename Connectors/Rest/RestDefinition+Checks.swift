@@ -99,9 +99,9 @@ extension RestDefinitionParser {
             issue(node.path, "at most \(Self.roleRuleTextLimit) strings, got \(values.count)")
             return nil
         }
-        let elements = values.enumerated().map { Node(value: $1, path: "\(node.path)[\($0)]") }
-        let texts = elements.compactMap { string($0) }
-        return texts.count == elements.count ? texts : nil
+        let nodes = elements(node, nonEmpty: false) ?? []
+        let texts = nodes.compactMap { string($0) }
+        return texts.count == nodes.count ? texts : nil
     }
 
     /// Checks what refers to options: each names a declared option of a fitting type.

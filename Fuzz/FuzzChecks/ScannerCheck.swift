@@ -1,4 +1,4 @@
-import ConnectorKit
+package import ConnectorKit
 import Foundation
 
 /// `PageScanner` and `JSONReader` on arbitrary bytes.
@@ -9,16 +9,17 @@ import Foundation
 /// that parses on its own. `JSONValue.parse` agrees with the scan on whether the input is JSON.
 /// Whenever Foundation's `JSONSerialization` reads the input too, ``Differential`` compares the
 /// records, ids and cursors with what it finds.
-enum ScannerCheck {
+package enum ScannerCheck {
     /// The layouts every input is scanned with: top-level ISO-8601 cursor (Ada), epoch-or-ISO
     /// cursor (DeepConverse), and nested fields (the general path).
-    static let layouts: [RecordLayout] = [
+    package static let layouts: [RecordLayout] = [
         RecordLayout(cursorField: "date_created", parentField: "conversation_id"),
         RecordLayout(cursorField: "time", cursorFormat: .epochOrISO8601, cursorRequired: false, parentField: "conversationId"),
         RecordLayout(idPath: ["meta", "id"], cursorPath: ["meta", "at"], cursorFormat: .epochOrISO8601, parentPath: ["parent"]),
     ]
 
-    static let recordKeys = ["data", "items"]
+    /// The keys a page's record array may sit under.
+    package static let recordKeys = ["data", "items"]
 
     static func check(_ input: [UInt8]) throws {
         let tree = Result { try JSONValue.parse(input) }

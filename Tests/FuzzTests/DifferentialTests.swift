@@ -95,7 +95,7 @@ struct DifferentialTests {
         }
 
         mutating func page(_ layout: Int) -> String {
-            let key = pick(["data", "items"])
+            let key = pick(ScannerCheck.recordKeys)
             var members = [
                 "\"\(key)\":[" + (0..<Int(random.next() % 6)).map { _ in space() + record(layout) + space() }.joined(separator: ",") + "]"
             ]
@@ -111,11 +111,8 @@ struct DifferentialTests {
     @Test("on valid generated pages the scanner finds what Foundation finds, or refuses a record Foundation shows is unusable")
     func generatedPages() throws {
         var generator = Generator(random: SplitMix64(seed: Self.seed))
-        let layouts = [
-            RecordLayout(cursorField: "date_created", parentField: "conversation_id"),
-            RecordLayout(cursorField: "time", cursorFormat: .epochOrISO8601, cursorRequired: false, parentField: "conversationId"),
-            RecordLayout(idPath: ["meta", "id"], cursorPath: ["meta", "at"], cursorFormat: .epochOrISO8601, parentPath: ["parent"]),
-        ]
+        // The scanner target's layouts: Ada's top-level ISO cursor, DeepConverse's epoch-or-ISO one, nested paths.
+        let layouts = ScannerCheck.layouts
         var compared = 0
         var refusedRecords = 0
         for number in 0..<Self.pages {
@@ -127,7 +124,7 @@ struct DifferentialTests {
                 continue
             }
             do {
-                let page = try PageScanner.scan(bytes, stream: "s", recordKeys: ["data", "items"], layout: layouts[layoutNumber])
+                let page = try PageScanner.scan(bytes, stream: "s", recordKeys: ScannerCheck.recordKeys, layout: layouts[layoutNumber])
                 try Differential.compare(page, reference, layout: layouts[layoutNumber], label: "seed \(Self.seed) page \(number)")
                 compared += page.records.count
             } catch let error as PageScanner.RecordError {
