@@ -45,7 +45,7 @@ struct DifferentialTests {
         /// Any JSON value, nested up to `depth` (deep chains of arrays now and then).
         mutating func value(_ depth: Int) -> String {
             switch random.next() % (depth > 0 ? 9 : 5) {
-            case 0: return pick(Self.allStrings)
+            case 0: return pick(DifferentialTests.strings)
             case 1: return pick(DifferentialTests.numbers)
             case 2: return pick(["true", "false", "null"])
             case 3: return "{}"
@@ -64,8 +64,6 @@ struct DifferentialTests {
                 return "{" + members.joined(separator: ",") + "}"
             }
         }
-
-        static let allStrings = DifferentialTests.strings
 
         /// A record: id (string or number), cursor, parent and other members in a random order.
         mutating func record(_ layout: Int) -> String {
